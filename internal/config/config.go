@@ -1,0 +1,262 @@
+// Package config is Khiên's one table of options. Each option can be set
+// by a command-line flag, an environment variable KHIEN_<NAME> (upper
+// case, '-' and '.' as '_') or a key in the YAML file named by --config;
+// the flag wins over the variable, the variable over the file, the file
+// over the default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// Kind is an option's value type.
+type Kind int
+
+// Option kinds.
+const (
+	String Kind = iota
+	Bool
+	Duration
+	Int
+)
+
+// Option is one row of the table.
+type Option struct {
+	Name    string // flag name and YAML key ("log-format", "scan.allow_private")
+	Kind    Kind
+	Default string
+	Help    string
+	Check   func(v string) error
+}
+
+// Env is the environment variable that sets o.
+func (o Option) Env() string {
+	r := strings.NewReplacer("-", "_", ".", "_")
+	return "KHIEN_" + strings.ToUpper(r.Replace(o.Name))
+}
+
+// Options is every option Khiên knows. Commands pick the ones they use.
+var Options = []Option{
+	{Name: "config", Help: "YAML file with any of these options as keys"},
+	{Name: "addr", Default: "127.0.0.1:8080", Help: "address the web UI and API listen on", Check: checkAddr},
+	{Name: "data", Default: "./khien-data", Help: "data folder: SQLite database, embedded NATS storage, lock file"},
+	{Name: "db", Help: "database: a SQLite file path, or a postgres:// URL (default: khien.db inside --data)"},
+	{Name: "nats", Help: "external NATS server or cluster URL (nats://…); default: an embedded server storing in --data"},
+	{Name: "tls-cert", Help: "PEM certificate chain: serve HTTPS (with --tls-key)"},
+	{Name: "tls-key", Help: "PEM private key for --tls-cert"},
+	{Name: "log-format", Default: "text", Help: "log format: text or json", Check: oneOf("text", "json")},
+	{Name: "log-level", Default: "info", Help: "log level: debug, info, warn or error", Check: oneOf("debug", "info", "warn", "error")},
+	{Name: "demo", Kind: Bool, Default: "false", Help: "fill an empty data folder with the demo province before serving"},
+	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
+	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},
+	{Name: "workers", Kind: Int, Default: "4", Help: "background jobs run at once by this process", Check: positive},
+	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},
+}
+
+func lookup(name string) (Option, bool) {
+	for _, o := range Options {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+func checkAddr(v string) error {
+	_, port, err := splitHostPort(v)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("invalid port %q", port)
+	}
+	return nil
+}
+
+func splitHostPort(v string) (string, string, error) {
+	i := strings.LastIndex(v, ":")
+	if i < 0 {
+		return "", "", fmt.Errorf("%q has no port (host:port)", v)
+	}
+	return v[:i], v[i+1:], nil
+}
+
+func oneOf(allowed ...string) func(string) error {
+	return func(v string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func positive(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a positive whole number", v)
+	}
+	return nil
+}
+
+// Register adds the named options to flags, with help naming their
+// environment variables.
+func Register(flags *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		o, ok := lookup(n)
+		if !ok {
+			panic("config: unknown option " + n) // programming error, caught by tests
+		}
+		help := fmt.Sprintf("%s (env %s)", o.Help, o.Env())
+		switch o.Kind {
+		case Bool:
+			flags.Bool(o.Name, o.Default == "true", help)
+		default:
+			flags.String(o.Name, o.Default, help)
+		}
+	}
+}
+
+// Values are resolved options.
+type Values map[string]string
+
+// String returns an option's value.
+func (v Values) String(name string) string { return v[name] }
+
+// Bool returns a boolean option.
+func (v Values) Bool(name string) bool { b, _ := strconv.ParseBool(v[name]); return b }
+
+// Duration returns a duration option.
+func (v Values) Duration(name string) time.Duration { d, _ := time.ParseDuration(v[name]); return d }
+
+// Int returns a whole-number option.
+func (v Values) Int(name string) int { n, _ := strconv.Atoi(v[name]); return n }
+
+// Resolve reads the named options from flags, the environment and the YAML
+// file, in that order of precedence, and checks them.
+func Resolve(flags *pflag.FlagSet, getenv func(string) string, names ...string) (Values, error) {
+	vals := Values{}
+	file := map[string]string{}
+	cfgPath := ""
+	if f := flags.Lookup("config"); f != nil && f.Changed {
+		cfgPath = f.Value.String()
+	} else if e := getenv("KHIEN_CONFIG"); e != "" {
+		cfgPath = e
+	}
+	if cfgPath != "" {
+		var err error
+		if file, err = readFile(cfgPath); err != nil {
+			return nil, err
+		}
+	}
+	var errs []error
+	for _, n := range names {
+		o, _ := lookup(n)
+		v := o.Default
+		if fv, ok := file[n]; ok {
+			v = fv
+		}
+		if ev := getenv(o.Env()); ev != "" {
+			v = ev
+		}
+		if f := flags.Lookup(n); f != nil && f.Changed {
+			v = f.Value.String()
+		}
+		if err := check(o, v); err != nil {
+			errs = append(errs, fmt.Errorf("option %s: %w", n, err))
+		}
+		vals[n] = v
+	}
+	if db, asked := vals["db"]; asked && db == "" {
+		vals["db"] = filepath.Join(vals["data"], "khien.db")
+	}
+	return vals, errors.Join(errs...)
+}
+
+func check(o Option, v string) error {
+	switch o.Kind {
+	case Bool:
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+	case Duration:
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration such as 30s or 5m", v)
+		}
+	case Int:
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+	}
+	if o.Check != nil && v != "" {
+		return o.Check(v)
+	}
+	return nil
+}
+
+// readFile reads a YAML file of options; nested maps become dotted names
+// ("scan: {allow_private: true}" is "scan.allow_private"). Unknown keys
+// are refused, so that typing mistakes do not pass silently.
+func readFile(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, m map[string]any) error
+	walk = func(prefix string, m map[string]any) error {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			name := prefix + k
+			if sub, ok := m[k].(map[string]any); ok {
+				if err := walk(name+".", sub); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, ok := lookup(name); !ok || name == "config" {
+				return fmt.Errorf("config: %s: unknown option %q", path, name)
+			}
+			out[name] = fmt.Sprint(m[k])
+		}
+		return nil
+	}
+	return out, walk("", doc)
+}
+
+// Table renders the options as a Markdown table (for the README and help).
+func Table() string {
+	var b strings.Builder
+	b.WriteString("| option | environment | default | meaning |\n|---|---|---|---|\n")
+	for _, o := range Options {
+		fmt.Fprintf(&b, "| `--%s` | `%s` | %s | %s |\n", o.Name, o.Env(), defaultText(o), o.Help)
+	}
+	return b.String()
+}
+
+func defaultText(o Option) string {
+	if o.Default == "" {
+		return "—"
+	}
+	return "`" + o.Default + "`"
+}

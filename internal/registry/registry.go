@@ -1,0 +1,90 @@
+// Package registry keeps the province's agencies (a tree) and their
+// information systems with their assets. Every function takes the acting
+// access.Actor and applies its agency scope in the SQL it runs: an object
+// outside the scope does not exist for that actor (store.ErrNotFound).
+package registry
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/store"
+)
+
+// Registry is the agencies-and-systems service.
+type Registry struct {
+	db    *store.DB
+	audit *audit.Log
+}
+
+// New returns the registry kept in db, recording changes in log.
+func New(db *store.DB, log *audit.Log) *Registry { return &Registry{db: db, audit: log} }
+
+// OptionalID is a JSON field that distinguishes "absent" from "null": Set
+// is true when the field was present, and ID is nil when it was null.
+type OptionalID struct {
+	Set bool
+	ID  *int64
+}
+
+// UnmarshalJSON records presence and the value (null or a number).
+func (o *OptionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.ID = nil
+		return nil
+	}
+	var v int64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.ID = &v
+	return nil
+}
+
+// MarshalJSON writes the value, or null.
+func (o OptionalID) MarshalJSON() ([]byte, error) {
+	if o.ID == nil {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatInt(*o.ID, 10)), nil
+}
+
+// Page is a window on a sorted list.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+func (p Page) normalised() Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 1000 {
+		p.Limit = 1000
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// likePattern turns a search term into a LIKE pattern matching it anywhere,
+// with LIKE's own wildcards escaped (used with ESCAPE '\').
+func likePattern(term string) string {
+	var b []byte
+	b = append(b, '%')
+	for i := 0; i < len(term); i++ {
+		c := term[i]
+		if c == '%' || c == '_' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '%'))
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

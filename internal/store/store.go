@@ -1,0 +1,219 @@
+// Package store opens Khiên's SQL database (SQLite or PostgreSQL), applies the
+// numbered migrations and offers a nesting-safe transaction helper. Feature
+// packages write their own plain SQL against the *DB returned here; the same
+// query text runs on both engines ($N placeholders), and the few differences
+// live in Dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+// Engine names a supported database engine.
+type Engine string
+
+// The engines Khiên runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open Khiên database: a pool of readers and, on SQLite, a single
+// writer connection so that writes never fight over the file lock.
+type DB struct {
+	Engine Engine
+	read   *sql.DB
+	write  *sql.DB
+	dsn    string
+}
+
+// Open connects to dsn: a postgres:// or postgresql:// URL selects
+// PostgreSQL, anything else is a SQLite file path. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("store: empty database location")
+	}
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+// IsPostgresURL reports whether dsn selects PostgreSQL.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(32)
+	pool.SetMaxIdleConns(32)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect to postgres: %w", err)
+	}
+	return &DB{Engine: Postgres, read: pool, write: pool, dsn: dsn}, nil
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if readOnly {
+		q = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+	}
+	return "file:" + path + "?" + q
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
+		}
+	}
+	write, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open sqlite readers %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	read.SetConnMaxIdleTime(0)
+	return &DB{Engine: SQLite, read: read, write: write, dsn: path}, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if rerr := db.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Reader is the pool for read-only queries.
+func (db *DB) Reader() *sql.DB { return db.read }
+
+// Writer is the connection pool for writes (one connection on SQLite).
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Location is the SQLite file path or the PostgreSQL URL.
+func (db *DB) Location() string { return db.dsn }
+
+// Querier is what both *sql.DB and *sql.Tx offer.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type txKey struct{}
+
+// Tx is a running transaction, carried in the context by WithTx.
+type Tx struct {
+	*sql.Tx
+	Engine Engine
+}
+
+// WithTx runs fn inside a write transaction. When ctx already carries one
+// (a nested call), fn joins it and the outermost call commits. Any error or
+// panic rolls everything back.
+func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return fn(ctx, tx)
+	}
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, Engine: db.Engine}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback() // the panic is what matters
+			panic(p)
+		}
+		if err != nil {
+			if rerr := sqlTx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	if err = fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Q returns the transaction carried by ctx, or the reader pool.
+func (db *DB) Q(ctx context.Context) Querier {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return tx
+	}
+	return db.read
+}
+
+// Now is the time format every timestamp column holds: UTC, fixed width so
+// that text order is time order on both engines.
+func Now() string { return FormatTime(time.Now()) }
+
+// TimeLayout is the layout of stored timestamps.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// FormatTime renders t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime reads a stored timestamp; a malformed one gives the zero time.
+func ParseTime(s string) time.Time {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Placeholders returns "$from, $from+1, ..." for n arguments.
+func Placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs Khiên's whole test suite on a fresh machine: installs what is missing
+# (PostgreSQL from Debian packages; nats-server from Debian or built from the
+# Go module), starts a throwaway PostgreSQL cluster on loopback in a
+# temporary folder, checks formatting and vet, runs `go test -race ./...`
+# against SQLite and PostgreSQL, and cleans up after itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+tmp=$(mktemp -d /tmp/khien-test.XXXXXX)
+chmod 755 "$tmp"
+pgbin=""
+cleanup() {
+	if [ -n "$pgbin" ] && [ -f "$tmp/pg/postmaster.pid" ]; then
+		runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+need_apt=()
+find_pgbin() {
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && [ -x "$d/postgres" ] && { echo "$d"; return; }
+	done
+}
+pgbin=$(find_pgbin || true)
+[ -n "$pgbin" ] || need_apt+=(postgresql)
+command -v nats-server >/dev/null || need_apt+=(nats-server)
+if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	log "installing ${need_apt[*]}"
+	apt-get update -qq >/dev/null 2>&1 || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null 2>&1 || log "apt-get could not install ${need_apt[*]}"
+	pgbin=$(find_pgbin || true)
+fi
+
+# NATS: the Debian package, else built from the module this repository uses.
+if command -v nats-server >/dev/null; then
+	export KHIEN_TEST_NATS_SERVER=$(command -v nats-server)
+else
+	log "building nats-server from the Go module"
+	go build -o "$tmp/nats-server" github.com/nats-io/nats-server/v2
+	export KHIEN_TEST_NATS_SERVER="$tmp/nats-server"
+fi
+
+# PostgreSQL: a throwaway cluster on loopback, owned by the postgres user.
+if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
+	port=$((20000 + RANDOM % 20000))
+	log "starting PostgreSQL ($pgbin) on 127.0.0.1:$port"
+	runuser -u postgres -- "$pgbin/initdb" -D "$tmp/pg" -U khien --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+	runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
+		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+	export KHIEN_TEST_POSTGRES="postgres://khien@127.0.0.1:$port/postgres?sslmode=disable"
+else
+	log "PostgreSQL is not available: store tests run on SQLite only"
+fi
+
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt needed on:" >&2; echo "$unformatted" >&2; exit 1
+fi
+log "go vet"
+go vet ./...
+log "go test -race ./... (PostgreSQL: ${KHIEN_TEST_POSTGRES:-off})"
+go test -race -timeout 20m "$@" ./...
+log "all tests passed"
