@@ -66,6 +66,20 @@ func CheckPassword(hash, password string) (bool, error) {
 // an unknown name takes as long as one for a known name.
 var dummyHash, _ = HashPassword("khien-timing-equaliser")
 
+// RandomPassword returns a random password of n letters and digits (easy
+// to copy from a terminal: no leading dash, no punctuation).
+func RandomPassword(n int) string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("auth: no randomness: " + err.Error())
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
 // RandomSecret returns n random bytes in URL-safe base64.
 func RandomSecret(n int) string {
 	b := make([]byte, n)

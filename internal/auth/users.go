@@ -336,7 +336,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (string, err
 		return "", err
 	}
 	if password == "" {
-		password = RandomSecret(15)
+		password = RandomPassword(20)
 	}
 	name, role := "admin", string(access.Admin)
 	_, err = s.CreateUser(ctx, access.System, UserInput{Username: &name, Password: &password, Role: &role})

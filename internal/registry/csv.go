@@ -317,8 +317,8 @@ func splitList(v string, commas bool) []string {
 	return out
 }
 
-// parseSoftware reads "name@version (cpe:…)" items separated by ';'.
-func parseSoftware(v string) []Software {
+// ParseSoftware reads "name@version (cpe:…)" items separated by ';'.
+func ParseSoftware(v string) []Software {
 	var out []Software
 	for _, item := range splitList(v, false) {
 		var sw Software
@@ -337,7 +337,8 @@ func parseSoftware(v string) []Software {
 	return out
 }
 
-func formatSoftware(list []Software) string {
+// FormatSoftware writes software as ParseSoftware reads it.
+func FormatSoftware(list []Software) string {
 	parts := make([]string, len(list))
 	for i, sw := range list {
 		s := sw.Name
@@ -560,7 +561,7 @@ func (r *Registry) systemRow(ctx context.Context, actor access.Actor, row csvRow
 		}
 	}
 	if v, ok := row.fields["software"]; ok {
-		sw := parseSoftware(v)
+		sw := ParseSoftware(v)
 		in.Software = &sw
 	}
 	return in, id, true
@@ -647,7 +648,7 @@ func (r *Registry) exportSystems(ctx context.Context, actor access.Actor, w *csv
 		}
 		for _, s := range list {
 			err := writeRow(w, strconv.FormatInt(s.ID, 10), s.AgencyCode, s.Name, s.Purpose, s.InfoKind, s.Audience, s.Hosting, s.Operator, s.Status,
-				strings.Join(s.URLs, "; "), strings.Join(s.Domains, "; "), strings.Join(s.IPs, "; "), strings.Join(s.CIDRs, "; "), formatSoftware(s.Software))
+				strings.Join(s.URLs, "; "), strings.Join(s.Domains, "; "), strings.Join(s.IPs, "; "), strings.Join(s.CIDRs, "; "), FormatSoftware(s.Software))
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,144 @@
+// Package api is Khiên's JSON API under /api/v1. Handlers decode and
+// validate requests, call the feature services with the request's actor
+// (which apply agency scope themselves) and encode the answers; errors
+// become {"error": {"code", "message"}} through httpx.
+package api
+
+import (
+	_ "embed"
+	"net/http"
+	"strconv"
+
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/store"
+)
+
+// Router is where routes are registered; Public routes need no login.
+type Router interface {
+	Public(pattern string, h http.HandlerFunc)
+	Private(pattern string, h http.HandlerFunc)
+}
+
+// API holds the services the handlers use.
+type API struct {
+	Registry *registry.Registry
+	Auth     *auth.Service
+	Audit    *audit.Log
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI is the OpenAPI 3 document served at /api/v1/openapi.json.
+func OpenAPI() []byte { return openAPI }
+
+// Register adds every API route to r.
+func (a *API) Register(r Router) {
+	r.Public("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	r.Private("GET /api/v1/me", a.me)
+
+	r.Private("GET /api/v1/agencies", a.listAgencies)
+	r.Private("POST /api/v1/agencies", a.createAgency)
+	r.Private("GET /api/v1/agencies/{id}", a.getAgency)
+	r.Private("PATCH /api/v1/agencies/{id}", a.updateAgency)
+	r.Private("DELETE /api/v1/agencies/{id}", a.deleteAgency)
+
+	r.Private("GET /api/v1/systems", a.listSystems)
+	r.Private("POST /api/v1/systems", a.createSystem)
+	r.Private("GET /api/v1/systems/{id}", a.getSystem)
+	r.Private("PATCH /api/v1/systems/{id}", a.updateSystem)
+	r.Private("DELETE /api/v1/systems/{id}", a.deleteSystem)
+
+	r.Private("POST /api/v1/import/{kind}", a.importCSV)
+	r.Private("GET /api/v1/export/{kind}", a.exportCSV)
+
+	r.Private("GET /api/v1/users", a.listUsers)
+	r.Private("POST /api/v1/users", a.createUser)
+	r.Private("GET /api/v1/users/{id}", a.getUser)
+	r.Private("PATCH /api/v1/users/{id}", a.updateUser)
+	r.Private("DELETE /api/v1/users/{id}", a.deleteUser)
+
+	r.Private("GET /api/v1/tokens", a.listTokens)
+	r.Private("POST /api/v1/tokens", a.createToken)
+	r.Private("DELETE /api/v1/tokens/{id}", a.revokeToken)
+
+	r.Private("GET /api/v1/audit", a.listAudit)
+	r.Private("GET /api/v1/audit/verify", a.verifyAudit)
+}
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// page reads limit/offset (or page/per_page) from the query.
+func page(r *http.Request) (registry.Page, error) {
+	q := r.URL.Query()
+	num := func(name string, def, min, max int) (int, error) {
+		v := q.Get(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return 0, httpx.BadRequest("query parameter %s: %q is not a whole number from %d to %d", name, v, min, max)
+		}
+		return n, nil
+	}
+	limit, err := num("limit", 50, 1, 1000)
+	if err != nil {
+		return registry.Page{}, err
+	}
+	if q.Has("per_page") {
+		if limit, err = num("per_page", 50, 1, 1000); err != nil {
+			return registry.Page{}, err
+		}
+	}
+	offset, err := num("offset", 0, 0, 1<<30)
+	if err != nil {
+		return registry.Page{}, err
+	}
+	if q.Has("page") {
+		p, err := num("page", 1, 1, 1<<20)
+		if err != nil {
+			return registry.Page{}, err
+		}
+		offset = (p - 1) * limit
+	}
+	return registry.Page{Limit: limit, Offset: offset}, nil
+}
+
+func optionalID(r *http.Request, name string) (*int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return nil, httpx.BadRequest("query parameter %s: %q is not an id", name, v)
+	}
+	return &n, nil
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) {
+	actor := httpx.Actor(r.Context())
+	if actor.UserID == 0 {
+		httpx.WriteError(w, r, store.ErrNotFound)
+		return
+	}
+	u, err := a.Auth.User(r.Context(), actor, actor.UserID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, u)
+}

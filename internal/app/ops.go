@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/khien-project/khien/internal/access"
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/demo"
+	"github.com/khien-project/khien/internal/store"
+)
+
+// SchemaVersion is the database schema this binary writes.
+func SchemaVersion() int { return store.LatestVersion(store.SQLite) }
+
+// Migrate applies pending migrations and returns how many ran and the
+// resulting schema version.
+func Migrate(ctx context.Context, dsn string) (int, int, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return n, 0, err
+	}
+	v, err := db.SchemaVersion(ctx)
+	return n, v, err
+}
+
+// Backup snapshots the SQLite database at dsn into out.
+func Backup(ctx context.Context, dsn, out string) error {
+	if store.IsPostgresURL(dsn) {
+		return errors.New("PostgreSQL is backed up with pg_dump: pg_dump --format=custom --file=khien.dump \"$KHIEN_DB\" (see docs/operations.md)")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Backup(ctx, out)
+}
+
+// Restore replaces the SQLite database with the snapshot src; the data
+// folder must not be in use.
+func Restore(ctx context.Context, dataDir, dsn, src string) (int, error) {
+	if store.IsPostgresURL(dsn) {
+		return 0, errors.New("PostgreSQL is restored with pg_restore (see docs/operations.md)")
+	}
+	release, err := LockData(dataDir)
+	if err != nil {
+		return 0, fmt.Errorf("stop khien serve before restoring: %w", err)
+	}
+	defer release()
+	v, err := store.CheckSQLiteFile(ctx, src)
+	if err != nil {
+		return 0, err
+	}
+	return v, store.RestoreSQLiteFile(ctx, src, dsn)
+}
+
+// CreateToken makes an API token for the named user, as the operator.
+func CreateToken(ctx context.Context, dsn, username, label string) (string, error) {
+	svc, err := OpenServices(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer svc.DB.Close()
+	u, err := svc.Auth.UserByName(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("no user named %q", username)
+	}
+	if err != nil {
+		return "", err
+	}
+	actor := access.System
+	actor.Username = "cli"
+	t, err := svc.Auth.CreateToken(ctx, actor, u.ID, label)
+	if err != nil {
+		return "", err
+	}
+	return t.Secret, nil
+}
+
+// VerifyAudit checks the audit chain.
+func VerifyAudit(ctx context.Context, dsn string) (int, *audit.Broken, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer db.Close()
+	return audit.New(db).Verify(ctx)
+}
+
+// Demo fills an empty data folder with the demo province and prints how
+// to log in.
+func Demo(ctx context.Context, dataDir, dsn, adminPassword string, out io.Writer) error {
+	release, err := LockData(dataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	svc, err := OpenServices(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	if err := firstStart(ctx, svc, ServeConfig{AdminPassword: adminPassword, Out: out}); err != nil {
+		return err
+	}
+	res, err := demo.Fill(ctx, svc.DB, svc.Registry, svc.Auth)
+	if err != nil {
+		return err
+	}
+	PrintDemo(out, res)
+	return nil
+}

@@ -1,0 +1,216 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/khien-project/khien/internal/bus"
+	"github.com/khien-project/khien/internal/demo"
+	"github.com/khien-project/khien/internal/jobs"
+	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/web"
+)
+
+// ServeConfig is what khien serve needs.
+type ServeConfig struct {
+	Addr            string
+	DataDir         string
+	DB              string
+	NATS            string
+	TLSCert, TLSKey string
+	Demo            bool
+	AdminPassword   string
+	ShutdownTimeout time.Duration
+	Workers         int
+	// Out receives the messages meant for the person who started Khiên
+	// (where to log in, the first admin password).
+	Out io.Writer
+	// Ready, when set, receives the listening address once serving.
+	Ready chan<- string
+}
+
+// Serve runs the whole platform until ctx ends, then shuts down in order:
+// stop accepting, finish in-flight requests and jobs, close bus and DB.
+func Serve(ctx context.Context, cfg ServeConfig) error {
+	release, err := LockData(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	svc, err := OpenServices(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	if err := firstStart(ctx, svc, cfg); err != nil {
+		return err
+	}
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, DataDir: cfg.DataDir, Name: "khien-serve"})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	metrics := newMetrics(svc.DB)
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version})
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, httpSrv.TLSConfig)
+		scheme = "https"
+	}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := jobs.RunWorkers(workCtx, b, jobs.Kinds(jobs.Deps{Auth: svc.Auth}), cfg.Workers); err != nil {
+			slog.Error("workers stopped", "err", err)
+		}
+	}()
+	go func() { defer wg.Done(); jobs.RunSchedules(workCtx, b, jobs.Schedules()) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	slog.Info("khien serving", "url", url, "version", Version, "db", string(svc.DB.Engine), "bus", busName(cfg.NATS))
+	fmt.Fprintf(cfg.Out, "Khiên is running: open %s and log in.\n", url)
+	if cfg.Ready != nil {
+		cfg.Ready <- ln.Addr().String()
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("http server: %w", err)
+	}
+	slog.Info("shutting down: finishing in-flight requests and jobs")
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutCtx); err != nil {
+		slog.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutCtx.Done():
+		slog.Warn("jobs still running at the shutdown deadline; they will be redelivered")
+	}
+	slog.Info("stopped cleanly")
+	return nil
+}
+
+func busName(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return url
+}
+
+// firstStart creates the first admin and, when asked, the demo province.
+func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
+	pw, err := svc.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if pw != "" {
+		if cfg.AdminPassword == "" {
+			fmt.Fprintf(cfg.Out, "First start: created user \"admin\" with password %s (shown once; change it after logging in).\n", pw)
+		} else {
+			fmt.Fprintln(cfg.Out, "First start: created user \"admin\" with the password in KHIEN_ADMIN_PASSWORD.")
+		}
+	}
+	if !cfg.Demo {
+		return nil
+	}
+	res, err := demo.Fill(ctx, svc.DB, svc.Registry, svc.Auth)
+	if errors.Is(err, demo.ErrNotEmpty) {
+		fmt.Fprintln(cfg.Out, "Demo: the data folder already holds a province; leaving it as it is.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	PrintDemo(cfg.Out, res)
+	return nil
+}
+
+// PrintDemo tells the person what the demo created and how to log in.
+func PrintDemo(w io.Writer, res demo.Result) {
+	fmt.Fprintf(w, "Demo: created %d agencies and %d information systems of the fictional province Sông Lam.\n", res.Agencies, res.Systems)
+	for name, role := range res.Users {
+		fmt.Fprintf(w, "Demo user %-14s role %-8s password %s\n", name, role, res.Password)
+	}
+}
+
+func newMetrics(db *store.DB) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewDBStatsCollector(db.Reader(), "khien_read"))
+	if db.Writer() != db.Reader() {
+		reg.MustRegister(collectors.NewDBStatsCollector(db.Writer(), "khien_write"))
+	}
+	for _, c := range bus.Collectors() {
+		if err := reg.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if !errors.As(err, &already) {
+				slog.Warn("register bus metrics", "err", err)
+			}
+		}
+	}
+	return reg
+}
+
+// Worker runs the background jobs from an external NATS until ctx ends,
+// then finishes the jobs in hand.
+func Worker(ctx context.Context, dsn, natsURL string, concurrency int) error {
+	if natsURL == "" {
+		return errors.New("khien worker needs --nats (an external NATS server); serve runs its own workers")
+	}
+	svc, err := OpenServices(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer svc.DB.Close()
+	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Name: "khien-worker"})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	slog.Info("khien worker started", "nats", natsURL, "kinds", len(jobs.Kinds(jobs.Deps{Auth: svc.Auth})))
+	err = jobs.RunWorkers(ctx, b, jobs.Kinds(jobs.Deps{Auth: svc.Auth}), concurrency)
+	slog.Info("khien worker stopped")
+	return err
+}

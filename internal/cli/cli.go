@@ -1,0 +1,132 @@
+// Package cli is the khien command line: it parses options through the
+// config table and calls into internal/app. It holds no logic of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/khien-project/khien/internal/app"
+	"github.com/khien-project/khien/internal/config"
+)
+
+// Run executes the command line args and returns the process exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "khien:", err)
+		return 1
+	}
+	return 0
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "khien",
+		Short:         "Khiên — security operations platform for a province and its agencies",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), auditCmd(), demoCmd())
+	return root
+}
+
+// options registers the named config options on cmd and returns a
+// resolver for them.
+func options(cmd *cobra.Command, names ...string) func() (config.Values, error) {
+	names = append([]string{"config", "log-format", "log-level"}, names...)
+	config.Register(cmd.Flags(), names...)
+	return func() (config.Values, error) {
+		v, err := config.Resolve(cmd.Flags(), os.Getenv, names...)
+		if err != nil {
+			return nil, err
+		}
+		slog.SetDefault(app.NewLogger(cmd.ErrOrStderr(), v.String("log-format"), v.String("log-level")))
+		return v, nil
+	}
+}
+
+func serveCmd(stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web UI, the JSON API, the workers and the schedules",
+		Long: `Run the whole platform: web UI and JSON API on --addr, data in --data
+(SQLite and an embedded NATS JetStream by default), background workers and
+schedules. Every option can also be set by its KHIEN_* environment variable
+or in the YAML file named by --config. On first start the user "admin" is
+created with the password in KHIEN_ADMIN_PASSWORD, or a random one printed
+once to standard error.`,
+		Args: cobra.NoArgs,
+	}
+	resolve := options(cmd, "addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "workers")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		if (v.String("tls-cert") == "") != (v.String("tls-key") == "") {
+			return errors.New("--tls-cert and --tls-key go together")
+		}
+		return app.Serve(cmd.Context(), app.ServeConfig{
+			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
+			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
+			AdminPassword: v.String("admin-password"), ShutdownTimeout: v.Duration("shutdown-timeout"),
+			Workers: v.Int("workers"), Out: stderr,
+		})
+	}
+	return cmd
+}
+
+func workerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run background jobs from an external NATS cluster (scale-out)",
+		Args:  cobra.NoArgs,
+	}
+	resolve := options(cmd, "data", "db", "nats", "workers")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"))
+	}
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "migrate", Short: "Apply pending database migrations and exit", Args: cobra.NoArgs}
+	resolve := options(cmd, "data", "db")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		n, version, err := app.Migrate(cmd.Context(), v.String("db"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "applied %d migration(s); schema version %d\n", n, version)
+		return nil
+	}
+	return cmd
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
+		fmt.Fprintf(cmd.OutOrStdout(), "khien %s (schema %d)\n", app.Version, app.SchemaVersion())
+	}}
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/store"
+)
+
+// contentSecurityPolicy allows only Khiên's own scripts, styles and images:
+// no inline code, no framing, forms only to Khiên itself.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Session cookie names: with TLS the __Host- prefix pins it to this host.
+const (
+	sessionCookie       = "khien_session"
+	secureSessionCookie = "__Host-khien_session"
+	langCookie          = "khien_lang"
+)
+
+func (s *Server) cookieName() string {
+	if s.deps.TLS {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
+
+// middleware wraps every request: panic recovery, metrics and logging,
+// security headers, cross-origin protection for unsafe methods, and
+// resolution of the caller (session cookie or bearer token).
+func (s *Server) middleware(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusForbidden, map[string]httpx.APIError{"error": {Code: "cross_origin", Message: "cross-origin request refused"}})
+	}))
+	inner := cop.Handler(s.authenticate(next))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		route := "unmatched"
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.securityHeaders(rec.Header(), r)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				slog.Error("panic serving request", "path", r.URL.Path, "panic", p)
+				if !rec.wrote {
+					httpx.WriteError(rec, r, errors.New("panic"))
+				}
+			}
+			s.httpReqs.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
+			s.httpDur.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}()
+		inner.ServeHTTP(rec, r)
+	})
+}
+
+func (s *Server) securityHeaders(h http.Header, r *http.Request) {
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	if !strings.HasPrefix(r.URL.Path, "/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	if s.deps.TLS {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// authenticate resolves the caller. A bearer token that does not resolve
+// is refused at once; a stale session cookie just leaves the caller
+// anonymous.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, tok, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				unauthorized(w, "use Authorization: Bearer <token>")
+				return
+			}
+			actor, err := s.deps.Auth.TokenActor(ctx, strings.TrimSpace(tok))
+			if err != nil {
+				if !errors.Is(err, store.ErrNotFound) {
+					httpx.WriteError(w, r, err)
+					return
+				}
+				unauthorized(w, "invalid or revoked API token")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(httpx.WithActor(ctx, actor, "")))
+			return
+		}
+		if c, err := r.Cookie(s.cookieName()); err == nil {
+			actor, csrf, err := s.deps.Auth.SessionActor(ctx, c.Value)
+			if err == nil {
+				r = r.WithContext(httpx.WithActor(ctx, actor, csrf))
+			} else if !errors.Is(err, store.ErrNotFound) {
+				slog.Error("session lookup", "err", err)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="khien"`)
+	httpx.WriteJSON(w, http.StatusUnauthorized, map[string]httpx.APIError{"error": {Code: "unauthorized", Message: msg}})
+}
+
+func requireAPIActor(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !httpx.Actor(r.Context()).Authenticated() {
+			unauthorized(w, "log in or send Authorization: Bearer <token>")
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) requireLogin(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !httpx.Actor(r.Context()).Authenticated() {
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = "/"
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// clientAddr is the caller's address for login throttling.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// localPath keeps a redirect target on this site: a path starting with a
+// single '/', else "/".
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}

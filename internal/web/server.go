@@ -1,0 +1,137 @@
+// Package web is Khiên's HTTP server: middleware (security headers,
+// metrics, authentication, CSRF), health and metrics endpoints, the
+// server-rendered UI and the mounting of the JSON API.
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/khien-project/khien/internal/api"
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/store"
+)
+
+// Deps are what the server needs.
+type Deps struct {
+	DB       *store.DB
+	Registry *registry.Registry
+	Auth     *auth.Service
+	Audit    *audit.Log
+	// Ready reports whether the bus is reachable (nil: no bus check).
+	BusReady func() error
+	// Metrics is the registry served at /metrics.
+	Metrics *prometheus.Registry
+	// TLS says the server is reached over HTTPS: Secure cookies and HSTS.
+	TLS     bool
+	Version string
+}
+
+// Server is the HTTP handler with its route table.
+type Server struct {
+	deps     Deps
+	mux      *http.ServeMux
+	handler  http.Handler
+	routes   []string
+	pages    *pages
+	httpReqs *prometheus.CounterVec
+	httpDur  *prometheus.HistogramVec
+}
+
+// New builds the server and registers every route.
+func New(d Deps) (*Server, error) {
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{deps: d, mux: http.NewServeMux(), pages: p}
+	s.httpReqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "khien_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
+	s.httpDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "khien_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	if d.Metrics != nil {
+		d.Metrics.MustRegister(s.httpReqs, s.httpDur)
+	}
+	s.Public("GET /healthz", s.healthz)
+	s.Public("GET /readyz", s.readyz)
+	if d.Metrics != nil {
+		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
+		s.Public("GET /metrics", h.ServeHTTP)
+	}
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit}).Register(apiRouter{s})
+	s.registerUI()
+	s.mux.HandleFunc("/", s.notFound)
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every registered pattern ("METHOD /path"), sorted.
+func (s *Server) Routes() []string {
+	out := append([]string{}, s.routes...)
+	sort.Strings(out)
+	return out
+}
+
+type routeKey struct{}
+
+// handle registers h for pattern, labelling its metrics with the pattern.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = pattern
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// Public registers a route open to anyone.
+func (s *Server) Public(pattern string, h http.HandlerFunc) { s.handle(pattern, h) }
+
+// apiRouter registers API routes: private ones answer 401 JSON to
+// anonymous callers.
+type apiRouter struct{ s *Server }
+
+func (a apiRouter) Public(pattern string, h http.HandlerFunc) { a.s.handle(pattern, h) }
+func (a apiRouter) Private(pattern string, h http.HandlerFunc) {
+	a.s.handle(pattern, requireAPIActor(h))
+}
+
+// page registers a UI route that needs a logged-in user.
+func (s *Server) page(pattern string, h http.HandlerFunc) {
+	s.handle(pattern, s.requireLogin(h))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
+	defer cancel()
+	var problems []string
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		problems = append(problems, "database: "+err.Error())
+	}
+	if s.deps.BusReady != nil {
+		if err := s.deps.BusReady(); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(strings.Join(problems, "\n") + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}

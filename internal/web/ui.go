@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/access"
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/i18n"
+	"github.com/khien-project/khien/internal/valid"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds every page template, each parsed with the layout at start-up
+// so that a broken template fails the tests, not a user's request.
+type pages struct{ byName map[string]*template.Template }
+
+var funcs = template.FuncMap{
+	"t":     i18n.T,
+	"deref": func(p *int64) int64 { return *p },
+	"indent": func(depth int) string {
+		return strings.Repeat("\u00a0\u00a0", depth)
+	},
+	"lines": func(v []string) string { return strings.Join(v, "\n") },
+	"fmtTime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(vietnam).Format("02/01/2006 15:04")
+	},
+}
+
+// vietnam is UTC+7 (no daylight saving), fixed so that no time zone data
+// is needed on the server.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+func parsePages() (*pages, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" || base == "systems" {
+			continue
+		}
+		files := []string{"templates/layout.html", n}
+		if base == "agency" {
+			files = append(files, "templates/systems.html")
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, files...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", base, err)
+		}
+		p.byName[base] = t
+	}
+	// The systems list defines "content" itself, plus the shared table.
+	t, err := template.New("systems").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/systems.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: template systems: %w", err)
+	}
+	p.byName["systems"] = t
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	Lang      string
+	Title     string
+	Section   string
+	Actor     access.Actor
+	CSRF      string
+	Path      string
+	Flash     string
+	ErrorText string
+	Errors    []valid.FieldError
+	Version   string
+	Data      any
+}
+
+func (s *Server) newView(r *http.Request, titleKey, section string, data any) view {
+	lang := langOf(r)
+	return view{
+		Lang: lang, Title: i18n.T(lang, titleKey), Section: section,
+		Actor: httpx.Actor(r.Context()), CSRF: httpx.CSRF(r.Context()),
+		Path: url.QueryEscape(r.URL.RequestURI()), Version: s.deps.Version, Data: data,
+		Flash: flashText(lang, r.URL.Query().Get("done")),
+	}
+}
+
+func flashText(lang, done string) string {
+	switch done {
+	case "saved", "deleted":
+		return i18n.T(lang, done)
+	}
+	return ""
+}
+
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil {
+		return i18n.Lang(c.Value)
+	}
+	return "vi"
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, v view) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		slog.Error("unknown page template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		slog.Error("render page", "name", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail shows err as a page with the right status.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, _ := httpx.Classify(err)
+	key := "error.internal"
+	switch status {
+	case http.StatusNotFound:
+		key = "error.not_found"
+	case http.StatusForbidden:
+		key = "error.forbidden"
+	case http.StatusBadRequest, http.StatusConflict:
+		v := s.newView(r, "error.title", "", nil)
+		v.Data = errorMessage(v.Lang, err)
+		s.render(w, status, "error", v)
+		return
+	}
+	if status == http.StatusInternalServerError {
+		slog.Error("page failed", "path", r.URL.Path, "err", err)
+	}
+	v := s.newView(r, "error.title", "", nil)
+	v.Data = i18n.T(v.Lang, key)
+	s.render(w, status, "error", v)
+}
+
+func errorMessage(lang string, err error) string {
+	var fe valid.Errors
+	if errors.As(err, &fe) {
+		if lang == "en" {
+			return fe.Error()
+		}
+		return fe.Vietnamese()
+	}
+	_, body := httpx.Classify(err)
+	return body.Message
+}
+
+// formErrors splits a validation error into field messages for the form;
+// other errors are returned as they are.
+func formErrors(err error) ([]valid.FieldError, error) {
+	var fe valid.Errors
+	if errors.As(err, &fe) {
+		return fe, nil
+	}
+	return nil, err
+}
+
+// checkForm parses a posted form (at most 1 MiB) and checks its CSRF
+// token against the session's.
+func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxJSONBody)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, httpx.BadRequest("malformed form: %v", err))
+		return false
+	}
+	return s.checkCSRF(w, r, r.PostForm.Get("csrf"))
+}
+
+func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, got string) bool {
+	want := httpx.CSRF(r.Context())
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		v := s.newView(r, "error.title", "", nil)
+		v.Data = i18n.T(v.Lang, "error.csrf")
+		s.render(w, http.StatusForbidden, "error", v)
+		return false
+	}
+	return true
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	// A known path asked with the wrong method is a 405, not a 404.
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	api := strings.HasPrefix(r.URL.Path, "/api/")
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		if api {
+			httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]httpx.APIError{"error": {Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
+			return
+		}
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if api {
+		httpx.WriteJSON(w, http.StatusNotFound, map[string]httpx.APIError{"error": {Code: "not_found", Message: "no such API route"}})
+		return
+	}
+	s.fail(w, r, fmt.Errorf("page %s: %w", r.URL.Path, errNotFound))
+}

@@ -1,0 +1,276 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/khien-project/khien/internal/access"
+	"github.com/khien-project/khien/internal/api"
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/store"
+)
+
+type importView struct {
+	Kind    string
+	Mapping string
+	DryRun  bool
+	Report  *registry.ImportReport
+}
+
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
+	if !httpx.Actor(r.Context()).CanWriteRegistry() {
+		s.fail(w, r, store.ErrForbidden)
+		return
+	}
+	s.render(w, http.StatusOK, "import", s.newView(r, "import.title", "import", importView{Kind: registry.KindSystems}))
+}
+
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, registry.MaxImportBytes+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		s.fail(w, r, httpx.BadRequest("malformed upload: %v", err))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	if !s.checkCSRF(w, r, r.PostFormValue("csrf")) {
+		return
+	}
+	d := importView{Kind: r.PostFormValue("kind"), Mapping: r.PostFormValue("mapping"), DryRun: r.PostFormValue("dry_run") != ""}
+	values := url.Values{}
+	if d.DryRun {
+		values.Set("dry_run", "true")
+	}
+	for _, l := range formLines(d.Mapping) {
+		values.Add("map", l)
+	}
+	opts, err := api.ImportOptionsFrom(values)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		s.fail(w, r, httpx.BadRequest("choose a CSV file"))
+		return
+	}
+	defer f.Close()
+	rep, err := s.deps.Registry.Import(r.Context(), httpx.Actor(r.Context()), d.Kind, f, opts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Report = &rep
+	status := http.StatusOK
+	if len(rep.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	s.render(w, status, "import", s.newView(r, "import.title", "import", d))
+}
+
+type usersView struct {
+	Users       []auth.User
+	Roles       []access.Role
+	Agencies    []registry.Agency
+	AgencyNames map[int64]string
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	ctx, actor := r.Context(), httpx.Actor(r.Context())
+	users, err := s.deps.Auth.Users(ctx, actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tree, err := s.deps.Registry.AgencyTree(ctx, actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	for _, a := range tree {
+		names[a.ID] = a.Name
+	}
+	s.render(w, http.StatusOK, "users", s.newView(r, "users.title", "users", usersView{Users: users, Roles: access.Roles, Agencies: tree, AgencyNames: names}))
+}
+
+func userInput(f url.Values, creating bool) (auth.UserInput, error) {
+	var in auth.UserInput
+	opt := func(k string) *string {
+		if !f.Has(k) {
+			return nil
+		}
+		v := f.Get(k)
+		return &v
+	}
+	in.Role = opt("role")
+	if creating {
+		in.Username, in.DisplayName, in.Password = opt("username"), opt("display_name"), opt("password")
+	} else if p := f.Get("password"); p != "" {
+		in.Password = &p
+	}
+	if v := f.Get("agency_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return in, httpx.BadRequest("agency_id: %q is not an id", v)
+		}
+		in.AgencyID = &id
+	}
+	if !creating {
+		disabled := f.Get("disabled") != ""
+		in.Disabled = &disabled
+	}
+	return in, nil
+}
+
+func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	in, err := userInput(r.PostForm, true)
+	if err == nil {
+		_, err = s.deps.Auth.CreateUser(r.Context(), httpx.Actor(r.Context()), in)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in, err := userInput(r.PostForm, false)
+	if err == nil {
+		_, err = s.deps.Auth.UpdateUser(r.Context(), httpx.Actor(r.Context()), id, in)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = s.deps.Auth.DeleteUser(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=deleted", http.StatusSeeOther)
+}
+
+type tokensView struct {
+	Tokens    []auth.Token
+	NewSecret string
+}
+
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
+	s.showTokens(w, r, "")
+}
+
+func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, secret string) {
+	toks, err := s.deps.Auth.Tokens(r.Context(), httpx.Actor(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "tokens", s.newView(r, "tokens.title", "tokens", tokensView{Tokens: toks, NewSecret: secret}))
+}
+
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	actor := httpx.Actor(r.Context())
+	t, err := s.deps.Auth.CreateToken(r.Context(), actor, actor.UserID, strings.TrimSpace(r.PostForm.Get("label")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Shown once, in this response only (never in a redirect URL).
+	s.showTokens(w, r, t.Secret)
+}
+
+func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = s.deps.Auth.RevokeToken(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/tokens?done=saved", http.StatusSeeOther)
+}
+
+type auditView struct {
+	Filter   audit.Filter
+	Entries  []audit.Entry
+	Actions  []string
+	Types    []string
+	Checked  int
+	Intact   bool
+	BrokenID int64
+	PrevURL  string
+	NextURL  string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	ctx, actor := r.Context(), httpx.Actor(r.Context())
+	f, err := api.AuditFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, total, err := s.deps.Audit.List(ctx, actor, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := auditView{Filter: f, Entries: entries, Actions: []string{audit.Create, audit.Update, audit.Delete, audit.Login}, Types: []string{"agency", "system", "user", "token", "session"}}
+	n, broken, err := s.deps.Audit.Verify(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Checked, d.Intact = n, broken == nil
+	if broken != nil {
+		d.BrokenID = broken.ID
+	}
+	q := r.URL.Query()
+	link := func(offset int) string {
+		q.Set("offset", strconv.Itoa(offset))
+		return "/audit?" + q.Encode()
+	}
+	if f.Offset > 0 {
+		d.PrevURL = link(max(f.Offset-f.Limit, 0))
+	}
+	if f.Offset+f.Limit < total {
+		d.NextURL = link(f.Offset + f.Limit)
+	}
+	v := s.newView(r, "audit.title", "audit", d)
+	v.Title = fmt.Sprintf("%s (%d)", v.Title, total)
+	s.render(w, http.StatusOK, "audit", v)
+}

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/i18n"
+)
+
+func (s *Server) registerUI() {
+	static, _ := fs.Sub(staticFiles, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
+	s.Public("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+	s.Public("GET /lang/{code}", s.setLang)
+	s.Public("GET /login", s.loginPage)
+	s.Public("POST /login", s.login)
+	s.Public("POST /logout", s.logout)
+
+	s.page("GET /{$}", s.dashboard)
+	s.page("GET /agencies", s.agenciesPage)
+	s.page("GET /agencies/new", s.agencyNewPage)
+	s.page("POST /agencies", s.agencyCreate)
+	s.page("GET /agencies/{id}", s.agencyPage)
+	s.page("GET /agencies/{id}/edit", s.agencyEditPage)
+	s.page("POST /agencies/{id}", s.agencyUpdate)
+	s.page("POST /agencies/{id}/delete", s.agencyDelete)
+	s.page("GET /systems", s.systemsPage)
+	s.page("GET /systems/new", s.systemNewPage)
+	s.page("POST /systems", s.systemCreate)
+	s.page("GET /systems/{id}", s.systemPage)
+	s.page("GET /systems/{id}/edit", s.systemEditPage)
+	s.page("POST /systems/{id}", s.systemUpdate)
+	s.page("POST /systems/{id}/delete", s.systemDelete)
+	s.page("GET /export/{file}", s.exportFile)
+	s.page("GET /import", s.importPage)
+	s.page("POST /import", s.importUpload)
+	s.page("GET /users", s.usersPage)
+	s.page("POST /users", s.userCreate)
+	s.page("POST /users/{id}", s.userUpdate)
+	s.page("POST /users/{id}/delete", s.userDelete)
+	s.page("GET /tokens", s.tokensPage)
+	s.page("POST /tokens", s.tokenCreate)
+	s.page("POST /tokens/{id}/revoke", s.tokenRevoke)
+	s.page("GET /audit", s.auditPage)
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: i18n.Lang(r.PathValue("code")), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+type loginView struct{ Next, Username string }
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if httpx.Actor(r.Context()).Authenticated() {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, http.StatusOK, "login", s.newView(r, "login.title", "", loginView{Next: localPath(r.URL.Query().Get("next"))}))
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, httpx.BadRequest("malformed form"))
+		return
+	}
+	name, next := r.PostForm.Get("username"), localPath(r.PostForm.Get("next"))
+	u, err := s.deps.Auth.Login(r.Context(), name, r.PostForm.Get("password"), clientAddr(r))
+	if err != nil {
+		v := s.newView(r, "login.title", "", loginView{Next: next, Username: name})
+		status := http.StatusUnauthorized
+		v.ErrorText = i18n.T(v.Lang, "login.failed")
+		var thr *auth.ThrottledError
+		if errors.As(err, &thr) {
+			status = http.StatusTooManyRequests
+			v.ErrorText = i18n.T(v.Lang, "login.throttled")
+			w.Header().Set("Retry-After", httpRetry(thr.RetryAfter))
+		} else if !errors.Is(err, auth.ErrBadCredentials) {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, status, "login", v)
+		return
+	}
+	sess, err := s.deps.Auth.StartSession(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: sess.Secret, Path: "/", Expires: sess.Expires, HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func httpRetry(d time.Duration) string { return strconv.Itoa(int(d.Seconds()) + 1) }
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if httpx.Actor(r.Context()).Authenticated() {
+		if !s.checkForm(w, r) {
+			return
+		}
+		if c, err := r.Cookie(s.cookieName()); err == nil {
+			if err := s.deps.Auth.EndSession(r.Context(), c.Value); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type dashboardView struct {
+	Counts any
+	Recent []audit.Entry
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	actor := httpx.Actor(r.Context())
+	counts, err := s.deps.Registry.Summary(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := dashboardView{Counts: counts}
+	if actor.CanReadAudit() {
+		if d.Recent, _, err = s.deps.Audit.List(r.Context(), actor, audit.Filter{Limit: 10}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, http.StatusOK, "dashboard", s.newView(r, "dash.title", "dashboard", d))
+}
