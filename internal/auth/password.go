@@ -70,14 +70,18 @@ var dummyHash, _ = HashPassword("khien-timing-equaliser")
 // to copy from a terminal: no leading dash, no punctuation).
 func RandomPassword(n int) string {
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("auth: no randomness: " + err.Error())
+	out := make([]byte, 0, n)
+	buf := make([]byte, 1)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic("auth: no randomness: " + err.Error())
+		}
+		// Reject the top of the byte range so every letter is equally likely.
+		if int(buf[0]) < 256-256%len(alphabet) {
+			out = append(out, alphabet[int(buf[0])%len(alphabet)])
+		}
 	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return string(out)
 }
 
 // RandomSecret returns n random bytes in URL-safe base64.

@@ -57,25 +57,16 @@ func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "systems" {
+		if base == "layout" || base == "systemtable" {
 			continue
 		}
-		files := []string{"templates/layout.html", n}
-		if base == "agency" {
-			files = append(files, "templates/systems.html")
-		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, files...)
+		// Every page: the layout, the shared partials, and its own content.
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/systemtable.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", base, err)
 		}
 		p.byName[base] = t
 	}
-	// The systems list defines "content" itself, plus the shared table.
-	t, err := template.New("systems").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/systems.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: template systems: %w", err)
-	}
-	p.byName["systems"] = t
 	return p, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/khien-project/khien/internal/httpx"
 	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/valid"
 )
 
@@ -90,6 +91,9 @@ func (s *Server) agencyForm(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *Server) agencyNewPage(w http.ResponseWriter, r *http.Request) {
+	if !s.canWrite(w, r) {
+		return
+	}
 	a := registry.Agency{}
 	if p := r.URL.Query().Get("parent_id"); p != "" {
 		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
@@ -103,6 +107,9 @@ func (s *Server) agencyNewPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) agencyEditPage(w http.ResponseWriter, r *http.Request) {
+	if !s.canWrite(w, r) {
+		return
+	}
 	id, err := httpx.ParseID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
@@ -295,6 +302,9 @@ func (s *Server) systemForm(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *Server) systemNewPage(w http.ResponseWriter, r *http.Request) {
+	if !s.canWrite(w, r) {
+		return
+	}
 	sys := registry.System{Status: "active"}
 	if v := r.URL.Query().Get("agency_id"); v != "" {
 		sys.AgencyID, _ = strconv.ParseInt(v, 10, 64)
@@ -303,6 +313,9 @@ func (s *Server) systemNewPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) systemEditPage(w http.ResponseWriter, r *http.Request) {
+	if !s.canWrite(w, r) {
+		return
+	}
 	id, err := httpx.ParseID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
@@ -420,4 +433,14 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Registry.Export(r.Context(), httpx.Actor(r.Context()), kind, w); err != nil {
 		s.fail(w, r, err)
 	}
+}
+
+// canWrite answers 403 to roles that may not change the registry (the
+// services refuse the change anyway; this spares them a useless form).
+func (s *Server) canWrite(w http.ResponseWriter, r *http.Request) bool {
+	if httpx.Actor(r.Context()).CanWriteRegistry() {
+		return true
+	}
+	s.fail(w, r, store.ErrForbidden)
+	return false
 }

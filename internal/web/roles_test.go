@@ -1,0 +1,216 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/khien-project/khien/internal/store/storetest"
+)
+
+// expect lists the status for admin, analyst, agencyA, agencyB, auditor
+// and anonymous, in that order.
+type expect [6]int
+
+type roleCase struct {
+	name   string
+	method string
+	path   func(w *world, role string) string
+	body   func(w *world, role string) any
+	want   expect
+}
+
+func fixed(p string) func(*world, string) string { return func(*world, string) string { return p } }
+
+// freshSystem makes a new system in A1 for a destructive case.
+func freshSystem(w *world, role string) string {
+	code, body := w.api("admin", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "tmp " + role})
+	if code != http.StatusCreated {
+		w.t.Fatalf("fresh system: %d %s", code, body)
+	}
+	return fmt.Sprintf("/api/v1/systems/%d", idOf(w.t, body))
+}
+
+func freshAgency(w *world, role string) string {
+	code, body := w.api("admin", "POST", "/api/v1/agencies", map[string]any{"code": "TMP-" + role, "name": "tạm", "parent_id": w.a.ID})
+	if code != http.StatusCreated {
+		w.t.Fatalf("fresh agency: %d %s", code, body)
+	}
+	return fmt.Sprintf("/api/v1/agencies/%d", idOf(w.t, body))
+}
+
+var freshUsers int
+
+func freshUser(w *world, role string) string {
+	freshUsers++
+	code, body := w.api("admin", "POST", "/api/v1/users", map[string]any{"username": fmt.Sprintf("tmp-%s-%d", role, freshUsers), "password": testPassword, "role": "auditor"})
+	if code != http.StatusCreated {
+		w.t.Fatalf("fresh user: %d %s", code, body)
+	}
+	return fmt.Sprintf("/api/v1/users/%d", idOf(w.t, body))
+}
+
+func apiCases() []roleCase {
+	agencyA := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/agencies/%d", w.a.ID) }
+	agencyB := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/agencies/%d", w.b.ID) }
+	sysA := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID) }
+	sysB := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d", w.sysB.ID) }
+	return []roleCase{
+		{"list agencies", "GET", fixed("/api/v1/agencies"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get agency A", "GET", agencyA, nil, expect{200, 200, 200, 404, 200, 401}},
+		{"get agency B", "GET", agencyB, nil, expect{200, 200, 404, 200, 200, 401}},
+		{"create agency under A", "POST", fixed("/api/v1/agencies"), func(w *world, role string) any {
+			return map[string]any{"code": "NEW-" + role, "name": "Đơn vị mới", "parent_id": w.a.ID}
+		}, expect{201, 403, 201, 400, 403, 401}},
+		{"create root agency", "POST", fixed("/api/v1/agencies"), func(w *world, role string) any {
+			return map[string]any{"code": "ROOT-" + role, "name": "Gốc"}
+		}, expect{201, 403, 400, 400, 403, 401}},
+		{"patch agency A1", "PATCH", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/agencies/%d", w.a1.ID) }, func(*world, string) any {
+			return map[string]any{"phone": "0238 3812 345"}
+		}, expect{200, 403, 200, 404, 403, 401}},
+		{"delete agency in A", "DELETE", freshAgency, nil, expect{204, 403, 204, 404, 403, 401}},
+		{"delete own agency", "DELETE", agencyA, nil, expect{409, 403, 403, 404, 403, 401}},
+		{"list systems", "GET", fixed("/api/v1/systems"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get system A", "GET", sysA, nil, expect{200, 200, 200, 404, 200, 401}},
+		{"get system B", "GET", sysB, nil, expect{200, 200, 404, 200, 200, 401}},
+		{"create system in A1", "POST", fixed("/api/v1/systems"), func(w *world, role string) any {
+			return map[string]any{"agency_id": w.a1.ID, "name": "Hệ thống " + role, "urls": []string{"https://new.example/"}}
+		}, expect{201, 403, 201, 400, 403, 401}},
+		{"patch system A", "PATCH", sysA, func(*world, string) any { return map[string]any{"operator": "Trung tâm"} }, expect{200, 403, 200, 404, 403, 401}},
+		{"delete system in A1", "DELETE", freshSystem, nil, expect{204, 403, 204, 404, 403, 401}},
+		{"export systems", "GET", fixed("/api/v1/export/systems"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"export agencies", "GET", fixed("/api/v1/export/agencies"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"import systems dry run", "POST", fixed("/api/v1/import/systems?dry_run=true"), func(*world, string) any {
+			return "agency_code,name\nA1,Hệ thống nhập\n"
+		}, expect{200, 403, 200, 400, 403, 401}},
+		{"list users", "GET", fixed("/api/v1/users"), nil, expect{200, 403, 403, 403, 403, 401}},
+		{"create user", "POST", fixed("/api/v1/users"), func(w *world, role string) any {
+			return map[string]any{"username": "new-" + role, "password": testPassword, "role": "agency", "agency_id": w.b.ID}
+		}, expect{201, 403, 403, 403, 403, 401}},
+		{"get user agencyA", "GET", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/users/%d", w.users["agencyA"].ID) }, nil, expect{200, 404, 200, 404, 404, 401}},
+		{"patch user", "PATCH", freshUser, func(*world, string) any { return map[string]any{"display_name": "X"} }, expect{200, 403, 403, 403, 403, 401}},
+		{"delete user", "DELETE", freshUser, nil, expect{204, 403, 403, 403, 403, 401}},
+		{"me", "GET", fixed("/api/v1/me"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"list tokens", "GET", fixed("/api/v1/tokens"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"create own token", "POST", fixed("/api/v1/tokens"), func(*world, string) any { return map[string]any{"label": "ci"} }, expect{201, 201, 201, 201, 201, 401}},
+		{"revoke agencyA's token", "DELETE", func(w *world, role string) string {
+			code, body := w.api("agencyA", "POST", "/api/v1/tokens", map[string]any{"label": "to revoke by " + role})
+			if code != http.StatusCreated {
+				w.t.Fatalf("token: %d %s", code, body)
+			}
+			return fmt.Sprintf("/api/v1/tokens/%d", idOf(w.t, body))
+		}, nil, expect{204, 404, 204, 404, 404, 401}},
+		{"audit log", "GET", fixed("/api/v1/audit"), nil, expect{200, 403, 403, 403, 200, 401}},
+		{"audit verify", "GET", fixed("/api/v1/audit/verify"), nil, expect{200, 403, 403, 403, 200, 401}},
+		{"openapi", "GET", fixed("/api/v1/openapi.json"), nil, expect{200, 200, 200, 200, 200, 200}},
+		{"healthz", "GET", fixed("/healthz"), nil, expect{200, 200, 200, 200, 200, 200}},
+		{"metrics", "GET", fixed("/metrics"), nil, expect{200, 200, 200, 200, 200, 200}},
+	}
+}
+
+func TestAPIRoles(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			w := newWorld(t, engine)
+			for _, c := range apiCases() {
+				for i, role := range roleLabels {
+					path := c.path(w, role)
+					var body any
+					if c.body != nil {
+						body = c.body(w, role)
+					}
+					code, out := w.api(role, c.method, path, body)
+					if code != c.want[i] {
+						t.Errorf("%s as %s: %s %s = %d, want %d (%s)", c.name, role, c.method, path, code, c.want[i], out)
+					}
+				}
+			}
+		})
+	}
+}
+
+func uiCases() []roleCase {
+	page := func(format string, id func(w *world) int64) func(*world, string) string {
+		return func(w *world, _ string) string { return fmt.Sprintf(format, id(w)) }
+	}
+	a := func(w *world) int64 { return w.a.ID }
+	b := func(w *world) int64 { return w.b.ID }
+	sysA := func(w *world) int64 { return w.sysA.ID }
+	return []roleCase{
+		{"dashboard", "GET", fixed("/"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"agency tree", "GET", fixed("/agencies"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"agency B", "GET", page("/agencies/%d", b), nil, expect{200, 200, 404, 200, 200, 303}},
+		{"new agency form", "GET", fixed("/agencies/new"), nil, expect{200, 403, 200, 200, 403, 303}},
+		{"edit agency A", "GET", page("/agencies/%d/edit", a), nil, expect{200, 403, 200, 404, 403, 303}},
+		{"systems", "GET", fixed("/systems?q=alpha&hosting=&status=active"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"system A", "GET", page("/systems/%d", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
+		{"edit system A", "GET", page("/systems/%d/edit", sysA), nil, expect{200, 403, 200, 404, 403, 303}},
+		{"new system form", "GET", fixed("/systems/new"), nil, expect{200, 403, 200, 200, 403, 303}},
+		{"import form", "GET", fixed("/import"), nil, expect{200, 403, 200, 200, 403, 303}},
+		{"users", "GET", fixed("/users"), nil, expect{200, 403, 403, 403, 403, 303}},
+		{"tokens", "GET", fixed("/tokens"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"audit", "GET", fixed("/audit"), nil, expect{200, 403, 403, 403, 200, 303}},
+		{"export csv", "GET", fixed("/export/systems.csv"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"unknown page", "GET", fixed("/no-such-page"), nil, expect{404, 404, 404, 404, 404, 404}},
+		{"login page", "GET", fixed("/login"), nil, expect{303, 303, 303, 303, 303, 200}},
+		{"static css", "GET", fixed("/static/khien.css"), nil, expect{200, 200, 200, 200, 200, 200}},
+	}
+}
+
+func TestUIRoles(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	browsers := map[string]*browser{}
+	for _, role := range roleLabels {
+		browsers[role] = w.browser(role)
+	}
+	for _, c := range uiCases() {
+		for i, role := range roleLabels {
+			path := c.path(w, role)
+			code, body := browsers[role].get(path)
+			if code != c.want[i] {
+				t.Errorf("%s as %s: GET %s = %d, want %d", c.name, role, path, code, c.want[i])
+			}
+			if code == 200 && strings.HasSuffix(path, ".css") == false && !strings.Contains(path, ".csv") && !strings.Contains(string(body), "<html lang=\"vi\">") {
+				t.Errorf("%s as %s: page is not in Vietnamese by default", c.name, role)
+			}
+		}
+	}
+}
+
+// TestScopeNeverLeaks checks that an agency officer never sees another
+// agency's rows, in lists, details, search, exports or pages.
+func TestScopeNeverLeaks(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			w := newWorld(t, engine)
+			for _, c := range []struct{ role, own, other, otherAgency string }{
+				{"agencyA", "secretalpha", "secretbeta", "Sở Beta"},
+				{"agencyB", "secretbeta", "secretalpha", "Sở Alpha"},
+			} {
+				for _, path := range []string{"/api/v1/systems", "/api/v1/systems?q=" + c.other, "/api/v1/systems?limit=1000", "/api/v1/agencies", "/api/v1/agencies?q=" + url.QueryEscape(c.otherAgency),
+					"/api/v1/export/systems", "/api/v1/export/agencies", fmt.Sprintf("/api/v1/systems?agency_id=%d", w.root.ID)} {
+					code, body := w.api(c.role, "GET", path, nil)
+					if code != 200 {
+						t.Fatalf("%s GET %s: %d %s", c.role, path, code, body)
+					}
+					if strings.Contains(string(body), c.other) || strings.Contains(string(body), c.otherAgency) {
+						t.Errorf("%s GET %s leaks the other agency: %s", c.role, path, body)
+					}
+				}
+				_, body := w.api(c.role, "GET", "/api/v1/systems", nil)
+				if !strings.Contains(string(body), c.own) {
+					t.Errorf("%s does not see its own system: %s", c.role, body)
+				}
+				br := w.browser(c.role)
+				for _, path := range []string{"/", "/systems", "/systems?q=secret", "/agencies", "/export/systems.csv", "/users", "/agencies/new", "/systems/new"} {
+					_, page := br.get(path)
+					if strings.Contains(string(page), c.other) || strings.Contains(string(page), c.otherAgency) {
+						t.Errorf("%s page %s leaks the other agency", c.role, path)
+					}
+				}
+			}
+		})
+	}
+}
