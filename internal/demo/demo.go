@@ -56,7 +56,7 @@ var slug = map[string]string{
 
 type systemDef struct {
 	name, purpose, info, audience, hosting, host string
-	software                                      []registry.Software
+	software                                     []registry.Software
 }
 
 var (

@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/khien-project/khien/internal/store/storetest"
+)
+
+// errorBody is the shape every API error must have.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Fields  []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+			VI      string `json:"message_vi"`
+		} `json:"fields"`
+	} `json:"error"`
+}
+
+func TestBadInputWritesNothing(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			w := newWorld(t, engine)
+			huge := `{"name": "` + strings.Repeat("x", 1<<20) + `"}`
+			cases := []struct {
+				name, method, path string
+				body               any
+				status             int
+				code               string
+				field              string
+			}{
+				{"malformed JSON", "POST", "/api/v1/systems", `{"name": "x",`, 400, "bad_request", ""},
+				{"not an object", "POST", "/api/v1/systems", `[1,2]`, 400, "bad_request", ""},
+				{"empty body", "POST", "/api/v1/agencies", ``, 400, "bad_request", ""},
+				{"two objects", "POST", "/api/v1/agencies", `{"code":"Q1","name":"a"}{"code":"Q2","name":"b"}`, 400, "bad_request", ""},
+				{"wrong type", "POST", "/api/v1/systems", fmt.Sprintf(`{"agency_id": "%d", "name": "x"}`, w.a1.ID), 400, "bad_request", ""},
+				{"unknown field", "POST", "/api/v1/systems", fmt.Sprintf(`{"agency_id": %d, "name": "x", "colour": "red"}`, w.a1.ID), 400, "bad_request", ""},
+				{"oversized body", "POST", "/api/v1/systems", huge, 413, "too_large", ""},
+				{"invalid URL", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "urls": []string{"javascript:alert(1)"}}, 400, "validation_failed", "urls[0]"},
+				{"URL with credentials", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "urls": []string{"https://u:p@x.example/"}}, 400, "validation_failed", "urls[0]"},
+				{"invalid domain", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "domains": []string{"bad_domain..example"}}, 400, "validation_failed", "domains[0]"},
+				{"invalid CIDR", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "cidrs": []string{"10.1.2.3/8"}}, 400, "validation_failed", "cidrs[0]"},
+				{"invalid IP", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "ips": []string{"999.1.1.1"}}, 400, "validation_failed", "ips[0]"},
+				{"unknown hosting", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "x", "hosting": "moon"}, 400, "validation_failed", "hosting"},
+				{"missing name", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID}, 400, "validation_failed", "name"},
+				{"invalid e-mail", "POST", "/api/v1/agencies", map[string]any{"code": "E1", "name": "x", "email": "not-an-email"}, 400, "validation_failed", "email"},
+				{"invalid phone", "POST", "/api/v1/agencies", map[string]any{"code": "E2", "name": "x", "phone": "call me"}, 400, "validation_failed", "phone"},
+				{"invalid code", "POST", "/api/v1/agencies", map[string]any{"code": "có dấu", "name": "x"}, 400, "validation_failed", "code"},
+				{"duplicate code", "POST", "/api/v1/agencies", map[string]any{"code": "A", "name": "x"}, 409, "conflict", "code"},
+				{"control characters", "POST", "/api/v1/agencies", map[string]any{"code": "E3", "name": "x\x00y"}, 400, "validation_failed", "name"},
+				{"short password", "POST", "/api/v1/users", map[string]any{"username": "u1", "password": "short", "role": "auditor"}, 400, "validation_failed", "password"},
+				{"unknown role", "POST", "/api/v1/users", map[string]any{"username": "u2", "password": testPassword, "role": "root"}, 400, "validation_failed", "role"},
+				{"agency role without agency", "POST", "/api/v1/users", map[string]any{"username": "u3", "password": testPassword, "role": "agency"}, 400, "validation_failed", "agency_id"},
+				{"bad limit", "GET", "/api/v1/systems?limit=abc", nil, 400, "bad_request", ""},
+				{"bad sort", "GET", "/api/v1/systems?sort=password", nil, 400, "bad_request", ""},
+				{"bad id", "GET", "/api/v1/systems/abc", nil, 404, "not_found", ""},
+				{"unknown route", "GET", "/api/v1/nothing", nil, 404, "not_found", ""},
+				{"wrong method", "PUT", "/api/v1/systems", nil, 405, "method_not_allowed", ""},
+			}
+			before := counts(t, w)
+			for _, c := range cases {
+				code, body := w.api("admin", c.method, c.path, c.body)
+				var eb errorBody
+				if err := json.Unmarshal(body, &eb); err != nil {
+					t.Errorf("%s: answer is not JSON: %s", c.name, body)
+					continue
+				}
+				if code != c.status || eb.Error.Code != c.code || eb.Error.Message == "" {
+					t.Errorf("%s: %d %s, want %d %s", c.name, code, body, c.status, c.code)
+				}
+				if c.field != "" && (len(eb.Error.Fields) == 0 || eb.Error.Fields[0].Field != c.field || eb.Error.Fields[0].VI == "") {
+					t.Errorf("%s: fields %+v, want %s with a Vietnamese message", c.name, eb.Error.Fields, c.field)
+				}
+			}
+			if after := counts(t, w); after != before {
+				t.Errorf("bad input changed the database: %v → %v", before, after)
+			}
+		})
+	}
+}
+
+func counts(t *testing.T, w *world) [4]int {
+	t.Helper()
+	var c [4]int
+	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets"} {
+		if err := w.svc.DB.Reader().QueryRow(q).Scan(&c[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// TestMetacharactersStoredVerbatim stores SQL and HTML metacharacters and
+// checks they come back unchanged from the API and escaped in pages.
+func TestMetacharactersStoredVerbatim(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	name := `Robert'); DROP TABLE systems;-- <script>alert("x")</script> & "quotes" ${jndi}`
+	code, body := w.api("admin", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": name, "purpose": "<img src=x onerror=alert(1)>"})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	id := idOf(t, body)
+	var got struct{ Name, Purpose string }
+	_, body = w.api("admin", "GET", fmt.Sprintf("/api/v1/systems/%d", id), nil)
+	if err := json.Unmarshal(body, &got); err != nil || got.Name != name || got.Purpose != "<img src=x onerror=alert(1)>" {
+		t.Fatalf("stored %q / %q, want verbatim (%v)", got.Name, got.Purpose, err)
+	}
+	br := w.browser("admin")
+	for _, path := range []string{fmt.Sprintf("/systems/%d", id), "/systems", "/audit"} {
+		_, page := br.get(path)
+		s := string(page)
+		if strings.Contains(s, "<script>alert") || strings.Contains(s, "<img src=x") {
+			t.Errorf("%s renders markup from data unescaped", path)
+		}
+		if path != "/audit" && !strings.Contains(s, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+			t.Errorf("%s does not show the name escaped", path)
+		}
+	}
+	// Searching for the metacharacters finds the row and breaks nothing.
+	code, body = w.api("admin", "GET", "/api/v1/systems?q="+url.QueryEscape("'); DROP"), nil)
+	if code != 200 || !strings.Contains(string(body), `"total":1`) {
+		t.Errorf("search with metacharacters: %d %s", code, body)
+	}
+	code, body = w.api("admin", "GET", "/api/v1/systems?q="+url.QueryEscape("%_"), nil)
+	if code != 200 || !strings.Contains(string(body), `"total":0`) {
+		t.Errorf("LIKE wildcards in a search must be literal: %d %s", code, body)
+	}
+}
