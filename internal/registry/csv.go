@@ -222,8 +222,8 @@ func readCSV(in io.Reader, kind string, opts ImportOptions, rep *ImportReport) (
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -231,6 +231,7 @@ func readCSV(in io.Reader, kind string, opts ImportOptions, rep *ImportReport) (
 			rep.Errors = append(rep.Errors, RowError{Line: line, Message: "malformed CSV: " + err.Error(), MessageVI: "CSV sai định dạng: " + err.Error()})
 			return nil, nil
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rows) >= MaxImportRows {
 			return fileErr(fmt.Sprintf("the file has more than %d rows", MaxImportRows), fmt.Sprintf("tệp có hơn %d dòng", MaxImportRows))
 		}
