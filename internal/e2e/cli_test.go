@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestDemoVersionMigrateAndAuditVerify(t *testing.T) {
+	data := t.TempDir()
+	out, err := run(t, []string{"KHIEN_ADMIN_PASSWORD=" + adminPassword}, "demo", "--data", data)
+	if err != nil || !strings.Contains(out, "Demo: created 20 agencies") || !strings.Contains(out, "canbo.stc") {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	if out, err = run(t, nil, "demo", "--data", data); err == nil || !strings.Contains(out, "already holds agencies") {
+		t.Fatalf("second demo: %v %s", err, out)
+	}
+	if out, err = run(t, nil, "version"); err != nil || !strings.HasPrefix(out, "khien ") {
+		t.Fatalf("version: %v %s", err, out)
+	}
+	if out, err = run(t, nil, "migrate", "--data", data); err != nil || !strings.Contains(out, "applied 0 migration") {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	if out, err = run(t, nil, "audit", "verify", "--data", data); err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %v %s", err, out)
+	}
+	// Alter one row behind Khiên's back: verify names it and fails.
+	db, err := sql.Open("sqlite", filepath.Join(data, "khien.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET actor = 'mallory' WHERE id = 7`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if out, err = run(t, nil, "audit", "verify", "--data", data); err == nil || !strings.Contains(out, "BROKEN: entry 7") {
+		t.Fatalf("tampered audit verify: %v %s", err, out)
+	}
+}
+
+func TestServeDemoAndConfigFile(t *testing.T) {
+	data := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "khien.yaml")
+	if err := os.WriteFile(cfg, []byte("log-format: json\nshutdown-timeout: 5s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, data, "--demo", "--config", cfg)
+	if !strings.Contains(s.output(), "Demo: created") || !strings.Contains(s.output(), `"msg":"khien serving"`) {
+		t.Fatalf("serve --demo with a JSON log config:\n%s", s.output())
+	}
+	tok := token(t, data, "canbo.stc")
+	code, body := s.request("GET", "/api/v1/systems?limit=1000", tok, "", nil)
+	if code != 200 || strings.Contains(body, "Sở Y tế") || !strings.Contains(body, "Sở Tài chính") {
+		t.Fatalf("agency officer's view of the demo: %d", code)
+	}
+	s.cmd.Process.Signal(syscall.SIGINT)
+	if err := s.wait(20 * time.Second); err != nil {
+		t.Fatalf("SIGINT: %v", err)
+	}
+	// A bad option is a clear error, not a panic.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("adress: 1\n"), 0o600)
+	if out, err := run(t, nil, "serve", "--data", data, "--config", bad); err == nil || !strings.Contains(out, `unknown option "adress"`) {
+		t.Fatalf("bad config: %v %s", err, out)
+	}
+	if out, err := run(t, []string{"KHIEN_LOG_FORMAT=xml"}, "serve", "--data", data); err == nil || !strings.Contains(out, "log-format") {
+		t.Fatalf("bad env option: %v %s", err, out)
+	}
+}
+
+func TestWorkerNeedsExternalNATS(t *testing.T) {
+	out, err := run(t, nil, "worker", "--data", t.TempDir())
+	if err == nil || !strings.Contains(out, "needs --nats") {
+		t.Fatalf("worker without --nats: %v %s", err, out)
+	}
+}
