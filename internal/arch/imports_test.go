@@ -1,0 +1,93 @@
+package arch
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/khien-project/khien/"
+
+// layers ranks every package: a package may import only packages of a
+// lower rank. Engines (pure libraries) rank lowest and import nothing of
+// ours. A new package must be added here, which is the point.
+var layers = map[string]int{
+	"internal/i18n":            0,
+	"internal/config":          0,
+	"internal/store":           1,
+	"internal/store/storetest": 2,
+	"internal/bus":             1,
+	"internal/access":          2,
+	"internal/valid":           2,
+	"internal/audit":           3,
+	"internal/auth":            4,
+	"internal/registry":        4,
+	"internal/demo":            5,
+	"internal/jobs":            5,
+	"internal/httpx":           6,
+	"internal/api":             7,
+	"internal/web":             8,
+	"internal/app":             9,
+	"internal/cli":             10,
+	"cmd/khien":                11,
+	"internal/e2e":             12,
+	"internal/arch":            12,
+}
+
+func TestImportsFlowOneWay(t *testing.T) {
+	root := filepath.Join("..", "..")
+	fset := token.NewFileSet()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name != ".." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		pkg := filepath.ToSlash(rel)
+		rank, known := layers[pkg]
+		if !known {
+			t.Errorf("package %s has no layer: add it to layers in %s", pkg, "internal/arch/imports_test.go")
+			return nil
+		}
+		seen[pkg] = true
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if !strings.HasPrefix(p, module) {
+				continue
+			}
+			dep := strings.TrimPrefix(p, module)
+			depRank, ok := layers[dep]
+			if !ok {
+				t.Errorf("%s imports unknown package %s", path, dep)
+				continue
+			}
+			if depRank >= rank {
+				t.Errorf("%s (layer %d) imports %s (layer %d): imports must flow downwards", path, rank, dep, depRank)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 15 {
+		t.Fatalf("only %d packages found; the walk is broken", len(seen))
+	}
+}
