@@ -48,9 +48,11 @@ fi
 if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
 	port=$((20000 + RANDOM % 20000))
 	log "starting PostgreSQL ($pgbin) on 127.0.0.1:$port"
+	mkdir -p "$tmp/pg" "$tmp/pgsock"
+	chown postgres "$tmp/pg" "$tmp/pgsock"
 	runuser -u postgres -- "$pgbin/initdb" -D "$tmp/pg" -U khien --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-	runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
-		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+	runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/pg" -l "$tmp/pgsock/pg.log" -w \
+		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp/pgsock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
 	export KHIEN_TEST_POSTGRES="postgres://khien@127.0.0.1:$port/postgres?sslmode=disable"
 else
 	log "PostgreSQL is not available: store tests run on SQLite only"

@@ -60,7 +60,6 @@ var Options = []Option{
 	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
 	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},
 	{Name: "workers", Kind: Int, Default: "4", Help: "background jobs run at once by this process", Check: positive},
-	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},
 }
 
 func lookup(name string) (Option, bool) {

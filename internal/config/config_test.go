@@ -12,8 +12,8 @@ import (
 func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "khien.yaml")
-	os.WriteFile(file, []byte("addr: 127.0.0.1:7000\nlog-level: warn\ndata: /from/file\nscan:\n  allow_private: true\n"), 0o600)
-	names := []string{"config", "addr", "log-level", "data", "db", "scan.allow_private", "log-format"}
+	os.WriteFile(file, []byte("addr: 127.0.0.1:7000\nlog-level: warn\ndata: /from/file\n"), 0o600)
+	names := []string{"config", "addr", "log-level", "data", "db", "log-format"}
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	Register(fs, names...)
 	if err := fs.Parse([]string{"--config", file, "--log-level", "debug"}); err != nil {
@@ -25,12 +25,11 @@ func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"addr":               "127.0.0.1:9000", // env beats file
-		"log-level":          "debug",          // flag beats env
-		"data":               "/from/file",     // file beats default
-		"db":                 "/from/file/khien.db",
-		"log-format":         "text", // default
-		"scan.allow_private": "true", // nested YAML key
+		"addr":       "127.0.0.1:9000", // env beats file
+		"log-level":  "debug",          // flag beats env
+		"data":       "/from/file",     // file beats default
+		"db":         "/from/file/khien.db",
+		"log-format": "text", // default
 	} {
 		if got := v.String(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
@@ -63,5 +62,24 @@ func TestEveryOptionHasHelpAndEnv(t *testing.T) {
 	}
 	if got := (Option{Name: "scan.allow_private"}).Env(); got != "KHIEN_SCAN_ALLOW_PRIVATE" {
 		t.Errorf("env name %s", got)
+	}
+	// Nested YAML keys are dotted names; unknown ones are refused.
+	file := filepath.Join(t.TempDir(), "k.yaml")
+	os.WriteFile(file, []byte("scan:\n  allow_privat: true\n"), 0o600)
+	if _, err := readFile(file); err == nil || !strings.Contains(err.Error(), `"scan.allow_privat"`) {
+		t.Errorf("unknown nested key: %v", err)
+	}
+}
+
+// TestREADMEListsEveryOption keeps the README's configuration table whole.
+func TestREADMEListsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Options {
+		if !strings.Contains(string(readme), "`"+o.Env()+"`") {
+			t.Errorf("README.md does not document %s", o.Env())
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {

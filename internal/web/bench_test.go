@@ -1,0 +1,190 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/khien-project/khien/internal/access"
+	"github.com/khien-project/khien/internal/app"
+	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/store/storetest"
+	"github.com/khien-project/khien/internal/valid"
+	"github.com/khien-project/khien/internal/web"
+)
+
+// Benchmark size: the province at its largest expected scale.
+const (
+	benchAgencies = 200
+	benchSystems  = 10000
+)
+
+// seedLarge writes benchAgencies agencies (a province, 20 departments and
+// their units) and benchSystems systems with URLs, domains and software in
+// one transaction, straight in SQL (the services would audit every row).
+func seedLarge(b *testing.B, db *store.DB) {
+	b.Helper()
+	ctx := context.Background()
+	now := store.Now()
+	err := db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var paths []string
+		for i := 1; i <= benchAgencies; i++ {
+			parentID, path := any(nil), fmt.Sprintf("/%d/", i)
+			if i > 1 {
+				p := 1
+				if i > 21 {
+					p = 2 + (i-22)%20 // units under the 20 departments
+				}
+				parentID, path = p, paths[p-1]+fmt.Sprintf("%d/", i)
+			}
+			paths = append(paths, path)
+			name := fmt.Sprintf("Sở số %d", i)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO agencies (id, code, name, parent_id, path, kind, search, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'department', $6, $7, $7)`,
+				i, fmt.Sprintf("AG%03d", i), name, parentID, path, valid.Fold(name), now); err != nil {
+				return err
+			}
+		}
+		for i := 1; i <= benchSystems; i++ {
+			agency := 1 + i%benchAgencies
+			name := fmt.Sprintf("Hệ thống thông tin số %05d", i)
+			host := fmt.Sprintf("s%05d.ag%03d.example", i, agency)
+			hosting := []string{"on-premise", "provincial-dc", "cloud"}[i%3]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO systems (id, agency_id, name, purpose, hosting, status, search, created_at, updated_at) VALUES ($1, $2, $3, 'Cổng thông tin', $4, 'active', $5, $6, $6)`,
+				i, agency, name, hosting, valid.Fold(name+" "+host), now); err != nil {
+				return err
+			}
+			for j, a := range [][2]string{{"url", "https://" + host + "/"}, {"domain", host}, {"ip", fmt.Sprintf("198.51.100.%d", i%250)}} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO system_assets (system_id, kind, value, position) VALUES ($1, $2, $3, $4)`, i, a[0], a[1], j); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO system_software (system_id, name, version, position) VALUES ($1, 'nginx', '1.24.0', 0)`, i); err != nil {
+				return err
+			}
+		}
+		if db.Engine == store.Postgres {
+			for _, t := range []string{"agencies", "systems"} {
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))`, t, t)); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, `ANALYZE`)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `ANALYZE`)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("seed: %v", err)
+	}
+}
+
+type benchServer struct {
+	ts     *httptest.Server
+	tokens map[string]string
+	cookie string
+}
+
+func newBenchServer(b *testing.B, engine store.Engine) *benchServer {
+	b.Helper()
+	ctx := context.Background()
+	svc, err := app.OpenServices(ctx, storetest.DSN(b, engine))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.DB.Close() })
+	seedLarge(b, svc.DB)
+	bs := &benchServer{tokens: map[string]string{}}
+	agency := int64(2)
+	for _, u := range []struct {
+		name, role string
+		agency     *int64
+	}{{"admin", "admin", nil}, {"officer", "agency", &agency}} {
+		user, err := svc.Auth.CreateUser(ctx, access.System, auth.UserInput{Username: sp(u.name), Password: sp(testPassword), Role: sp(u.role), AgencyID: u.agency})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tok, err := svc.Auth.CreateToken(ctx, access.System, user.ID, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		bs.tokens[u.name] = tok.Secret
+		if u.name == "admin" {
+			sess, err := svc.Auth.StartSession(ctx, user)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bs.cookie = "khien_session=" + sess.Secret
+		}
+	}
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bs.ts = httptest.NewServer(srv)
+	b.Cleanup(bs.ts.Close)
+	return bs
+}
+
+// measure runs GET path b.N times and reports the median and p99 latency.
+func (bs *benchServer) measure(b *testing.B, path string, auth func(*http.Request), wantBody string) {
+	b.Helper()
+	client := bs.ts.Client()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest("GET", bs.ts.URL+path, nil)
+		auth(req)
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(start))
+		if resp.StatusCode != 200 || !strings.Contains(string(body), wantBody) {
+			b.Fatalf("GET %s: %d %.200s", path, resp.StatusCode, body)
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkRegistryReads measures the registry's main reads with 200
+// agencies and 10,000 systems: the first page of the system list, a
+// filtered and searched page, an agency officer's scoped page, and the
+// dashboard page, on each available engine.
+func BenchmarkRegistryReads(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(string(engine), func(b *testing.B) {
+			bs := newBenchServer(b, engine)
+			bearer := func(name string) func(*http.Request) {
+				return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+bs.tokens[name]) }
+			}
+			b.Run("systems-first-page", func(b *testing.B) {
+				bs.measure(b, "/api/v1/systems", bearer("admin"), `"total":10000`)
+			})
+			b.Run("systems-filtered", func(b *testing.B) {
+				bs.measure(b, "/api/v1/systems?hosting=cloud&q=so+0&agency_id=5&sort=-name", bearer("admin"), `"items":[{`)
+			})
+			b.Run("systems-agency-scope", func(b *testing.B) {
+				bs.measure(b, "/api/v1/systems?limit=50", bearer("officer"), `"items":[{`)
+			})
+			b.Run("dashboard", func(b *testing.B) {
+				bs.measure(b, "/", func(r *http.Request) { r.Header.Set("Cookie", bs.cookie) }, "10000")
+			})
+		})
+	}
+}
