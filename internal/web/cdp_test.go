@@ -29,12 +29,12 @@ type chrome struct {
 }
 
 type cdpMessage struct {
-	ID        int             `json:"id,omitempty"`
-	Method    string          `json:"method,omitempty"`
-	Params    json.RawMessage `json:"params,omitempty"`
-	Result    json.RawMessage `json:"result,omitempty"`
+	ID        int                       `json:"id,omitempty"`
+	Method    string                    `json:"method,omitempty"`
+	Params    json.RawMessage           `json:"params,omitempty"`
+	Result    json.RawMessage           `json:"result,omitempty"`
 	Error     *struct{ Message string } `json:"error,omitempty"`
-	SessionID string          `json:"sessionId,omitempty"`
+	SessionID string                    `json:"sessionId,omitempty"`
 }
 
 func chromiumPath() string {
