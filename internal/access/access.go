@@ -86,11 +86,11 @@ func (a Actor) InScope(agencyPath string) bool {
 	return a.AgencyPath != "" && strings.HasPrefix(agencyPath, a.AgencyPath)
 }
 
-// PathFilter returns an SQL condition limiting the agency table aliased as
-// alias to a's scope, using placeholder $n, and its argument. For unscoped
-// actors it returns "1=1" and no argument. Anonymous actors get a condition
-// that matches nothing.
-func (a Actor) PathFilter(alias string, n int) (string, []any) {
+// PathFilter returns an SQL condition limiting the materialised agency
+// path in column col to a's scope, with its arguments numbered from $n. For
+// unscoped actors it is "1=1" with no argument; anonymous actors get a
+// condition that matches nothing.
+func (a Actor) PathFilter(col string, n int) (string, []any) {
 	switch {
 	case !a.Authenticated():
 		return "1=0", nil
@@ -99,7 +99,19 @@ func (a Actor) PathFilter(alias string, n int) (string, []any) {
 	case a.AgencyPath == "":
 		return "1=0", nil
 	}
-	return alias + ".path LIKE $" + strconv.Itoa(n), []any{a.AgencyPath + "%"}
+	return SubtreeCondition(col, a.AgencyPath, n)
+}
+
+// SubtreeCondition is the condition "col lies within the subtree whose root
+// has path root" as a range, which indexes serve on both engines: every
+// path in the subtree starts with root ("/1/5/"), and sorts before root
+// with its final '/' raised to '0' ("/1/50" and up are other agencies).
+func SubtreeCondition(col, root string, n int) (string, []any) {
+	if !strings.HasSuffix(root, "/") {
+		return "1=0", nil
+	}
+	upper := root[:len(root)-1] + "0"
+	return fmt.Sprintf("%s >= $%d AND %s < $%d", col, n, col, n+1), []any{root, upper}
 }
 
 // AgencyPath builds the materialised path of an agency from its parent's

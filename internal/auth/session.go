@@ -94,7 +94,7 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (access.Actor
 		return access.Actor{}, "", store.ErrNotFound
 	}
 	var csrf string
-	u, err := scanUserWithExtra(s.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+`, x.csrf`+userFrom+` JOIN sessions x ON x.user_id = u.id WHERE x.id_hash = $1 AND x.expires_at > $2 AND u.disabled = 0`,
+	u, err := scanUserWithExtra(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+userColumns+`, x.csrf`+userFrom+` JOIN sessions x ON x.user_id = u.id WHERE x.id_hash = $1 AND x.expires_at > $2 AND u.disabled = 0`,
 		hashSecret(secret), store.Now()), &csrf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Actor{}, "", fmt.Errorf("auth: session: %w", store.ErrNotFound)

@@ -127,7 +127,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (access.Actor, 
 		return access.Actor{}, fmt.Errorf("auth: token: %w", store.ErrNotFound)
 	}
 	var tokenID int64
-	u, err := scanUserWithExtra(s.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+`, t.id`+userFrom+` JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.revoked_at = '' AND u.disabled = 0`,
+	u, err := scanUserWithExtra(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+userColumns+`, t.id`+userFrom+` JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.revoked_at = '' AND u.disabled = 0`,
 		hashSecret(secret)), &tokenID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Actor{}, fmt.Errorf("auth: token: %w", store.ErrNotFound)

@@ -88,7 +88,7 @@ func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
 
 // Agency returns one agency within actor's scope.
 func (r *Registry) Agency(ctx context.Context, actor access.Actor, id int64) (Agency, error) {
-	cond, args := actor.PathFilter("a", 2)
+	cond, args := actor.PathFilter("a.path", 2)
 	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE a.id = $1 AND `+cond, append([]any{id}, args...)...)
 	a, err := scanAgency(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -102,7 +102,7 @@ func (r *Registry) Agency(ctx context.Context, actor access.Actor, id int64) (Ag
 
 // AgencyByCode returns one agency within actor's scope by its code.
 func (r *Registry) AgencyByCode(ctx context.Context, actor access.Actor, code string) (Agency, error) {
-	cond, args := actor.PathFilter("a", 2)
+	cond, args := actor.PathFilter("a.path", 2)
 	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE a.code = $1 AND `+cond, append([]any{code}, args...)...)
 	a, err := scanAgency(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -146,7 +146,7 @@ func orderBy(sort string, allowed map[string]string, def, tie string) (string, e
 
 // Agencies lists agencies within actor's scope and counts all matches.
 func (r *Registry) Agencies(ctx context.Context, actor access.Actor, f AgencyFilter) ([]Agency, int, error) {
-	cond, args := actor.PathFilter("a", 1)
+	cond, args := actor.PathFilter("a.path", 1)
 	where := []string{cond}
 	add := func(sqlCond string, v any) {
 		args = append(args, v)
@@ -243,7 +243,7 @@ func (r *Registry) CreateAgency(ctx context.Context, actor access.Actor, in Agen
 		return a, err
 	}
 	var out Agency
-	err := r.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		parentPath := ""
 		if a.ParentID != nil {
 			p, err := r.Agency(ctx, actor, *a.ParentID)
@@ -305,7 +305,7 @@ func (r *Registry) UpdateAgency(ctx context.Context, actor access.Actor, id int6
 		return Agency{}, fmt.Errorf("registry: update agency: %w", store.ErrForbidden)
 	}
 	var out Agency
-	err := r.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.Agency(ctx, actor, id)
 		if err != nil {
 			return err
@@ -336,8 +336,7 @@ func (r *Registry) UpdateAgency(ctx context.Context, actor access.Actor, id int6
 			return fmt.Errorf("registry: update agency %d: %w", id, err)
 		}
 		if moved {
-			_, err = tx.ExecContext(ctx, `UPDATE agencies SET path = $1 || substr(path, $2) WHERE path LIKE $3`, newPath, len(before.Path)+1, before.Path+"%")
-			if err != nil {
+			if err := movePaths(ctx, tx, before.Path, newPath); err != nil {
 				return fmt.Errorf("registry: move agency %d: %w", id, err)
 			}
 		}
@@ -383,7 +382,7 @@ func (r *Registry) DeleteAgency(ctx context.Context, actor access.Actor, id int6
 	if !actor.CanWriteRegistry() {
 		return fmt.Errorf("registry: delete agency: %w", store.ErrForbidden)
 	}
-	return r.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	return r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.Agency(ctx, actor, id)
 		if err != nil {
 			return err
@@ -404,4 +403,23 @@ func (r *Registry) DeleteAgency(ctx context.Context, actor access.Actor, id int6
 		}
 		return r.audit.Record(ctx, actor, audit.Delete, "agency", id, before, nil)
 	})
+}
+
+// movePaths rewrites the materialised paths of a moved subtree, in the
+// agencies and in their systems.
+func movePaths(ctx context.Context, tx *store.Tx, oldPath, newPath string) error {
+	for _, q := range []string{
+		`UPDATE agencies SET path = $1 || substr(path, $2) WHERE %s`,
+		`UPDATE systems SET agency_path = $1 || substr(agency_path, $2) WHERE %s`,
+	} {
+		col := "path"
+		if strings.Contains(q, "systems") {
+			col = "agency_path"
+		}
+		cond, args := access.SubtreeCondition(col, oldPath, 3)
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, cond), append([]any{newPath, len(oldPath) + 1}, args...)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

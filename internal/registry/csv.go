@@ -118,7 +118,7 @@ func (r *Registry) Import(ctx context.Context, actor access.Actor, kind string, 
 		return rep, err
 	}
 	rep.Rows = len(rows)
-	err = r.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var err error
 		if kind == KindAgencies {
 			err = r.importAgencies(ctx, tx, actor, rows, &rep)

@@ -47,3 +47,21 @@ func FuzzParseSoftware(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAssetText checks the stored asset copy reads back exactly what was
+// written, for any values validation lets through.
+func FuzzAssetText(f *testing.F) {
+	f.Add("https://a.example/", "a.example", "nginx", "1.2", "cpe:2.3:a:x:y:1:*:*:*:*:*:*:*")
+	f.Fuzz(func(t *testing.T, u, d, name, version, cpe string) {
+		s := System{AgencyID: 1, Name: "x", URLs: []string{u}, Domains: []string{d}, Software: []Software{{Name: name, Version: version, CPE: cpe}}}
+		if s.validate() != nil {
+			t.Skip()
+		}
+		var back System
+		back.parseAssets(s.assetText())
+		if len(back.URLs) != len(s.URLs) || (len(s.URLs) > 0 && back.URLs[0] != s.URLs[0]) ||
+			len(back.Domains) != len(s.Domains) || len(back.Software) != 1 || back.Software[0] != s.Software[0] {
+			t.Fatalf("asset text round trip: %+v → %+v", s, back)
+		}
+	})
+}

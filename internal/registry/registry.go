@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -16,12 +17,20 @@ import (
 
 // Registry is the agencies-and-systems service.
 type Registry struct {
-	db    *store.DB
-	audit *audit.Log
+	db     *store.DB
+	audit  *audit.Log
+	counts countCache
 }
 
 // New returns the registry kept in db, recording changes in log.
 func New(db *store.DB, log *audit.Log) *Registry { return &Registry{db: db, audit: log} }
+
+// write runs fn in a transaction and, once it is over (committed or not),
+// invalidates the cached list totals.
+func (r *Registry) write(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) error) error {
+	defer r.counts.changed()
+	return r.db.WithTx(ctx, fn)
+}
 
 // OptionalID is a JSON field that distinguishes "absent" from "null": Set
 // is true when the field was present, and ID is nil when it was null.

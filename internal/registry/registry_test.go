@@ -71,7 +71,14 @@ func TestAgencyTreeAndScope(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Code != "STC" {
 			t.Fatalf("search: %v %v", list, err)
 		}
-		// Moving A under B moves A1 too.
+		// Moving A under B moves A1 too, with its systems.
+		a1id := f.a1.ID
+		if _, err := f.reg.CreateSystem(ctx, access.System, registry.SystemInput{AgencyID: &a1id, Name: sp("Hệ thống của A1")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, _ := f.reg.Systems(ctx, f.officer(f.b), registry.SystemFilter{}); n != 0 {
+			t.Fatalf("B sees %d systems before the move", n)
+		}
 		bid := f.b.ID
 		moved, err := f.reg.UpdateAgency(ctx, access.System, f.a.ID, registry.AgencyInput{ParentID: registry.OptionalID{Set: true, ID: &bid}})
 		if err != nil {
@@ -81,8 +88,13 @@ func TestAgencyTreeAndScope(t *testing.T) {
 		if !strings.HasPrefix(a1.Path, moved.Path) || !strings.HasPrefix(moved.Path, f.b.Path) {
 			t.Fatalf("after move: A %s A1 %s B %s", moved.Path, a1.Path, f.b.Path)
 		}
+		if _, n, _ := f.reg.Systems(ctx, f.officer(f.b), registry.SystemFilter{}); n != 1 {
+			t.Fatalf("after the move B's officer sees %d systems, want A1's one", n)
+		}
+		if _, n, _ := f.reg.Systems(ctx, access.System, registry.SystemFilter{AgencyID: &bid}); n != 1 {
+			t.Fatalf("agency filter on B after the move: %d", n)
+		}
 		// No cycles.
-		a1id := f.a1.ID
 		_, err = f.reg.UpdateAgency(ctx, access.System, f.a.ID, registry.AgencyInput{ParentID: registry.OptionalID{Set: true, ID: &a1id}})
 		var fe valid.Errors
 		if !errors.As(err, &fe) || fe[0].Field != "parent_id" {
@@ -158,6 +170,33 @@ func TestSystemsScopeAndValidation(t *testing.T) {
 		}
 		if err := f.reg.DeleteSystem(ctx, f.officer(f.a), s.ID); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestCountsFollowWrites checks that list totals (cached between writes)
+// change as soon as this process writes.
+func TestCountsFollowWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		id := f.a.ID
+		for want := 1; want <= 3; want++ {
+			s, err := f.reg.CreateSystem(ctx, access.System, registry.SystemInput{AgencyID: &id, Name: sp("S")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, n, _ := f.reg.Systems(ctx, access.System, registry.SystemFilter{}); n != want {
+				t.Fatalf("after create %d: total %d", want, n)
+			}
+			if want == 3 {
+				if err := f.reg.DeleteSystem(ctx, access.System, s.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, n, _ := f.reg.Systems(ctx, access.System, registry.SystemFilter{}); n != 2 {
+					t.Fatalf("after delete: total %d", n)
+				}
+			}
 		}
 	})
 }

@@ -35,6 +35,7 @@ type DB struct {
 	read   *sql.DB
 	write  *sql.DB
 	dsn    string
+	reads  *stmtCache
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL selects
@@ -66,7 +67,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect to postgres: %w", err)
 	}
-	return &DB{Engine: Postgres, read: pool, write: pool, dsn: dsn}, nil
+	return &DB{Engine: Postgres, read: pool, write: pool, dsn: dsn, reads: newStmtCache(pool)}, nil
 }
 
 func sqliteDSN(path string, readOnly bool) string {
@@ -103,11 +104,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(0)
-	return &DB{Engine: SQLite, read: read, write: write, dsn: path}, nil
+	return &DB{Engine: SQLite, read: read, write: write, dsn: path, reads: newStmtCache(read)}, nil
 }
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	db.reads.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if rerr := db.read.Close(); err == nil {
@@ -179,12 +181,19 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	return nil
 }
 
-// Q returns the transaction carried by ctx, or the reader pool.
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*Tx)
+	return ok
+}
+
+// Q returns the transaction carried by ctx, or the reader pool (through
+// cached prepared statements).
 func (db *DB) Q(ctx context.Context) Querier {
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
 		return tx
 	}
-	return db.read
+	return db.reads
 }
 
 // Now is the time format every timestamp column holds: UTC, fixed width so

@@ -58,11 +58,13 @@ func seedLarge(b *testing.B, db *store.DB) {
 			name := fmt.Sprintf("Hệ thống thông tin số %05d", i)
 			host := fmt.Sprintf("s%05d.ag%03d.example", i, agency)
 			hosting := []string{"on-premise", "provincial-dc", "cloud"}[i%3]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO systems (id, agency_id, name, purpose, hosting, status, search, created_at, updated_at) VALUES ($1, $2, $3, 'Cổng thông tin', $4, 'active', $5, $6, $6)`,
-				i, agency, name, hosting, valid.Fold(name+" "+host), now); err != nil {
+			ip := fmt.Sprintf("198.51.100.%d", i%250)
+			assets := fmt.Sprintf("u\thttps://%s/\nd\t%s\ni\t%s\ns\tnginx\t1.24.0\t\t\n", host, host, ip)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO systems (id, agency_id, agency_path, url_count, assets, name, purpose, hosting, status, search, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5, 'Cổng thông tin', $6, 'active', $7, $8, $8)`,
+				i, agency, paths[agency-1], assets, name, hosting, valid.Fold(name+" "+host), now); err != nil {
 				return err
 			}
-			for j, a := range [][2]string{{"url", "https://" + host + "/"}, {"domain", host}, {"ip", fmt.Sprintf("198.51.100.%d", i%250)}} {
+			for j, a := range [][2]string{{"url", "https://" + host + "/"}, {"domain", host}, {"ip", ip}} {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO system_assets (system_id, kind, value, position) VALUES ($1, $2, $3, $4)`, i, a[0], a[1], j); err != nil {
 					return err
 				}

@@ -133,7 +133,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	d := dashboardView{Counts: counts}
 	if actor.CanReadAudit() {
-		if d.Recent, _, err = s.deps.Audit.List(r.Context(), actor, audit.Filter{Limit: 10}); err != nil {
+		if d.Recent, err = s.deps.Audit.Recent(r.Context(), actor, 10); err != nil {
 			s.fail(w, r, err)
 			return
 		}

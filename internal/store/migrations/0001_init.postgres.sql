@@ -3,7 +3,7 @@ CREATE TABLE agencies (
 	code TEXT NOT NULL UNIQUE,
 	name TEXT NOT NULL,
 	parent_id BIGINT REFERENCES agencies(id) ON DELETE RESTRICT,
-	path TEXT NOT NULL,
+	path TEXT COLLATE "C" NOT NULL,
 	kind TEXT NOT NULL DEFAULT '',
 	email TEXT NOT NULL DEFAULT '',
 	phone TEXT NOT NULL DEFAULT '',
@@ -25,11 +25,15 @@ CREATE TABLE systems (
 	hosting TEXT NOT NULL DEFAULT '',
 	operator TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL DEFAULT 'active',
+	agency_path TEXT COLLATE "C" NOT NULL DEFAULT '',
+	url_count INTEGER NOT NULL DEFAULT 0,
+	assets TEXT NOT NULL DEFAULT '',
 	search TEXT NOT NULL DEFAULT '',
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
 CREATE INDEX systems_agency ON systems(agency_id);
+CREATE INDEX systems_agency_path ON systems(agency_path);
 CREATE INDEX systems_name ON systems(name);
 
 CREATE TABLE system_assets (
