@@ -9,7 +9,7 @@ import (
 func sampleSystem(text string) System {
 	return System{ID: 42, AgencyID: 7, AgencyCode: "STC", AgencyName: "Sở Tài chính", Name: text, Purpose: "a\nb\t\"c\" <d> & \u2028 \x01",
 		Hosting: "cloud", Status: "active", URLs: []string{"https://cổng.example/?a=1&b=<2>"}, Domains: []string{}, IPs: nil, CIDRs: []string{"198.51.100.0/24"},
-		Software: []Software{{Name: "nginx", Version: "1.24", CPE: "cpe:2.3:a:f5:nginx:1.24:*:*:*:*:*:*:*"}, {Name: text, PURL: "pkg:npm/x@1"}},
+		Software:  []Software{{Name: "nginx", Version: "1.24", CPE: "cpe:2.3:a:f5:nginx:1.24:*:*:*:*:*:*:*"}, {Name: text, PURL: "pkg:npm/x@1"}},
 		CreatedAt: time.Date(2026, 11, 26, 23, 0, 0, 123456000, time.UTC), UpdatedAt: time.Date(2026, 11, 27, 1, 2, 3, 0, time.UTC)}
 }
 
