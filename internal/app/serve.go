@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -43,6 +45,7 @@ type ServeConfig struct {
 // Serve runs the whole platform until ctx ends, then shuts down in order:
 // stop accepting, finish in-flight requests and jobs, close bus and DB.
 func Serve(ctx context.Context, cfg ServeConfig) error {
+	tuneGC()
 	release, err := LockData(cfg.DataDir)
 	if err != nil {
 		return err
@@ -213,4 +216,13 @@ func Worker(ctx context.Context, dsn, natsURL string, concurrency int) error {
 	err = jobs.RunWorkers(ctx, b, jobs.Kinds(jobs.Deps{Auth: svc.Auth}), concurrency)
 	slog.Info("khien worker stopped")
 	return err
+}
+
+// tuneGC lets the heap grow to five times the live data between
+// collections (Go's default is twice) unless GOGC is set: Khiên's live heap
+// is small, and collection was an eighth of the CPU of a busy API.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/store/storetest"
@@ -97,5 +98,21 @@ func TestBackupAndRestore(t *testing.T) {
 	// A file that is not a Khiên database is refused.
 	if err := store.RestoreSQLiteFile(ctx, filepath.Join(dir, "nope.db"), target); err == nil {
 		t.Fatal("restored a missing file")
+	}
+}
+
+func TestParseTimeMatchesTimeParse(t *testing.T) {
+	for _, s := range []string{"2026-11-26T23:16:50.123456Z", "2024-02-29T00:00:00.000000Z", "1999-12-31T23:59:60.999999Z", "2026-02-31T10:00:00.000000Z", "2026-11-26T23:16:5x.000000Z", "2026-13-01T00:00:00.000000Z", "2026-11-26T23:16:50Z", "", "garbage-garbage-garbage-xx"} {
+		want, err := time.Parse(store.TimeLayout, s)
+		if err != nil {
+			want = time.Time{}
+		}
+		if got := store.ParseTime(s); !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, want %v", s, got, want)
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if got := store.ParseTime(store.FormatTime(now)); !got.Equal(now) {
+		t.Errorf("round trip: %v != %v", got, now)
 	}
 }
