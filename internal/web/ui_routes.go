@@ -131,6 +131,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The dashboard shows the top two levels of the caller's tree, with
+	// their units' figures rolled up; the agency tree has the rest.
+	top := counts.ByAgency[:0:0]
+	for _, a := range counts.ByAgency {
+		if a.Depth <= 1 {
+			top = append(top, a)
+		}
+	}
+	counts.ByAgency = top
 	d := dashboardView{Counts: counts}
 	if actor.CanReadAudit() {
 		if d.Recent, err = s.deps.Audit.Recent(r.Context(), actor, 10); err != nil {

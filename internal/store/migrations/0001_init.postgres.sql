@@ -32,8 +32,8 @@ CREATE TABLE systems (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
-CREATE INDEX systems_agency ON systems(agency_id);
-CREATE INDEX systems_agency_path ON systems(agency_path);
+CREATE INDEX systems_agency ON systems(agency_id, url_count);
+CREATE INDEX systems_agency_path ON systems(agency_path, agency_id, url_count);
 CREATE INDEX systems_name ON systems(name);
 
 CREATE TABLE system_assets (
