@@ -100,6 +100,7 @@ func (s *Service) Tokens(ctx context.Context, actor access.Actor) ([]Token, erro
 // RevokeToken disables a token at once. Admins may revoke any token,
 // others only their own.
 func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, id int64) error {
+	defer s.tokens.clear()
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var owner int64
 		var revoked string
@@ -126,19 +127,30 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (access.Actor, 
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 128 {
 		return access.Actor{}, fmt.Errorf("auth: token: %w", store.ErrNotFound)
 	}
+	hash := hashSecret(secret)
+	if e, ok := s.tokens.get(hash); ok {
+		s.touch(ctx, e.id)
+		return e.actor, nil
+	}
 	var tokenID int64
 	u, err := scanUserWithExtra(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+userColumns+`, t.id`+userFrom+` JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.revoked_at = '' AND u.disabled = 0`,
-		hashSecret(secret)), &tokenID)
+		hash), &tokenID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Actor{}, fmt.Errorf("auth: token: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return access.Actor{}, fmt.Errorf("auth: token: %w", err)
 	}
+	s.tokens.put(hash, cachedToken{actor: u.Actor(), id: tokenID, at: time.Now()})
+	s.touch(ctx, tokenID)
+	return u.Actor(), nil
+}
+
+// touch records a token's use, at most once a minute.
+func (s *Service) touch(ctx context.Context, tokenID int64) {
 	if s.touched.due(tokenID) {
 		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, store.Now(), tokenID); err != nil {
 			slog.Warn("record token use", "token", tokenID, "err", err)
 		}
 	}
-	return u.Actor(), nil
 }

@@ -23,6 +23,7 @@ type Service struct {
 	accounts *Throttle
 	addrs    *Throttle
 	touched  touchCache
+	tokens   tokenCache
 	// SessionTTL is how long a browser session lasts.
 	SessionTTL time.Duration
 }
@@ -246,6 +247,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 	if !actor.CanManageUsers() {
 		return User{}, fmt.Errorf("auth: update user: %w", store.ErrForbidden)
 	}
+	defer s.tokens.clear()
 	var out User
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := s.userWhere(ctx, "u.id = $1", id)
@@ -315,6 +317,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor access.Actor, id int64) 
 	if actor.UserID == id {
 		return fmt.Errorf("auth: you cannot delete your own account: %w", store.ErrConflict)
 	}
+	defer s.tokens.clear()
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := s.userWhere(ctx, "u.id = $1", id)
 		if err != nil {
