@@ -27,7 +27,11 @@ for kind in agencies systems; do
 done
 base="http://127.0.0.1:$port/api/v1/systems"
 curl -sf -H "$auth" "$base?limit=1" | grep -o '"total":[0-9]*'
+conns=${KHIEN_LOAD_CONNECTIONS:-8}
+rounds=${KHIEN_LOAD_ROUNDS:-3}
 for url in "$base" "$base?hosting=cloud&agency_id=5&sort=-name"; do
-	echo "== wrk: GET ${url#http://127.0.0.1:$port}"
-	wrk -t2 -c16 -d15s --latency -H "$auth" "$url" | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx"
+	for round in $(seq "$rounds"); do
+		echo "== wrk -t2 -c$conns -d15s, round $round: GET ${url#http://127.0.0.1:$port}"
+		wrk -t2 -c"$conns" -d15s --latency -H "$auth" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
+	done
 done
