@@ -28,6 +28,8 @@ find_pgbin() {
 pgbin=$(find_pgbin || true)
 [ -n "$pgbin" ] || need_apt+=(postgresql)
 command -v nats-server >/dev/null || need_apt+=(nats-server)
+# Headless Chromium drives the UI test (it skips, saying so, without it).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true
@@ -45,6 +47,10 @@ else
 fi
 
 # PostgreSQL: a throwaway cluster on loopback, owned by the postgres user.
+# PostgreSQL refuses to run as root: use its own account, made if missing.
+if [ -n "$pgbin" ] && ! id postgres >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	useradd --system --no-create-home --shell /usr/sbin/nologin postgres || true
+fi
 if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
 	port=$((20000 + RANDOM % 20000))
 	log "starting PostgreSQL ($pgbin) on 127.0.0.1:$port"
