@@ -86,32 +86,29 @@ func (a Actor) InScope(agencyPath string) bool {
 	return a.AgencyPath != "" && strings.HasPrefix(agencyPath, a.AgencyPath)
 }
 
-// PathFilter returns an SQL condition limiting the materialised agency
-// path in column col to a's scope, with its arguments numbered from $n. For
-// unscoped actors it is "1=1" with no argument; anonymous actors get a
+// PathFilter returns an SQL condition, with '?' placeholders for
+// store.Where, limiting the materialised agency path in column col to a's
+// scope, and its arguments. Unscoped actors get "1=1"; anonymous actors a
 // condition that matches nothing.
-func (a Actor) PathFilter(col string, n int) (string, []any) {
+func (a Actor) PathFilter(col string) (string, []any) {
 	switch {
 	case !a.Authenticated():
 		return "1=0", nil
 	case !a.Scoped():
 		return "1=1", nil
-	case a.AgencyPath == "":
-		return "1=0", nil
 	}
-	return SubtreeCondition(col, a.AgencyPath, n)
+	return SubtreeCondition(col, a.AgencyPath)
 }
 
 // SubtreeCondition is the condition "col lies within the subtree whose root
 // has path root" as a range, which indexes serve on both engines: every
 // path in the subtree starts with root ("/1/5/"), and sorts before root
 // with its final '/' raised to '0' ("/1/50" and up are other agencies).
-func SubtreeCondition(col, root string, n int) (string, []any) {
+func SubtreeCondition(col, root string) (string, []any) {
 	if !strings.HasSuffix(root, "/") {
 		return "1=0", nil
 	}
-	upper := root[:len(root)-1] + "0"
-	return fmt.Sprintf("%s >= $%d AND %s < $%d", col, n, col, n+1), []any{root, upper}
+	return col + " >= ? AND " + col + " < ?", []any{root, root[:len(root)-1] + "0"}
 }
 
 // AgencyPath builds the materialised path of an agency from its parent's

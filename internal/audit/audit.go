@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/access"
@@ -135,45 +134,35 @@ func (l *Log) List(ctx context.Context, actor access.Actor, f Filter) ([]Entry, 
 	if !actor.CanReadAudit() {
 		return nil, 0, fmt.Errorf("audit: %w", store.ErrForbidden)
 	}
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w store.Where
 	if f.Actor != "" {
-		add("actor = ?", f.Actor)
+		w.Add("actor = ?", f.Actor)
 	}
 	if f.Action != "" {
-		add("action = ?", f.Action)
+		w.Add("action = ?", f.Action)
 	}
 	if f.ObjectType != "" {
-		add("object_type = ?", f.ObjectType)
+		w.Add("object_type = ?", f.ObjectType)
 	}
 	if f.ObjectID != "" {
-		add("object_id = ?", f.ObjectID)
+		w.Add("object_id = ?", f.ObjectID)
 	}
 	if !f.Since.IsZero() {
-		add("at >= ?", store.FormatTime(f.Since))
+		w.Add("at >= ?", store.FormatTime(f.Since))
 	}
 	if !f.Until.IsZero() {
-		add("at < ?", store.FormatTime(f.Until))
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
+		w.Add("at < ?", store.FormatTime(f.Until))
 	}
 	q := l.db.Q(ctx)
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+where, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	args = append(args, f.Limit, max(f.Offset, 0))
 	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
-		FROM audit_log`+where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+		FROM audit_log WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, w.Next(), w.Next()+1), append(w.Args(), f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,8 +87,10 @@ func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
 
 // Agency returns one agency within actor's scope.
 func (r *Registry) Agency(ctx context.Context, actor access.Actor, id int64) (Agency, error) {
-	cond, args := actor.PathFilter("a.path", 2)
-	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE a.id = $1 AND `+cond, append([]any{id}, args...)...)
+	var w store.Where
+	w.Add("a.id = ?", id)
+	w.Cond(actor.PathFilter("a.path"))
+	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE `+w.SQL(), w.Args()...)
 	a, err := scanAgency(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("registry: agency %d: %w", id, store.ErrNotFound)
@@ -102,8 +103,10 @@ func (r *Registry) Agency(ctx context.Context, actor access.Actor, id int64) (Ag
 
 // AgencyByCode returns one agency within actor's scope by its code.
 func (r *Registry) AgencyByCode(ctx context.Context, actor access.Actor, code string) (Agency, error) {
-	cond, args := actor.PathFilter("a.path", 2)
-	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE a.code = $1 AND `+cond, append([]any{code}, args...)...)
+	var w store.Where
+	w.Add("a.code = ?", code)
+	w.Cond(actor.PathFilter("a.path"))
+	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE `+w.SQL(), w.Args()...)
 	a, err := scanAgency(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("registry: agency %q: %w", code, store.ErrNotFound)
@@ -146,34 +149,29 @@ func orderBy(sort string, allowed map[string]string, def, tie string) (string, e
 
 // Agencies lists agencies within actor's scope and counts all matches.
 func (r *Registry) Agencies(ctx context.Context, actor access.Actor, f AgencyFilter) ([]Agency, int, error) {
-	cond, args := actor.PathFilter("a.path", 1)
-	where := []string{cond}
-	add := func(sqlCond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(sqlCond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w store.Where
+	w.Cond(actor.PathFilter("a.path"))
 	if q := valid.Fold(f.Query); q != "" {
-		add(`a.search LIKE ? ESCAPE '\'`, likePattern(q))
+		w.Add(`a.search LIKE ? ESCAPE '\'`, likePattern(q))
 	}
 	if f.ParentID != nil {
-		add("a.parent_id = ?", *f.ParentID)
+		w.Add("a.parent_id = ?", *f.ParentID)
 	}
 	if f.Kind != "" {
-		add("a.kind = ?", f.Kind)
+		w.Add("a.kind = ?", f.Kind)
 	}
 	order, err := orderBy(f.Sort, agencySorts, "tree", "a.id")
 	if err != nil {
 		return nil, 0, err
 	}
-	w := strings.Join(where, " AND ")
 	q := r.db.Q(ctx)
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies a WHERE `+w, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies a WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("registry: count agencies: %w", err)
 	}
 	p := f.Page.normalised()
-	args = append(args, p.Limit, p.Offset)
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM agencies a WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, agencyColumns, w, order, len(args)-1, len(args)), args...)
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM agencies a WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, agencyColumns, w.SQL(), order, w.Next(), w.Next()+1),
+		append(w.Args(), p.Limit, p.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list agencies: %w", err)
 	}
@@ -416,8 +414,10 @@ func movePaths(ctx context.Context, tx *store.Tx, oldPath, newPath string) error
 		if strings.Contains(q, "systems") {
 			col = "agency_path"
 		}
-		cond, args := access.SubtreeCondition(col, oldPath, 3)
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, cond), append([]any{newPath, len(oldPath) + 1}, args...)...); err != nil {
+		var w store.Where
+		w.Before(newPath, len(oldPath)+1)
+		w.Cond(access.SubtreeCondition(col, oldPath))
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, w.SQL()), w.Args()...); err != nil {
 			return err
 		}
 	}

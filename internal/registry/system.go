@@ -248,8 +248,10 @@ func scanSystem(r interface{ Scan(...any) error }) (System, error) {
 
 // System returns one system within actor's scope.
 func (r *Registry) System(ctx context.Context, actor access.Actor, id int64) (System, error) {
-	cond, args := actor.PathFilter("s.agency_path", 2)
-	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+systemColumns+` FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE s.id = $1 AND `+cond, append([]any{id}, args...)...)
+	var w store.Where
+	w.Add("s.id = ?", id)
+	w.Cond(actor.PathFilter("s.agency_path"))
+	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+systemColumns+` FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE `+w.SQL(), w.Args()...)
 	s, err := scanSystem(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("registry: system %d: %w", id, store.ErrNotFound)
@@ -277,14 +279,10 @@ var systemSorts = map[string]string{
 
 // Systems lists systems within actor's scope and counts all matches.
 func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilter) ([]System, int, error) {
-	cond, args := actor.PathFilter("s.agency_path", 1)
-	where := []string{cond}
-	add := func(sqlCond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(sqlCond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
 	if q := valid.Fold(f.Query); q != "" {
-		add(`s.search LIKE ? ESCAPE '\'`, likePattern(q))
+		w.Add(`s.search LIKE ? ESCAPE '\'`, likePattern(q))
 	}
 	if f.AgencyID != nil {
 		// The agency's subtree, as far as the actor may see it.
@@ -292,35 +290,31 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, 0, err
 		}
-		sub, subArgs := access.SubtreeCondition("s.agency_path", a.Path, len(args)+1)
-		where = append(where, sub)
-		args = append(args, subArgs...)
+		w.Cond(access.SubtreeCondition("s.agency_path", a.Path))
 	}
 	if f.Hosting != "" {
-		add("s.hosting = ?", f.Hosting)
+		w.Add("s.hosting = ?", f.Hosting)
 	}
 	if f.Status != "" {
-		add("s.status = ?", f.Status)
+		w.Add("s.status = ?", f.Status)
 	}
 	if f.Domain != "" {
 		d, err := valid.Domain(f.Domain)
 		if err != nil {
 			d = f.Domain
 		}
-		add("s.id IN (SELECT system_id FROM system_assets WHERE kind = 'domain' AND value = ?)", d)
+		w.Add("s.id IN (SELECT system_id FROM system_assets WHERE kind = 'domain' AND value = ?)", d)
 	}
 	order, err := orderBy(f.Sort, systemSorts, "name", "s.id")
 	if err != nil {
 		return nil, 0, err
 	}
-	w := strings.Join(where, " AND ")
 	q := r.db.Q(ctx)
-	var total int
 	// Every condition is on systems alone, so the count needs no join.
-	countQuery := `SELECT COUNT(*) FROM systems s WHERE ` + w
-	total, err = r.counts.count(ctx, countQuery, args, func() (int, error) {
+	countQuery := `SELECT COUNT(*) FROM systems s WHERE ` + w.SQL()
+	total, err := r.counts.count(ctx, countQuery, w.Args(), func() (int, error) {
 		var n int
-		err := q.QueryRowContext(ctx, countQuery, args...).Scan(&n)
+		err := q.QueryRowContext(ctx, countQuery, w.Args()...).Scan(&n)
 		return n, err
 	})
 	if err != nil {
@@ -331,8 +325,8 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 	if total <= p.Offset {
 		return out, total, nil
 	}
-	args = append(args, p.Limit, p.Offset)
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, systemColumns, w, order, len(args)-1, len(args)), args...)
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, systemColumns, w.SQL(), order, w.Next(), w.Next()+1),
+		append(w.Args(), p.Limit, p.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list systems: %w", err)
 	}
@@ -519,9 +513,10 @@ func (r *Registry) Summary(ctx context.Context, actor access.Actor) (Counts, err
 		byID[a.ID] = &rowsOut[i]
 		paths[a.ID] = a.Path
 	}
-	cond, args := actor.PathFilter("s.agency_path", 1)
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
 	rows, err := r.db.Q(ctx).QueryContext(ctx, `SELECT s.agency_id, COUNT(*), COALESCE(SUM(s.url_count), 0)
-		FROM systems s WHERE `+cond+` GROUP BY s.agency_id`, args...)
+		FROM systems s WHERE `+w.SQL()+` GROUP BY s.agency_id`, w.Args()...)
 	if err != nil {
 		return c, fmt.Errorf("registry: summary: %w", err)
 	}

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Where builds the WHERE clause of a query from conditions written with
+// '?' for each argument; it numbers them $1, $2, … as both engines expect.
+type Where struct {
+	conds []string
+	args  []any
+}
+
+// Add appends a condition and its arguments, one per '?' in cond.
+func (w *Where) Add(cond string, args ...any) {
+	var b strings.Builder
+	i := 0
+	for _, part := range strings.SplitAfter(cond, "?") {
+		if strings.HasSuffix(part, "?") && i < len(args) {
+			b.WriteString(part[:len(part)-1])
+			b.WriteString("$" + strconv.Itoa(len(w.args)+i+1))
+			i++
+			continue
+		}
+		b.WriteString(part)
+	}
+	w.conds = append(w.conds, b.String())
+	w.args = append(w.args, args...)
+}
+
+// Cond appends a condition returned with its argument list, as
+// access.Actor.PathFilter returns it: w.Cond(actor.PathFilter(col)).
+func (w *Where) Cond(cond string, args []any) { w.Add(cond, args...) }
+
+// Before gives the arguments of placeholders that come before the WHERE
+// clause ($1… in a SET list); the conditions' numbers follow them. Call it
+// first.
+func (w *Where) Before(args ...any) { w.args = append(w.args, args...) }
+
+// SQL is the conjunction of the conditions ("1=1" when there are none).
+func (w *Where) SQL() string {
+	if len(w.conds) == 0 {
+		return "1=1"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// Args are the arguments in placeholder order.
+func (w *Where) Args() []any { return w.args }
+
+// Next is the number of the next placeholder after the conditions'.
+func (w *Where) Next() int { return len(w.args) + 1 }
