@@ -163,6 +163,8 @@ var catalog = map[string][2]string{
 	"audit.changes":         {"Trước / sau", "Before / after"},
 	"audit.chain_ok":        {"Chuỗi băm toàn vẹn", "Hash chain intact"},
 	"audit.chain_broken":    {"Chuỗi băm bị phá vỡ tại bản ghi", "Hash chain broken at entry"},
+	"audit.since":           {"Từ ngày", "From"},
+	"audit.until":           {"Trước ngày", "Before"},
 	"audit.verify":          {"Kiểm tra chuỗi băm", "Verify hash chain"},
 	"error.title":           {"Có lỗi", "Something went wrong"},
 	"error.not_found":       {"Không tìm thấy trang hoặc đối tượng này.", "This page or object was not found."},

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,26 @@ func TestUIInChromium(t *testing.T) {
 		t.Errorf("system deleted although the confirmation was refused")
 	}
 	c.screenshot("system")
+	// CSV import through the form: a file with one bad row writes nothing
+	// and shows the report, line by line, in Vietnamese.
+	csvPath := filepath.Join(t.TempDir(), "he-thong.csv")
+	os.WriteFile(csvPath, []byte("\ufeffMã đơn vị,Tên hệ thống,Địa chỉ web\nA1,Cổng mới,https://moi.example/\nA1,Cổng hỏng,ftp://hong.example/\n"), 0o600)
+	c.open(w.ts.URL + "/import")
+	var doc struct{ Root struct{ NodeID int64 } }
+	c.callInto(c.session, "DOM.getDocument", nil, &doc)
+	var input struct{ NodeID int64 }
+	c.callInto(c.session, "DOM.querySelector", map[string]any{"nodeId": doc.Root.NodeID, "selector": "input[type=file]"}, &input)
+	c.call("DOM.setFileInputFiles", map[string]any{"files": []string{csvPath}, "nodeId": input.NodeID})
+	c.eval(`document.querySelector("select[name=kind]").value = "systems"; document.querySelector("main form").submit()`)
+	c.waitLoaded()
+	report := fmt.Sprint(c.eval(`document.querySelector(".report").innerText`))
+	if !strings.Contains(report, "không dòng nào được ghi") || !strings.Contains(report, "urls[0]") || !strings.Contains(report, "3") {
+		t.Errorf("import report: %q", report)
+	}
+	if _, body := w.api("admin", "GET", "/api/v1/systems?q=cong+moi", nil); !strings.Contains(string(body), `"total":0`) {
+		t.Errorf("a refused import wrote rows: %s", body)
+	}
+	c.screenshot("import-report")
 	// On a phone the menu folds into a button and nothing overflows sideways.
 	c.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true})
 	c.open(w.ts.URL + "/systems")

@@ -222,6 +222,9 @@ func (c *chrome) problems() []string {
 			out = append(out, "exception: "+string(e.Params))
 		case "Log.entryAdded", "Runtime.consoleAPICalled":
 			s := string(e.Params)
+			if strings.Contains(s, `"source":"network"`) && strings.Contains(s, "status of 400") {
+				continue // a form shown again with its errors answers 400 on purpose
+			}
 			if strings.Contains(s, `"level":"error"`) || strings.Contains(s, `"type":"error"`) || strings.Contains(s, "Content Security Policy") {
 				out = append(out, s)
 			}

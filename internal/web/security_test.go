@@ -147,3 +147,22 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Error("English not applied after switching")
 	}
 }
+
+func TestAuditPageFilters(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	if code, _ := w.api("admin", "PATCH", fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID), map[string]any{"operator": "Đơn vị mới"}); code != 200 {
+		t.Fatal(code)
+	}
+	br := w.browser("auditor")
+	_, page := br.get(fmt.Sprintf("/audit?action=update&object_type=system&object_id=%d&since=2020-01-01", w.sysA.ID))
+	if !strings.Contains(string(page), "Đơn vị mới") || !strings.Contains(string(page), `value="2020-01-01"`) || !strings.Contains(string(page), "Chuỗi băm toàn vẹn") {
+		t.Errorf("filtered audit page lacks the change or the chain status")
+	}
+	_, page = br.get("/audit?action=update&until=2020-01-01")
+	if strings.Contains(string(page), "Đơn vị mới") {
+		t.Error("until filter ignored")
+	}
+	if code, _ := br.get("/audit?since=yesterday"); code != 400 {
+		t.Errorf("bad date: %d", code)
+	}
+}

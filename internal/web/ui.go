@@ -37,6 +37,12 @@ var funcs = template.FuncMap{
 		return strings.Repeat("\u00a0\u00a0", depth)
 	},
 	"lines": func(v []string) string { return strings.Join(v, "\n") },
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	},
 	"fmtTime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
