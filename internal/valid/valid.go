@@ -148,11 +148,12 @@ func (e *Errors) Phone(field, v string) {
 
 var domainProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.StrictDomainName(true), idna.VerifyDNSLength(true), idna.BidiRule())
 
-// Domain checks an (internationalised) domain name and returns its
-// canonical lower-case Unicode form. It needs at least two labels and a
+// Domain checks an (internationalised) domain name, in Unicode or
+// punycode form, and returns it lower-cased without a trailing dot; it
+// keeps the form it was given. It needs at least two labels and a
 // non-numeric top-level label.
 func Domain(v string) (string, error) {
-	v = strings.TrimSuffix(v, ".")
+	v = strings.ToLower(strings.TrimSuffix(v, "."))
 	if v == "" {
 		return "", fmt.Errorf("empty domain name")
 	}
@@ -168,11 +169,10 @@ func Domain(v string) (string, error) {
 	if _, err := strconv.Atoi(tld); err == nil {
 		return "", fmt.Errorf("the last label may not be numeric")
 	}
-	uni, err := domainProfile.ToUnicode(ascii)
-	if err != nil {
+	if _, err := domainProfile.ToUnicode(ascii); err != nil {
 		return "", fmt.Errorf("not a valid domain name: %v", err)
 	}
-	return uni, nil
+	return v, nil
 }
 
 // DomainField checks v with Domain and records a refusal under field.
@@ -186,8 +186,8 @@ func (e *Errors) DomainField(field, v string) string {
 }
 
 // URL checks an absolute http(s) URL with a host (domain or IP literal),
-// no user information and at most 2048 bytes. It returns it normalised
-// (lower-case scheme and host).
+// no user information and at most 2048 bytes. It returns it as given but
+// for the scheme and host, in lower case.
 func (e *Errors) URL(field, v string) string {
 	bad := func(en, vi string) string {
 		e.Add(field, fmt.Sprintf("%q %s", v, en), fmt.Sprintf("%q %s", v, vi))
@@ -217,9 +217,6 @@ func (e *Errors) URL(field, v string) string {
 			return bad("has an invalid port", "có cổng không hợp lệ")
 		}
 	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return u.String()
 	}
@@ -227,14 +224,17 @@ func (e *Errors) URL(field, v string) string {
 	if err != nil {
 		return bad("has an invalid host name: "+err.Error(), "có tên máy chủ không hợp lệ")
 	}
-	ascii, _ := domainProfile.ToASCII(d)
+	// Keep the URL as given, with the scheme and host in lower case.
+	rest := v[len(u.Scheme)+3:]
+	hostEnd := strings.IndexAny(rest, "/?#")
+	if hostEnd < 0 {
+		hostEnd = len(rest)
+	}
 	port := ""
 	if u.Port() != "" {
 		port = ":" + u.Port()
 	}
-	// Render with the ASCII host, then show the host in its Unicode form.
-	u.Host = ascii + port
-	return u.Scheme + "://" + d + port + strings.TrimPrefix(u.String(), u.Scheme+"://"+ascii+port)
+	return u.Scheme + "://" + d + port + rest[hostEnd:]
 }
 
 // IP checks an IPv4 or IPv6 address and returns its canonical form.
