@@ -18,6 +18,7 @@ const module = "github.com/khien-project/khien/"
 var layers = map[string]int{
 	"internal/i18n":            0,
 	"internal/config":          0,
+	"internal/webscan":         0,
 	"internal/store":           1,
 	"internal/store/storetest": 2,
 	"internal/bus":             1,
