@@ -84,7 +84,7 @@ func (c *vectorCase) UnmarshalJSON(b []byte) error {
 var analyzers = map[string]func(*Exchange) HeaderResult{
 	TestHSTS: HSTS, TestXCTO: XContentTypeOptions, TestXFO: XFrameOptions, TestReferrer: ReferrerPolicy,
 	TestCOOP: CrossOriginOpenerPolicy, TestCOEP: CrossOriginEmbedderPolicy, TestCORP: CrossOriginResourcePolicy,
-	TestCORS: CrossOriginResourceSharing, TestRedirection: Redirection,
+	TestCORS: CrossOriginResourceSharing, TestRedirection: Redirection, TestCookies: Cookies, TestSRI: SubresourceIntegrity,
 }
 
 func loadVectors(t *testing.T) vectorFile {
@@ -186,7 +186,7 @@ func TestObservatoryVectors(t *testing.T) {
 			t.Errorf("%s: modifier %d, want %d", c.ID, got.Modifier, *c.ScoreModifier)
 		}
 		for path, want := range c.ExpectedFields {
-			if have := got.Data[path]; !sameJSON(have, want) {
+			if have := field(got.Data, path); !sameJSON(have, want) {
 				t.Errorf("%s: field %s = %#v, want %#v", c.ID, path, have, want)
 			}
 		}
@@ -200,6 +200,19 @@ func TestObservatoryVectors(t *testing.T) {
 	if ran < 80 {
 		t.Errorf("only %d cases ran", ran)
 	}
+}
+
+// field follows a dotted path ("data.SESSIONID.samesite") into Data.
+func field(data map[string]any, path string) any {
+	var cur any = data
+	for _, key := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[key]
+	}
+	return cur
 }
 
 // sameJSON compares a Go value with one decoded from JSON.
