@@ -86,15 +86,11 @@ func XContentTypeOptions(ex *Exchange) HeaderResult {
 }
 
 // XFrameOptions reads X-Frame-Options from the final answer; a CSP
-// frame-ancestors directive in the header supersedes it. A meta tag does
+// frame-ancestors directive that restricts framing supersedes it. A meta tag does
 // not count: browsers ignore X-Frame-Options there.
 func XFrameOptions(ex *Exchange) HeaderResult {
-	for _, line := range values(ex.Final, "Content-Security-Policy") {
-		for _, d := range strings.Split(line, ";") {
-			if name, _, _ := strings.Cut(strings.TrimSpace(d), " "); strings.EqualFold(name, "frame-ancestors") {
-				return result(TestXFO, "x-frame-options-implemented-via-csp", true, nil)
-			}
-		}
+	if _, f := csp(ex); f.AntiClickjacking {
+		return result(TestXFO, "x-frame-options-implemented-via-csp", true, nil)
 	}
 	lines := values(ex.Final, "X-Frame-Options")
 	if len(lines) == 0 {

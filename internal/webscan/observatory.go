@@ -102,3 +102,12 @@ func ObservatoryGrade(score int) string {
 	}
 	return "F"
 }
+
+// ObservatoryHeaders runs the twelve Observatory v2 tests on a site.
+func ObservatoryHeaders(ex *Exchange) []HeaderResult {
+	return []HeaderResult{
+		ContentSecurityPolicy(ex), Cookies(ex), CrossOriginResourceSharing(ex), Redirection(ex), ReferrerPolicy(ex), HSTS(ex),
+		SubresourceIntegrity(ex), XContentTypeOptions(ex), XFrameOptions(ex), CrossOriginOpenerPolicy(ex), CrossOriginEmbedderPolicy(ex),
+		CrossOriginResourcePolicy(ex),
+	}
+}

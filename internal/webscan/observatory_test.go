@@ -55,6 +55,8 @@ func FuzzHeaders(f *testing.F) {
 		resp := &Response{URL: "https://a.example/", Status: 200, Verified: true, Header: map[string][]string{
 			"Strict-Transport-Security": {hsts}, "Cross-Origin-Opener-Policy": {coop}, "Referrer-Policy": {coop}, "X-Frame-Options": {coop},
 		}, Body: body}
+		resp.Header["Content-Security-Policy"] = []string{coop}
+		resp.Header["Set-Cookie"] = []string{hsts}
 		ex := &Exchange{Final: resp, HTTPS: resp, CORS: resp, HTTP: resp, HTTPChain: []Hop{{URL: hsts}, {URL: coop}}}
 		for name, analyze := range analyzers {
 			r := analyze(ex)
