@@ -36,7 +36,15 @@ func TestEveryResultName(t *testing.T) {
 	}
 	vf := loadVectors(t)
 	for _, c := range vf.Cases {
-		note(analyzers[c.Test](exchangeFor(vf, c)))
+		archive, why := harFor(vf, c)
+		if why != "" {
+			continue
+		}
+		ex, err := ExchangeFromHAR(archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		note(analyzers[c.Test](ex))
 	}
 	// Results no vector case produces.
 	ex := site()
@@ -45,6 +53,7 @@ func TestEveryResultName(t *testing.T) {
 	ex = site()
 	ex.HTTPS = &Response{URL: ex.Final.URL, Header: ex.Final.Header, Verified: false}
 	note(Redirection(ex))
+	note(HSTS(ex))
 	for _, r := range ObservatoryHeaders(site()) {
 		note(r)
 	}
