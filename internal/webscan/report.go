@@ -1,0 +1,191 @@
+package webscan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Check results and severities.
+const (
+	Pass  = "pass"
+	Fail  = "fail"
+	Warn  = "warn"
+	Info  = "info"
+	Error = "error"
+)
+
+// Check is one finding of an assessment, explained in Vietnamese (the
+// default) and English.
+type Check struct {
+	ID                string `json:"id"`
+	Result            string `json:"result"`
+	Severity          string `json:"severity"`
+	Title             string `json:"title"`
+	Detail            string `json:"detail"`
+	Evidence          string `json:"evidence"`
+	Remediation       string `json:"remediation"`
+	TitleEN           string `json:"title_en"`
+	DetailEN          string `json:"detail_en"`
+	RemediationEN     string `json:"remediation_en"`
+	ObservatoryResult string `json:"observatory_result,omitempty"`
+	ScoreModifier     *int   `json:"score_modifier,omitempty"`
+}
+
+// Report is one assessment of one site.
+type Report struct {
+	URL        string    `json:"url"`
+	Score      int       `json:"score"`
+	Grade      string    `json:"grade"`
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS int64     `json:"duration_ms"`
+	Checks     []Check   `json:"checks"`
+}
+
+// text is a sentence in both languages.
+type text struct{ vi, en string }
+
+// headerCheck describes how one Observatory test becomes a Khiên check.
+type headerCheck struct {
+	id          string
+	header      string // the header shown as evidence
+	fromHTTPS   bool   // evidence from the direct HTTPS answer
+	title       text
+	remediation text
+}
+
+var headerChecks = map[string]headerCheck{
+	TestCSP: {"headers.csp", "Content-Security-Policy", false,
+		text{"Chính sách bảo mật nội dung (CSP)", "Content Security Policy (CSP)"},
+		text{"Gửi header Content-Security-Policy bắt đầu bằng default-src 'none', chỉ cho phép script và style từ chính trang ('self'), không dùng 'unsafe-inline' hay 'unsafe-eval'; thêm frame-ancestors 'none' và form-action 'self'.",
+			"Send a Content-Security-Policy that starts from default-src 'none', allows scripts and styles only from 'self', without 'unsafe-inline' or 'unsafe-eval'; add frame-ancestors 'none' and form-action 'self'."}},
+	TestCookies: {"headers.cookies", "Set-Cookie", false,
+		text{"Thuộc tính bảo mật của cookie", "Cookie security attributes"},
+		text{"Đặt Secure cho mọi cookie, HttpOnly cho cookie phiên đăng nhập và SameSite=Lax hoặc Strict; cookie chống CSRF phải có SameSite.",
+			"Mark every cookie Secure, session cookies HttpOnly, and all cookies SameSite=Lax or Strict; anti-CSRF cookies need SameSite."}},
+	TestCORS: {"headers.cors", "Access-Control-Allow-Origin", false,
+		text{"Chia sẻ tài nguyên khác nguồn (CORS)", "Cross-origin resource sharing (CORS)"},
+		text{"Không phản hồi lại Origin tùy ý kèm Access-Control-Allow-Credentials: true; chỉ liệt kê các nguồn tin cậy.",
+			"Never reflect an arbitrary Origin together with Access-Control-Allow-Credentials: true; list trusted origins only."}},
+	TestRedirection: {"headers.redirection", "Location", false,
+		text{"Chuyển hướng HTTP sang HTTPS", "Redirection from HTTP to HTTPS"},
+		text{"Cho http:// chuyển hướng ngay (301) sang https:// trên cùng tên miền, trước mọi chuyển hướng khác.",
+			"Make http:// redirect at once (301) to https:// on the same host, before any other redirect."}},
+	TestReferrer: {"headers.referrer-policy", "Referrer-Policy", false,
+		text{"Chính sách Referrer", "Referrer policy"},
+		text{"Gửi Referrer-Policy: no-referrer, same-origin hoặc strict-origin-when-cross-origin.",
+			"Send Referrer-Policy: no-referrer, same-origin or strict-origin-when-cross-origin."}},
+	TestHSTS: {"headers.hsts", "Strict-Transport-Security", true,
+		text{"HTTP Strict Transport Security (HSTS)", "HTTP Strict Transport Security (HSTS)"},
+		text{"Trên HTTPS, gửi Strict-Transport-Security: max-age=63072000; includeSubDomains (ít nhất 6 tháng), với chứng thư hợp lệ.",
+			"Over HTTPS, send Strict-Transport-Security: max-age=63072000; includeSubDomains (at least six months), with a valid certificate."}},
+	TestSRI: {"headers.sri", "", false,
+		text{"Kiểm tra toàn vẹn tài nguyên (SRI)", "Subresource Integrity (SRI)"},
+		text{"Tải mọi script qua HTTPS; script từ trang khác phải có thuộc tính integrity (và crossorigin), hoặc tự lưu trữ trên chính trang.",
+			"Load every script over HTTPS; scripts from other sites need an integrity attribute (with crossorigin), or host them yourself."}},
+	TestXCTO: {"headers.x-content-type-options", "X-Content-Type-Options", false,
+		text{"Chống đoán kiểu nội dung (X-Content-Type-Options)", "X-Content-Type-Options"},
+		text{"Gửi X-Content-Type-Options: nosniff.", "Send X-Content-Type-Options: nosniff."}},
+	TestXFO: {"headers.x-frame-options", "X-Frame-Options", false,
+		text{"Chống nhúng trang (clickjacking)", "Framing protection (clickjacking)"},
+		text{"Gửi Content-Security-Policy với frame-ancestors 'none' (hoặc X-Frame-Options: DENY).", "Send a Content-Security-Policy with frame-ancestors 'none' (or X-Frame-Options: DENY)."}},
+	TestCOOP: {"headers.coop", "Cross-Origin-Opener-Policy", false,
+		text{"Cross-Origin-Opener-Policy (COOP)", "Cross-Origin-Opener-Policy (COOP)"},
+		text{"Gửi Cross-Origin-Opener-Policy: same-origin.", "Send Cross-Origin-Opener-Policy: same-origin."}},
+	TestCOEP: {"headers.coep", "Cross-Origin-Embedder-Policy", false,
+		text{"Cross-Origin-Embedder-Policy (COEP)", "Cross-Origin-Embedder-Policy (COEP)"},
+		text{"Khi mọi tài nguyên nhúng đều hỗ trợ, gửi Cross-Origin-Embedder-Policy: require-corp.", "Once every embedded resource allows it, send Cross-Origin-Embedder-Policy: require-corp."}},
+	TestCORP: {"headers.corp", "Cross-Origin-Resource-Policy", false,
+		text{"Cross-Origin-Resource-Policy (CORP)", "Cross-Origin-Resource-Policy (CORP)"},
+		text{"Gửi Cross-Origin-Resource-Policy: same-origin (hoặc same-site).", "Send Cross-Origin-Resource-Policy: same-origin (or same-site)."}},
+}
+
+// outcome maps an Observatory result to a check result and severity.
+func outcome(r HeaderResult) (string, string) {
+	severity := Info
+	switch m := r.Modifier; {
+	case m <= -40:
+		severity = "critical"
+	case m <= -20:
+		severity = "high"
+	case m <= -10:
+		severity = "medium"
+	case m < 0:
+		severity = "low"
+	}
+	switch {
+	case r.Modifier < 0 && !r.Pass && r.Modifier <= -20:
+		return Fail, severity
+	case r.Modifier < 0:
+		return Warn, severity
+	case r.Pass:
+		return Pass, severity
+	}
+	return Info, severity
+}
+
+// headerEvidence quotes the header lines the check read.
+func headerEvidence(ex *Exchange, hc headerCheck) string {
+	if hc.header == "" {
+		return ""
+	}
+	r := ex.Final
+	if hc.fromHTTPS {
+		r = ex.HTTPS
+	}
+	if hc.id == "headers.cors" {
+		r = ex.CORS
+	}
+	if hc.id == "headers.redirection" {
+		urls := make([]string, len(ex.HTTPChain))
+		for i, h := range ex.HTTPChain {
+			urls[i] = fmt.Sprintf("%s (%d)", h.URL, h.Status)
+		}
+		return strings.Join(urls, " → ")
+	}
+	lines := values(r, hc.header)
+	if len(lines) == 0 {
+		return hc.header + ": (absent)"
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = hc.header + ": " + l
+	}
+	return strings.Join(out, "\n")
+}
+
+// HeaderChecks turns the Observatory results of ex into checks.
+func HeaderChecks(ex *Exchange, results []HeaderResult) []Check {
+	out := make([]Check, 0, len(results))
+	for _, r := range results {
+		hc := headerChecks[r.Test]
+		res, sev := outcome(r)
+		mod := r.Modifier
+		out = append(out, Check{
+			ID: hc.id, Result: res, Severity: sev,
+			Title: hc.title.vi, TitleEN: hc.title.en,
+			Detail:   fmt.Sprintf("Kết quả theo thang điểm MDN HTTP Observatory: %s (%+d điểm).", r.Result, mod),
+			DetailEN: fmt.Sprintf("MDN HTTP Observatory result: %s (%+d points).", r.Result, mod),
+			Evidence: headerEvidence(ex, hc), Remediation: hc.remediation.vi, RemediationEN: hc.remediation.en,
+			ObservatoryResult: r.Result, ScoreModifier: &mod,
+		})
+	}
+	return out
+}
+
+// AssessExchange assesses what a site answered (offline: from a HAR file)
+// with the header, cookie and redirect checks, scored and graded like the
+// Observatory.
+func AssessExchange(ex *Exchange, started time.Time) Report {
+	results := ObservatoryHeaders(ex)
+	checks := HeaderChecks(ex, results)
+	score := ObservatoryScore(results)
+	url := ""
+	if ex.Final != nil {
+		url = ex.Final.URL
+	}
+	if len(ex.HTTPChain) > 0 {
+		url = ex.HTTPChain[0].URL
+	}
+	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), StartedAt: started.UTC(), DurationMS: time.Since(started).Milliseconds(), Checks: checks}
+}
