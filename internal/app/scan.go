@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/khien-project/khien/internal/valid"
 	"github.com/khien-project/khien/internal/webscan"
 )
 
@@ -26,4 +29,36 @@ func ScanHAR(path string) (webscan.Report, error) {
 		return webscan.Report{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return webscan.AssessExchange(ex, started), nil
+}
+
+// ScanOptions are the command line's scan settings.
+type ScanOptions struct {
+	Timeout      time.Duration
+	CAFile       string
+	AllowPrivate bool
+}
+
+// ScanURL assesses a live site.
+func ScanURL(ctx context.Context, target string, o ScanOptions) (webscan.Report, error) {
+	var errs valid.Errors
+	target = errs.URL("url", target)
+	if err := errs.Err(); err != nil {
+		return webscan.Report{}, err
+	}
+	opts := webscan.Options{Timeout: o.Timeout, AllowPrivate: o.AllowPrivate}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return webscan.Report{}, err
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return webscan.Report{}, fmt.Errorf("%s holds no PEM certificate", o.CAFile)
+		}
+		opts.RootCAs = pool
+	}
+	return webscan.Assess(ctx, target, opts)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,32 +16,47 @@ import (
 
 func scanCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "scan --har FILE [--json] [--lang vi|en]",
+		Use:   "scan URL | --har FILE [--json] [--timeout D] [--ca-file PEM] [--allow-private] [--lang vi|en]",
 		Short: "Assess a web site's security headers, cookies and redirects",
 		Long: `Assess a site the way the MDN HTTP Observatory scores it (CSP, cookies,
 CORS, redirection, Referrer-Policy, HSTS, SRI, X-Content-Type-Options,
-X-Frame-Options, COOP, COEP, CORP), offline, from the responses a browser
-captured in an HTTP Archive (HAR) file: in the browser's developer tools,
-Network tab, "Save all as HAR". Live scanning of a URL is not built yet.
+X-Frame-Options, COOP, COEP, CORP), plus whether it answers over HTTPS
+with a trusted certificate. Give a URL to scan the live site (private,
+loopback and link-local addresses are refused unless --allow-private or the
+scan.allow_private option), or --har FILE to assess offline the responses a
+browser captured (developer tools, Network tab, "Save all as HAR").
 The exit status is 0 whenever the assessment ran, whatever the grade.`,
 		Args: cobra.MaximumNArgs(1),
 	}
-	var harFile, lang string
-	var asJSON bool
+	var harFile, lang, caFile string
+	var asJSON, allowPrivate bool
+	var timeout time.Duration
 	cmd.Flags().StringVar(&harFile, "har", "", "HTTP Archive (HAR) file to assess offline")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "bound on the whole live scan")
+	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of extra certificate authorities to trust (an internal CA)")
+	cmd.Flags().BoolVar(&allowPrivate, "allow-private", false, "let the scan reach private, loopback and link-local addresses (env KHIEN_SCAN_ALLOW_PRIVATE)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	cmd.Flags().StringVar(&lang, "lang", "vi", "language of the text report: vi or en")
+	resolve := options(cmd, "scan.allow_private")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if harFile == "" {
-			if len(args) == 1 {
-				return errors.New("live scanning of a URL is not available yet; save the site's responses from a browser as a HAR file and run: khien scan --har FILE")
-			}
-			return errors.New("give --har FILE")
-		}
 		if lang != "vi" && lang != "en" {
 			return fmt.Errorf("--lang: %q is not vi or en", lang)
 		}
-		rep, err := app.ScanHAR(harFile)
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		var rep webscan.Report
+		switch {
+		case harFile != "" && len(args) == 1:
+			return errors.New("give a URL or --har FILE, not both")
+		case harFile != "":
+			rep, err = app.ScanHAR(harFile)
+		case len(args) == 1:
+			rep, err = app.ScanURL(cmd.Context(), args[0], app.ScanOptions{Timeout: timeout, CAFile: caFile, AllowPrivate: allowPrivate || v.Bool("scan.allow_private")})
+		default:
+			return errors.New("give a URL to scan, or --har FILE")
+		}
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package webscan
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -188,4 +189,42 @@ func AssessExchange(ex *Exchange, started time.Time) Report {
 		url = ex.HTTPChain[0].URL
 	}
 	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), StartedAt: started.UTC(), DurationMS: time.Since(started).Milliseconds(), Checks: checks}
+}
+
+// Assess scans a live site: it fetches the answers (within opts' limits,
+// refusing internal addresses unless allowed) and checks them. It fails
+// only when the site could not be reached at all.
+func Assess(ctx context.Context, target string, opts Options) (Report, error) {
+	started := time.Now()
+	ex, err := Fetch(ctx, target, opts)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := AssessExchange(ex, started)
+	rep.URL = target
+	rep.Checks = append(httpsChecks(ex), rep.Checks...)
+	rep.DurationMS = time.Since(started).Milliseconds()
+	return rep, nil
+}
+
+// httpsChecks say whether the site answers over HTTPS with a trusted
+// certificate. (The redirect itself is scored by headers.redirection.)
+func httpsChecks(ex *Exchange) []Check {
+	c := Check{ID: "https.available", Title: "Trang có chạy HTTPS", TitleEN: "HTTPS is available",
+		Remediation:   "Cấp chứng thư số hợp lệ (ví dụ của một tổ chức chứng thực được tin cậy) và phục vụ trang qua HTTPS.",
+		RemediationEN: "Install a valid certificate from a trusted authority and serve the site over HTTPS."}
+	switch {
+	case ex.HTTPS == nil:
+		c.Result, c.Severity = Fail, "critical"
+		c.Detail, c.DetailEN = "Trang không trả lời qua HTTPS.", "The site does not answer over HTTPS."
+	case !ex.HTTPS.Verified:
+		c.Result, c.Severity = Fail, "high"
+		c.Detail, c.DetailEN = "Trang trả lời qua HTTPS nhưng chứng thư số không được tin cậy hoặc không khớp tên miền.", "The site answers over HTTPS but its certificate is not trusted or does not match the name."
+		c.Evidence = ex.HTTPS.URL
+	default:
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Trang trả lời qua HTTPS với chứng thư được tin cậy.", "The site answers over HTTPS with a trusted certificate."
+		c.Evidence = ex.HTTPS.URL
+	}
+	return []Check{c}
 }

@@ -1,0 +1,192 @@
+package webscan
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options bound a live scan.
+type Options struct {
+	// Timeout bounds the whole scan (default 30s).
+	Timeout time.Duration
+	// AllowPrivate lets the scan reach private, loopback and link-local
+	// addresses (for an internal network, or tests).
+	AllowPrivate bool
+	// RootCAs verifies certificates (nil: the system's roots).
+	RootCAs *x509.CertPool
+	// MaxBody bounds how much of each answer is read (default 2 MiB).
+	MaxBody int64
+	// MaxRedirects bounds each redirect chain (default 10).
+	MaxRedirects int
+}
+
+func (o *Options) defaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 2 << 20
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = 10
+	}
+}
+
+// CORSProbeOrigin is the Origin the scanner sends to test CORS.
+const CORSProbeOrigin = "https://scanner.khien.invalid"
+
+// userAgent identifies the scanner to the sites it assesses.
+const userAgent = "Khien-WebScan/1 (+security assessment of public agencies)"
+
+type fetcher struct {
+	opts     Options
+	verified *http.Client
+	lenient  *http.Client // for a site whose certificate fails: still read its headers
+}
+
+func newFetcher(opts Options) *fetcher {
+	mk := func(insecure bool) *http.Client {
+		dialer := guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 10 * time.Second})
+		tr := &http.Transport{
+			DialContext:           dialer.DialContext,
+			TLSClientConfig:       &tls.Config{RootCAs: opts.RootCAs, InsecureSkipVerify: insecure, MinVersion: tls.VersionTLS10}, //nolint:gosec // the lenient client only reads headers of a site whose certificate already failed
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 15 * time.Second,
+			DisableKeepAlives:     true,
+			Proxy:                 nil,
+		}
+		return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return &fetcher{opts: opts, verified: mk(false), lenient: mk(true)}
+}
+
+// get fetches one URL without following redirects. A certificate failure
+// is retried leniently and reported as Verified=false.
+func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
+	resp, err := f.do(ctx, f.verified, rawURL, header)
+	verified := true
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	if err != nil && (errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &unknown) || errors.As(err, &invalid)) {
+		verified = false
+		resp, err = f.do(ctx, f.lenient, rawURL, header)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp.Verified = verified && strings.HasPrefix(rawURL, "https:")
+	return resp, nil
+}
+
+func (f *fetcher) do(ctx context.Context, c *http.Client, rawURL string, header http.Header) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBody))
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("reading %s: %w", rawURL, ctx.Err())
+	}
+	return &Response{URL: rawURL, Status: resp.StatusCode, Header: resp.Header, Body: string(body)}, nil
+}
+
+// chain follows redirects from start, at most MaxRedirects, and returns
+// every response in order.
+func (f *fetcher) chain(ctx context.Context, start string) ([]*Response, error) {
+	var out []*Response
+	seen := map[string]bool{}
+	cur := start
+	for {
+		r, err := f.get(ctx, cur, nil)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+		if r.Status < 300 || r.Status > 399 || r.Header.Get("Location") == "" {
+			return out, nil
+		}
+		if len(out) > f.opts.MaxRedirects {
+			return out, fmt.Errorf("more than %d redirects from %s", f.opts.MaxRedirects, start)
+		}
+		base, _ := url.Parse(cur)
+		next, err := base.Parse(r.Header.Get("Location"))
+		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+			return out, fmt.Errorf("invalid redirect from %s to %q", cur, r.Header.Get("Location"))
+		}
+		if seen[next.String()] {
+			return out, fmt.Errorf("redirect loop at %s", next)
+		}
+		seen[cur] = true
+		cur = next.String()
+	}
+}
+
+// Fetch gathers a live site's answers for the header checks: the chain
+// from http://, the chain from https:// (target's path) and a CORS probe.
+// It fails only when the site answers on neither scheme.
+func Fetch(ctx context.Context, target string, opts Options) (*Exchange, error) {
+	opts.defaults()
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", target)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	f := newFetcher(opts)
+	ex := &Exchange{CORSOrigin: CORSProbeOrigin}
+	httpURL, httpsURL := *u, *u
+	httpURL.Scheme, httpsURL.Scheme = "http", "https"
+	if u.Scheme == "https" && u.Port() != "" {
+		httpURL.Host = u.Hostname() // an https port says nothing of the http one
+	}
+	if u.Scheme == "http" && u.Port() != "" {
+		httpsURL.Host = u.Hostname()
+	}
+	httpChain, httpErr := f.chain(ctx, httpURL.String())
+	if len(httpChain) > 0 {
+		ex.HTTP = httpChain[0]
+		for _, r := range httpChain {
+			ex.HTTPChain = append(ex.HTTPChain, Hop{URL: r.URL, Status: r.Status})
+		}
+	}
+	httpsChain, httpsErr := f.chain(ctx, httpsURL.String())
+	if len(httpsChain) > 0 {
+		ex.HTTPS = httpsChain[0]
+		ex.Final = httpsChain[len(httpsChain)-1]
+	} else if len(httpChain) > 0 {
+		ex.Final = httpChain[len(httpChain)-1]
+	}
+	if ex.Final == nil {
+		if errors.Is(httpsErr, ErrForbiddenAddress) {
+			return nil, fmt.Errorf("%w (internal sites need --allow-private)", httpsErr)
+		}
+		return nil, fmt.Errorf("the site answered neither over HTTP (%v) nor over HTTPS (%v)", httpErr, httpsErr)
+	}
+	if cors, err := f.get(ctx, ex.Final.URL, http.Header{"Origin": {CORSProbeOrigin}}); err == nil {
+		ex.CORS = cors
+	} else {
+		ex.CORS = ex.Final
+	}
+	return ex, nil
+}
