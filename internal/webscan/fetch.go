@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -48,48 +47,56 @@ const CORSProbeOrigin = "https://scanner.khien.invalid"
 const userAgent = "Khien-WebScan/1 (+security assessment of public agencies)"
 
 type fetcher struct {
-	opts     Options
-	verified *http.Client
-	lenient  *http.Client // for a site whose certificate fails: still read its headers
+	opts   Options
+	client *http.Client
+}
+
+// allSuites lets the scanner talk to legacy servers too: it must read the
+// headers of a site whatever its TLS configuration (the TLS checks judge
+// that configuration separately).
+func allSuites() []uint16 {
+	var ids []uint16
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids = append(ids, s.ID)
+	}
+	return ids
 }
 
 func newFetcher(opts Options) *fetcher {
-	mk := func(insecure bool) *http.Client {
-		dialer := guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 10 * time.Second})
-		tr := &http.Transport{
-			DialContext:           dialer.DialContext,
-			TLSClientConfig:       &tls.Config{RootCAs: opts.RootCAs, InsecureSkipVerify: insecure, MinVersion: tls.VersionTLS10}, //nolint:gosec // the lenient client only reads headers of a site whose certificate already failed
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 15 * time.Second,
-			DisableKeepAlives:     true,
-			Proxy:                 nil,
-		}
-		return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	dialer := guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 10 * time.Second})
+	tr := &http.Transport{
+		DialContext: dialer.DialContext,
+		// The chain is verified after the handshake (see get), so that a
+		// site with a bad certificate is still assessed and reported so.
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, CipherSuites: allSuites()}, //nolint:gosec // verified by hand in get
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 15 * time.Second,
+		DisableKeepAlives:     true,
+		Proxy:                 nil,
 	}
-	return &fetcher{opts: opts, verified: mk(false), lenient: mk(true)}
+	return &fetcher{opts: opts, client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// get fetches one URL without following redirects. A certificate failure
-// is retried leniently and reported as Verified=false.
+// get fetches one URL without following redirects; for HTTPS it reports
+// whether the certificate chain is trusted and matches the host.
 func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
-	resp, err := f.do(ctx, f.verified, rawURL, header)
-	verified := true
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var unknown x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
-	if err != nil && (errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &unknown) || errors.As(err, &invalid)) {
-		verified = false
-		resp, err = f.do(ctx, f.lenient, rawURL, header)
-	}
-	if err != nil {
-		return nil, err
-	}
-	resp.Verified = verified && strings.HasPrefix(rawURL, "https:")
-	return resp, nil
+	return f.do(ctx, rawURL, header)
 }
 
-func (f *fetcher) do(ctx context.Context, c *http.Client, rawURL string, header http.Header) (*Response, error) {
+// verifiedChain checks the peer's chain against the roots for host.
+func (f *fetcher) verifiedChain(st *tls.ConnectionState, host string) bool {
+	if st == nil || len(st.PeerCertificates) == 0 {
+		return false
+	}
+	inter := x509.NewCertPool()
+	for _, c := range st.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := st.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: host, Roots: f.opts.RootCAs, Intermediates: inter})
+	return err == nil
+}
+
+func (f *fetcher) do(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, err
@@ -99,16 +106,17 @@ func (f *fetcher) do(ctx context.Context, c *http.Client, rawURL string, header 
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	resp, err := c.Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	verified := resp.TLS != nil && f.verifiedChain(resp.TLS, req.URL.Hostname())
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBody))
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("reading %s: %w", rawURL, ctx.Err())
 	}
-	return &Response{URL: rawURL, Status: resp.StatusCode, Header: resp.Header, Body: string(body)}, nil
+	return &Response{URL: rawURL, Status: resp.StatusCode, Header: resp.Header, Body: string(body), Verified: verified}, nil
 }
 
 // chain follows redirects from start, at most MaxRedirects, and returns

@@ -202,7 +202,22 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	}
 	rep := AssessExchange(ex, started)
 	rep.URL = target
-	rep.Checks = append(httpsChecks(ex), rep.Checks...)
+	checks := httpsChecks(ex)
+	var caps []gradeCap
+	if ex.HTTPS != nil {
+		facts, err := ProbeTLS(ctx, ex.HTTPS.URL, opts)
+		if err != nil {
+			checks = append(checks, Check{ID: "tls.protocols", Result: Error, Severity: Info, Title: "Phiên bản giao thức TLS", TitleEN: "TLS protocol versions",
+				Detail: "Không dò được TLS: " + err.Error(), DetailEN: "TLS could not be probed: " + err.Error()})
+		} else {
+			tlsChecks, tlsCaps := TLSChecks(facts)
+			checks, caps = append(checks, tlsChecks...), tlsCaps
+		}
+	} else {
+		caps = append(caps, gradeCap{"F", "no HTTPS"})
+	}
+	rep.Checks = append(checks, rep.Checks...)
+	rep.Grade = applyCaps(rep.Grade, caps)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep, nil
 }
