@@ -73,6 +73,29 @@ type UserInput struct {
 	Disabled    *bool   `json:"disabled"`
 }
 
+// apply copies the fields present in in onto u. Leaving role agency
+// drops the agency unless a new one is given.
+func (in UserInput) apply(u *User) {
+	if in.Username != nil {
+		u.Username = strings.TrimSpace(*in.Username)
+	}
+	if in.DisplayName != nil {
+		u.DisplayName = strings.TrimSpace(*in.DisplayName)
+	}
+	if in.Role != nil {
+		u.Role = *in.Role
+		if u.Role != string(access.Agency) {
+			u.AgencyID = nil
+		}
+	}
+	if in.AgencyID != nil {
+		u.AgencyID = in.AgencyID
+	}
+	if in.Disabled != nil {
+		u.Disabled = *in.Disabled
+	}
+}
+
 const userColumns = `u.id, u.username, u.display_name, u.password_hash, u.role, u.agency_id, u.disabled, u.created_at, u.updated_at, u.last_login_at, COALESCE(a.path, '')`
 const userFrom = ` FROM users u LEFT JOIN agencies a ON a.id = u.agency_id`
 
@@ -173,19 +196,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, in UserInp
 		return User{}, fmt.Errorf("auth: create user: %w", store.ErrForbidden)
 	}
 	var u User
-	if in.Username != nil {
-		u.Username = strings.TrimSpace(*in.Username)
-	}
-	if in.DisplayName != nil {
-		u.DisplayName = strings.TrimSpace(*in.DisplayName)
-	}
-	if in.Role != nil {
-		u.Role = *in.Role
-	}
-	u.AgencyID = in.AgencyID
-	if in.Disabled != nil {
-		u.Disabled = *in.Disabled
-	}
+	in.apply(&u)
 	if err := validateUser(&u, in.Password, true); err != nil {
 		return u, err
 	}
@@ -255,24 +266,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 			return err
 		}
 		u := before
-		if in.Username != nil {
-			u.Username = strings.TrimSpace(*in.Username)
-		}
-		if in.DisplayName != nil {
-			u.DisplayName = strings.TrimSpace(*in.DisplayName)
-		}
-		if in.Role != nil {
-			u.Role = *in.Role
-			if u.Role != string(access.Agency) && in.AgencyID == nil {
-				u.AgencyID = nil
-			}
-		}
-		if in.AgencyID != nil {
-			u.AgencyID = in.AgencyID
-		}
-		if in.Disabled != nil {
-			u.Disabled = *in.Disabled
-		}
+		in.apply(&u)
 		if err := validateUser(&u, in.Password, false); err != nil {
 			return err
 		}
