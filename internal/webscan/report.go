@@ -179,7 +179,7 @@ func HeaderChecks(ex *Exchange, results []HeaderResult) []Check {
 // Observatory.
 func AssessExchange(ex *Exchange, started time.Time) Report {
 	results := ObservatoryHeaders(ex)
-	checks := HeaderChecks(ex, results)
+	checks := append(HeaderChecks(ex, results), LeakChecks(ex)...)
 	score := ObservatoryScore(results)
 	url := ""
 	if ex.Final != nil {
@@ -196,6 +196,9 @@ func AssessExchange(ex *Exchange, started time.Time) Report {
 // only when the site could not be reached at all.
 func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	started := time.Now()
+	opts.defaults()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
 	ex, err := Fetch(ctx, target, opts)
 	if err != nil {
 		return Report{}, err
@@ -216,6 +219,10 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	} else {
 		caps = append(caps, gradeCap{"F", "no HTTPS"})
 	}
+	probeOpts := opts
+	probeOpts.MaxBody = 64 << 10 // enough to recognise a file, not to download it
+	exposure, exposureCaps := newFetcher(probeOpts).exposureChecks(ctx, ex)
+	checks, caps = append(checks, exposure...), append(caps, exposureCaps...)
 	rep.Checks = append(checks, rep.Checks...)
 	rep.Grade = applyCaps(rep.Grade, caps)
 	rep.DurationMS = time.Since(started).Milliseconds()

@@ -1,0 +1,230 @@
+package webscan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// exposedFile is a path that must never be public, with the test that
+// tells the real file from a "not found" page served with status 200.
+type exposedFile struct {
+	path     string
+	severity string
+	secret   bool // a leaked secret or source: caps the grade at F
+	looksOK  func(body []byte) bool
+}
+
+var (
+	gitObjectID = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	svnEntries  = regexp.MustCompile(`^\d+\s`)
+)
+
+var envLine = regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Z][A-Z0-9_]*(PASSWORD|SECRET|KEY|TOKEN|DB_HOST|DATABASE_URL|APP_ENV)[A-Z0-9_]*\s*=`)
+
+var exposedFiles = []exposedFile{
+	{"/.git/HEAD", "critical", true, func(b []byte) bool {
+		s := strings.TrimSpace(string(b))
+		return strings.HasPrefix(s, "ref: refs/") || gitObjectID.MatchString(s)
+	}},
+	{"/.git/config", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("[core]")) }},
+	{"/.env", "critical", true, func(b []byte) bool { return envLine.Match(b) && !looksLikeHTML(b) }},
+	{"/.svn/entries", "high", true, func(b []byte) bool {
+		s := strings.TrimSpace(string(b))
+		return svnEntries.MatchString(s) && !looksLikeHTML(b) || strings.HasPrefix(s, "<?xml") && strings.Contains(s, "wc-entries")
+	}},
+	{"/phpinfo.php", "high", false, func(b []byte) bool {
+		return bytes.Contains(b, []byte("phpinfo()")) && bytes.Contains(b, []byte("PHP Version"))
+	}},
+	{"/server-status", "medium", false, func(b []byte) bool { return bytes.Contains(b, []byte("Apache Server Status")) }},
+	{"/.DS_Store", "low", false, func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x00\x00\x00\x01Bud1")) }},
+	{"/backup.zip", "critical", true, isArchive},
+	{"/backup.tar.gz", "critical", true, isArchive},
+	{"/www.zip", "critical", true, isArchive},
+	{"/site.tar.gz", "critical", true, isArchive},
+	{"/wp-config.php.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("DB_PASSWORD")) }},
+	{"/config.php.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("<?php")) }},
+	{"/web.config.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("<configuration")) }},
+	{"/.env.bak", "critical", true, func(b []byte) bool { return envLine.Match(b) && !looksLikeHTML(b) }},
+}
+
+func isArchive(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("PK\x03\x04")) || bytes.HasPrefix(b, []byte{0x1f, 0x8b})
+}
+
+func looksLikeHTML(b []byte) bool {
+	head := strings.ToLower(string(b[:min(len(b), 512)]))
+	return strings.Contains(head, "<html") || strings.Contains(head, "<!doctype") || strings.Contains(head, "<body")
+}
+
+var listingMarker = regexp.MustCompile(`(?i)<title>\s*(Index of /|Directory listing for)`)
+
+// versionPattern finds a product with a version: "Apache/2.4.41", "PHP/7.4.3",
+// "WordPress 6.4.3", "nginx/1.18.0".
+var versionPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9_.-]*[/ ]v?\d+\.\d+(\.\d+)?`)
+
+var generatorMeta = regexp.MustCompile(`(?i)<meta[^>]+name=["']?generator["']?[^>]*content=["']([^"']+)["']|<meta[^>]+content=["']([^"']+)["'][^>]*name=["']?generator`)
+
+// LeakChecks finds software versions a site tells every visitor.
+func LeakChecks(ex *Exchange) []Check {
+	c := Check{ID: "leak.server-version", Title: "Lộ phiên bản phần mềm", TitleEN: "Software version disclosed",
+		Remediation:   "Ẩn phiên bản trong header Server và X-Powered-By (ví dụ server_tokens off; expose_php = Off) và bỏ thẻ meta generator.",
+		RemediationEN: "Hide versions in the Server and X-Powered-By headers (server_tokens off; expose_php = Off, for example) and remove the generator meta tag."}
+	var found []string
+	if ex.Final != nil {
+		for _, h := range []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-Generator"} {
+			for _, v := range ex.Final.Header.Values(h) {
+				if versionPattern.MatchString(v) || (h == "X-AspNet-Version" && v != "") {
+					found = append(found, h+": "+v)
+				}
+			}
+		}
+		for _, m := range generatorMeta.FindAllStringSubmatch(ex.Final.Body, 3) {
+			content := m[1] + m[2]
+			if versionPattern.MatchString(content) {
+				found = append(found, `<meta name="generator" content="`+content+`">`)
+			}
+		}
+	}
+	if len(found) == 0 {
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không thấy phiên bản phần mềm trong header hay thẻ meta.", "No software version in the headers or meta tags."
+		return []Check{c}
+	}
+	c.Result, c.Severity, c.Evidence = Warn, "low", strings.Join(found, "\n")
+	c.Detail = "Trang cho biết phiên bản phần mềm, giúp kẻ tấn công chọn lỗ hổng đã biết."
+	c.DetailEN = "The site tells which software versions it runs, helping attackers pick known vulnerabilities."
+	return []Check{c}
+}
+
+// exposureChecks probes for exposed files, directory listings, dangerous
+// HTTP methods and security.txt on the final page's origin.
+func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []gradeCap) {
+	base, err := url.Parse(ex.Final.URL)
+	if err != nil {
+		return nil, nil
+	}
+	at := func(path string) string { u := *base; u.Path, u.RawQuery, u.Fragment = path, "", ""; return u.String() }
+	// What this site answers for a page that cannot exist: a soft-404 page
+	// equal to it is not a finding.
+	soft, _ := f.get(ctx, at(fmt.Sprintf("/khien-%d-not-found.txt", time.Now().UnixNano())), nil)
+	isSoft404 := func(r *Response) bool {
+		return soft != nil && soft.Status == r.Status && soft.Body == r.Body
+	}
+	var caps []gradeCap
+	files := Check{ID: "exposed.files", Title: "Tệp nhạy cảm bị lộ", TitleEN: "Exposed sensitive files",
+		Remediation:   "Xóa các tệp này khỏi thư mục web (mã nguồn .git/.svn, tệp .env, bản sao lưu, phpinfo) và chặn truy cập chúng trong cấu hình máy chủ web; đổi mọi mật khẩu, khóa đã lộ.",
+		RemediationEN: "Remove these files from the web root (.git/.svn sources, .env files, backups, phpinfo) and deny them in the web server; change every password and key they exposed."}
+	var hits []string
+	worst := ""
+	for _, ef := range exposedFiles {
+		r, err := f.get(ctx, at(ef.path), nil)
+		if err != nil || r.Status != http.StatusOK || isSoft404(r) || !ef.looksOK([]byte(r.Body)) {
+			continue
+		}
+		hits = append(hits, r.URL)
+		if worst == "" || severityRank[ef.severity] > severityRank[worst] {
+			worst = ef.severity
+		}
+		if ef.secret {
+			caps = append(caps, gradeCap{"F", "exposed " + ef.path})
+		}
+	}
+	if len(hits) == 0 {
+		files.Result, files.Severity = Pass, Info
+		files.Detail, files.DetailEN = "Không tìm thấy tệp nhạy cảm nào (đã kiểm tra nội dung, không chỉ mã trạng thái).", "No sensitive file found (checked by content, not only by status)."
+	} else {
+		files.Result, files.Severity, files.Evidence = Fail, worst, strings.Join(hits, "\n")
+		files.Detail = fmt.Sprintf("Tìm thấy %d tệp nhạy cảm ai cũng tải được.", len(hits))
+		files.DetailEN = fmt.Sprintf("%d sensitive files can be downloaded by anyone.", len(hits))
+	}
+	return []Check{files, f.listingCheck(ctx, at, isSoft404), f.methodsCheck(ctx, at("/")), f.securityTxtCheck(ctx, at("/.well-known/security.txt"))}, caps
+}
+
+var severityRank = map[string]int{Info: 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+func (f *fetcher) listingCheck(ctx context.Context, at func(string) string, isSoft404 func(*Response) bool) Check {
+	c := Check{ID: "exposed.directory-listing", Title: "Liệt kê thư mục", TitleEN: "Directory listing",
+		Remediation:   "Tắt liệt kê thư mục (autoindex off; Options -Indexes).",
+		RemediationEN: "Turn directory listing off (autoindex off; Options -Indexes)."}
+	var hits []string
+	for _, dir := range []string{"/", "/uploads/", "/images/", "/files/", "/backup/"} {
+		r, err := f.get(ctx, at(dir), nil)
+		if err == nil && r.Status == http.StatusOK && !isSoft404(r) && listingMarker.MatchString(r.Body) {
+			hits = append(hits, r.URL)
+		}
+	}
+	if len(hits) == 0 {
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không thư mục nào bị liệt kê.", "No directory is listed."
+		return c
+	}
+	c.Result, c.Severity, c.Evidence = Fail, "medium", strings.Join(hits, "\n")
+	c.Detail, c.DetailEN = "Máy chủ liệt kê nội dung thư mục cho mọi người xem.", "The server lists directory contents to anyone."
+	return c
+}
+
+func (f *fetcher) methodsCheck(ctx context.Context, root string) Check {
+	c := Check{ID: "http.methods", Title: "Phương thức HTTP nguy hiểm", TitleEN: "Dangerous HTTP methods",
+		Remediation:   "Chỉ cho phép GET, HEAD và POST; tắt TRACE (TraceEnable off).",
+		RemediationEN: "Allow GET, HEAD and POST only; disable TRACE (TraceEnable off)."}
+	req, err := http.NewRequestWithContext(ctx, "TRACE", root, nil)
+	if err == nil {
+		req.Header.Set("X-Khien-Trace", "probe")
+		if resp, err := f.client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && strings.Contains(resp.Header.Get("Content-Type"), "message/http") {
+				c.Result, c.Severity, c.Evidence = Fail, "medium", "TRACE / → 200 message/http"
+				c.Detail, c.DetailEN = "Máy chủ trả lời phương thức TRACE (có thể bị lợi dụng đánh cắp cookie).", "The server answers TRACE (usable to steal cookies)."
+				return c
+			}
+		}
+	}
+	c.Result, c.Severity = Pass, Info
+	c.Detail, c.DetailEN = "TRACE không được chấp nhận.", "TRACE is not accepted."
+	return c
+}
+
+func (f *fetcher) securityTxtCheck(ctx context.Context, u string) Check {
+	c := Check{ID: "security.txt", Title: "Tệp security.txt (RFC 9116)", TitleEN: "security.txt (RFC 9116)",
+		Remediation:   "Đăng /.well-known/security.txt với Contact (thư điện tử hoặc trang báo lỗi) và Expires (dưới một năm).",
+		RemediationEN: "Publish /.well-known/security.txt with a Contact (e-mail or report page) and an Expires date under a year away."}
+	r, err := f.get(ctx, u, nil)
+	if err != nil || r.Status != http.StatusOK || looksLikeHTML([]byte(r.Body)) {
+		c.Result, c.Severity = Info, Info
+		c.Detail, c.DetailEN = "Trang chưa có security.txt để nhà nghiên cứu báo lỗ hổng.", "The site has no security.txt telling researchers where to report."
+		return c
+	}
+	var contact, expires string
+	for _, line := range strings.Split(r.Body, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "contact":
+			contact = strings.TrimSpace(v)
+		case "expires":
+			expires = strings.TrimSpace(v)
+		}
+	}
+	exp, err := time.Parse(time.RFC3339, expires)
+	c.Evidence = strings.TrimSpace(r.Body[:min(len(r.Body), 300)])
+	switch {
+	case contact == "" || expires == "" || err != nil:
+		c.Result, c.Severity = Warn, "low"
+		c.Detail, c.DetailEN = "security.txt thiếu Contact hoặc Expires hợp lệ.", "security.txt lacks a Contact or a valid Expires."
+	case exp.Before(time.Now()):
+		c.Result, c.Severity = Warn, "low"
+		c.Detail, c.DetailEN = "security.txt đã hết hạn.", "security.txt has expired."
+	default:
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "security.txt hợp lệ.", "security.txt is valid."
+	}
+	return c
+}
