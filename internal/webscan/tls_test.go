@@ -158,3 +158,14 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 }
 
 func bytesReader(b []byte) *sliceReader { return &sliceReader{b} }
+
+func FuzzParseServerHello(f *testing.F) {
+	f.Add([]byte{22, 3, 3, 0, 42, 2, 0, 0, 38, 3, 3})
+	f.Add([]byte{21, 3, 3, 0, 2, 2, 40})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, suite, err := parseServerHello(bytesReader(data))
+		if err == nil && v == 0 && suite == 0 && len(data) < 5 {
+			t.Fatalf("accepted %d bytes", len(data))
+		}
+	})
+}
