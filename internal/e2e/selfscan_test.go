@@ -114,7 +114,7 @@ func TestOwnUIScoresAPlus(t *testing.T) {
 	for _, c := range rep.Checks {
 		ids[c.ID] = c.Result
 	}
-	if len(ids) != 13 || ids["leak.server-version"] != "pass" || ids["headers.csp"] != "pass" {
+	if len(ids) < 16 || ids["leak.server-version"] != "pass" || ids["headers.csp"] != "pass" || ids["content.injected-links"] != "pass" || ids["content.mixed"] != "pass" {
 		t.Fatalf("checks: %v", ids)
 	}
 	t.Logf("own UI: %s, score %d", rep.Grade, rep.Score)

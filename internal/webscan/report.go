@@ -3,6 +3,7 @@ package webscan
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -174,22 +175,33 @@ func HeaderChecks(ex *Exchange, results []HeaderResult) []Check {
 	return out
 }
 
-// AssessExchange assesses what a site answered (offline: from a HAR file)
-// with the header, cookie and redirect checks, scored and graded like the
-// Observatory.
+// AssessExchange assesses what a site answered (offline: from a HAR file):
+// the header, cookie, redirect and content checks, scored and graded like
+// the Observatory, with content findings capping the grade.
 func AssessExchange(ex *Exchange, started time.Time) Report {
+	rep, caps := assessPage(ex, nil)
+	rep.Grade = applyCaps(rep.Grade, caps)
+	rep.StartedAt, rep.DurationMS = started.UTC(), time.Since(started).Milliseconds()
+	return rep
+}
+
+// assessPage runs the checks that read the answers already fetched;
+// crawler, when given, is the page as a search-engine crawler got it.
+func assessPage(ex *Exchange, crawler *Response) (Report, []gradeCap) {
 	results := ObservatoryHeaders(ex)
 	checks := append(HeaderChecks(ex, results), LeakChecks(ex)...)
+	content, caps := ContentChecks(ex, crawler)
+	checks = append(checks, content...)
 	score := ObservatoryScore(results)
-	url := ""
-	if ex.Final != nil {
-		url = ex.Final.URL
-	}
+	url := ex.Final.URL
 	if len(ex.HTTPChain) > 0 {
 		url = ex.HTTPChain[0].URL
 	}
-	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), StartedAt: started.UTC(), DurationMS: time.Since(started).Milliseconds(), Checks: checks}
+	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), Checks: checks}, caps
 }
+
+// crawlerUserAgent is how the scanner asks for the page search engines see.
+const crawlerUserAgent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 // Assess scans a live site: it fetches the answers (within opts' limits,
 // refusing internal addresses unless allowed) and checks them. It fails
@@ -203,10 +215,14 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	rep := AssessExchange(ex, started)
-	rep.URL = target
+	f := newFetcher(opts)
+	crawler, err := f.get(ctx, ex.Final.URL, http.Header{"User-Agent": {crawlerUserAgent}})
+	if err != nil {
+		crawler = nil // cloaking is then not checked; the rest goes on
+	}
+	rep, caps := assessPage(ex, crawler)
+	rep.URL, rep.StartedAt = target, started.UTC()
 	checks := httpsChecks(ex)
-	var caps []gradeCap
 	if ex.HTTPS != nil {
 		facts, err := ProbeTLS(ctx, ex.HTTPS.URL, opts)
 		if err != nil {
@@ -214,7 +230,7 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 				Detail: "Không dò được TLS: " + err.Error(), DetailEN: "TLS could not be probed: " + err.Error()})
 		} else {
 			tlsChecks, tlsCaps := TLSChecks(facts)
-			checks, caps = append(checks, tlsChecks...), tlsCaps
+			checks, caps = append(checks, tlsChecks...), append(caps, tlsCaps...)
 		}
 	} else {
 		caps = append(caps, gradeCap{"F", "no HTTPS"})

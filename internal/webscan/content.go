@@ -1,0 +1,308 @@
+package webscan
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/text/unicode/norm"
+)
+
+// gamblingTerms are folded (lower case, no diacritics) words of gambling,
+// betting and scam advertising as injected into Vietnamese sites, and
+// brand names that recur in such injections.
+var gamblingTerms = []string{
+	"ca cuoc", "nha cai", "casino", "danh bac", "tai xiu", "xo so", "lo de", "no hu", "game bai", "da ga", "ban ca", "slot game",
+	"baccarat", "poker", "keo nha cai", "soi keo", "ty le keo", "dang ky nhan", "khuyen mai nap", "rut tien nhanh", "bet88", "w88",
+	"fb88", "188bet", "kubet", "jun88", "bong88", "789bet", "hi88", "new88", "shbet", "f8bet", "mu88", "okvip", "sv388", "cwin",
+}
+
+// fold lowers text and strips Vietnamese diacritics (đ → d), so that
+// "Nhà cái" and "nha cai" match the same term.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// gamblingTerm returns the first gambling term in text, or "".
+func gamblingTerm(text string) string {
+	f := " " + fold(text) + " "
+	for _, t := range gamblingTerms {
+		if strings.Contains(f, t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// hiddenStyle recognises the CSS tricks used to hide injected links from
+// visitors while search engines still read them.
+var hiddenStyle = []*regexp.Regexp{
+	regexp.MustCompile(`display\s*:\s*none`),
+	regexp.MustCompile(`visibility\s*:\s*hidden`),
+	regexp.MustCompile(`(left|top|text-indent|margin-left)\s*:\s*-\s*\d{3,}`),
+	regexp.MustCompile(`font-size\s*:\s*0(px|em|rem|pt|%)?\s*(;|$|!)`),
+	regexp.MustCompile(`(^|[;\s])(height|width|max-height)\s*:\s*0(px)?\s*(;|$|!)`),
+	regexp.MustCompile(`opacity\s*:\s*0(\.0+)?\s*(;|$|!)`),
+	regexp.MustCompile(`clip\s*:\s*rect\(\s*0`),
+}
+
+func isHidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		switch strings.ToLower(a.Key) {
+		case "hidden":
+			return true
+		case "aria-hidden":
+		case "style":
+			s := strings.ToLower(a.Val)
+			for _, re := range hiddenStyle {
+				if re.MatchString(s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// pageLink is an anchor of a page with what the checks need to know.
+type pageLink struct {
+	href, text string
+	hidden     bool
+}
+
+// pageFacts is what the content checks read from one HTML page.
+type pageFacts struct {
+	links      []pageLink
+	hiddenText []string
+	text       string
+	title      string
+	resources  []resource
+}
+
+type resource struct {
+	url    string
+	active bool
+	tag    string
+}
+
+// readPage walks an HTML page once, tracking which elements are hidden.
+func readPage(body string) pageFacts {
+	var f pageFacts
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		return f
+	}
+	var text strings.Builder
+	var walk func(n *html.Node, hidden bool)
+	walk = func(n *html.Node, hidden bool) {
+		if n.Type == html.ElementNode {
+			hidden = hidden || isHidden(n)
+			switch n.Data {
+			case "script", "style", "noscript", "template":
+				if n.Data == "script" {
+					f.resources = appendResource(f.resources, n, "src", true)
+				}
+				return
+			case "a":
+				l := pageLink{href: attr(n, "href"), text: nodeText(n), hidden: hidden}
+				f.links = append(f.links, l)
+			case "title":
+				f.title = nodeText(n)
+			case "link":
+				if strings.Contains(strings.ToLower(attr(n, "rel")), "stylesheet") {
+					f.resources = appendResource(f.resources, n, "href", true)
+				}
+			case "iframe", "frame", "embed":
+				f.resources = appendResource(f.resources, n, "src", true)
+			case "object":
+				f.resources = appendResource(f.resources, n, "data", true)
+			case "img", "audio", "video", "source", "track":
+				f.resources = appendResource(f.resources, n, "src", false)
+			}
+		}
+		if n.Type == html.TextNode {
+			t := strings.TrimSpace(n.Data)
+			if t != "" {
+				text.WriteString(t + " ")
+				if hidden {
+					f.hiddenText = append(f.hiddenText, t)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, hidden)
+		}
+	}
+	walk(doc, false)
+	f.text = text.String()
+	return f
+}
+
+func appendResource(list []resource, n *html.Node, key string, active bool) []resource {
+	if v := strings.TrimSpace(attr(n, key)); v != "" {
+		list = append(list, resource{url: v, active: active, tag: n.Data})
+	}
+	return list
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// gamblingLinks lists the page's links to gambling or betting content
+// (by their text or their address), hidden ones first.
+func gamblingLinks(f pageFacts) (hidden, visible []string) {
+	for _, l := range f.links {
+		term := gamblingTerm(l.text)
+		if term == "" {
+			if u, err := url.Parse(l.href); err == nil {
+				term = gamblingTerm(strings.NewReplacer(".", " ", "-", " ", "/", " ").Replace(u.Host + " " + u.Path))
+			}
+		}
+		if term == "" {
+			continue
+		}
+		item := l.href + " — " + l.text
+		if l.hidden {
+			hidden = append(hidden, item)
+		} else {
+			visible = append(visible, item)
+		}
+	}
+	for _, t := range f.hiddenText {
+		if gamblingTerm(t) != "" {
+			hidden = append(hidden, "(hidden text) "+t)
+		}
+	}
+	return hidden, visible
+}
+
+// defacementSignatures are phrases defacers leave on the pages they deface.
+var defacementSignatures = []string{
+	"hacked by", "defaced by", "h4ck3d", "hacked & owned", "owned by", "greetz to", "greetings to", "was here", "security is just an illusion",
+	"your security is low", "cyber army", "bi hack boi", "da bi hack",
+}
+
+// ContentChecks read the page itself: hidden gambling links (and cloaking
+// when the crawler's view is given), defacement signatures, and insecure
+// resources on an HTTPS page.
+func ContentChecks(ex *Exchange, crawlerView *Response) ([]Check, []gradeCap) {
+	var caps []gradeCap
+	page := readPage(ex.Final.Body)
+	hidden, visible := gamblingLinks(page)
+	inj := Check{ID: "content.injected-links", Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
+		Remediation:   "Trang đã bị xâm nhập: gỡ liên kết, tìm và xóa mã độc (thường trong giao diện, plugin hoặc cơ sở dữ liệu), vá lỗ hổng, đổi mật khẩu quản trị, rồi yêu cầu công cụ tìm kiếm thu thập lại.",
+		RemediationEN: "The site has been compromised: remove the links, find and delete the injected code (often in the theme, a plugin or the database), patch the hole, change admin passwords, then ask search engines to recrawl."}
+	var cloaked []string
+	if crawlerView != nil {
+		ch, cv := gamblingLinks(readPage(crawlerView.Body))
+		seen := map[string]bool{}
+		for _, x := range append(hidden, visible...) {
+			seen[x] = true
+		}
+		for _, x := range append(ch, cv...) {
+			if !seen[x] {
+				cloaked = append(cloaked, x)
+			}
+		}
+	}
+	switch {
+	case len(hidden) > 0 || len(cloaked) > 0:
+		inj.Result, inj.Severity = Fail, "critical"
+		ev := hidden
+		if len(cloaked) > 0 {
+			ev = append(ev, "shown only to search-engine crawlers (cloaking):")
+			ev = append(ev, cloaked...)
+		}
+		inj.Evidence = strings.Join(ev, "\n")
+		inj.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
+		inj.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
+		caps = append(caps, gradeCap{"F", "injected gambling links"})
+	case len(visible) > 0:
+		inj.Result, inj.Severity, inj.Evidence = Fail, "high", strings.Join(visible, "\n")
+		inj.Detail, inj.DetailEN = "Trang có liên kết tới nội dung cờ bạc, cá cược.", "The page links to gambling or betting content."
+		caps = append(caps, gradeCap{"F", "gambling links"})
+	default:
+		inj.Result, inj.Severity = Pass, Info
+		inj.Detail, inj.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
+	}
+
+	def := Check{ID: "content.defacement", Title: "Dấu hiệu thay đổi giao diện trái phép", TitleEN: "Defacement",
+		Remediation:   "Đưa trang về bản sạch từ sao lưu, tìm đường xâm nhập và vá, đổi mọi mật khẩu; báo cáo sự cố theo quy định.",
+		RemediationEN: "Restore the site from a clean backup, find and close the way in, change every password; report the incident as the rules require."}
+	folded := fold(page.title + " " + page.text)
+	var sig string
+	for _, s := range defacementSignatures {
+		if strings.Contains(folded, s) {
+			sig = s
+			break
+		}
+	}
+	if sig != "" {
+		def.Result, def.Severity, def.Evidence = Fail, "critical", "“"+sig+"” in: "+page.title
+		def.Detail, def.DetailEN = "Trang có dấu hiệu bị thay đổi giao diện trái phép.", "The page shows signs of defacement."
+		caps = append(caps, gradeCap{"F", "defacement"})
+	} else {
+		def.Result, def.Severity = Pass, Info
+		def.Detail, def.DetailEN = "Không thấy dấu hiệu thay đổi giao diện trái phép.", "No sign of defacement."
+	}
+
+	mixed := Check{ID: "content.mixed", Title: "Nội dung hỗn hợp HTTP trên trang HTTPS", TitleEN: "Mixed content",
+		Remediation: "Tải mọi tài nguyên qua https:// (hoặc đường dẫn tương đối).", RemediationEN: "Load every resource over https:// (or a relative path)."}
+	var active, passive []string
+	if schemeOf(ex.Final.URL) == "https" {
+		for _, r := range page.resources {
+			if strings.HasPrefix(strings.ToLower(r.url), "http://") {
+				if r.active {
+					active = append(active, "<"+r.tag+"> "+r.url)
+				} else {
+					passive = append(passive, "<"+r.tag+"> "+r.url)
+				}
+			}
+		}
+	}
+	switch {
+	case len(active) > 0:
+		mixed.Result, mixed.Severity, mixed.Evidence = Fail, "medium", strings.Join(append(active, passive...), "\n")
+		mixed.Detail, mixed.DetailEN = "Trang HTTPS tải script, style hoặc khung qua HTTP.", "The HTTPS page loads scripts, styles or frames over HTTP."
+	case len(passive) > 0:
+		mixed.Result, mixed.Severity, mixed.Evidence = Warn, "low", strings.Join(passive, "\n")
+		mixed.Detail, mixed.DetailEN = "Trang HTTPS tải ảnh hoặc media qua HTTP.", "The HTTPS page loads images or media over HTTP."
+	default:
+		mixed.Result, mixed.Severity = Pass, Info
+		mixed.Detail, mixed.DetailEN = "Không có tài nguyên HTTP trên trang HTTPS.", "No HTTP resource on the HTTPS page."
+	}
+	return []Check{inj, def, mixed}, caps
+}
