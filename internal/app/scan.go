@@ -35,6 +35,7 @@ func ScanHAR(path string) (webscan.Report, error) {
 type ScanOptions struct {
 	Timeout      time.Duration
 	CAFile       string
+	DNSServer    string
 	AllowPrivate bool
 }
 
@@ -45,7 +46,7 @@ func ScanURL(ctx context.Context, target string, o ScanOptions) (webscan.Report,
 	if err := errs.Err(); err != nil {
 		return webscan.Report{}, err
 	}
-	opts := webscan.Options{Timeout: o.Timeout, AllowPrivate: o.AllowPrivate}
+	opts := webscan.Options{Timeout: o.Timeout, AllowPrivate: o.AllowPrivate, DNSServer: o.DNSServer}
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {

@@ -28,11 +28,12 @@ browser captured (developer tools, Network tab, "Save all as HAR").
 The exit status is 0 whenever the assessment ran, whatever the grade.`,
 		Args: cobra.MaximumNArgs(1),
 	}
-	var harFile, lang, caFile string
+	var harFile, lang, caFile, dnsServer string
 	var asJSON, allowPrivate bool
 	var timeout time.Duration
 	cmd.Flags().StringVar(&harFile, "har", "", "HTTP Archive (HAR) file to assess offline")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "bound on the whole live scan")
+	cmd.Flags().StringVar(&dnsServer, "dns", "", "DNS server (host:port) for the DNS and mail checks (default: the system's)")
 	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of extra certificate authorities to trust (an internal CA)")
 	cmd.Flags().BoolVar(&allowPrivate, "allow-private", false, "let the scan reach private, loopback and link-local addresses (env KHIEN_SCAN_ALLOW_PRIVATE)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
@@ -53,7 +54,7 @@ The exit status is 0 whenever the assessment ran, whatever the grade.`,
 		case harFile != "":
 			rep, err = app.ScanHAR(harFile)
 		case len(args) == 1:
-			rep, err = app.ScanURL(cmd.Context(), args[0], app.ScanOptions{Timeout: timeout, CAFile: caFile, AllowPrivate: allowPrivate || v.Bool("scan.allow_private")})
+			rep, err = app.ScanURL(cmd.Context(), args[0], app.ScanOptions{Timeout: timeout, CAFile: caFile, DNSServer: dnsServer, AllowPrivate: allowPrivate || v.Bool("scan.allow_private")})
 		default:
 			return errors.New("give a URL to scan, or --har FILE")
 		}

@@ -26,6 +26,9 @@ type Options struct {
 	MaxBody int64
 	// MaxRedirects bounds each redirect chain (default 10).
 	MaxRedirects int
+	// DNSServer is the DNS server (host:port) for the DNS and mail checks
+	// ("" for the system's resolver).
+	DNSServer string
 }
 
 func (o *Options) defaults() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -239,6 +240,9 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	probeOpts.MaxBody = 64 << 10 // enough to recognise a file, not to download it
 	exposure, exposureCaps := newFetcher(probeOpts).exposureChecks(ctx, ex)
 	checks, caps = append(checks, exposure...), append(caps, exposureCaps...)
+	if u, err := url.Parse(target); err == nil {
+		checks = append(checks, DNSChecks(ctx, u.Hostname(), opts.DNSServer)...)
+	}
 	rep.Checks = append(checks, rep.Checks...)
 	rep.Grade = applyCaps(rep.Grade, caps)
 	rep.DurationMS = time.Since(started).Milliseconds()
