@@ -80,26 +80,23 @@ func newFetcher(opts Options) *fetcher {
 	return &fetcher{opts: opts, client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// verifyChain checks a peer's certificate chain against roots (nil: the
+// system's) for host at now; both the page fetches and the TLS probe use it.
+func verifyChain(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
+	if len(chain) == 0 {
+		return errors.New("no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: now})
+	return err
+}
+
 // get fetches one URL without following redirects; for HTTPS it reports
 // whether the certificate chain is trusted and matches the host.
 func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
-	return f.do(ctx, rawURL, header)
-}
-
-// verifiedChain checks the peer's chain against the roots for host.
-func (f *fetcher) verifiedChain(st *tls.ConnectionState, host string) bool {
-	if st == nil || len(st.PeerCertificates) == 0 {
-		return false
-	}
-	inter := x509.NewCertPool()
-	for _, c := range st.PeerCertificates[1:] {
-		inter.AddCert(c)
-	}
-	_, err := st.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: host, Roots: f.opts.RootCAs, Intermediates: inter})
-	return err == nil
-}
-
-func (f *fetcher) do(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, err
@@ -114,7 +111,7 @@ func (f *fetcher) do(ctx context.Context, rawURL string, header http.Header) (*R
 		return nil, err
 	}
 	defer resp.Body.Close()
-	verified := resp.TLS != nil && f.verifiedChain(resp.TLS, req.URL.Hostname())
+	verified := resp.TLS != nil && verifyChain(resp.TLS.PeerCertificates, req.URL.Hostname(), f.opts.RootCAs, time.Now()) == nil
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBody))
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("reading %s: %w", rawURL, ctx.Err())
@@ -158,13 +155,17 @@ func (f *fetcher) chain(ctx context.Context, start string) ([]*Response, error) 
 // It fails only when the site answers on neither scheme.
 func Fetch(ctx context.Context, target string, opts Options) (*Exchange, error) {
 	opts.defaults()
+	return newFetcher(opts).fetch(ctx, target)
+}
+
+func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
+	opts := f.opts
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http(s) URL", target)
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	f := newFetcher(opts)
 	ex := &Exchange{CORSOrigin: CORSProbeOrigin}
 	httpURL, httpsURL := *u, *u
 	httpURL.Scheme, httpsURL.Scheme = "http", "https"

@@ -212,11 +212,11 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	opts.defaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	ex, err := Fetch(ctx, target, opts)
+	f := newFetcher(opts)
+	ex, err := f.fetch(ctx, target)
 	if err != nil {
 		return Report{}, err
 	}
-	f := newFetcher(opts)
 	crawler, err := f.get(ctx, ex.Final.URL, http.Header{"User-Agent": {crawlerUserAgent}})
 	if err != nil {
 		crawler = nil // cloaking is then not checked; the rest goes on

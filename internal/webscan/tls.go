@@ -88,11 +88,7 @@ func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, erro
 	if len(f.Chain) == 0 {
 		return nil, errors.New("the server sent no certificate")
 	}
-	inter := x509.NewCertPool()
-	for _, c := range f.Chain[1:] {
-		inter.AddCert(c)
-	}
-	_, f.VerifyErr = f.Chain[0].Verify(x509.VerifyOptions{DNSName: u.Hostname(), Roots: opts.RootCAs, Intermediates: inter, CurrentTime: f.Now})
+	f.VerifyErr = verifyChain(f.Chain, u.Hostname(), opts.RootCAs, f.Now)
 	return f, nil
 }
 
