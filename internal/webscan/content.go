@@ -1,6 +1,7 @@
 package webscan
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -218,7 +219,9 @@ var defacementSignatures = []string{
 // ContentChecks read the page itself: hidden gambling links (and cloaking
 // when the crawler's view is given), defacement signatures, and insecure
 // resources on an HTTPS page.
-func ContentChecks(ex *Exchange, crawlerView *Response) ([]Check, []gradeCap) {
+// With a baseline, a page whose text moved beyond the threshold is a
+// warning under content.defacement even without a signature.
+func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]Check, []gradeCap) {
 	var caps []gradeCap
 	page := readPage(ex.Final.Body)
 	hidden, visible := gamblingLinks(page)
@@ -277,6 +280,19 @@ func ContentChecks(ex *Exchange, crawlerView *Response) ([]Check, []gradeCap) {
 	} else {
 		def.Result, def.Severity = Pass, Info
 		def.Detail, def.DetailEN = "Không thấy dấu hiệu thay đổi giao diện trái phép.", "No sign of defacement."
+	}
+	if baseline != nil {
+		change, th, fp := baseline.compare(ex.Final.Body)
+		note := fmt.Sprintf("%.0f%% of the text differs from the baseline (threshold %.0f%%; %d words now, %d then)", change*100, th*100, fp.Words, baseline.Fingerprint.Words)
+		if def.Evidence != "" {
+			def.Evidence += "\n"
+		}
+		def.Evidence += note
+		if change > th && def.Result == Pass {
+			def.Result, def.Severity = Warn, "high"
+			def.Detail = "Nội dung trang khác nhiều so với bản gốc đã lưu; nếu đơn vị không chủ động thay đổi, xử lý như sự cố thay đổi giao diện."
+			def.DetailEN = "The page's text differs widely from the stored baseline; if the agency did not change it, handle it as a defacement."
+		}
 	}
 
 	mixed := Check{ID: "content.mixed", Title: "Nội dung hỗn hợp HTTP trên trang HTTPS", TitleEN: "Mixed content",

@@ -42,7 +42,7 @@ func TestContentChecks(t *testing.T) {
 			map[string]string{"content.injected-links": Fail}, true},
 	}
 	for _, c := range cases {
-		checks, caps := ContentChecks(pageExchange(c.url, c.body), nil)
+		checks, caps := ContentChecks(pageExchange(c.url, c.body), nil, nil)
 		got := map[string]Check{}
 		for _, ch := range checks {
 			got[ch.ID] = ch
@@ -86,7 +86,7 @@ func TestCloaking(t *testing.T) {
 func FuzzReadPage(f *testing.F) {
 	f.Add(`<div style="display:none"><a href="https://x.example">nha cai</a></div>`)
 	f.Fuzz(func(t *testing.T, body string) {
-		checks, _ := ContentChecks(pageExchange("https://p.example/", body), nil)
+		checks, _ := ContentChecks(pageExchange("https://p.example/", body), nil, nil)
 		if len(checks) != 3 {
 			t.Fatalf("%d checks", len(checks))
 		}

@@ -29,6 +29,9 @@ type Options struct {
 	// DNSServer is the DNS server (host:port) for the DNS and mail checks
 	// ("" for the system's resolver).
 	DNSServer string
+	// Baseline, when set, is the page's approved state: content.defacement
+	// then also reports a change beyond its threshold.
+	Baseline *Baseline
 }
 
 func (o *Options) defaults() {

@@ -43,6 +43,9 @@ type Report struct {
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	Checks     []Check   `json:"checks"`
+	// Fingerprint is the page's text fingerprint, to keep as a baseline
+	// (not part of the JSON report).
+	Fingerprint Fingerprint `json:"-"`
 }
 
 // text is a sentence in both languages.
@@ -180,7 +183,7 @@ func HeaderChecks(ex *Exchange, results []HeaderResult) []Check {
 // the header, cookie, redirect and content checks, scored and graded like
 // the Observatory, with content findings capping the grade.
 func AssessExchange(ex *Exchange, started time.Time) Report {
-	rep, caps := assessPage(ex, nil)
+	rep, caps := assessPage(ex, nil, nil)
 	rep.Grade = applyCaps(rep.Grade, caps)
 	rep.StartedAt, rep.DurationMS = started.UTC(), time.Since(started).Milliseconds()
 	return rep
@@ -188,17 +191,21 @@ func AssessExchange(ex *Exchange, started time.Time) Report {
 
 // assessPage runs the checks that read the answers already fetched;
 // crawler, when given, is the page as a search-engine crawler got it.
-func assessPage(ex *Exchange, crawler *Response) (Report, []gradeCap) {
+func assessPage(ex *Exchange, crawler *Response, baseline *Baseline) (Report, []gradeCap) {
 	results := ObservatoryHeaders(ex)
 	checks := append(HeaderChecks(ex, results), LeakChecks(ex)...)
-	content, caps := ContentChecks(ex, crawler)
+	content, caps := ContentChecks(ex, crawler, baseline)
 	checks = append(checks, content...)
 	score := ObservatoryScore(results)
 	url := ex.Final.URL
 	if len(ex.HTTPChain) > 0 {
 		url = ex.HTTPChain[0].URL
 	}
-	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), Checks: checks}, caps
+	var rule IgnoreRule
+	if baseline != nil {
+		rule = baseline.Ignore
+	}
+	return Report{URL: url, Score: score, Grade: ObservatoryGrade(score), Checks: checks, Fingerprint: PageFingerprint(ex.Final.Body, rule)}, caps
 }
 
 // crawlerUserAgent is how the scanner asks for the page search engines see.
@@ -221,7 +228,7 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	if err != nil {
 		crawler = nil // cloaking is then not checked; the rest goes on
 	}
-	rep, caps := assessPage(ex, crawler)
+	rep, caps := assessPage(ex, crawler, opts.Baseline)
 	rep.URL, rep.StartedAt = target, started.UTC()
 	checks := httpsChecks(ex)
 	if ex.HTTPS != nil {
