@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Khiên's whole test suite on a fresh machine: installs what is missing
-# (PostgreSQL from Debian packages; nats-server from Debian or built from the
+# (PostgreSQL and nginx from Debian packages; nats-server from Debian or built from the
 # Go module), starts a throwaway PostgreSQL cluster on loopback in a
 # temporary folder, checks formatting and vet, runs `go test -race ./...`
 # against SQLite and PostgreSQL, and cleans up after itself.
@@ -30,6 +30,8 @@ pgbin=$(find_pgbin || true)
 command -v nats-server >/dev/null || need_apt+=(nats-server)
 # Headless Chromium drives the UI test (it skips, saying so, without it).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# Real nginx on loopback for the scanner's integration tests.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true
@@ -45,6 +47,8 @@ else
 	go build -o "$tmp/nats-server" github.com/nats-io/nats-server/v2
 	export KHIEN_TEST_NATS_SERVER="$tmp/nats-server"
 fi
+
+[ -x /usr/sbin/nginx ] && export KHIEN_TEST_NGINX=/usr/sbin/nginx
 
 # PostgreSQL: a throwaway cluster on loopback, owned by the postgres user.
 # PostgreSQL refuses to run as root: use its own account, made if missing.

@@ -17,7 +17,7 @@ import (
 // TLSFacts is what the probes learned about one TLS endpoint.
 type TLSFacts struct {
 	Versions       map[string]bool // SSLv3, TLSv1.0 … TLSv1.3 → accepted
-	Weak           map[string]bool // NULL, EXPORT, RC4, 3DES, anon → accepted
+	Weak           map[string]bool // NULL, EXPORT, RC4, 3DES, anon, RSA-kx, CBC → accepted
 	ForwardSecrecy bool
 	AEAD           bool
 	Chain          []*x509.Certificate
@@ -48,7 +48,7 @@ func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, erro
 		}
 		f.Versions[name] = ok
 	}
-	for name, suites := range map[string][]uint16{"NULL": suitesNull, "EXPORT": suitesExport, "RC4": suitesRC4, "3DES": suites3DES, "anon": suitesAnon} {
+	for name, suites := range map[string][]uint16{"NULL": suitesNull, "EXPORT": suitesExport, "RC4": suitesRC4, "3DES": suites3DES, "anon": suitesAnon, "RSA-kx": suitesStaticRSA, "CBC": suitesCBC} {
 		if f.Weak[name], _, err = p.accepts(ctx, versionTLS12, suites); err != nil {
 			return nil, err
 		}
@@ -145,6 +145,12 @@ func TLSChecks(f *TLSFacts) ([]Check, []gradeCap) {
 			weak = append(weak, w)
 		}
 	}
+	if f.Weak["RSA-kx"] {
+		weak = append(weak, "RSA key exchange (no forward secrecy)")
+	}
+	if f.Weak["CBC"] {
+		weak = append(weak, "CBC (no AEAD)")
+	}
 	if !f.ForwardSecrecy {
 		weak = append(weak, "no forward secrecy")
 	}
@@ -162,6 +168,12 @@ func TLSChecks(f *TLSFacts) ([]Check, []gradeCap) {
 	case !f.ForwardSecrecy || !f.AEAD:
 		ciph.Result, ciph.Severity = Fail, "medium"
 		caps = append(caps, gradeCap{"B", "no forward secrecy or no AEAD"})
+	case f.Weak["RSA-kx"]:
+		// Forward secrecy is offered, but a client can still land on a
+		// suite without it: SSL Labs warns, without a cap.
+		ciph.Result, ciph.Severity = Fail, "medium"
+	case f.Weak["CBC"]:
+		ciph.Result, ciph.Severity = Warn, "low"
 	default:
 		ciph.Result, ciph.Severity, ciph.Evidence = Pass, Info, "forward secrecy and AEAD; no weak suite accepted"
 	}

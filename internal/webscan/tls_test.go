@@ -27,7 +27,7 @@ type testCA struct {
 	pool *x509.CertPool
 }
 
-func newTestCA(t *testing.T) *testCA {
+func newTestCA(t testing.TB) *testCA {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Khiên test CA"}, IsCA: true, BasicConstraintsValid: true,
@@ -42,23 +42,27 @@ func newTestCA(t *testing.T) *testCA {
 	return &testCA{cert: cert, key: key, pool: pool}
 }
 
-func (ca *testCA) leaf(t *testing.T, ip string, dns []string, notBefore, notAfter time.Time) tls.Certificate {
+func (ca *testCA) leaf(t testing.TB, ip string, dns []string, notBefore, notAfter time.Time) tls.Certificate {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	return ca.sign(t, ip, dns, notBefore, notAfter, key, &key.PublicKey)
 }
 
 // rsaLeaf issues an RSA certificate (static-RSA key exchange needs one).
-func (ca *testCA) rsaLeaf(t *testing.T, bits int) tls.Certificate {
+func (ca *testCA) rsaLeaf(t testing.TB, bits int) tls.Certificate {
+	return ca.rsaLeafFor(t, "127.0.0.1", bits)
+}
+
+func (ca *testCA) rsaLeafFor(t testing.TB, ip string, bits int) tls.Certificate {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ca.sign(t, "127.0.0.1", nil, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), key, &key.PublicKey)
+	return ca.sign(t, ip, nil, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), key, &key.PublicKey)
 }
 
-func (ca *testCA) sign(t *testing.T, ip string, dns []string, notBefore, notAfter time.Time, key crypto.Signer, pub any) tls.Certificate {
+func (ca *testCA) sign(t testing.TB, ip string, dns []string, notBefore, notAfter time.Time, key crypto.Signer, pub any) tls.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "portal"}, DNSNames: dns,
 		NotBefore: notBefore, NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
