@@ -32,6 +32,8 @@ command -v nats-server >/dev/null || need_apt+=(nats-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # Real nginx on loopback for the scanner's integration tests.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+# testssl.sh: the scanner's TLS findings are compared with its own.
+command -v testssl >/dev/null || need_apt+=(testssl.sh)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true

@@ -2,11 +2,13 @@ package webscan
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -33,4 +35,52 @@ func BenchmarkAssessLoopback(b *testing.B) {
 	b.StopTimer()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+// BenchmarkAssess200Hosts assesses 200 nginx virtual hosts on loopback
+// (each its own address with ports 80 and 443, modern TLS, strict
+// headers) with 32 assessments at a time, and reports the total time of
+// one pass over all of them.
+func BenchmarkAssess200Hosts(b *testing.B) {
+	nginxBinary(b)
+	ca := newTestCA(b)
+	now := time.Now()
+	sites := make([]nginxSite, 200)
+	for i := range sites {
+		ip := fmt.Sprintf("127.0.81.%d", i+1)
+		c, k := pemCert(ca, b, ip, nil, now.Add(-time.Hour), now.Add(90*24*time.Hour), 0)
+		sites[i] = nginxSite{name: fmt.Sprintf("site%03d", i), ip: ip, certPEM: c, keyPEM: k, tls: modernTLS, headers: strictHeaders, files: siteFiles(cleanIndex, nil)}
+	}
+	startNginx(b, sites)
+	opts := Options{RootCAs: ca.pool, AllowPrivate: true, Timeout: 30 * time.Second}
+	var total time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		sem := make(chan struct{}, 32)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		grades := map[string]int{}
+		for _, s := range sites {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				rep, err := Assess(context.Background(), "https://"+s.ip+"/", opts)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					grades["error: "+err.Error()]++
+					return
+				}
+				grades[rep.Grade]++
+			}()
+		}
+		wg.Wait()
+		total += time.Since(start)
+		if grades["A+"] != len(sites) {
+			b.Fatalf("grades %v", grades)
+		}
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/200-sites")
 }
