@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -122,9 +123,29 @@ func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []
 		RemediationEN: "Remove these files from the web root (.git/.svn sources, .env files, backups, phpinfo) and deny them in the web server; change every password and key they exposed."}
 	var hits []string
 	worst := ""
-	for _, ef := range exposedFiles {
-		r, err := f.get(ctx, at(ef.path), nil)
-		if err != nil || r.Status != http.StatusOK || isSoft404(r) || !ef.looksOK([]byte(r.Body)) {
+	// Probe probeParallel paths at a time; read the answers in list order.
+	answers := make([]*Response, len(exposedFiles))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range probeParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if r, err := f.get(ctx, at(exposedFiles[i].path), nil); err == nil {
+					answers[i] = r
+				}
+			}
+		}()
+	}
+	for i := range exposedFiles {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, ef := range exposedFiles {
+		r := answers[i]
+		if r == nil || r.Status != http.StatusOK || isSoft404(r) || !ef.looksOK([]byte(r.Body)) {
 			continue
 		}
 		hits = append(hits, r.URL)

@@ -68,6 +68,25 @@ func allSuites() []uint16 {
 	return ids
 }
 
+// probeParallel is how many exposure probes run at once against one site:
+// enough to finish fast, few enough to be polite.
+const probeParallel = 4
+
+// newProbeFetcher is a fetcher for the many small exposure probes: it keeps
+// up to probeParallel connections alive instead of a handshake per probe.
+func newProbeFetcher(opts Options) *fetcher {
+	f := newFetcher(opts)
+	tr := f.client.Transport.(*http.Transport)
+	tr.DisableKeepAlives = false
+	tr.MaxIdleConnsPerHost = probeParallel
+	tr.MaxConnsPerHost = probeParallel
+	tr.IdleConnTimeout = 10 * time.Second
+	return f
+}
+
+// close drops the fetcher's idle connections.
+func (f *fetcher) close() { f.client.CloseIdleConnections() }
+
 func newFetcher(opts Options) *fetcher {
 	dialer := guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 10 * time.Second})
 	tr := &http.Transport{

@@ -245,7 +245,9 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	}
 	probeOpts := opts
 	probeOpts.MaxBody = 64 << 10 // enough to recognise a file, not to download it
-	exposure, exposureCaps := newFetcher(probeOpts).exposureChecks(ctx, ex)
+	probe := newProbeFetcher(probeOpts)
+	exposure, exposureCaps := probe.exposureChecks(ctx, ex)
+	probe.close()
 	checks, caps = append(checks, exposure...), append(caps, exposureCaps...)
 	if u, err := url.Parse(target); err == nil {
 		checks = append(checks, DNSChecks(ctx, u.Hostname(), opts.DNSServer)...)
