@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"net/http"
 	"strconv"
@@ -12,8 +13,11 @@ import (
 	"github.com/khien-project/khien/internal/audit"
 	"github.com/khien-project/khien/internal/auth"
 	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/monitor"
 	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/sitescan"
 	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/trust"
 )
 
 // Router is where routes are registered; Public routes need no login.
@@ -27,6 +31,12 @@ type API struct {
 	Registry *registry.Registry
 	Auth     *auth.Service
 	Audit    *audit.Log
+	Sites    *sitescan.Service
+	Trust    *trust.Service
+	Monitor  *monitor.Service
+	Notify   *monitor.Dispatcher
+	// EnqueueScan puts a queued scan on the job bus.
+	EnqueueScan func(ctx context.Context, scanID int64) error
 }
 
 //go:embed openapi.json
@@ -70,6 +80,8 @@ func (a *API) Register(r Router) {
 
 	r.Private("GET /api/v1/audit", a.listAudit)
 	r.Private("GET /api/v1/audit/verify", a.verifyAudit)
+
+	a.registerSites(r)
 }
 
 // list is the shape of every list answer.

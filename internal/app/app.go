@@ -13,11 +13,17 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/khien-project/khien/internal/audit"
 	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/config"
+	"github.com/khien-project/khien/internal/monitor"
 	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/sitescan"
 	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/webscan"
 )
 
 // Version is set at build time (-ldflags "-X ...app.Version=v1.2.3").
@@ -29,11 +35,52 @@ type Services struct {
 	Audit    *audit.Log
 	Auth     *auth.Service
 	Registry *registry.Registry
+	Sites    *sitescan.Service
+	Trust    *trust.Service
+	Monitor  *monitor.Service
+	Notify   *monitor.Dispatcher
+	Platform PlatformConfig
+}
+
+// PlatformConfig is how the platform scans and watches sites.
+type PlatformConfig struct {
+	Scan            webscan.Options // limits of every scan
+	ScanEvery       time.Duration
+	ScanConcurrency int
+	CheckEvery      time.Duration
+	FailThreshold   int
+	CertWarnDays    int
+	SMTP            monitor.SMTPConfig
+	PublicRate      int // requests per minute per address on public pages
+}
+
+// PlatformFromValues reads the scan, monitor and SMTP options.
+func PlatformFromValues(v config.Values) (PlatformConfig, error) {
+	pc := PlatformConfig{
+		Scan:      webscan.Options{Timeout: v.Duration("scan.timeout"), AllowPrivate: v.Bool("scan.allow_private"), DNSServer: v.String("scan.dns")},
+		ScanEvery: v.Duration("scan.every"), ScanConcurrency: v.Int("scan.concurrency"),
+		CheckEvery: v.Duration("monitor.every"), FailThreshold: v.Int("monitor.failures"), CertWarnDays: v.Int("monitor.cert_warn_days"),
+		SMTP:       monitor.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
+		PublicRate: v.Int("public.rate"),
+	}
+	if f := v.String("scan.ca_file"); f != "" {
+		pool, err := loadCAs(f)
+		if err != nil {
+			return pc, fmt.Errorf("scan.ca_file: %w", err)
+		}
+		pc.Scan.RootCAs = pool
+	}
+	return pc, nil
 }
 
 // OpenServices opens and migrates the database at dsn and builds the
-// services over it.
+// services over it, with the platform's default scan settings.
 func OpenServices(ctx context.Context, dsn string) (*Services, error) {
+	return OpenPlatform(ctx, dsn, PlatformConfig{})
+}
+
+// OpenPlatform is OpenServices with explicit scan and monitor settings.
+func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -43,7 +90,21 @@ func OpenServices(ctx context.Context, dsn string) (*Services, error) {
 		return nil, err
 	}
 	log := audit.New(db)
-	return &Services{DB: db, Audit: log, Auth: auth.New(db, log), Registry: registry.New(db, log)}, nil
+	svc := &Services{DB: db, Audit: log, Auth: auth.New(db, log), Registry: registry.New(db, log), Platform: pc}
+	svc.Sites = sitescan.New(db, log, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
+	svc.Trust = trust.New(db, log, svc.Sites)
+	svc.Notify = monitor.NewDispatcher(db, log, pc.SMTP)
+	probe := pc.Scan
+	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
+	svc.Monitor = monitor.New(db, log, svc.Sites, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})
+	return svc, nil
+}
+
+func nonZero(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // NewLogger returns the process logger writing to w in format ("text" or

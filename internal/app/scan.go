@@ -48,18 +48,27 @@ func ScanURL(ctx context.Context, target string, o ScanOptions) (webscan.Report,
 	}
 	opts := webscan.Options{Timeout: o.Timeout, AllowPrivate: o.AllowPrivate, DNSServer: o.DNSServer}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := loadCAs(o.CAFile)
 		if err != nil {
 			return webscan.Report{}, err
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return webscan.Report{}, fmt.Errorf("%s holds no PEM certificate", o.CAFile)
 		}
 		opts.RootCAs = pool
 	}
 	return webscan.Assess(ctx, target, opts)
+}
+
+// loadCAs is the system's roots plus the certificates in a PEM file.
+func loadCAs(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }

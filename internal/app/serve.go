@@ -35,6 +35,7 @@ type ServeConfig struct {
 	AdminPassword   string
 	ShutdownTimeout time.Duration
 	Workers         int
+	Platform        PlatformConfig
 	// Out receives the messages meant for the person who started Khiên
 	// (where to log in, the first admin password).
 	Out io.Writer
@@ -51,7 +52,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	}
 	defer release()
-	svc, err := OpenServices(ctx, cfg.DB)
+	svc, err := OpenPlatform(ctx, cfg.DB, cfg.Platform)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,9 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	defer b.Close()
 
 	metrics := newMetrics(svc.DB)
-	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version})
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate,
+		EnqueueScan: func(ctx context.Context, id int64) error { return jobs.EnqueueScan(ctx, b, id) }})
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := jobs.RunWorkers(workCtx, b, jobs.Kinds(jobs.Deps{Auth: svc.Auth}), cfg.Workers); err != nil {
+		if err := jobs.RunWorkers(workCtx, b, jobs.Kinds(svc.jobDeps(b)), cfg.Workers); err != nil {
 			slog.Error("workers stopped", "err", err)
 		}
 	}()
@@ -198,11 +201,11 @@ func newMetrics(db *store.DB) *prometheus.Registry {
 
 // Worker runs the background jobs from an external NATS until ctx ends,
 // then finishes the jobs in hand.
-func Worker(ctx context.Context, dsn, natsURL string, concurrency int) error {
+func Worker(ctx context.Context, dsn, natsURL string, concurrency int, pc PlatformConfig) error {
 	if natsURL == "" {
 		return errors.New("khien worker needs --nats (an external NATS server); serve runs its own workers")
 	}
-	svc, err := OpenServices(ctx, dsn)
+	svc, err := OpenPlatform(ctx, dsn, pc)
 	if err != nil {
 		return err
 	}
@@ -212,8 +215,9 @@ func Worker(ctx context.Context, dsn, natsURL string, concurrency int) error {
 		return err
 	}
 	defer b.Close()
-	slog.Info("khien worker started", "nats", natsURL, "kinds", len(jobs.Kinds(jobs.Deps{Auth: svc.Auth})))
-	err = jobs.RunWorkers(ctx, b, jobs.Kinds(jobs.Deps{Auth: svc.Auth}), concurrency)
+	kinds := jobs.Kinds(svc.jobDeps(b))
+	slog.Info("khien worker started", "nats", natsURL, "kinds", len(kinds))
+	err = jobs.RunWorkers(ctx, b, kinds, concurrency)
 	slog.Info("khien worker stopped")
 	return err
 }
@@ -225,4 +229,10 @@ func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+}
+
+// jobDeps are what the background jobs need from the services.
+func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
+	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor,
+		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency}
 }

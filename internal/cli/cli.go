@@ -59,6 +59,10 @@ func options(cmd *cobra.Command, names ...string) func() (config.Values, error) 
 	}
 }
 
+// platformOptions tune the platform's scans, monitoring and alerts.
+var platformOptions = []string{"scan.allow_private", "scan.ca_file", "scan.timeout", "scan.every", "scan.concurrency", "scan.dns",
+	"monitor.every", "monitor.failures", "monitor.cert_warn_days", "smtp.addr", "smtp.from", "smtp.username", "smtp.password", "public.rate"}
+
 func serveCmd(stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -71,7 +75,7 @@ created with the password in KHIEN_ADMIN_PASSWORD, or a random one printed
 once to standard error.`,
 		Args: cobra.NoArgs,
 	}
-	resolve := options(cmd, "addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "workers")
+	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "workers"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -80,7 +84,11 @@ once to standard error.`,
 		if (v.String("tls-cert") == "") != (v.String("tls-key") == "") {
 			return errors.New("--tls-cert and --tls-key go together")
 		}
-		return app.Serve(cmd.Context(), app.ServeConfig{
+		pc, err := app.PlatformFromValues(v)
+		if err != nil {
+			return err
+		}
+		return app.Serve(cmd.Context(), app.ServeConfig{Platform: pc,
 			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
 			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
 			AdminPassword: v.String("admin-password"), ShutdownTimeout: v.Duration("shutdown-timeout"),
@@ -96,13 +104,17 @@ func workerCmd() *cobra.Command {
 		Short: "Run background jobs from an external NATS cluster (scale-out)",
 		Args:  cobra.NoArgs,
 	}
-	resolve := options(cmd, "data", "db", "nats", "workers")
+	resolve := options(cmd, append([]string{"data", "db", "nats", "workers"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
 			return err
 		}
-		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"))
+		pc, err := app.PlatformFromValues(v)
+		if err != nil {
+			return err
+		}
+		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"), pc)
 	}
 	return cmd
 }

@@ -61,6 +61,27 @@ var Options = []Option{
 	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},
 	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},
 	{Name: "workers", Kind: Int, Default: "4", Help: "background jobs run at once by this process", Check: positive},
+	{Name: "scan.ca_file", Help: "PEM file of extra certificate authorities the platform's scans and probes trust (an internal CA)"},
+	{Name: "scan.timeout", Kind: Duration, Default: "30s", Help: "time limit of one site assessment", Check: positiveDuration},
+	{Name: "scan.every", Kind: Duration, Default: "24h", Help: "default time between two scans of a site (a site may override it)", Check: positiveDuration},
+	{Name: "scan.concurrency", Kind: Int, Default: "4", Help: "sites this process assesses at once (one at a time per host)", Check: positive},
+	{Name: "scan.dns", Help: "DNS server (host:port) for the DNS and mail checks; default: the system's resolver"},
+	{Name: "monitor.every", Kind: Duration, Default: "5m", Help: "default time between two monitoring probes of a site", Check: positiveDuration},
+	{Name: "monitor.failures", Kind: Int, Default: "3", Help: "failed probes in a row before a site is reported down", Check: positive},
+	{Name: "monitor.cert_warn_days", Kind: Int, Default: "14", Help: "alert when a site's certificate has fewer days left", Check: positive},
+	{Name: "smtp.addr", Help: "SMTP relay (host:port) for alert e-mail; empty: no e-mail"},
+	{Name: "smtp.from", Default: "khien@localhost", Help: "sender address of alert e-mail"},
+	{Name: "smtp.username", Help: "SMTP user (PLAIN authentication, over TLS or to localhost only)"},
+	{Name: "smtp.password", Help: "SMTP password (best set by environment variable)"},
+	{Name: "public.rate", Kind: Int, Default: "60", Help: "requests per minute one address may make to the public trust-label pages", Check: positive},
+}
+
+func positiveDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration (e.g. 30s, 5m, 24h)", v)
+	}
+	return nil
 }
 
 func lookup(name string) (Option, bool) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,9 +20,12 @@ import (
 	"github.com/khien-project/khien/internal/app"
 	"github.com/khien-project/khien/internal/auth"
 	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/sitescan"
 	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/store/storetest"
+	"github.com/khien-project/khien/internal/trust"
 	"github.com/khien-project/khien/internal/web"
+	"github.com/khien-project/khien/internal/webscan"
 )
 
 const testPassword = "correct horse battery"
@@ -38,6 +42,13 @@ type world struct {
 	sysB     registry.System
 	tokens   map[string]string // role label → bearer token
 	users    map[string]auth.User
+	// Web assessment: one site per system, a recorded scan of A (whose
+	// first report fails a check, its second meets the label policy),
+	// A's trust label, and the scans queued through the API.
+	siteA, siteB sitescan.Site
+	scanA        int64
+	labelA       string
+	queued       []int64
 }
 
 // Role labels used by the tests.
@@ -99,13 +110,70 @@ func newWorld(t *testing.T, engine store.Engine) *world {
 		w.users[u.label] = user
 		w.tokens[u.label] = tok.Secret
 	}
-	w.srv, err = web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "test"})
+	w.addSites(ctx)
+	w.srv, err = web.New(w.deps())
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.ts = httptest.NewServer(w.srv)
 	t.Cleanup(w.ts.Close)
 	return w
+}
+
+// deps wires every service into the server, as serve does; queued scans
+// are recorded instead of run.
+func (w *world) deps() web.Deps {
+	svc := w.svc
+	return web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "test",
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: 1000,
+		EnqueueScan: func(_ context.Context, id int64) error { w.queued = append(w.queued, id); return nil }}
+}
+
+// goodReport is a report that meets the default label policy.
+func goodReport(url string) webscan.Report {
+	rep := webscan.Report{URL: url, Score: 105, Grade: "A+", StartedAt: time.Now().UTC()}
+	for _, id := range []string{"https.available", "tls.certificate", "tls.certificate.expiry", "content.injected-links", "content.defacement", "exposed.files"} {
+		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass, Severity: webscan.Info, Title: id, TitleEN: id})
+	}
+	return rep
+}
+
+func (w *world) addSites(ctx context.Context) {
+	t, svc := w.t, w.svc
+	if _, err := svc.Sites.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sites, _, err := svc.Sites.Sites(ctx, access.System, sitescan.SiteFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range sites {
+		switch x.SystemID {
+		case w.sysA.ID:
+			w.siteA = x
+		case w.sysB.ID:
+			w.siteB = x
+		}
+	}
+	if w.siteA.ID == 0 || w.siteB.ID == 0 {
+		t.Fatalf("sites not made from the systems' URLs: %+v", sites)
+	}
+	bad := goodReport(w.siteA.URL)
+	bad.Grade, bad.Score = "C", 55
+	bad.Checks = append(bad.Checks, webscan.Check{ID: "dns.caa", Result: webscan.Fail, Severity: "high", Title: "CAA", TitleEN: "CAA"})
+	if _, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, bad); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, goodReport(w.siteA.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.scanA = res.Scan.ID
+	l, err := svc.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: w.siteA.ID, PrivacyURL: "https://alpha.example/privacy", Contact: "attt@alpha.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.labelA = l.ID
 }
 
 // api sends a request as role (a bearer token; "anonymous" sends none).

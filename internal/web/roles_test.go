@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -50,6 +51,22 @@ func freshUser(w *world, role string) string {
 		w.t.Fatalf("fresh user: %d %s", code, body)
 	}
 	return fmt.Sprintf("/api/v1/users/%d", idOf(w.t, body))
+}
+
+func siteA(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string { return fmt.Sprintf("/api/v1/sites/%d%s", w.siteA.ID, suffix) }
+}
+
+func monA(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string { return fmt.Sprintf("/api/v1/monitors/%d%s", w.siteA.ID, suffix) }
+}
+
+func scanA(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string { return fmt.Sprintf("/api/v1/scans/%d%s", w.scanA, suffix) }
+}
+
+func labelA(suffix string) func(*world, string) string {
+	return func(w *world, _ string) string { return "/api/v1/labels/" + w.labelA + suffix }
 }
 
 func apiCases() []roleCase {
@@ -104,6 +121,63 @@ func apiCases() []roleCase {
 		}, nil, expect{204, 404, 204, 404, 404, 401}},
 		{"audit log", "GET", fixed("/api/v1/audit"), nil, expect{200, 403, 403, 403, 200, 401}},
 		{"audit verify", "GET", fixed("/api/v1/audit/verify"), nil, expect{200, 403, 403, 403, 200, 401}},
+		{"list sites", "GET", fixed("/api/v1/sites"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get site A", "GET", siteA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"get site B", "GET", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/sites/%d", w.siteB.ID) }, nil, expect{200, 200, 404, 200, 200, 401}},
+		{"site A settings", "PATCH", siteA(""), func(*world, string) any { return map[string]any{"scan_every_hours": 12} }, expect{200, 200, 403, 403, 403, 401}},
+		{"scan site A now", "POST", fixed("/api/v1/scans"), func(w *world, _ string) any { return map[string]any{"site_id": w.siteA.ID} }, expect{202, 202, 403, 403, 403, 401}},
+		{"list scans", "GET", fixed("/api/v1/scans"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get scan A", "GET", scanA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"scan A report", "GET", scanA("/report"), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"scan A diff", "GET", scanA("/diff"), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"list findings", "GET", fixed("/api/v1/findings"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"resolve finding on A", "POST", func(w *world, _ string) string {
+			code, body := w.api("admin", "GET", fmt.Sprintf("/api/v1/findings?site_id=%d", w.siteA.ID), nil)
+			var l struct{ Items []struct{ ID int64 } }
+			if err := json.Unmarshal(body, &l); code != 200 || err != nil || len(l.Items) == 0 {
+				w.t.Fatalf("findings of A: %d %s", code, body)
+			}
+			return fmt.Sprintf("/api/v1/findings/%d/resolve", l.Items[0].ID)
+		}, nil, expect{204, 204, 403, 403, 403, 401}},
+		{"list monitors", "GET", fixed("/api/v1/monitors"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"monitor A", "GET", monA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"monitor A settings", "PATCH", monA(""), func(*world, string) any { return map[string]any{"check_every_minutes": 10} }, expect{200, 200, 403, 403, 403, 401}},
+		{"probe A now", "POST", monA("/check"), nil, expect{200, 200, 403, 403, 403, 401}},
+		{"monitor A chart", "GET", monA("/chart.svg"), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"list alerts", "GET", fixed("/api/v1/alerts"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"list maintenance", "GET", fixed("/api/v1/maintenance"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"maintenance for A", "POST", fixed("/api/v1/maintenance"), func(w *world, _ string) any {
+			return map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T02:00:00Z", "reason": "nâng cấp"}
+		}, expect{201, 201, 403, 403, 403, 401}},
+		{"maintenance for all", "POST", fixed("/api/v1/maintenance"), func(*world, string) any {
+			return map[string]any{"starts_at": "2026-12-02T00:00:00Z", "ends_at": "2026-12-02T02:00:00Z"}
+		}, expect{201, 403, 403, 403, 403, 401}},
+		{"end maintenance for A", "DELETE", func(w *world, role string) string {
+			code, body := w.api("admin", "POST", "/api/v1/maintenance", map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-03T00:00:00Z", "ends_at": "2026-12-03T01:00:00Z"})
+			if code != http.StatusCreated {
+				w.t.Fatalf("window: %d %s", code, body)
+			}
+			return fmt.Sprintf("/api/v1/maintenance/%d", idOf(w.t, body))
+		}, nil, expect{204, 204, 403, 403, 403, 401}},
+		{"list notify targets", "GET", fixed("/api/v1/notify-targets"), nil, expect{200, 403, 403, 403, 403, 401}},
+		{"add notify target", "POST", fixed("/api/v1/notify-targets"), func(_ *world, role string) any {
+			return map[string]any{"kind": "email", "address": "soc-" + role + "@sokhcn.example.gov.vn"}
+		}, expect{201, 403, 403, 403, 403, 401}},
+		{"delete notify target", "DELETE", func(w *world, role string) string {
+			code, body := w.api("admin", "POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "https://hooks.example/" + role, "secret": "s3cret"})
+			if code != http.StatusCreated {
+				w.t.Fatalf("target: %d %s", code, body)
+			}
+			return fmt.Sprintf("/api/v1/notify-targets/%d", idOf(w.t, body))
+		}, nil, expect{204, 403, 403, 403, 403, 401}},
+		{"list labels", "GET", fixed("/api/v1/labels"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get label A", "GET", labelA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"grant label B (no scan yet)", "POST", fixed("/api/v1/labels"), func(w *world, _ string) any { return map[string]any{"site_id": w.siteB.ID} }, expect{409, 403, 403, 403, 403, 401}},
+		{"suspend label A", "POST", labelA("/suspend"), func(*world, string) any { return map[string]any{"reason": "kiểm tra"} }, expect{200, 403, 403, 403, 403, 401}},
+		{"restore label A", "POST", labelA("/restore"), func(*world, string) any { return map[string]any{} }, expect{200, 403, 403, 403, 403, 401}},
+		{"revoke label A", "POST", labelA("/revoke"), func(*world, string) any { return map[string]any{"reason": "thử"} }, expect{200, 403, 403, 403, 403, 401}},
+		{"list label policies", "GET", fixed("/api/v1/label-policies"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"change label policy", "PATCH", fixed("/api/v1/label-policies/1"), func(*world, string) any { return map[string]any{"valid_days": 180} }, expect{200, 403, 403, 403, 403, 401}},
 		{"openapi", "GET", fixed("/api/v1/openapi.json"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"healthz", "GET", fixed("/healthz"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"metrics", "GET", fixed("/metrics"), nil, expect{200, 200, 200, 200, 200, 200}},
@@ -153,6 +227,14 @@ func uiCases() []roleCase {
 		{"tokens", "GET", fixed("/tokens"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"audit", "GET", fixed("/audit"), nil, expect{200, 403, 403, 403, 200, 303}},
 		{"export csv", "GET", fixed("/export/systems.csv"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"sites", "GET", fixed("/sites?grade=A%2B&state=unknown&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"site A", "GET", func(w *world, _ string) string { return fmt.Sprintf("/sites/%d", w.siteA.ID) }, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"scan A report page", "GET", func(w *world, _ string) string { return fmt.Sprintf("/scans/%d", w.scanA) }, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"public label page", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA }, nil, expect{200, 200, 200, 200, 200, 200}},
+		{"public badge", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA + "/badge.svg" }, nil, expect{200, 200, 200, 200, 200, 200}},
+		{"unknown label", "GET", fixed("/trust/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), nil, expect{404, 404, 404, 404, 404, 404}},
 		{"unknown page", "GET", fixed("/no-such-page"), nil, expect{404, 404, 404, 404, 404, 404}},
 		{"login page", "GET", fixed("/login"), nil, expect{303, 303, 303, 303, 303, 200}},
 		{"static css", "GET", fixed("/static/khien.css"), nil, expect{200, 200, 200, 200, 200, 200}},
@@ -172,7 +254,7 @@ func TestUIRoles(t *testing.T) {
 			if code != c.want[i] {
 				t.Errorf("%s as %s: GET %s = %d, want %d", c.name, role, path, code, c.want[i])
 			}
-			if code == 200 && strings.HasSuffix(path, ".css") == false && !strings.Contains(path, ".csv") && !strings.Contains(string(body), "<html lang=\"vi\">") {
+			if code == 200 && !strings.HasSuffix(path, ".css") && !strings.HasSuffix(path, ".svg") && !strings.Contains(path, ".csv") && !strings.Contains(string(body), "<html lang=\"vi\">") {
 				t.Errorf("%s as %s: page is not in Vietnamese by default", c.name, role)
 			}
 		}

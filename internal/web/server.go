@@ -15,8 +15,11 @@ import (
 	"github.com/khien-project/khien/internal/api"
 	"github.com/khien-project/khien/internal/audit"
 	"github.com/khien-project/khien/internal/auth"
+	"github.com/khien-project/khien/internal/monitor"
 	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/sitescan"
 	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/trust"
 )
 
 // Deps are what the server needs.
@@ -32,6 +35,16 @@ type Deps struct {
 	// TLS says the server is reached over HTTPS: Secure cookies and HSTS.
 	TLS     bool
 	Version string
+	// Web assessment, trust labels and monitoring.
+	Sites   *sitescan.Service
+	Trust   *trust.Service
+	Monitor *monitor.Service
+	Notify  *monitor.Dispatcher
+	// EnqueueScan puts a queued scan on the job bus ("scan now").
+	EnqueueScan func(ctx context.Context, scanID int64) error
+	// PublicRate is how many requests per minute one address may make to
+	// the public trust-label pages (default 60).
+	PublicRate int
 }
 
 // Server is the HTTP handler with its route table.
@@ -63,7 +76,8 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, EnqueueScan: d.EnqueueScan}).Register(apiRouter{s})
+	s.registerPublic()
 	s.registerUI()
 	s.mux.HandleFunc("/", s.notFound)
 	s.handler = s.middleware(s.mux)

@@ -37,6 +37,33 @@ var funcs = template.FuncMap{
 		return strings.Repeat("\u00a0\u00a0", depth)
 	},
 	"lines": func(v []string) string { return strings.Join(v, "\n") },
+	"list":  func(v ...string) []string { return v },
+	// gradeClass names a grade's colour class: A+ → ap, B- → b, F → f.
+	"gradeClass": func(g string) string {
+		if g == "" {
+			return "none"
+		}
+		if g == "A+" {
+			return "ap"
+		}
+		return strings.ToLower(g[:1])
+	},
+	"tptr": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.In(vietnam).Format("02/01/2006 15:04")
+	},
+	// pick chooses the Vietnamese or English text of a pair.
+	"pick": func(lang, vi, en string) string {
+		if lang == "en" && en != "" {
+			return en
+		}
+		return vi
+	},
+	"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"pctNum":  func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
+	"deref32": func(p *int) int { return *p },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -103,7 +130,7 @@ func (s *Server) newView(r *http.Request, titleKey, section string, data any) vi
 
 func flashText(lang, done string) string {
 	switch done {
-	case "saved", "deleted":
+	case "saved", "deleted", "queued":
 		return i18n.T(lang, done)
 	}
 	return ""

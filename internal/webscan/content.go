@@ -265,15 +265,7 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 	def := Check{ID: "content.defacement", Title: "Dấu hiệu thay đổi giao diện trái phép", TitleEN: "Defacement",
 		Remediation:   "Đưa trang về bản sạch từ sao lưu, tìm đường xâm nhập và vá, đổi mọi mật khẩu; báo cáo sự cố theo quy định.",
 		RemediationEN: "Restore the site from a clean backup, find and close the way in, change every password; report the incident as the rules require."}
-	folded := fold(page.title + " " + page.text)
-	var sig string
-	for _, s := range defacementSignatures {
-		if strings.Contains(folded, s) {
-			sig = s
-			break
-		}
-	}
-	if sig != "" {
+	if sig := signatureIn(page); sig != "" {
 		def.Result, def.Severity, def.Evidence = Fail, "critical", "“"+sig+"” in: "+page.title
 		def.Detail, def.DetailEN = "Trang có dấu hiệu bị thay đổi giao diện trái phép.", "The page shows signs of defacement."
 		caps = append(caps, gradeCap{"F", "defacement"})
@@ -321,4 +313,25 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 		mixed.Detail, mixed.DetailEN = "Không có tài nguyên HTTP trên trang HTTPS.", "No HTTP resource on the HTTPS page."
 	}
 	return []Check{inj, def, mixed}, caps
+}
+
+// PageAlarms reads a page for what must never be on it: the defacement
+// signature it carries ("" for none) and gambling or betting links and
+// text hidden from visitors. The monitor runs it on every probe.
+func PageAlarms(body string) (defacement string, hidden []string) {
+	page := readPage(body)
+	hidden, _ = gamblingLinks(page)
+	return signatureIn(page), hidden
+}
+
+// signatureIn finds the first defacement signature in a page's title and
+// text ("" for none).
+func signatureIn(page pageFacts) string {
+	folded := fold(page.title + " " + page.text)
+	for _, s := range defacementSignatures {
+		if strings.Contains(folded, s) {
+			return s
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Response is one answer of the site as the header checks read it.
@@ -13,6 +14,8 @@ type Response struct {
 	Header   http.Header
 	Body     string
 	Verified bool // the TLS certificate was trusted and matched the host
+	// CertNotAfter is the end of the leaf certificate's validity (HTTPS).
+	CertNotAfter time.Time
 }
 
 // Hop is one step of a redirect chain: the URL asked and its status.

@@ -138,7 +138,42 @@ func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("reading %s: %w", rawURL, ctx.Err())
 	}
-	return &Response{URL: rawURL, Status: resp.StatusCode, Header: resp.Header, Body: string(body), Verified: verified}, nil
+	r := &Response{URL: rawURL, Status: resp.StatusCode, Header: resp.Header, Body: string(body), Verified: verified}
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		r.CertNotAfter = resp.TLS.PeerCertificates[0].NotAfter
+	}
+	return r, nil
+}
+
+// ProbeResult is one monitoring probe of a page: where the redirects
+// ended, how it answered and how fast.
+type ProbeResult struct {
+	URL          string // the final URL
+	Status       int
+	Latency      time.Duration // the whole chain
+	Body         string
+	Verified     bool      // HTTPS with a trusted certificate matching the host
+	CertNotAfter time.Time // zero over plain HTTP
+}
+
+// Probe fetches target once, following redirects, within opts' limits and
+// SSRF guard: the monitor's light check, far cheaper than Assess.
+func Probe(ctx context.Context, target string, opts Options) (*ProbeResult, error) {
+	opts.defaults()
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", target)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	f := newFetcher(opts)
+	start := time.Now()
+	chain, err := f.chain(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	last := chain[len(chain)-1]
+	return &ProbeResult{URL: last.URL, Status: last.Status, Latency: time.Since(start), Body: last.Body, Verified: last.Verified, CertNotAfter: last.CertNotAfter}, nil
 }
 
 // chain follows redirects from start, at most MaxRedirects, and returns

@@ -257,6 +257,10 @@ func certificateChecks(f *TLSFacts) (Check, Check, []gradeCap) {
 // gradeOrder ranks grades from best to worst.
 var gradeOrder = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}
 
+// GradeRank orders grades: 0 for A+, higher is worse; unknown grades
+// rank as F.
+func GradeRank(g string) int { return gradeRank(g) }
+
 func gradeRank(g string) int {
 	for i, x := range gradeOrder {
 		if x == g {

@@ -114,6 +114,98 @@ paths["/api/v1/audit"] = {"get": op("Browse the audit log (admins, auditors)", "
     [q("actor", "user name"), q("action", "create, update, delete or login"), q("object_type", "agency, system, user, token, session"), q("object_id", "object id"), q("since", "date or RFC 3339 time"), q("until", "date or RFC 3339 time")] + PAGING)}
 paths["/api/v1/audit/verify"] = {"get": op("Check the audit log's hash chain (admins, auditors)", "Audit", {"200": resp("result", ref("AuditVerify")), "401": common["401"], "403": common["403"]})}
 
+# Web assessment, monitoring and trust labels (issue 3).
+N = {"type": "number"}
+NT = {"type": ["string", "null"], "format": "date-time"}
+CHECK = obj({"id": S, "result": {"type": "string", "enum": ["pass", "fail", "warn", "info", "error"]}, "severity": S, "title": S, "detail": S, "evidence": S,
+             "remediation": S, "title_en": S, "detail_en": S, "remediation_en": S, "observatory_result": S, "score_modifier": {"type": "integer"}},
+            ["id", "result", "severity", "title", "detail", "evidence", "remediation"])
+schemas.update({
+  "Check": CHECK,
+  "Report": obj({"url": S, "score": {"type": "integer"}, "grade": S, "started_at": T, "duration_ms": {"type": "integer"}, "checks": arr(ref("Check"))},
+                ["url", "score", "grade", "started_at", "duration_ms", "checks"]),
+  "Site": obj({"id": I, "system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "url": S, "active": B, "scan_every_hours": {"type": "integer"},
+               "next_scan_at": T, "last_scan_id": NI, "grade": S, "score": {"type": "integer"}, "last_scanned_at": NT, "monitor_enabled": B,
+               "check_every_minutes": {"type": "integer"}, "next_check_at": T, "state": {"type": "string", "enum": ["up", "down", "unknown"]},
+               "consecutive_failures": {"type": "integer"}, "last_checked_at": NT, "last_status": {"type": "integer"}, "last_latency_ms": {"type": "integer"},
+               "last_error": S, "cert_expires_at": NT, "baseline_at": NT, "ignore_rule": S, "change_threshold": N, "last_change": N, "trend": arr(S)},
+              ["id", "system_id", "url", "grade", "state"]),
+  "SiteSettings": obj({"scan_every_hours": {"type": "integer", "description": "0: the default (scan.every)"}, "check_every_minutes": {"type": "integer", "description": "0: the default (monitor.every)"},
+                       "monitor_enabled": B, "ignore_rule": {"type": "string", "description": "#id, .class, tag or re:EXPR per line"}, "change_threshold": N, "reset_baseline": B}),
+  "Scan": obj({"id": I, "site_id": I, "url": S, "status": {"type": "string", "enum": ["queued", "running", "done", "error"]}, "origin": {"type": "string", "enum": ["schedule", "manual"]},
+               "requested_by": S, "created_at": T, "started_at": NT, "finished_at": NT, "score": {"type": "integer"}, "grade": S, "failed_checks": {"type": "integer"}, "error": S,
+               "report": ref("Report")}, ["id", "site_id", "url", "status"]),
+  "ScanInput": obj({"site_id": I, "url": {"type": "string", "description": "the URL of a registered site (instead of site_id)"}}),
+  "CheckChange": obj({"id": S, "title": S, "title_en": S, "before": S, "after": S, "change": {"type": "string", "enum": ["worse", "better", "changed"]}}),
+  "Diff": obj({"scan_id": I, "previous_id": NI, "grade_before": S, "grade_after": S, "score_before": {"type": "integer"}, "score_after": {"type": "integer"}, "changes": arr(ref("CheckChange"))},
+              ["scan_id", "previous_id", "changes"]),
+  "Finding": obj({"id": I, "site_id": I, "url": S, "agency_id": I, "agency_name": S, "scan_id": NI, "kind": {"type": "string", "enum": ["grade-drop", "check-failed"]}, "check_id": S,
+                  "severity": S, "title": S, "title_en": S, "detail": S, "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": T, "resolved_at": NT}),
+  "Sample": obj({"at": T, "ok": B, "status": {"type": "integer"}, "latency_ms": {"type": "integer"}, "change": N, "error": S}),
+  "Stats": obj({"samples": {"type": "integer"}, "uptime_percent": N, "avg_latency_ms": {"type": "integer"}, "p95_latency_ms": {"type": "integer"}, "since": S, "series": arr(ref("Sample"))}),
+  "Monitor": {"allOf": [ref("Site"), obj({"stats_24h": ref("Stats"), "stats_30d": ref("Stats")}, extra=True)]},
+  "Alert": obj({"id": I, "site_id": I, "url": S, "agency_name": S, "kind": {"type": "string", "enum": ["down", "recovered", "cert-expiring", "content-changed", "defacement", "injected-links"]},
+                "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S}),
+  "Outcome": obj({"Sample": ref("Sample"), "Alerts": {"type": ["array", "null"], "items": ref("Alert")}, "LabelState": S}),
+  "Window": obj({"id": I, "site_id": NI, "starts_at": T, "ends_at": T, "reason": S, "created_by": S}),
+  "WindowInput": obj({"site_id": NI, "starts_at": T, "ends_at": T, "reason": S}, ["starts_at", "ends_at"]),
+  "Target": obj({"id": I, "kind": {"type": "string", "enum": ["email", "webhook"]}, "address": S, "has_secret": B, "enabled": B, "created_at": T}),
+  "TargetInput": obj({"kind": {"type": "string", "enum": ["email", "webhook"]}, "address": S, "secret": {"type": "string", "description": "webhook signing key (HMAC-SHA256, header X-Khien-Signature)"}}, ["kind", "address"]),
+  "LabelEvent": obj({"state": S, "reason": S, "actor": S, "at": T}),
+  "Label": obj({"id": {"type": "string", "description": "public, unguessable id (32 base32 characters)"}, "site_id": I, "url": S, "system_name": S, "agency_id": I, "agency_name": S,
+                "policy_id": I, "state": {"type": "string", "enum": ["granted", "suspended", "revoked", "expired"]}, "reason": S, "privacy_url": S, "contact": S,
+                "granted_by": S, "granted_at": NT, "expires_at": NT, "verified_at": NT, "grade": S, "updated_at": T, "events": arr(ref("LabelEvent"))}, ["id", "site_id", "state"]),
+  "GrantInput": obj({"site_id": I, "policy_id": I, "privacy_url": S, "contact": S}, ["site_id"]),
+  "ReasonInput": obj({"reason": S}, ["reason"]),
+  "RestoreInput": obj({"privacy_url": S, "contact": S}),
+  "Policy": obj({"id": I, "name": S, "min_grade": S, "required_checks": arr(S), "critical_checks": arr(S), "require_privacy_policy": B, "require_contact": B, "valid_days": {"type": "integer"}, "updated_at": T}),
+  "PolicyInput": obj({"min_grade": S, "required_checks": arr(S), "critical_checks": arr(S), "require_privacy_policy": B, "require_contact": B, "valid_days": {"type": "integer"}}),
+})
+NF = E("not found or outside your scope")
+LID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "the label's public id"}
+auth = {"401": common["401"]}
+paths["/api/v1/sites"] = {"get": op("List sites (one per URL of every system) in your scope, worst grade first", "Sites", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
+    [q("q", "part of the URL, system or agency name"), q("grade", "exact grade, or none"), q("state", "up, down or unknown"), q("system_id", "one system's sites", I), q("inactive", "true: include URLs removed from the registry", B)] + PAGING)}
+paths["/api/v1/sites/{id}"] = {
+    "get": op("Get a site", "Sites", {"200": resp("site", ref("Site")), "404": NF, **auth}, [ID]),
+    "patch": op("Change a site's schedule and monitoring rules (admins, analysts)", "Sites", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}
+paths["/api/v1/scans"] = {
+    "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
+    "post": op("Start a scan of a registered site now (admins, analysts); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
+paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
+paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
+paths["/api/v1/scans/{id}/diff"] = {"get": op("Compare a scan with the site's previous finished scan", "Scans", {"200": resp("differences", ref("Diff")), "404": NF, **auth}, [ID])}
+paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"]},
+    [q("site_id", "one site's findings", I), q("status", "open or resolved")] + PAGING)}
+paths["/api/v1/findings/{id}/resolve"] = {"post": op("Mark a finding resolved (admins, analysts)", "Scans", {"204": resp("resolved"), "404": NF, **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/monitors"] = {"get": op("Monitoring state of every site in your scope", "Monitoring", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
+    [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING)}
+paths["/api/v1/monitors/{id}"] = {
+    "get": op("A site's monitoring state with uptime and latency over 24 hours and 30 days", "Monitoring", {"200": resp("monitor", ref("Monitor")), "404": NF, **auth}, [ID]),
+    "patch": op("Change a site's monitoring rules (same as PATCH /sites/{id})", "Monitoring", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}
+paths["/api/v1/monitors/{id}/check"] = {"post": op("Probe a site now (admins, analysts)", "Monitoring", {"200": resp("what the probe saw and raised", ref("Outcome")), "404": NF, **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/monitors/{id}/chart.svg"] = {"get": op("Latency and availability chart (SVG)", "Monitoring", {"200": resp("chart", S, "image/svg+xml"), "404": NF, **auth},
+    [ID, q("range", "24h (default) or 30d"), q("lang", "vi or en")])}
+paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
+    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement or injected-links")] + PAGING)}
+paths["/api/v1/maintenance"] = {
+    "get": op("Maintenance windows not yet ended", "Monitoring", {"200": resp("windows", listof("Window")), **auth}),
+    "post": op("Add a maintenance window: alerts inside it are recorded but not sent (admins, analysts; all sites: admins)", "Monitoring", {"201": resp("created", ref("Window")), "404": NF, **common}, reqbody=body("WindowInput"))}
+paths["/api/v1/maintenance/{id}"] = {"delete": op("End a maintenance window", "Monitoring", {"204": resp("deleted"), "404": NF, **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/notify-targets"] = {
+    "get": op("Where alerts are sent (admins)", "Monitoring", {"200": resp("targets", listof("Target")), **auth, "403": common["403"]}),
+    "post": op("Add an e-mail address or webhook URL (admins)", "Monitoring", {"201": resp("created", ref("Target")), **common}, reqbody=body("TargetInput"))}
+paths["/api/v1/notify-targets/{id}"] = {"delete": op("Remove a notification target (admins)", "Monitoring", {"204": resp("deleted"), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/labels"] = {
+    "get": op("Trust labels of sites in your scope", "Trust labels", {"200": resp("labels", listof("Label")), **auth, "400": common["400"]}, [q("state", "granted, suspended, revoked or expired"), q("site_id", "one site's label", I)] + PAGING),
+    "post": op("Grant a label to a site that meets the policy (admins)", "Trust labels", {"201": resp("granted", ref("Label")), "404": NF, "409": E("the site does not meet the policy (the message says why)"), **common}, reqbody=body("GrantInput"))}
+paths["/api/v1/labels/{id}"] = {"get": op("Get a label with its history", "Trust labels", {"200": resp("label", ref("Label")), "404": NF, **auth}, [LID])}
+paths["/api/v1/labels/{id}/suspend"] = {"post": op("Suspend a label, with a reason (admins)", "Trust labels", {"200": resp("suspended", ref("Label")), "404": NF, "409": E("revoked"), **common}, [LID], body("ReasonInput"))}
+paths["/api/v1/labels/{id}/revoke"] = {"post": op("Revoke a label, with a reason (admins)", "Trust labels", {"200": resp("revoked", ref("Label")), "404": NF, "409": E("already revoked"), **common}, [LID], body("ReasonInput"))}
+paths["/api/v1/labels/{id}/restore"] = {"post": op("Restore a label when the site meets the policy again (admins)", "Trust labels", {"200": resp("granted", ref("Label")), "404": NF, "409": E("policy not met"), **common}, [LID], body("RestoreInput"))}
+paths["/api/v1/label-policies"] = {"get": op("Label policies (which checks must pass, minimum grade, owner information)", "Trust labels", {"200": resp("policies", listof("Policy")), **auth})}
+paths["/api/v1/label-policies/{id}"] = {"patch": op("Change a label policy (admins)", "Trust labels", {"200": resp("updated", ref("Policy")), "404": E("not found"), **common}, [ID], body("PolicyInput"))}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},

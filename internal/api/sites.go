@@ -1,0 +1,525 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/monitor"
+	"github.com/khien-project/khien/internal/sitescan"
+	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/trust"
+)
+
+// registerSites adds the web-assessment, monitoring and label routes.
+func (a *API) registerSites(r Router) {
+	r.Private("GET /api/v1/sites", a.listSites)
+	r.Private("GET /api/v1/sites/{id}", a.getSite)
+	r.Private("PATCH /api/v1/sites/{id}", a.updateSite)
+
+	r.Private("POST /api/v1/scans", a.startScan)
+	r.Private("GET /api/v1/scans", a.listScans)
+	r.Private("GET /api/v1/scans/{id}", a.getScan)
+	r.Private("GET /api/v1/scans/{id}/report", a.getScanReport)
+	r.Private("GET /api/v1/scans/{id}/diff", a.getScanDiff)
+
+	r.Private("GET /api/v1/findings", a.listFindings)
+	r.Private("POST /api/v1/findings/{id}/resolve", a.resolveFinding)
+
+	r.Private("GET /api/v1/monitors", a.listMonitors)
+	r.Private("GET /api/v1/monitors/{id}", a.getMonitor)
+	r.Private("PATCH /api/v1/monitors/{id}", a.updateSite)
+	r.Private("POST /api/v1/monitors/{id}/check", a.checkMonitor)
+	r.Private("GET /api/v1/monitors/{id}/chart.svg", a.monitorChart)
+	r.Private("GET /api/v1/alerts", a.listAlerts)
+	r.Private("GET /api/v1/maintenance", a.listWindows)
+	r.Private("POST /api/v1/maintenance", a.addWindow)
+	r.Private("DELETE /api/v1/maintenance/{id}", a.deleteWindow)
+	r.Private("GET /api/v1/notify-targets", a.listTargets)
+	r.Private("POST /api/v1/notify-targets", a.addTarget)
+	r.Private("DELETE /api/v1/notify-targets/{id}", a.deleteTarget)
+
+	r.Private("GET /api/v1/labels", a.listLabels)
+	r.Private("POST /api/v1/labels", a.grantLabel)
+	r.Private("GET /api/v1/labels/{id}", a.getLabel)
+	r.Private("POST /api/v1/labels/{id}/suspend", a.labelState(trust.Suspended))
+	r.Private("POST /api/v1/labels/{id}/revoke", a.labelState(trust.Revoked))
+	r.Private("POST /api/v1/labels/{id}/restore", a.restoreLabel)
+	r.Private("GET /api/v1/label-policies", a.listPolicies)
+	r.Private("PATCH /api/v1/label-policies/{id}", a.updatePolicy)
+}
+
+// run writes v as JSON, or the error.
+func run[T any](w http.ResponseWriter, r *http.Request, status int, f func(ctx context.Context) (T, error)) {
+	v, err := f(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, status, v)
+}
+
+func (a *API) listSites(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	sys, err := optionalID(r, "system_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Inactive: q.Get("inactive") == "true", Limit: p.Limit, Offset: p.Offset}
+	if sys != nil {
+		f.SystemID = *sys
+	}
+	items, total, err := a.Sites.Sites(r.Context(), httpx.Actor(r.Context()), f)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []sitescan.Site{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[sitescan.Site]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}
+
+func (a *API) getSite(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Site, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return sitescan.Site{}, err
+		}
+		return a.Sites.Site(ctx, httpx.Actor(ctx), id)
+	})
+}
+
+func (a *API) updateSite(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var in sitescan.SiteSettings
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Site, error) {
+		return a.Sites.UpdateSettings(ctx, httpx.Actor(ctx), id, in)
+	})
+}
+
+// scanRequest starts a scan of a registered site, named by id or URL.
+type scanRequest struct {
+	SiteID int64  `json:"site_id"`
+	URL    string `json:"url"`
+}
+
+func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
+	var in scanRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	actor := httpx.Actor(ctx)
+	if in.SiteID == 0 {
+		if in.URL == "" {
+			httpx.WriteError(w, r, httpx.BadRequest("give site_id or url (the URL of a registered site)"))
+			return
+		}
+		sites, _, err := a.Sites.Sites(ctx, actor, sitescan.SiteFilter{Query: in.URL, Limit: 1000})
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		for _, s := range sites {
+			if s.URL == in.URL {
+				in.SiteID = s.ID
+				break
+			}
+		}
+		if in.SiteID == 0 {
+			httpx.WriteError(w, r, fmt.Errorf("no registered site has the URL %q: %w", in.URL, store.ErrNotFound))
+			return
+		}
+	}
+	scan, created, err := a.Sites.RequestScan(ctx, actor, in.SiteID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if created && a.EnqueueScan != nil {
+		if err := a.EnqueueScan(ctx, scan.ID); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/scans/%d", scan.ID))
+	httpx.WriteJSON(w, http.StatusAccepted, scan)
+}
+
+func (a *API) listScans(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	site, err := optionalID(r, "site_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f := sitescan.ScanFilter{Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset}
+	if site != nil {
+		f.SiteID = *site
+	}
+	items, total, err := a.Sites.Scans(r.Context(), httpx.Actor(r.Context()), f)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[sitescan.Scan]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}
+
+func (a *API) getScan(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Scan, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return sitescan.Scan{}, err
+		}
+		return a.Sites.Scan(ctx, httpx.Actor(ctx), id)
+	})
+}
+
+// getScanReport answers the stored report byte for byte: the same JSON
+// object `khien scan --json` prints.
+func (a *API) getScanReport(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	c, err := a.Sites.Scan(r.Context(), httpx.Actor(r.Context()), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if c.Report == nil {
+		httpx.WriteError(w, r, fmt.Errorf("scan %d has no report (status %s): %w", id, c.Status, store.ErrNotFound))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(c.Report, '\n'))
+}
+
+func (a *API) getScanDiff(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Diff, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return sitescan.Diff{}, err
+		}
+		return a.Sites.Diff(ctx, httpx.Actor(ctx), id)
+	})
+}
+
+func (a *API) listFindings(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	site, err := optionalID(r, "site_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f := sitescan.FindingFilter{Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset}
+	if site != nil {
+		f.SiteID = *site
+	}
+	items, total, err := a.Sites.Findings(r.Context(), httpx.Actor(r.Context()), f)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[sitescan.Finding]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}
+
+func (a *API) resolveFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = a.Sites.ResolveFinding(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// monitorView is one site's monitoring state with its recent figures.
+type monitorView struct {
+	sitescan.Site
+	Stats24h monitor.Stats `json:"stats_24h"`
+	Stats30d monitor.Stats `json:"stats_30d"`
+}
+
+func (a *API) listMonitors(w http.ResponseWriter, r *http.Request) { a.listSites(w, r) }
+
+func (a *API) getMonitor(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (monitorView, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return monitorView{}, err
+		}
+		actor := httpx.Actor(ctx)
+		site, err := a.Sites.Site(ctx, actor, id)
+		if err != nil {
+			return monitorView{}, err
+		}
+		v := monitorView{Site: site}
+		if v.Stats24h, err = a.Monitor.SiteStats(ctx, actor, id, time.Now().Add(-24*time.Hour)); err != nil {
+			return v, err
+		}
+		v.Stats30d, err = a.Monitor.SiteStats(ctx, actor, id, time.Now().Add(-30*24*time.Hour))
+		v.Stats30d.Series = nil
+		return v, err
+	})
+}
+
+func (a *API) checkMonitor(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (*monitor.Outcome, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		actor := httpx.Actor(ctx)
+		if !actor.CanWriteSecurity() {
+			return nil, store.ErrForbidden
+		}
+		if _, err := a.Sites.Site(ctx, actor, id); err != nil {
+			return nil, err
+		}
+		return a.Monitor.Check(ctx, id)
+	})
+}
+
+func (a *API) monitorChart(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	days := 1
+	if r.URL.Query().Get("range") == "30d" {
+		days = 30
+	}
+	st, err := a.Monitor.SiteStats(r.Context(), httpx.Actor(r.Context()), id, time.Now().AddDate(0, 0, -days))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, _ = w.Write(monitor.Chart(st, r.URL.Query().Get("lang")))
+}
+
+func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	site, err := optionalID(r, "site_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f := monitor.AlertFilter{Kind: r.URL.Query().Get("kind"), Limit: p.Limit, Offset: p.Offset}
+	if site != nil {
+		f.SiteID = *site
+	}
+	items, total, err := a.Monitor.Alerts(r.Context(), httpx.Actor(r.Context()), f)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[monitor.Alert]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}
+
+func (a *API) listWindows(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[monitor.Window], error) {
+		items, err := a.Monitor.Windows(ctx, httpx.Actor(ctx))
+		return list[monitor.Window]{Items: items, Total: len(items), Limit: len(items)}, err
+	})
+}
+
+func (a *API) addWindow(w http.ResponseWriter, r *http.Request) {
+	var in monitor.WindowInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusCreated, func(ctx context.Context) (monitor.Window, error) {
+		return a.Monitor.AddWindow(ctx, httpx.Actor(ctx), in)
+	})
+}
+
+func (a *API) deleteWindow(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = a.Monitor.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) listTargets(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[monitor.Target], error) {
+		items, err := a.Notify.Targets(ctx, httpx.Actor(ctx))
+		return list[monitor.Target]{Items: items, Total: len(items), Limit: len(items)}, err
+	})
+}
+
+func (a *API) addTarget(w http.ResponseWriter, r *http.Request) {
+	var in monitor.TargetInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusCreated, func(ctx context.Context) (monitor.Target, error) {
+		return a.Notify.AddTarget(ctx, httpx.Actor(ctx), in)
+	})
+}
+
+func (a *API) deleteTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = a.Notify.DeleteTarget(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) listLabels(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	site, err := optionalID(r, "site_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f := trust.LabelFilter{State: r.URL.Query().Get("state"), Limit: p.Limit, Offset: p.Offset}
+	if site != nil {
+		f.SiteID = *site
+	}
+	items, total, err := a.Trust.Labels(r.Context(), httpx.Actor(r.Context()), f)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[trust.Label]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}
+
+func (a *API) grantLabel(w http.ResponseWriter, r *http.Request) {
+	var in trust.GrantInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusCreated, func(ctx context.Context) (trust.Label, error) {
+		return a.Trust.Grant(ctx, httpx.Actor(ctx), in)
+	})
+}
+
+func (a *API) getLabel(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (trust.Label, error) {
+		return a.Trust.Label(ctx, httpx.Actor(ctx), r.PathValue("id"))
+	})
+}
+
+type reasonInput struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) labelState(state string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in reasonInput
+		if err := httpx.DecodeJSON(w, r, &in); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		run(w, r, http.StatusOK, func(ctx context.Context) (trust.Label, error) {
+			return a.Trust.SetState(ctx, httpx.Actor(ctx), r.PathValue("id"), state, in.Reason)
+		})
+	}
+}
+
+// restoreInput restores a label; the owner information may be updated.
+type restoreInput struct {
+	PrivacyURL *string `json:"privacy_url"`
+	Contact    *string `json:"contact"`
+}
+
+func (a *API) restoreLabel(w http.ResponseWriter, r *http.Request) {
+	var in restoreInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (trust.Label, error) {
+		actor := httpx.Actor(ctx)
+		if !actor.CanManageUsers() {
+			return trust.Label{}, store.ErrForbidden
+		}
+		l, err := a.Trust.Label(ctx, actor, r.PathValue("id"))
+		if err != nil {
+			return l, err
+		}
+		g := trust.GrantInput{SiteID: l.SiteID, PolicyID: l.PolicyID, PrivacyURL: l.PrivacyURL, Contact: l.Contact}
+		if in.PrivacyURL != nil {
+			g.PrivacyURL = *in.PrivacyURL
+		}
+		if in.Contact != nil {
+			g.Contact = *in.Contact
+		}
+		return a.Trust.Grant(ctx, actor, g)
+	})
+}
+
+func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[trust.Policy], error) {
+		items, err := a.Trust.Policies(ctx, httpx.Actor(ctx))
+		return list[trust.Policy]{Items: items, Total: len(items), Limit: len(items)}, err
+	})
+}
+
+func (a *API) updatePolicy(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var in trust.PolicyInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (trust.Policy, error) {
+		return a.Trust.UpdatePolicy(ctx, httpx.Actor(ctx), id, in)
+	})
+}
