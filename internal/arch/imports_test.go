@@ -30,6 +30,7 @@ var layers = map[string]int{
 	"internal/sitescan":        5,
 	"internal/trust":           6,
 	"internal/monitor":         7,
+	"internal/sitetest":        8,
 	"internal/demo":            8,
 	"internal/jobs":            8,
 	"internal/httpx":           9,

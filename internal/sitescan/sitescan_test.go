@@ -1,0 +1,271 @@
+package sitescan_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/khien-project/khien/internal/access"
+	"github.com/khien-project/khien/internal/audit"
+	"github.com/khien-project/khien/internal/monitor"
+	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/sitescan"
+	"github.com/khien-project/khien/internal/sitetest"
+	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/store/storetest"
+	"github.com/khien-project/khien/internal/webscan"
+)
+
+func TestSyncFollowsTheRegistry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		site := w.AddSite(t, w.A, "https://cong.skhcn.example/")
+		if !site.Active || site.State != "unknown" || site.Grade != "" || site.AgencyName != w.A.Name {
+			t.Fatalf("new site: %+v", site)
+		}
+		// A second URL makes a second site; removing the first leaves it inactive.
+		urls := []string{"https://dichvucong.skhcn.example/"}
+		if _, err := w.Registry.UpdateSystem(ctx, access.System, site.SystemID, registry.SystemInput{URLs: &urls}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.Sites.Sync(ctx); err != nil || n != 1 {
+			t.Fatalf("sync added %d, %v", n, err)
+		}
+		active, total, _ := w.Sites.Sites(ctx, access.System, sitescan.SiteFilter{})
+		all, totalAll, _ := w.Sites.Sites(ctx, access.System, sitescan.SiteFilter{Inactive: true})
+		if total != 1 || totalAll != 2 || active[0].URL != urls[0] || len(all) != 2 {
+			t.Fatalf("after removing a URL: %d active %v, %d in all", total, active, totalAll)
+		}
+		if n, err := w.Sites.Sync(ctx); err != nil || n != 0 {
+			t.Fatalf("second sync added %d, %v", n, err)
+		}
+	})
+}
+
+func TestDueScansFollowTheSchedule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		a := w.AddSite(t, w.A, "https://a.example/")
+		b := w.AddSite(t, w.B, "https://b.example/")
+		every := 6
+		if _, err := w.Sites.UpdateSettings(ctx, access.System, b.ID, sitescan.SiteSettings{ScanEveryHours: &every}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		ids, err := w.Sites.DueScans(ctx, now, 100)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("due: %v %v", ids, err)
+		}
+		// Queued scans are not queued again, and the next times moved on
+		// by the interval plus at most a tenth of jitter.
+		if again, _ := w.Sites.DueScans(ctx, now.Add(time.Minute), 100); len(again) != 0 {
+			t.Fatalf("queued twice: %v", again)
+		}
+		a, _ = w.Sites.Site(ctx, access.System, a.ID)
+		b, _ = w.Sites.Site(ctx, access.System, b.ID)
+		if d := a.NextScanAt.Sub(now); d < 24*time.Hour-time.Second || d > 24*time.Hour+24*time.Hour/10+time.Second {
+			t.Errorf("default next scan in %v", d)
+		}
+		if d := b.NextScanAt.Sub(now); d < 6*time.Hour-time.Second || d > 6*time.Hour+6*time.Hour/10+time.Second {
+			t.Errorf("overridden next scan in %v", d)
+		}
+		scans, total, _ := w.Sites.Scans(ctx, access.System, sitescan.ScanFilter{Status: sitescan.Queued})
+		if total != 2 || scans[0].Origin != "schedule" {
+			t.Fatalf("queued scans: %+v", scans)
+		}
+		// An officer of A sees A's scan only.
+		mine, total, _ := w.Sites.Scans(ctx, w.OfficerA, sitescan.ScanFilter{})
+		if total != 1 || mine[0].SiteID != a.ID {
+			t.Fatalf("officer A sees %+v", mine)
+		}
+		if _, err := w.Sites.Scan(ctx, w.OfficerA, scans[0].ID+scans[1].ID-mine[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("officer A reads B's scan: %v", err)
+		}
+	})
+}
+
+func TestRunStoresTheReportAndRaisesFindings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := sitetest.NewPortal(t)
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		site := w.AddSite(t, w.A, p.URL+"/")
+
+		run := func() *sitescan.Result {
+			t.Helper()
+			scan, created, err := w.Sites.RequestScan(ctx, access.System, site.ID)
+			if err != nil || !created || scan.Status != sitescan.Queued {
+				t.Fatalf("request: %+v %v %v", scan, created, err)
+			}
+			res, err := w.Sites.Run(ctx, scan.ID, sitetest.Options(p))
+			if err != nil || res == nil || res.Report == nil {
+				t.Fatalf("run: %+v %v", res, err)
+			}
+			// A job delivered twice runs once.
+			if again, err := w.Sites.Run(ctx, scan.ID, sitetest.Options(p)); again != nil || err != nil {
+				t.Fatalf("second run of scan %d: %+v %v", scan.ID, again, err)
+			}
+			return res
+		}
+		first := run()
+		if first.Report.Grade != "A+" || first.Scan.Status != sitescan.Done || first.Scan.Grade != "A+" {
+			t.Fatalf("first scan: %s %+v", first.Report.Grade, first.Scan)
+		}
+		// The stored report is the engine's JSON, as `khien scan --json` prints it.
+		stored, _ := w.Sites.Scan(ctx, access.System, first.Scan.ID)
+		var back webscan.Report
+		if err := json.Unmarshal(stored.Report, &back); err != nil || back.Grade != "A+" || len(back.Checks) != len(first.Report.Checks) {
+			t.Fatalf("stored report: %v %s", err, stored.Report)
+		}
+		s1, _ := w.Sites.Site(ctx, access.System, site.ID)
+		if s1.Grade != "A+" || s1.BaselineAt == nil || s1.LastScanID == nil || *s1.LastScanID != first.Scan.ID {
+			t.Fatalf("site after scan: %+v", s1)
+		}
+
+		// The site is defaced and loses its headers: the grade drops and a
+		// critical check fails; both raise findings visible to the agency.
+		p.Set(sitetest.DefacedPage, 200, false)
+		second := run()
+		if second.Report.Grade != "F" || second.Previous == nil || second.Previous.Grade != "A+" {
+			t.Fatalf("second scan: %s prev %v", second.Report.Grade, second.Previous)
+		}
+		findings, total, err := w.Sites.Findings(ctx, w.OfficerA, sitescan.FindingFilter{SiteID: site.ID, Status: "open"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]bool{}
+		for _, f := range findings {
+			kinds[f.Kind+":"+f.CheckID] = true
+		}
+		if !kinds["grade-drop:"] || !kinds["check-failed:content.defacement"] || total < 2 {
+			t.Fatalf("findings: %+v", findings)
+		}
+		if _, n, _ := w.Sites.Findings(ctx, access.Actor{Role: access.Agency, AgencyID: w.B.ID, AgencyPath: w.B.Path, Username: "b"}, sitescan.FindingFilter{}); n != 0 {
+			t.Errorf("agency B sees %d of A's findings", n)
+		}
+		diff, err := w.Sites.Diff(ctx, w.OfficerA, second.Scan.ID)
+		if err != nil || diff.PreviousID == nil || *diff.PreviousID != first.Scan.ID || diff.GradeBefore != "A+" || diff.GradeAfter != "F" {
+			t.Fatalf("diff: %+v %v", diff, err)
+		}
+		worse := map[string]bool{}
+		for _, c := range diff.Changes {
+			if c.Change == "worse" {
+				worse[c.ID] = true
+			}
+		}
+		if !worse["content.defacement"] || !worse["headers.csp"] {
+			t.Errorf("diff does not show what got worse: %+v", diff.Changes)
+		}
+		// The defaced page differs from the stored baseline too.
+		for _, c := range second.Report.Checks {
+			if c.ID == "content.defacement" && c.Result != webscan.Fail {
+				t.Errorf("defacement: %+v", c)
+			}
+		}
+
+		// Fixed: the grade comes back, the findings on it are resolved.
+		p.Set(sitetest.CleanPage, 200, true)
+		third := run()
+		if third.Report.Grade != "A+" {
+			t.Fatalf("third scan: %s", third.Report.Grade)
+		}
+		if _, open, _ := w.Sites.Findings(ctx, access.System, sitescan.FindingFilter{SiteID: site.ID, Status: "open"}); open != 0 {
+			t.Errorf("%d findings still open after the fix", open)
+		}
+		list, _, _ := w.Sites.Sites(ctx, access.System, sitescan.SiteFilter{})
+		if got := list[0].Trend; len(got) != 3 || got[0] != "A+" || got[1] != "F" || got[2] != "A+" {
+			t.Errorf("trend %v", got)
+		}
+	})
+}
+
+func TestUnreachableSiteIsAnErrorScan(t *testing.T) {
+	ctx := context.Background()
+	w := sitetest.NewWorld(t, storetest.Open(t, store.SQLite), monitor.Config{})
+	site := w.AddSite(t, w.A, "https://127.0.0.1:1/")
+	scan, _, err := w.Sites.RequestScan(ctx, access.System, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Sites.Run(ctx, scan.ID, webscan.Options{AllowPrivate: true, Timeout: 5 * time.Second})
+	if err != nil || res.Report != nil {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	got, _ := w.Sites.Scan(ctx, access.System, scan.ID)
+	if got.Status != sitescan.Failed || got.Error == "" || got.FinishedAt == nil {
+		t.Fatalf("scan of an unreachable site: %+v", got)
+	}
+	// Without private addresses allowed, the guard refuses it.
+	scan2, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID)
+	w.Sites.Run(ctx, scan2.ID, webscan.Options{Timeout: 5 * time.Second})
+	if got, _ := w.Sites.Scan(ctx, access.System, scan2.ID); got.Status != sitescan.Failed {
+		t.Fatalf("guarded scan: %+v", got)
+	}
+}
+
+// TestOneScanPerHostAtATime: scans of several sites on one host run one
+// after another even when the workers could run them together.
+func TestOneScanPerHostAtATime(t *testing.T) {
+	ctx := context.Background()
+	p := sitetest.NewPortal(t)
+	w := sitetest.NewWorld(t, storetest.Open(t, store.SQLite), monitor.Config{})
+	p.SetDelay(30 * time.Millisecond)
+	var ids []int64
+	for _, path := range []string{"/", "/?a", "/?b"} {
+		s := w.AddSite(t, w.A, p.URL+path)
+		scan, _, err := w.Sites.RequestScan(ctx, access.System, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, scan.ID)
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.Sites.Run(ctx, id, sitetest.Options(p)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// One assessment keeps at most a few probes in flight (the exposure
+	// probes run four at a time); three at once would show three times that.
+	if peak := p.Peak(); peak > 4 {
+		t.Errorf("peak %d requests in flight on one host", peak)
+	}
+}
+
+func TestSettingsAreValidatedAndAudited(t *testing.T) {
+	ctx := context.Background()
+	w := sitetest.NewWorld(t, storetest.Open(t, store.SQLite), monitor.Config{})
+	site := w.AddSite(t, w.A, "https://a.example/")
+	bad := -1
+	rule := "re:("
+	th := 1.5
+	_, err := w.Sites.UpdateSettings(ctx, access.System, site.ID, sitescan.SiteSettings{ScanEveryHours: &bad, IgnoreRule: &rule, ChangeThreshold: &th})
+	var fe interface{ Error() string }
+	if !errors.Is(err, store.ErrInvalid) || !errors.As(err, &fe) {
+		t.Fatalf("bad settings: %v", err)
+	}
+	if _, err := w.Sites.UpdateSettings(ctx, w.OfficerA, site.ID, sitescan.SiteSettings{}); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("officer changes settings: %v", err)
+	}
+	good := "#clock\n.ticker"
+	s, err := w.Sites.UpdateSettings(ctx, access.System, site.ID, sitescan.SiteSettings{IgnoreRule: &good})
+	if err != nil || s.IgnoreRule != good {
+		t.Fatalf("good settings: %+v %v", s, err)
+	}
+	entries, _, _ := w.Audit.List(ctx, access.System, auditFilter("site.update"))
+	if len(entries) != 1 {
+		t.Errorf("audit entries %d", len(entries))
+	}
+}
+
+func auditFilter(action string) audit.Filter { return audit.Filter{Action: action} }
