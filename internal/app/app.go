@@ -92,6 +92,13 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	log := audit.New(db)
 	svc := &Services{DB: db, Audit: log, Auth: auth.New(db, log), Registry: registry.New(db, log), Platform: pc}
 	svc.Sites = sitescan.New(db, log, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
+	// Every URL of every system is a site: keep them in step at once (the
+	// scan schedule also syncs, for changes made by other processes).
+	svc.Registry.AfterSystemsChange = func(ctx context.Context) {
+		if _, err := svc.Sites.Sync(ctx); err != nil {
+			slog.Warn("sync sites with the registry", "err", err)
+		}
+	}
 	svc.Trust = trust.New(db, log, svc.Sites)
 	svc.Notify = monitor.NewDispatcher(db, log, pc.SMTP)
 	probe := pc.Scan

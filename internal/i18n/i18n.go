@@ -216,6 +216,7 @@ var catalog = map[string][2]string{
 	"scan.checks":             {"Các kiểm tra", "Checks"},
 	"scan.remedy":             {"Khắc phục", "Remediation"},
 	"origin.schedule":         {"Theo lịch", "Scheduled"},
+	"origin.import":           {"Nhập kết quả", "Imported"},
 	"origin.manual":           {"Yêu cầu", "Requested"},
 	"result.pass":             {"Đạt", "Pass"},
 	"result.fail":             {"Không đạt", "Fail"},

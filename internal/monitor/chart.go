@@ -21,7 +21,11 @@ func Chart(st Stats, lang string) []byte {
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#f6f8fa"/>`, w, h)
 	n := len(st.Series)
 	if n == 0 {
-		b.WriteString(`</svg>`)
+		empty := "Chưa có dữ liệu giám sát"
+		if lang == "en" {
+			empty = "No monitoring data yet"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="14" font-family="sans-serif" fill="#57606a">%s</text></svg>`, w/2, h/2, empty)
 		return []byte(b.String())
 	}
 	maxLat := 1

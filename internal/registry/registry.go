@@ -20,6 +20,19 @@ type Registry struct {
 	db     *store.DB
 	audit  *audit.Log
 	counts countCache
+	// AfterSystemsChange, when set, runs after a committed change to the
+	// systems (create, update, delete, import): the web-assessment feature
+	// keeps its sites in step with the systems' URLs through it.
+	AfterSystemsChange func(ctx context.Context)
+}
+
+// systemsChanged runs the hook after a successful change outside any
+// transaction (inside one, the outer caller's commit is what counts, and
+// the hook's own transaction would wait for it).
+func (r *Registry) systemsChanged(ctx context.Context, err error) {
+	if err == nil && r.AfterSystemsChange != nil && !store.InTx(ctx) {
+		r.AfterSystemsChange(ctx)
+	}
 }
 
 // New returns the registry kept in db, recording changes in log.

@@ -28,6 +28,7 @@ type Finding struct {
 	Title      string     `json:"title"`
 	TitleEN    string     `json:"title_en"`
 	Detail     string     `json:"detail"`
+	DetailEN   string     `json:"detail_en"`
 	Status     string     `json:"status"` // open, resolved
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at"`
@@ -39,7 +40,7 @@ type Finding struct {
 // grade recovered, are resolved.
 func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report) error {
 	now := store.Now()
-	add := func(kind, checkID, severity, title, titleEN, detail string) error {
+	add := func(kind, checkID, severity, title, titleEN, detail, detailEN string) error {
 		var open int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE site_id = $1 AND kind = $2 AND check_id = $3 AND status = 'open'`,
 			siteID, kind, checkID).Scan(&open); err != nil {
@@ -48,8 +49,8 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 		if open > 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, detail_en, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, detailEN, now)
 		return err
 	}
 	if prev != nil {
@@ -60,7 +61,7 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 				sev = "critical"
 			}
 			if err := add("grade-drop", "", sev, fmt.Sprintf("Hạng giảm từ %s xuống %s", prev.Grade, rep.Grade),
-				fmt.Sprintf("Grade dropped from %s to %s", prev.Grade, rep.Grade), fmt.Sprintf("score %d → %d", prev.Score, rep.Score)); err != nil {
+				fmt.Sprintf("Grade dropped from %s to %s", prev.Grade, rep.Grade), fmt.Sprintf("điểm %d → %d", prev.Score, rep.Score), fmt.Sprintf("score %d → %d", prev.Score, rep.Score)); err != nil {
 				return fmt.Errorf("sitescan: finding: %w", err)
 			}
 		case webscan.GradeRank(rep.Grade) < webscan.GradeRank(prev.Grade):
@@ -80,7 +81,7 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 	for _, c := range rep.Checks {
 		switch {
 		case c.Result == webscan.Fail && (c.Severity == "critical" || c.Severity == "high") && !wasFailing[c.ID]:
-			if err := add("check-failed", c.ID, c.Severity, c.Title, c.TitleEN, c.DetailEN); err != nil {
+			if err := add("check-failed", c.ID, c.Severity, c.Title, c.TitleEN, c.Detail, c.DetailEN); err != nil {
 				return fmt.Errorf("sitescan: finding: %w", err)
 			}
 		case c.Result == webscan.Pass:
@@ -101,7 +102,7 @@ type FindingFilter struct {
 	Offset int
 }
 
-const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, f.kind, f.check_id, f.severity, f.title, f.title_en, f.detail, f.status, f.created_at, f.resolved_at`
+const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, f.kind, f.check_id, f.severity, f.title, f.title_en, f.detail, f.detail_en, f.status, f.created_at, f.resolved_at`
 
 // Findings lists findings on sites in actor's scope, newest first.
 func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFilter) ([]Finding, int, error) {
@@ -132,7 +133,7 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 		var x Finding
 		var scan sql.NullInt64
 		var created, resolved string
-		if err := rows.Scan(&x.ID, &x.SiteID, &x.URL, &x.AgencyID, &x.AgencyName, &scan, &x.Kind, &x.CheckID, &x.Severity, &x.Title, &x.TitleEN, &x.Detail, &x.Status, &created, &resolved); err != nil {
+		if err := rows.Scan(&x.ID, &x.SiteID, &x.URL, &x.AgencyID, &x.AgencyName, &scan, &x.Kind, &x.CheckID, &x.Severity, &x.Title, &x.TitleEN, &x.Detail, &x.DetailEN, &x.Status, &created, &resolved); err != nil {
 			return nil, 0, err
 		}
 		if scan.Valid {

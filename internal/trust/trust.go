@@ -209,6 +209,7 @@ type Label struct {
 	PolicyID   int64      `json:"policy_id"`
 	State      string     `json:"state"`
 	Reason     string     `json:"reason"`
+	ReasonEN   string     `json:"reason_en"`
 	PrivacyURL string     `json:"privacy_url"`
 	Contact    string     `json:"contact"`
 	GrantedBy  string     `json:"granted_by"`
@@ -224,13 +225,14 @@ type Label struct {
 
 // Event is one change of a label's state.
 type Event struct {
-	State  string    `json:"state"`
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-	At     time.Time `json:"at"`
+	State    string    `json:"state"`
+	Reason   string    `json:"reason"`
+	ReasonEN string    `json:"reason_en"`
+	Actor    string    `json:"actor"`
+	At       time.Time `json:"at"`
 }
 
-const labelColumns = `l.id, l.public_id, l.site_id, x.url, s.name, s.agency_id, a.name, l.policy_id, l.state, l.reason, l.privacy_url, l.contact,
+const labelColumns = `l.id, l.public_id, l.site_id, x.url, s.name, s.agency_id, a.name, l.policy_id, l.state, l.reason, l.reason_en, l.privacy_url, l.contact,
 	l.granted_by, l.granted_at, l.expires_at, l.verified_at, x.last_grade, l.updated_at, s.agency_path`
 
 const labelJoin = ` FROM labels l JOIN sites x ON x.id = l.site_id JOIN systems s ON s.id = x.system_id JOIN agencies a ON a.id = s.agency_id `
@@ -238,7 +240,7 @@ const labelJoin = ` FROM labels l JOIN sites x ON x.id = l.site_id JOIN systems 
 func scanLabel(r interface{ Scan(...any) error }) (Label, error) {
 	var l Label
 	var granted, expires, verified, updated string
-	err := r.Scan(&l.rowID, &l.ID, &l.SiteID, &l.URL, &l.SystemName, &l.AgencyID, &l.AgencyName, &l.PolicyID, &l.State, &l.Reason, &l.PrivacyURL, &l.Contact,
+	err := r.Scan(&l.rowID, &l.ID, &l.SiteID, &l.URL, &l.SystemName, &l.AgencyID, &l.AgencyName, &l.PolicyID, &l.State, &l.Reason, &l.ReasonEN, &l.PrivacyURL, &l.Contact,
 		&l.GrantedBy, &granted, &expires, &verified, &l.Grade, &updated, &l.agencyPath)
 	if err != nil {
 		return l, err
@@ -247,7 +249,7 @@ func scanLabel(r interface{ Scan(...any) error }) (Label, error) {
 	l.UpdatedAt = store.ParseTime(updated)
 	// A label past its date is expired even before the sweep marks it.
 	if l.State == Granted && l.ExpiresAt != nil && time.Now().After(*l.ExpiresAt) {
-		l.State, l.Reason = Expired, "the label's validity period ended"
+		l.State, l.Reason, l.ReasonEN = Expired, expiredVI, expiredEN
 	}
 	return l, nil
 }
@@ -306,7 +308,7 @@ func (s *Service) Label(ctx context.Context, actor access.Actor, publicID string
 	if err != nil {
 		return l, fmt.Errorf("trust: label: %w", err)
 	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT state, reason, actor, at FROM label_events WHERE label_id = $1 ORDER BY id`, l.rowID)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT state, reason, reason_en, actor, at FROM label_events WHERE label_id = $1 ORDER BY id`, l.rowID)
 	if err != nil {
 		return l, err
 	}
@@ -314,7 +316,7 @@ func (s *Service) Label(ctx context.Context, actor access.Actor, publicID string
 	for rows.Next() {
 		var e Event
 		var at string
-		if err := rows.Scan(&e.State, &e.Reason, &e.Actor, &at); err != nil {
+		if err := rows.Scan(&e.State, &e.Reason, &e.ReasonEN, &e.Actor, &at); err != nil {
 			return l, err
 		}
 		e.At = store.ParseTime(at)
@@ -409,12 +411,12 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) 
 		var rowID int64
 		var publicID, state string
 		err = tx.QueryRowContext(ctx, `SELECT id, public_id, state FROM labels WHERE site_id = $1`, site.ID).Scan(&rowID, &publicID, &state)
-		reason := "granted: the site meets policy " + p.Name
+		reason, reasonEN := "Cấp nhãn: trang đạt chính sách "+p.Name, "granted: the site meets policy "+p.Name
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			publicID = newPublicID()
-			err = tx.QueryRowContext(ctx, `INSERT INTO labels (public_id, site_id, policy_id, state, reason, privacy_url, contact, granted_by, granted_at, expires_at, verified_at, updated_at)
-				VALUES ($1, $2, $3, 'granted', $4, $5, $6, $7, $8, $9, $8, $8) RETURNING id`, publicID, site.ID, p.ID, reason, in.PrivacyURL, in.Contact, actor.Username,
+			err = tx.QueryRowContext(ctx, `INSERT INTO labels (public_id, site_id, policy_id, state, reason, reason_en, privacy_url, contact, granted_by, granted_at, expires_at, verified_at, updated_at)
+				VALUES ($1, $2, $3, 'granted', $4, $5, $6, $7, $8, $9, $10, $9, $9) RETURNING id`, publicID, site.ID, p.ID, reason, reasonEN, in.PrivacyURL, in.Contact, actor.Username,
 				store.FormatTime(now), store.FormatTime(expires)).Scan(&rowID)
 			if err != nil {
 				return fmt.Errorf("trust: grant: %w", err)
@@ -423,18 +425,18 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) 
 			return err
 		default:
 			if state == Granted {
-				reason = "renewed: the site meets policy " + p.Name
+				reason, reasonEN = "Gia hạn: trang đạt chính sách "+p.Name, "renewed: the site meets policy "+p.Name
 			} else {
-				reason = "restored by an admin: the site meets policy " + p.Name + " again"
+				reason, reasonEN = "Quản trị khôi phục: trang đạt lại chính sách "+p.Name, "restored by an admin: the site meets policy "+p.Name+" again"
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE labels SET policy_id = $1, state = 'granted', reason = $2, privacy_url = $3, contact = $4, granted_by = $5,
-				granted_at = $6, expires_at = $7, verified_at = $6, updated_at = $6 WHERE id = $8`, p.ID, reason, in.PrivacyURL, in.Contact, actor.Username,
+			_, err = tx.ExecContext(ctx, `UPDATE labels SET policy_id = $1, state = 'granted', reason = $2, reason_en = $3, privacy_url = $4, contact = $5, granted_by = $6,
+				granted_at = $7, expires_at = $8, verified_at = $7, updated_at = $7 WHERE id = $9`, p.ID, reason, reasonEN, in.PrivacyURL, in.Contact, actor.Username,
 				store.FormatTime(now), store.FormatTime(expires), rowID)
 			if err != nil {
 				return fmt.Errorf("trust: restore: %w", err)
 			}
 		}
-		if err := addEvent(ctx, tx, rowID, Granted, reason, actor.Username); err != nil {
+		if err := addEvent(ctx, tx, rowID, Granted, reason, reasonEN, actor.Username); err != nil {
 			return err
 		}
 		if err := s.audit.Record(ctx, actor, "label.grant", "label", publicID, map[string]any{"state": state}, map[string]any{"state": Granted, "site_id": site.ID, "policy_id": p.ID}); err != nil {
@@ -454,8 +456,8 @@ func newPublicID() string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-func addEvent(ctx context.Context, tx *store.Tx, labelID int64, state, reason, actor string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, state, reason, actor, at) VALUES ($1, $2, $3, $4, $5)`, labelID, state, reason, actor, store.Now())
+func addEvent(ctx context.Context, tx *store.Tx, labelID int64, state, reason, reasonEN, actor string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, state, reason, reason_en, actor, at) VALUES ($1, $2, $3, $4, $5, $6)`, labelID, state, reason, reasonEN, actor, store.Now())
 	if err != nil {
 		return fmt.Errorf("trust: label history: %w", err)
 	}
@@ -502,7 +504,7 @@ func (s *Service) SetState(ctx context.Context, actor access.Actor, publicID, st
 		if l.State == Revoked {
 			return fmt.Errorf("trust: label %s is revoked; grant it again instead: %w", publicID, store.ErrConflict)
 		}
-		if err := s.setState(ctx, tx, l.rowID, state, reason, actor.Username); err != nil {
+		if err := s.setState(ctx, tx, l.rowID, state, reason, reason, actor.Username); err != nil {
 			return err
 		}
 		if err := s.audit.Record(ctx, actor, "label."+strings.TrimSuffix(state, "ed"), "label", publicID, map[string]any{"state": l.State}, map[string]any{"state": state, "reason": reason}); err != nil {
@@ -514,12 +516,18 @@ func (s *Service) SetState(ctx context.Context, actor access.Actor, publicID, st
 	return out, err
 }
 
-func (s *Service) setState(ctx context.Context, tx *store.Tx, rowID int64, state, reason, actor string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE labels SET state = $1, reason = $2, updated_at = $3 WHERE id = $4`, state, reason, store.Now(), rowID); err != nil {
+func (s *Service) setState(ctx context.Context, tx *store.Tx, rowID int64, state, reason, reasonEN, actor string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE labels SET state = $1, reason = $2, reason_en = $3, updated_at = $4 WHERE id = $5`, state, reason, reasonEN, store.Now(), rowID); err != nil {
 		return fmt.Errorf("trust: set label state: %w", err)
 	}
-	return addEvent(ctx, tx, rowID, state, reason, actor)
+	return addEvent(ctx, tx, rowID, state, reason, reasonEN, actor)
 }
+
+// The reasons the platform itself writes, in both languages.
+const (
+	expiredVI = "Hết thời hạn hiệu lực của nhãn"
+	expiredEN = "the label's validity period ended"
+)
 
 // Verify re-checks a site's granted label against what was just observed
 // (a scan report, or a monitoring probe's critical findings): a failing
@@ -543,31 +551,32 @@ func (s *Service) Verify(ctx context.Context, siteID int64, rep *webscan.Report,
 		}
 		if expires != "" && time.Now().After(store.ParseTime(expires)) {
 			state = Expired
-			return s.setState(ctx, tx, rowID, Expired, "the label's validity period ended", access.System.Username)
+			return s.setState(ctx, tx, rowID, Expired, expiredVI, expiredEN, access.System.Username)
 		}
 		p, err := s.policy(ctx, policyID)
 		if err != nil {
 			return err
 		}
-		var reasons []string
+		var vi, en []string
 		for _, id := range p.CriticalChecks {
 			if why, ok := failing[id]; ok {
-				reasons = append(reasons, id+": "+why)
+				vi, en = append(vi, id+" không đạt"), append(en, id+": "+why)
 			}
 		}
 		if rep != nil {
 			for _, c := range rep.Checks {
 				if c.Result == webscan.Fail && slices.Contains(p.CriticalChecks, c.ID) {
-					reasons = append(reasons, c.ID+": "+c.DetailEN)
+					vi, en = append(vi, c.ID+": "+c.Detail), append(en, c.ID+": "+c.DetailEN)
 				}
 			}
 			if webscan.GradeRank(rep.Grade) > webscan.GradeRank(p.MinGrade) {
-				reasons = append(reasons, fmt.Sprintf("grade %s is below the required %s", rep.Grade, p.MinGrade))
+				vi = append(vi, fmt.Sprintf("hạng %s thấp hơn mức yêu cầu %s", rep.Grade, p.MinGrade))
+				en = append(en, fmt.Sprintf("grade %s is below the required %s", rep.Grade, p.MinGrade))
 			}
 		}
-		if len(reasons) > 0 {
+		if len(en) > 0 {
 			state = Suspended
-			return s.setState(ctx, tx, rowID, Suspended, "suspended automatically: "+strings.Join(reasons, "; "), access.System.Username)
+			return s.setState(ctx, tx, rowID, Suspended, "Tự động tạm đình chỉ: "+strings.Join(vi, "; "), "suspended automatically: "+strings.Join(en, "; "), access.System.Username)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE labels SET verified_at = $1 WHERE id = $2`, store.Now(), rowID)
 		return err
@@ -594,7 +603,7 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 		}
 		rows.Close()
 		for _, id := range ids {
-			if err := s.setState(ctx, tx, id, Expired, "the label's validity period ended", access.System.Username); err != nil {
+			if err := s.setState(ctx, tx, id, Expired, expiredVI, expiredEN, access.System.Username); err != nil {
 				return err
 			}
 		}

@@ -95,7 +95,7 @@ func TestLabelLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		restored, err := w.Trust.Grant(ctx, access.System, grant)
-		if err != nil || restored.ID != l.ID || restored.State != trust.Granted || !strings.Contains(restored.Reason, "restored") {
+		if err != nil || restored.ID != l.ID || restored.State != trust.Granted || !strings.Contains(restored.ReasonEN, "restored") || !strings.Contains(restored.Reason, "khôi phục") {
 			t.Fatalf("restore: %+v %v", restored, err)
 		}
 		// A monitor probe's failing critical check suspends it too.

@@ -76,6 +76,40 @@ func TestUIInChromium(t *testing.T) {
 		t.Errorf("a refused import wrote rows: %s", body)
 	}
 	c.screenshot("import-report")
+	// Web portals: the list with grades and trends, a site's page with its
+	// chart, "scan now", a scan's report, and the public label page.
+	c.open(w.ts.URL + "/sites")
+	if g := c.eval(`document.querySelector("td .grade").textContent`); g != "A+" {
+		t.Errorf("site list grade %v", g)
+	}
+	if n := c.eval(`document.querySelectorAll("td.trend .grade").length`); n != float64(2) {
+		t.Errorf("trend marks %v", n)
+	}
+	c.open(fmt.Sprintf("%s/sites/%d", w.ts.URL, w.siteA.ID))
+	if ok := c.eval(`(() => { const i = document.querySelector("img.chart"); return i.complete && i.naturalWidth > 0 })()`); ok != true {
+		t.Errorf("chart not drawn: %v", ok)
+	}
+	c.screenshot("site")
+	// An agency officer sees the findings on its site but cannot scan.
+	if n := c.eval(`document.querySelectorAll("form[action$='/scan']").length`); n != float64(0) {
+		t.Error("an agency officer sees the scan button")
+	}
+	if f := fmt.Sprint(c.eval(`document.querySelector("ul.findings").innerText`)); !strings.Contains(f, "dns.caa") {
+		t.Errorf("open findings on the site page: %q", f)
+	}
+	c.open(fmt.Sprintf("%s/scans/%d", w.ts.URL, w.scanA))
+	if n := c.eval(`document.querySelectorAll("section.check").length`); n != float64(6) {
+		t.Errorf("report shows %v checks", n)
+	}
+	if d := fmt.Sprint(c.eval(`document.querySelector(".diff").innerText`)); !strings.Contains(d, "dns.caa") {
+		t.Errorf("diff: %q", d)
+	}
+	c.screenshot("scan-report")
+	c.open(w.ts.URL + "/trust/" + w.labelA)
+	if v := c.eval(`document.querySelector(".verdict").textContent.trim()`); v != "Hợp lệ" {
+		t.Errorf("public verdict %v", v)
+	}
+	c.screenshot("trust-public")
 	// On a phone the menu folds into a button and nothing overflows sideways.
 	c.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true})
 	c.open(w.ts.URL + "/systems")
@@ -86,6 +120,20 @@ func TestUIInChromium(t *testing.T) {
 		t.Errorf("page wider than a phone screen (%v px)", c.eval(`document.documentElement.scrollWidth`))
 	}
 	c.screenshot("systems-phone")
+	// An analyst asks for a scan now.
+	c.open(w.ts.URL + "/")
+	c.eval(`document.querySelector("form[action='/logout']").submit()`)
+	c.waitLoaded()
+	c.eval(`document.querySelector("input[name=username]").value = "analyst";
+		document.querySelector("input[name=password]").value = "` + testPassword + `";
+		document.querySelector("main form").submit()`)
+	c.waitLoaded()
+	c.open(fmt.Sprintf("%s/sites/%d", w.ts.URL, w.siteA.ID))
+	c.eval(`document.querySelector("form[action$='/scan'] button").click()`)
+	c.waitLoaded()
+	if flash := fmt.Sprint(c.eval(`document.querySelector(".flash") && document.querySelector(".flash").textContent`)); !strings.Contains(flash, "xếp lịch") || len(w.queued) != 1 {
+		t.Errorf("scan now: flash %q, queued %v", flash, w.queued)
+	}
 	// English.
 	c.open(w.ts.URL + "/lang/en?next=%2F")
 	if h1 := c.eval(`document.querySelector("h1").textContent`); h1 != "Dashboard" {

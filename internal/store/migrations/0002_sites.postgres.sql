@@ -63,6 +63,7 @@ CREATE TABLE findings (
 	title TEXT NOT NULL,
 	title_en TEXT NOT NULL,
 	detail TEXT NOT NULL DEFAULT '',
+	detail_en TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL DEFAULT 'open',
 	created_at TEXT NOT NULL,
 	resolved_at TEXT NOT NULL DEFAULT ''
@@ -90,6 +91,7 @@ CREATE TABLE labels (
 	policy_id BIGINT NOT NULL REFERENCES label_policies(id) ON DELETE RESTRICT,
 	state TEXT NOT NULL,
 	reason TEXT NOT NULL DEFAULT '',
+	reason_en TEXT NOT NULL DEFAULT '',
 	privacy_url TEXT NOT NULL DEFAULT '',
 	contact TEXT NOT NULL DEFAULT '',
 	granted_by TEXT NOT NULL DEFAULT '',
@@ -104,6 +106,7 @@ CREATE TABLE label_events (
 	label_id BIGINT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
 	state TEXT NOT NULL,
 	reason TEXT NOT NULL,
+	reason_en TEXT NOT NULL DEFAULT '',
 	actor TEXT NOT NULL,
 	at TEXT NOT NULL
 );
