@@ -63,6 +63,22 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"bad id", "GET", "/api/v1/systems/abc", nil, 404, "not_found", ""},
 				{"unknown route", "GET", "/api/v1/nothing", nil, 404, "not_found", ""},
 				{"wrong method", "PUT", "/api/v1/systems", nil, 405, "method_not_allowed", ""},
+				{"scan without a site", "POST", "/api/v1/scans", map[string]any{}, 400, "bad_request", ""},
+				{"scan of an unknown URL", "POST", "/api/v1/scans", map[string]any{"url": "https://not-registered.example/"}, 404, "not_found", ""},
+				{"scan with a bad site id", "POST", "/api/v1/scans", `{"site_id": "x"}`, 400, "bad_request", ""},
+				{"negative scan interval", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"scan_every_hours": -1}, 400, "validation_failed", "scan_every_hours"},
+				{"broken ignore rule", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"ignore_rule": "re:("}, 400, "validation_failed", "ignore_rule"},
+				{"threshold above 1", "PATCH", fmt.Sprintf("/api/v1/monitors/%d", w.siteA.ID), map[string]any{"change_threshold": 7}, 400, "validation_failed", "change_threshold"},
+				{"window ending first", "POST", "/api/v1/maintenance", map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-01T02:00:00Z", "ends_at": "2026-12-01T01:00:00Z"}, 400, "validation_failed", "ends_at"},
+				{"window with a bad date", "POST", "/api/v1/maintenance", `{"starts_at": "tomorrow", "ends_at": "2026-12-01T01:00:00Z"}`, 400, "bad_request", ""},
+				{"target with a bad e-mail", "POST", "/api/v1/notify-targets", map[string]any{"kind": "email", "address": "soc at example"}, 400, "validation_failed", "address"},
+				{"target of an unknown kind", "POST", "/api/v1/notify-targets", map[string]any{"kind": "sms", "address": "0912"}, 400, "validation_failed", "kind"},
+				{"webhook to a non-URL", "POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "javascript:alert(1)"}, 400, "validation_failed", "address"},
+				{"suspend without a reason", "POST", "/api/v1/labels/" + w.labelA + "/suspend", map[string]any{"reason": ""}, 400, "validation_failed", "reason"},
+				{"grant with a bad privacy URL", "POST", "/api/v1/labels", map[string]any{"site_id": w.siteB.ID, "privacy_url": "ftp://x"}, 400, "validation_failed", "privacy_url"},
+				{"policy with an unknown grade", "PATCH", "/api/v1/label-policies/1", map[string]any{"min_grade": "Z"}, 400, "validation_failed", "min_grade"},
+				{"policy with a bad check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"required_checks": []string{"x; DROP"}}, 400, "validation_failed", "required_checks"},
+				{"unknown label", "GET", "/api/v1/labels/nope", nil, 404, "not_found", ""},
 			}
 			before := counts(t, w)
 			for _, c := range cases {
@@ -86,10 +102,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 }
 
-func counts(t *testing.T, w *world) [4]int {
+func counts(t *testing.T, w *world) [10]int {
 	t.Helper()
-	var c [4]int
-	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets"} {
+	var c [10]int
+	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets",
+		"SELECT COUNT(*) FROM sites", "SELECT COUNT(*) FROM scans", "SELECT COUNT(*) FROM maintenance_windows", "SELECT COUNT(*) FROM notify_targets",
+		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'"} {
 		if err := w.svc.DB.Reader().QueryRow(q).Scan(&c[i]); err != nil {
 			t.Fatal(err)
 		}

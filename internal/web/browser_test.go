@@ -90,9 +90,13 @@ func TestUIInChromium(t *testing.T) {
 		t.Errorf("chart not drawn: %v", ok)
 	}
 	c.screenshot("site")
-	// An agency officer sees the findings on its site but cannot scan.
-	if n := c.eval(`document.querySelectorAll("form[action$='/scan']").length`); n != float64(0) {
-		t.Error("an agency officer sees the scan button")
+	// An agency officer sees the findings on its site and may ask for a
+	// new scan of it (to see a fix), but not change its settings.
+	if n := c.eval(`document.querySelectorAll("form[action$='/scan']").length`); n != float64(1) {
+		t.Error("an agency officer has no scan button on its own site")
+	}
+	if n := c.eval(`document.querySelectorAll("form[action$='/settings']").length`); n != float64(0) {
+		t.Error("an agency officer sees the settings form")
 	}
 	if f := fmt.Sprint(c.eval(`document.querySelector("ul.findings").innerText`)); !strings.Contains(f, "dns.caa") {
 		t.Errorf("open findings on the site page: %q", f)
@@ -131,7 +135,7 @@ func TestUIInChromium(t *testing.T) {
 	c.open(fmt.Sprintf("%s/sites/%d", w.ts.URL, w.siteA.ID))
 	c.eval(`document.querySelector("form[action$='/scan'] button").click()`)
 	c.waitLoaded()
-	if flash := fmt.Sprint(c.eval(`document.querySelector(".flash") && document.querySelector(".flash").textContent`)); !strings.Contains(flash, "xếp lịch") || len(w.queued) != 1 {
+	if flash := fmt.Sprint(c.eval(`document.querySelector(".flash") && document.querySelector(".flash").textContent`)); !strings.Contains(flash, "xếp lịch") || len(w.queued) != 1 || w.queued[0] == w.scanA {
 		t.Errorf("scan now: flash %q, queued %v", flash, w.queued)
 	}
 	// English.

@@ -171,7 +171,7 @@ paths["/api/v1/sites/{id}"] = {
     "patch": op("Change a site's schedule and monitoring rules (admins, analysts)", "Sites", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}
 paths["/api/v1/scans"] = {
     "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
-    "post": op("Start a scan of a registered site now (admins, analysts); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
+    "post": op("Start a scan of a registered site now (admins and analysts; agency officers for their own sites); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
 paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/diff"] = {"get": op("Compare a scan with the site's previous finished scan", "Scans", {"200": resp("differences", ref("Diff")), "404": NF, **auth}, [ID])}
