@@ -128,28 +128,17 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	actor := httpx.Actor(ctx)
-	if in.SiteID == 0 {
-		if in.URL == "" {
-			httpx.WriteError(w, r, httpx.BadRequest("give site_id or url (the URL of a registered site)"))
-			return
-		}
-		sites, _, err := a.Sites.Sites(ctx, actor, sitescan.SiteFilter{Query: in.URL, Limit: 1000})
-		if err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
-		for _, s := range sites {
-			if s.URL == in.URL {
-				in.SiteID = s.ID
-				break
-			}
-		}
-		if in.SiteID == 0 {
-			httpx.WriteError(w, r, fmt.Errorf("no registered site has the URL %q: %w", in.URL, store.ErrNotFound))
-			return
-		}
+	var scan sitescan.Scan
+	var created bool
+	var err error
+	switch {
+	case in.SiteID != 0:
+		scan, created, err = a.Sites.RequestScan(ctx, actor, in.SiteID)
+	case in.URL != "":
+		scan, created, err = a.Sites.RequestURL(ctx, actor, in.URL)
+	default:
+		err = httpx.BadRequest("give site_id, or url (a registered site's URL, or any URL for an ad-hoc scan)")
 	}
-	scan, created, err := a.Sites.RequestScan(ctx, actor, in.SiteID)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return

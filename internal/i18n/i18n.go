@@ -213,6 +213,7 @@ var catalog = map[string][2]string{
 	"scan.error":              {"Lỗi", "Error"},
 	"scan.diff":               {"So với lần trước", "Compared with scan"},
 	"scan.no_change":          {"Không kiểm tra nào đổi kết quả.", "No check changed its result."},
+	"scan.adhoc":              {"ngoài danh mục hệ thống", "outside the registry"},
 	"scan.checks":             {"Các kiểm tra", "Checks"},
 	"scan.remedy":             {"Khắc phục", "Remediation"},
 	"origin.schedule":         {"Theo lịch", "Scheduled"},

@@ -103,7 +103,7 @@ func Kinds(d Deps) []Kind {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
 			res, err := d.Sites.Run(ctx, p.ScanID, d.Scan)
-			if err != nil || res == nil || res.Report == nil {
+			if err != nil || res == nil || res.Report == nil || res.Site.ID == 0 {
 				return err
 			}
 			_, err = d.Trust.Verify(ctx, res.Site.ID, res.Report, nil)

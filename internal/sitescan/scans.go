@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/valid"
 	"github.com/khien-project/khien/internal/webscan"
 )
 
@@ -26,7 +28,7 @@ const (
 // `khien scan --json` prints for the same site.
 type Scan struct {
 	ID          int64           `json:"id"`
-	SiteID      int64           `json:"site_id"`
+	SiteID      *int64          `json:"site_id"` // null for an ad-hoc scan of an unregistered URL
 	URL         string          `json:"url"`
 	Status      string          `json:"status"`
 	Origin      string          `json:"origin"`
@@ -43,12 +45,15 @@ type Scan struct {
 
 const scanColumns = `c.id, c.site_id, c.url, c.status, c.origin, c.requested_by, c.created_at, c.started_at, c.finished_at, c.score, c.grade, c.failed, c.error`
 
-const scanJoin = ` FROM scans c JOIN sites x ON x.id = c.site_id JOIN systems s ON s.id = x.system_id `
+// scanJoin gives a scan its site's agency path; ad-hoc scans (no site)
+// have none, so scoped actors never see them.
+const scanJoin = ` FROM scans c LEFT JOIN sites x ON x.id = c.site_id LEFT JOIN systems s ON s.id = x.system_id `
 
 func scanScan(r interface{ Scan(...any) error }, withReport bool) (Scan, error) {
 	var c Scan
 	var created, started, finished, report string
-	dest := []any{&c.ID, &c.SiteID, &c.URL, &c.Status, &c.Origin, &c.RequestedBy, &created, &started, &finished, &c.Score, &c.Grade, &c.FailedCount, &c.Error}
+	var site sql.NullInt64
+	dest := []any{&c.ID, &site, &c.URL, &c.Status, &c.Origin, &c.RequestedBy, &created, &started, &finished, &c.Score, &c.Grade, &c.FailedCount, &c.Error}
 	if withReport {
 		dest = append(dest, &report)
 	}
@@ -56,6 +61,9 @@ func scanScan(r interface{ Scan(...any) error }, withReport bool) (Scan, error) 
 		return c, err
 	}
 	c.CreatedAt, c.StartedAt, c.FinishedAt = store.ParseTime(created), TimePtr(started), TimePtr(finished)
+	if site.Valid {
+		c.SiteID = &site.Int64
+	}
 	if report != "" {
 		c.Report = json.RawMessage(report)
 	}
@@ -88,7 +96,7 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 			return err
 		}
 		created = true
-		out = Scan{ID: id, SiteID: siteID, URL: site.URL, Status: Queued, Origin: "manual", RequestedBy: actor.Username, CreatedAt: time.Now().UTC()}
+		out = Scan{ID: id, SiteID: &siteID, URL: site.URL, Status: Queued, Origin: "manual", RequestedBy: actor.Username, CreatedAt: time.Now().UTC()}
 		return s.audit.Record(ctx, actor, "scan.request", "scan", id, nil, map[string]any{"site_id": siteID, "url": site.URL})
 	})
 	return out, created, err
@@ -166,7 +174,10 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 	if c.Status == Done || c.Status == Failed {
 		return nil, nil
 	}
-	site, err := s.Site(ctx, sys, c.SiteID)
+	if c.SiteID == nil {
+		return s.runAdhoc(ctx, c, opts)
+	}
+	site, err := s.Site(ctx, sys, *c.SiteID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,14 +258,8 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 		if err != nil {
 			return err
 		}
-		failed := 0
-		for _, ch := range rep.Checks {
-			if ch.Result == webscan.Fail {
-				failed++
-			}
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`,
-			now, rep.Score, rep.Grade, failed, string(body), id); err != nil {
+			now, rep.Score, rep.Grade, failedChecks(rep), string(body), id); err != nil {
 			return fmt.Errorf("sitescan: store scan %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sites SET last_scan_id = $1, last_grade = $2, last_score = $3, last_scanned_at = $4 WHERE id = $5`,
@@ -393,8 +398,15 @@ func (s *Service) Diff(ctx context.Context, actor access.Actor, id int64) (Diff,
 	d := Diff{ScanID: id, GradeAfter: c.Grade, ScoreAfter: c.Score, Changes: []CheckChange{}}
 	var prevID int64
 	var prevBody string
-	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT id, grade, score, report FROM scans WHERE site_id = $1 AND id < $2 AND status = 'done' ORDER BY id DESC LIMIT 1`,
-		c.SiteID, id).Scan(&prevID, &d.GradeBefore, &d.ScoreBefore, &prevBody)
+	prevQuery := `SELECT id, grade, score, report FROM scans WHERE site_id = $1 AND id < $2 AND status = 'done' ORDER BY id DESC LIMIT 1`
+	var key any = c.SiteID
+	if c.SiteID == nil { // an ad-hoc scan compares with the last ad-hoc scan of its URL
+		prevQuery = `SELECT id, grade, score, report FROM scans WHERE site_id IS NULL AND url = $1 AND id < $2 AND status = 'done' ORDER BY id DESC LIMIT 1`
+		key = c.URL
+	} else {
+		key = *c.SiteID
+	}
+	err = s.db.Q(ctx).QueryRowContext(ctx, prevQuery, key, id).Scan(&prevID, &d.GradeBefore, &d.ScoreBefore, &prevBody)
 	if errors.Is(err, sql.ErrNoRows) || c.Status != Done {
 		return d, nil
 	}
@@ -445,4 +457,103 @@ func CompareChecks(before, after []webscan.Check) []CheckChange {
 	order := map[string]int{"worse": 0, "changed": 1, "better": 2}
 	slices.SortStableFunc(out, func(a, b CheckChange) int { return order[a.Change] - order[b.Change] })
 	return out
+}
+
+// RequestURL queues a scan of a URL: the registered site with exactly that
+// URL when there is one in actor's scope (as RequestScan), else an ad-hoc
+// scan of the URL, outside the registry (admins and analysts only: a
+// suspicious site, or a portal before it is registered). Ad-hoc scans keep
+// no site, baseline, findings or label; agency officers never see them.
+func (s *Service) RequestURL(ctx context.Context, actor access.Actor, rawURL string) (Scan, bool, error) {
+	var e valid.Errors
+	target := e.URL("url", strings.TrimSpace(rawURL))
+	if err := e.Err(); err != nil {
+		return Scan{}, false, err
+	}
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Add("x.url = ?", target)
+	var siteID int64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id`+SiteJoin+`WHERE `+w.SQL()+` ORDER BY x.active DESC, x.id LIMIT 1`, w.Args()...).Scan(&siteID)
+	if err == nil {
+		return s.RequestScan(ctx, actor, siteID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Scan{}, false, fmt.Errorf("sitescan: find site: %w", err)
+	}
+	if !actor.CanWriteSecurity() {
+		if actor.Scoped() {
+			return Scan{}, false, fmt.Errorf("sitescan: no site of yours has the URL %q: %w", target, store.ErrNotFound)
+		}
+		return Scan{}, false, fmt.Errorf("sitescan: scan a URL: %w", store.ErrForbidden)
+	}
+	var out Scan
+	var created bool
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans c WHERE c.site_id IS NULL AND c.url = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`, target)
+		var err error
+		if out, err = scanScan(row, false); err == nil {
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO scans (site_id, url, status, origin, requested_by, created_at) VALUES (NULL, $1, 'queued', 'manual', $2, $3) RETURNING id`,
+			target, actor.Username, store.Now()).Scan(&id); err != nil {
+			return fmt.Errorf("sitescan: queue scan of %s: %w", target, err)
+		}
+		created = true
+		out = Scan{ID: id, URL: target, Status: Queued, Origin: "manual", RequestedBy: actor.Username, CreatedAt: time.Now().UTC()}
+		return s.audit.Record(ctx, actor, "scan.request", "scan", id, nil, map[string]any{"url": target})
+	})
+	return out, created, err
+}
+
+// runAdhoc performs a scan of a URL outside the registry.
+func (s *Service) runAdhoc(ctx context.Context, c Scan, opts webscan.Options) (*Result, error) {
+	release, err := s.holdHost(ctx, HostOf(c.URL))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2`, store.Now(), c.ID); err != nil {
+		return nil, fmt.Errorf("sitescan: start scan %d: %w", c.ID, err)
+	}
+	rep, scanErr := webscan.Assess(ctx, c.URL, opts)
+	if scanErr != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	res := &Result{}
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if scanErr != nil {
+			_, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3`, store.Now(), scanErr.Error(), c.ID)
+			return err
+		}
+		body, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		res.Report = &rep
+		_, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`,
+			store.Now(), rep.Score, rep.Grade, failedChecks(rep), string(body), c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Scan, err = s.Scan(ctx, access.System, c.ID); err != nil {
+		return nil, err
+	}
+	res.Scan.Report = nil
+	return res, nil
+}
+
+func failedChecks(rep webscan.Report) int {
+	n := 0
+	for _, ch := range rep.Checks {
+		if ch.Result == webscan.Fail {
+			n++
+		}
+	}
+	return n
 }

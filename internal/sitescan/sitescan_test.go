@@ -80,7 +80,7 @@ func TestDueScansFollowTheSchedule(t *testing.T) {
 		}
 		// An officer of A sees A's scan only.
 		mine, total, _ := w.Sites.Scans(ctx, w.OfficerA, sitescan.ScanFilter{})
-		if total != 1 || mine[0].SiteID != a.ID {
+		if total != 1 || mine[0].SiteID == nil || *mine[0].SiteID != a.ID {
 			t.Fatalf("officer A sees %+v", mine)
 		}
 		if _, err := w.Sites.Scan(ctx, w.OfficerA, scans[0].ID+scans[1].ID-mine[0].ID); !errors.Is(err, store.ErrNotFound) {
@@ -269,3 +269,46 @@ func TestSettingsAreValidatedAndAudited(t *testing.T) {
 }
 
 func auditFilter(action string) audit.Filter { return audit.Filter{Action: action} }
+
+// TestAdhocScan: admins and analysts may scan a URL outside the registry;
+// the scan keeps no site and agency officers never see it.
+func TestAdhocScan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := sitetest.NewPortal(t)
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		if _, _, err := w.Sites.RequestURL(ctx, w.OfficerA, p.URL+"/"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("officer's ad-hoc scan: %v", err)
+		}
+		if _, _, err := w.Sites.RequestURL(ctx, access.System, "ftp://x.example/"); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("ftp URL: %v", err)
+		}
+		scan, created, err := w.Sites.RequestURL(ctx, access.System, p.URL+"/")
+		if err != nil || !created || scan.SiteID != nil {
+			t.Fatalf("ad-hoc: %+v %v %v", scan, created, err)
+		}
+		if again, created, _ := w.Sites.RequestURL(ctx, access.System, p.URL+"/"); created || again.ID != scan.ID {
+			t.Fatalf("second request queued another scan: %+v", again)
+		}
+		res, err := w.Sites.Run(ctx, scan.ID, sitetest.Options(p))
+		if err != nil || res.Report == nil || res.Report.Grade != "A+" || res.Site.ID != 0 {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		if _, n, _ := w.Sites.Scans(ctx, w.OfficerA, sitescan.ScanFilter{}); n != 0 {
+			t.Errorf("officer sees %d ad-hoc scans", n)
+		}
+		if _, err := w.Sites.Scan(ctx, w.OfficerA, scan.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("officer reads the ad-hoc scan: %v", err)
+		}
+		got, err := w.Sites.Scan(ctx, access.System, scan.ID)
+		if err != nil || got.Status != sitescan.Done || got.Report == nil {
+			t.Fatalf("stored: %+v %v", got, err)
+		}
+		// A registered URL goes to its site instead.
+		site := w.AddSite(t, w.A, p.URL+"/")
+		reg, _, err := w.Sites.RequestURL(ctx, w.OfficerA, p.URL+"/")
+		if err != nil || reg.SiteID == nil || *reg.SiteID != site.ID {
+			t.Fatalf("registered URL: %+v %v", reg, err)
+		}
+	})
+}

@@ -64,7 +64,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"unknown route", "GET", "/api/v1/nothing", nil, 404, "not_found", ""},
 				{"wrong method", "PUT", "/api/v1/systems", nil, 405, "method_not_allowed", ""},
 				{"scan without a site", "POST", "/api/v1/scans", map[string]any{}, 400, "bad_request", ""},
-				{"scan of an unknown URL", "POST", "/api/v1/scans", map[string]any{"url": "https://not-registered.example/"}, 404, "not_found", ""},
+				{"scan of a non-web URL", "POST", "/api/v1/scans", map[string]any{"url": "javascript:alert(1)"}, 400, "validation_failed", "url"},
 				{"scan with a bad site id", "POST", "/api/v1/scans", `{"site_id": "x"}`, 400, "bad_request", ""},
 				{"negative scan interval", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"scan_every_hours": -1}, 400, "validation_failed", "scan_every_hours"},
 				{"broken ignore rule", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"ignore_rule": "re:("}, 400, "validation_failed", "ignore_rule"},

@@ -126,6 +126,8 @@ func apiCases() []roleCase {
 		{"get site B", "GET", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/sites/%d", w.siteB.ID) }, nil, expect{200, 200, 404, 200, 200, 401}},
 		{"site A settings", "PATCH", siteA(""), func(*world, string) any { return map[string]any{"scan_every_hours": 12} }, expect{200, 200, 403, 403, 403, 401}},
 		{"scan site A now", "POST", fixed("/api/v1/scans"), func(w *world, _ string) any { return map[string]any{"site_id": w.siteA.ID} }, expect{202, 202, 202, 404, 403, 401}},
+		{"ad-hoc scan of an unregistered URL", "POST", fixed("/api/v1/scans"), func(*world, string) any { return map[string]any{"url": "https://phishing.example/login"} }, expect{202, 202, 404, 404, 403, 401}},
+		{"scan site A by its URL", "POST", fixed("/api/v1/scans"), func(w *world, _ string) any { return map[string]any{"url": w.siteA.URL} }, expect{202, 202, 202, 404, 403, 401}},
 		{"list scans", "GET", fixed("/api/v1/scans"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"get scan A", "GET", scanA(""), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"scan A report", "GET", scanA("/report"), nil, expect{200, 200, 200, 404, 200, 401}},

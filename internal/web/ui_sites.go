@@ -229,9 +229,11 @@ func (s *Server) scanPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if v.Site, err = s.deps.Sites.Site(ctx, actor, v.Scan.SiteID); err != nil {
-		s.fail(w, r, err)
-		return
+	if v.Scan.SiteID != nil { // ad-hoc scans have no site
+		if v.Site, err = s.deps.Sites.Site(ctx, actor, *v.Scan.SiteID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	if v.Scan.Report != nil {
 		var rep webscan.Report

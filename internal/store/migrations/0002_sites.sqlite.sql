@@ -36,7 +36,8 @@ CREATE INDEX sites_next_check ON sites(active, monitor_enabled, next_check_at);
 
 CREATE TABLE scans (
 	id INTEGER PRIMARY KEY,
-	site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+	-- NULL for an ad-hoc scan of a URL outside the registry (admins and analysts only)
+	site_id INTEGER REFERENCES sites(id) ON DELETE CASCADE,
 	url TEXT NOT NULL,
 	status TEXT NOT NULL,
 	origin TEXT NOT NULL,
@@ -52,6 +53,7 @@ CREATE TABLE scans (
 );
 CREATE INDEX scans_site ON scans(site_id, id);
 CREATE INDEX scans_status ON scans(status, id);
+CREATE INDEX scans_url ON scans(url, id);
 
 CREATE TABLE findings (
 	id INTEGER PRIMARY KEY,
