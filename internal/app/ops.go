@@ -8,7 +8,6 @@ import (
 
 	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/demo"
 	"github.com/khien-project/khien/internal/store"
 )
 
@@ -111,7 +110,7 @@ func Demo(ctx context.Context, dataDir, dsn, adminPassword string, out io.Writer
 	if err := firstStart(ctx, svc, ServeConfig{AdminPassword: adminPassword, Out: out}); err != nil {
 		return err
 	}
-	res, err := demo.Fill(ctx, svc.DB, svc.Registry, svc.Auth)
+	res, err := fillDemo(ctx, svc)
 	if err != nil {
 		return err
 	}

@@ -161,7 +161,7 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	if !cfg.Demo {
 		return nil
 	}
-	res, err := demo.Fill(ctx, svc.DB, svc.Registry, svc.Auth)
+	res, err := fillDemo(ctx, svc)
 	if errors.Is(err, demo.ErrNotEmpty) {
 		fmt.Fprintln(cfg.Out, "Demo: the data folder already holds a province; leaving it as it is.")
 		return nil
@@ -173,9 +173,20 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	return nil
 }
 
+// fillDemo creates the demo province, then its sites' assessments.
+func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
+	res, err := demo.Fill(ctx, svc.DB, svc.Registry, svc.Auth)
+	if err != nil {
+		return res, err
+	}
+	res.Scans, err = demo.Assessments(ctx, svc.Sites)
+	return res, err
+}
+
 // PrintDemo tells the person what the demo created and how to log in.
 func PrintDemo(w io.Writer, res demo.Result) {
 	fmt.Fprintf(w, "Demo: created %d agencies and %d information systems of the fictional province Sông Lam.\n", res.Agencies, res.Systems)
+	fmt.Fprintf(w, "Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).\n", res.Scans)
 	for name, role := range res.Users {
 		fmt.Fprintf(w, "Demo user %-14s role %-8s password %s\n", name, role, res.Password)
 	}

@@ -102,6 +102,7 @@ type Result struct {
 	Systems  int
 	Users    map[string]string // user name → role
 	Password string            // the demo users' password
+	Scans    int               // assessments recorded for the demo sites
 }
 
 // Fill creates the demo province in an empty database, all in one

@@ -262,8 +262,10 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 			now, rep.Score, rep.Grade, failedChecks(rep), string(body), id); err != nil {
 			return fmt.Errorf("sitescan: store scan %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sites SET last_scan_id = $1, last_grade = $2, last_score = $3, last_scanned_at = $4 WHERE id = $5`,
-			id, rep.Grade, rep.Score, now, site.ID); err != nil {
+		// A finished scan, scheduled or not, starts the site's interval anew.
+		next := store.FormatTime(time.Now().Add(Jitter(s.ScanInterval(site))))
+		if _, err := tx.ExecContext(ctx, `UPDATE sites SET last_scan_id = $1, last_grade = $2, last_score = $3, last_scanned_at = $4, next_scan_at = $5 WHERE id = $6`,
+			id, rep.Grade, rep.Score, now, next, site.ID); err != nil {
 			return fmt.Errorf("sitescan: update site %d: %w", site.ID, err)
 		}
 		// The first clean page becomes the baseline for later comparisons.
