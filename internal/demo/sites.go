@@ -24,7 +24,7 @@ const demoPage = `<!doctype html><html lang="vi"><head><meta charset="utf-8"><ti
 
 var profiles = []profile{
 	{headers: map[string]string{ // well configured: A+
-		"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"Content-Security-Policy":   "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		"Strict-Transport-Security": "max-age=63072000; includeSubDomains", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
 		"Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}},
 	{headers: map[string]string{ // typical CMS: no CSP, version leaked
