@@ -415,3 +415,45 @@ func (s *Service) holdHost(ctx context.Context, host string) (func(), error) {
 		return nil, ctx.Err()
 	}
 }
+
+// Summary counts the sites in actor's scope by grade and state, with the
+// open findings, for the dashboard.
+type Summary struct {
+	Sites    int            `json:"sites"`
+	ByGrade  map[string]int `json:"by_grade"` // "A" (A+, A, A-), "B", "C", "D", "F", "" (never scanned)
+	Down     int            `json:"down"`
+	Findings int            `json:"open_findings"`
+}
+
+// Summarize counts the sites in actor's scope.
+func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, error) {
+	sum := Summary{ByGrade: map[string]int{}}
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Add("x.active = 1")
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.last_grade, x.state, COUNT(*)`+SiteJoin+`WHERE `+w.SQL()+` GROUP BY x.last_grade, x.state`, w.Args()...)
+	if err != nil {
+		return sum, fmt.Errorf("sitescan: summary: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var grade, state string
+		var n int
+		if err := rows.Scan(&grade, &state, &n); err != nil {
+			return sum, err
+		}
+		if grade != "" {
+			grade = grade[:1]
+		}
+		sum.ByGrade[grade] += n
+		sum.Sites += n
+		if state == "down" {
+			sum.Down += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sum, err
+	}
+	_, sum.Findings, err = s.Findings(ctx, actor, FindingFilter{Status: "open", Limit: 1})
+	return sum, err
+}

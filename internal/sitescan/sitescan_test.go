@@ -177,6 +177,13 @@ func TestRunStoresTheReportAndRaisesFindings(t *testing.T) {
 		if _, open, _ := w.Sites.Findings(ctx, access.System, sitescan.FindingFilter{SiteID: site.ID, Status: "open"}); open != 0 {
 			t.Errorf("%d findings still open after the fix", open)
 		}
+		sum, err := w.Sites.Summarize(ctx, w.OfficerA)
+		if err != nil || sum.Sites != 1 || sum.ByGrade["A"] != 1 || sum.Findings != 0 || sum.Down != 0 {
+			t.Errorf("summary for officer A: %+v %v", sum, err)
+		}
+		if sum, _ := w.Sites.Summarize(ctx, access.Actor{Role: access.Agency, AgencyID: w.B.ID, AgencyPath: w.B.Path, Username: "b"}); sum.Sites != 0 {
+			t.Errorf("summary for agency B: %+v", sum)
+		}
 		list, _, _ := w.Sites.Sites(ctx, access.System, sitescan.SiteFilter{})
 		if got := list[0].Trend; len(got) != 3 || got[0] != "A+" || got[1] != "F" || got[2] != "A+" {
 			t.Errorf("trend %v", got)

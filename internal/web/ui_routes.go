@@ -11,6 +11,7 @@ import (
 	"github.com/khien-project/khien/internal/auth"
 	"github.com/khien-project/khien/internal/httpx"
 	"github.com/khien-project/khien/internal/i18n"
+	"github.com/khien-project/khien/internal/sitescan"
 )
 
 func (s *Server) registerUI() {
@@ -121,6 +122,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 type dashboardView struct {
 	Counts any
+	Sites  *sitescan.Summary
 	Recent []audit.Entry
 }
 
@@ -141,6 +143,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	counts.ByAgency = top
 	d := dashboardView{Counts: counts}
+	if s.deps.Sites != nil {
+		sum, err := s.deps.Sites.Summarize(r.Context(), actor)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Sites = &sum
+	}
 	if actor.CanReadAudit() {
 		if d.Recent, err = s.deps.Audit.Recent(r.Context(), actor, 10); err != nil {
 			s.fail(w, r, err)
