@@ -210,7 +210,8 @@ func nginxCases(t testing.TB, ca *testCA) []nginxCase {
 	}
 	var cases []nginxCase
 	c, k := good("127.0.80.1")
-	cases = append(cases, nginxCase{site: mk("modern", "127.0.80.1", c, k, modernTLS, strictHeaders, siteFiles(cleanIndex, nil)), wantGrade: "A+"})
+	cases = append(cases, nginxCase{site: mk("modern", "127.0.80.1", c, k, modernTLS, strictHeaders, siteFiles(cleanIndex, nil)), wantGrade: "A+",
+		evidence: map[string][]string{"https.redirect": {"http://127.0.80.1/ (301)", "https://127.0.80.1/ (200)"}}})
 
 	c, k = pemCert(ca, t, "127.0.80.2", nil, now.Add(-time.Hour), now.Add(90*24*time.Hour), 2048)
 	cases = append(cases, nginxCase{site: mk("legacy", "127.0.80.2", c, k, legacyTLS, strictHeaders, siteFiles(cleanIndex, nil)), wantGrade: "B",
@@ -244,6 +245,9 @@ func nginxCases(t testing.TB, ca *testCA) []nginxCase {
 	c, k = good("127.0.80.7")
 	bot := strings.Replace(cleanIndex, "</body>", `<p>Đối tác: <a href="https://fb88.example/">FB88 cá cược thể thao</a></p></body>`, 1)
 	cases = append(cases, nginxCase{site: mk("cloaked", "127.0.80.7", c, k, modernTLS, strictHeaders, siteFiles(cleanIndex, map[string]string{"bot.html": bot})), wantGrade: "F", wantFail: []string{"content.injected-links"}})
+
+	plain := nginxSite{name: "plain", ip: "127.0.80.10", httpOnly: true, files: siteFiles(cleanIndex, nil)}
+	cases = append(cases, nginxCase{site: plain, wantGrade: "F", wantFail: []string{"https.available", "https.redirect", "headers.redirection", "headers.hsts", "headers.csp", "headers.x-frame-options"}})
 
 	c, k = good("127.0.80.8")
 	defaced := `<!doctype html><html><head><title>HACKED BY GHOST CYBER ARMY</title></head><body style="background:#000;color:#0f0"><h1>Hacked by Ghost</h1><p>Your security is low. Greetz to all.</p></body></html>`

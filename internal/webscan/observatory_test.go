@@ -66,3 +66,15 @@ func FuzzHeaders(f *testing.F) {
 		}
 	})
 }
+
+func TestRedirectCheck(t *testing.T) {
+	for result, want := range map[string]string{
+		"redirection-to-https": Pass, "redirection-all-redirects-preloaded": Pass, "redirection-invalid-cert": Pass, "redirection-not-needed-no-http": Pass,
+		"redirection-off-host-from-http": Fail, "redirection-not-to-https-on-initial-redirection": Warn, "redirection-missing": Fail, "redirection-not-to-https": Fail,
+	} {
+		c := redirectCheck(&Exchange{HTTPChain: []Hop{{URL: "http://a.example/", Status: 301}}}, []HeaderResult{{Test: TestRedirection, Result: result}})
+		if c.ID != "https.redirect" || c.Result != want || c.Detail == "" || c.DetailEN == "" || c.Evidence != "http://a.example/ (301)" {
+			t.Errorf("%s: %+v, want %s", result, c, want)
+		}
+	}
+}

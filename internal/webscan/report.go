@@ -193,7 +193,8 @@ func AssessExchange(ex *Exchange, started time.Time) Report {
 // crawler, when given, is the page as a search-engine crawler got it.
 func assessPage(ex *Exchange, crawler *Response, baseline *Baseline) (Report, []gradeCap) {
 	results := ObservatoryHeaders(ex)
-	checks := append(HeaderChecks(ex, results), LeakChecks(ex)...)
+	checks := append(HeaderChecks(ex, results), redirectCheck(ex, results))
+	checks = append(checks, LeakChecks(ex)...)
 	content, caps := ContentChecks(ex, crawler, baseline)
 	checks = append(checks, content...)
 	score := ObservatoryScore(results)
@@ -278,4 +279,45 @@ func httpsChecks(ex *Exchange) []Check {
 		c.Evidence = ex.HTTPS.URL
 	}
 	return []Check{c}
+}
+
+// redirectCheck says whether plain HTTP sends visitors to HTTPS on the same
+// host first (https.redirect), read from the Observatory's redirection
+// result; its score stays with headers.redirection.
+func redirectCheck(ex *Exchange, results []HeaderResult) Check {
+	c := Check{ID: "https.redirect", Title: "Chuyển HTTP sang HTTPS", TitleEN: "HTTP redirects to HTTPS",
+		Remediation:   "Cho http:// chuyển hướng ngay (301) sang https:// cùng tên miền, rồi mới sang nơi khác nếu cần.",
+		RemediationEN: "Make http:// redirect at once (301) to https:// on the same host, and only then elsewhere if needed."}
+	var hops []string
+	for _, h := range ex.HTTPChain {
+		hops = append(hops, fmt.Sprintf("%s (%d)", h.URL, h.Status))
+	}
+	c.Evidence = strings.Join(hops, " → ")
+	result := ""
+	for _, r := range results {
+		if r.Test == TestRedirection {
+			result = r.Result
+		}
+	}
+	switch result {
+	case "redirection-to-https", "redirection-all-redirects-preloaded":
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "HTTP chuyển ngay sang HTTPS trên cùng tên miền.", "HTTP redirects at once to HTTPS on the same host."
+	case "redirection-invalid-cert":
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "HTTP chuyển sang HTTPS trên cùng tên miền (lỗi chứng thư số được báo ở https.available).", "HTTP redirects to HTTPS on the same host (the certificate problem is reported under https.available)."
+	case "redirection-not-needed-no-http":
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Trang không phục vụ HTTP, chỉ HTTPS.", "The site does not serve plain HTTP, only HTTPS."
+	case "redirection-off-host-from-http":
+		c.Result, c.Severity = Fail, "medium"
+		c.Detail, c.DetailEN = "HTTP chuyển sang tên miền khác trước khi sang HTTPS của chính nó.", "HTTP first redirects to another host instead of HTTPS on the same host."
+	case "redirection-not-to-https-on-initial-redirection":
+		c.Result, c.Severity = Warn, "low"
+		c.Detail, c.DetailEN = "Lần chuyển hướng đầu tiên vẫn ở HTTP; chỉ sau đó mới sang HTTPS.", "The first redirect stays on HTTP; HTTPS comes only later."
+	default: // missing, not to https
+		c.Result, c.Severity = Fail, "high"
+		c.Detail, c.DetailEN = "HTTP không chuyển sang HTTPS: khách truy cập có thể dùng kết nối không mã hóa.", "HTTP does not redirect to HTTPS: visitors may stay on an unencrypted connection."
+	}
+	return c
 }
