@@ -88,7 +88,12 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		// TLS 1.2 and 1.3, and under 1.2 only forward-secret AEAD suites:
+		// Khiên's own UI must pass Khiên's own scanner.
+		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}}
 		ln = tls.NewListener(ln, httpSrv.TLSConfig)
 		scheme = "https"
 	}

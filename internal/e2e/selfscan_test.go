@@ -29,7 +29,7 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "khien test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(90 * 24 * time.Hour),
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -117,7 +117,30 @@ func TestOwnUIScoresAPlus(t *testing.T) {
 	if len(ids) < 16 || ids["leak.server-version"] != "pass" || ids["headers.csp"] != "pass" || ids["content.injected-links"] != "pass" || ids["content.mixed"] != "pass" {
 		t.Fatalf("checks: %v", ids)
 	}
-	t.Logf("own UI: %s, score %d", rep.Grade, rep.Score)
+	t.Logf("own UI (HAR): %s, score %d", rep.Grade, rep.Score)
+
+	// The same UI scanned live, TLS probes and exposure checks included.
+	out, err = exec.Command(khien, "scan", base+"/", "--json", "--allow-private", "--ca-file", cert).Output()
+	if err != nil {
+		t.Fatalf("live scan: %v", err)
+	}
+	var live struct {
+		Grade  string
+		Score  int
+		Checks []struct{ ID, Result, Evidence string }
+	}
+	if err := json.Unmarshal(out, &live); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range live.Checks {
+		if c.Result == "fail" || c.Result == "error" || (c.Result == "warn" && c.ID != "tls.certificate.expiry") {
+			t.Errorf("live self-scan: %s is %s (%s)", c.ID, c.Result, c.Evidence)
+		}
+	}
+	if live.Grade != "A+" {
+		t.Fatalf("Khiên's own UI, scanned live, grades %s (%d)", live.Grade, live.Score)
+	}
+	t.Logf("own UI (live): %s, score %d", live.Grade, live.Score)
 }
 
 func TestScanCommandErrors(t *testing.T) {
