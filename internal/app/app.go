@@ -94,8 +94,8 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Sites = sitescan.New(db, log, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
 	// Every URL of every system is a site: keep them in step at once (the
 	// scan schedule also syncs, for changes made by other processes).
-	svc.Registry.AfterSystemsChange = func(ctx context.Context) {
-		if _, err := svc.Sites.Sync(ctx); err != nil {
+	svc.Registry.AfterSystemsChange = func(ctx context.Context, ids []int64) {
+		if _, err := svc.Sites.SyncSystems(ctx, ids...); err != nil {
 			slog.Warn("sync sites with the registry", "err", err)
 		}
 	}

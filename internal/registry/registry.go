@@ -21,17 +21,18 @@ type Registry struct {
 	audit  *audit.Log
 	counts countCache
 	// AfterSystemsChange, when set, runs after a committed change to the
-	// systems (create, update, delete, import): the web-assessment feature
-	// keeps its sites in step with the systems' URLs through it.
-	AfterSystemsChange func(ctx context.Context)
+	// systems (create, update, delete, import) with the ids of the systems
+	// changed (none: possibly all): the web-assessment feature keeps its
+	// sites in step with the systems' URLs through it.
+	AfterSystemsChange func(ctx context.Context, ids []int64)
 }
 
 // systemsChanged runs the hook after a successful change outside any
 // transaction (inside one, the outer caller's commit is what counts, and
 // the hook's own transaction would wait for it).
-func (r *Registry) systemsChanged(ctx context.Context, err error) {
+func (r *Registry) systemsChanged(ctx context.Context, err error, ids ...int64) {
 	if err == nil && r.AfterSystemsChange != nil && !store.InTx(ctx) {
-		r.AfterSystemsChange(ctx)
+		r.AfterSystemsChange(ctx, ids)
 	}
 }
 

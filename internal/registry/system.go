@@ -347,8 +347,8 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 
 // CreateSystem registers an information system under an agency within
 // actor's scope.
-func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in SystemInput) (_ System, err error) {
-	defer func() { r.systemsChanged(ctx, err) }()
+func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in SystemInput) (out System, err error) {
+	defer func() { r.systemsChanged(ctx, err, out.ID) }()
 	if !actor.CanWriteRegistry() {
 		return System{}, fmt.Errorf("registry: create system: %w", store.ErrForbidden)
 	}
@@ -357,7 +357,6 @@ func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in Syst
 	if err := s.validate(); err != nil {
 		return s, err
 	}
-	var out System
 	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		ag, err := r.Agency(ctx, actor, s.AgencyID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -419,12 +418,11 @@ func writeAssets(ctx context.Context, tx *store.Tx, id int64, s System) error {
 
 // UpdateSystem changes the fields present in in. Moving a system to
 // another agency needs that agency to be within actor's scope too.
-func (r *Registry) UpdateSystem(ctx context.Context, actor access.Actor, id int64, in SystemInput) (_ System, err error) {
-	defer func() { r.systemsChanged(ctx, err) }()
+func (r *Registry) UpdateSystem(ctx context.Context, actor access.Actor, id int64, in SystemInput) (out System, err error) {
+	defer func() { r.systemsChanged(ctx, err, id) }()
 	if !actor.CanWriteRegistry() {
 		return System{}, fmt.Errorf("registry: update system: %w", store.ErrForbidden)
 	}
-	var out System
 	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.System(ctx, actor, id)
 		if err != nil {
@@ -465,7 +463,7 @@ func clone(s []string) []string { return append([]string{}, s...) }
 
 // DeleteSystem removes a system and its assets.
 func (r *Registry) DeleteSystem(ctx context.Context, actor access.Actor, id int64) (err error) {
-	defer func() { r.systemsChanged(ctx, err) }()
+	defer func() { r.systemsChanged(ctx, err, id) }()
 	if !actor.CanWriteRegistry() {
 		return fmt.Errorf("registry: delete system: %w", store.ErrForbidden)
 	}

@@ -135,22 +135,36 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 // Sync makes one site for every URL of every system: new URLs become
 // sites due now; a URL removed from its system leaves its site inactive
 // (its history stays), and a URL put back makes it active again.
-func (s *Service) Sync(ctx context.Context) (added int, err error) {
+func (s *Service) Sync(ctx context.Context) (added int, err error) { return s.SyncSystems(ctx) }
+
+// SyncSystems is Sync limited to the given systems (none: every system),
+// so that saving one system costs a few index lookups, not a pass over
+// every site.
+func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err error) {
 	now := store.Now()
+	onlyV, onlySites := "", ""
+	args := []any{}
+	if len(ids) > 0 {
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		onlyV = ` AND v.system_id IN (` + store.Placeholders(2, len(ids)) + `)`
+		onlySites = ` AND system_id IN (` + store.Placeholders(1, len(ids)) + `)`
+	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at)
 			SELECT DISTINCT v.system_id, v.value, $1, $1, $1 FROM system_assets v
-			WHERE v.kind = 'url' AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)`, now)
+			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)`, append([]any{now}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sitescan: add sites: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		added = int(n)
 		const listed = `EXISTS (SELECT 1 FROM system_assets v WHERE v.kind = 'url' AND v.system_id = sites.system_id AND v.value = sites.url)`
-		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 0 WHERE active = 1 AND NOT `+listed); err != nil {
+		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 0 WHERE active = 1`+onlySites+` AND NOT `+listed, args...); err != nil {
 			return fmt.Errorf("sitescan: mark removed sites: %w", err)
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 1 WHERE active = 0 AND `+listed); err != nil {
+		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 1 WHERE active = 0`+onlySites+` AND `+listed, args...); err != nil {
 			return fmt.Errorf("sitescan: mark restored sites: %w", err)
 		}
 		return nil

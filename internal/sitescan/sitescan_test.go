@@ -43,6 +43,18 @@ func TestSyncFollowsTheRegistry(t *testing.T) {
 		if n, err := w.Sites.Sync(ctx); err != nil || n != 0 {
 			t.Fatalf("second sync added %d, %v", n, err)
 		}
+		// Syncing some systems leaves the others alone.
+		name, other := "Khác", []string{"https://khac.example/"}
+		sys, err := w.Registry.CreateSystem(ctx, access.System, registry.SystemInput{AgencyID: &w.B.ID, Name: &name, URLs: &other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.Sites.SyncSystems(ctx, site.SystemID); err != nil || n != 0 {
+			t.Fatalf("sync of another system added %d, %v", n, err)
+		}
+		if n, err := w.Sites.SyncSystems(ctx, site.SystemID, sys.ID); err != nil || n != 1 {
+			t.Fatalf("sync of the new system added %d, %v", n, err)
+		}
 	})
 }
 
