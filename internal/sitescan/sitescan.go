@@ -443,9 +443,14 @@ type Summary struct {
 func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, error) {
 	sum := Summary{ByGrade: map[string]int{}}
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
 	w.Add("x.active = 1")
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.last_grade, x.state, COUNT(*)`+SiteJoin+`WHERE `+w.SQL()+` GROUP BY x.last_grade, x.state`, w.Args()...)
+	from := ` FROM sites x `
+	if actor.Scoped() || !actor.Authenticated() {
+		// Only the actor's systems; an unscoped reader needs no join at all.
+		from += `JOIN systems s ON s.id = x.system_id `
+		w.Cond(actor.PathFilter("s.agency_path"))
+	}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.last_grade, x.state, COUNT(*)`+from+`WHERE `+w.SQL()+` GROUP BY x.last_grade, x.state`, w.Args()...)
 	if err != nil {
 		return sum, fmt.Errorf("sitescan: summary: %w", err)
 	}
@@ -468,6 +473,13 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	if err := rows.Err(); err != nil {
 		return sum, err
 	}
-	_, sum.Findings, err = s.Findings(ctx, actor, FindingFilter{Status: "open", Limit: 1})
+	var f store.Where
+	f.Add("f.status = 'open'")
+	findings := ` FROM findings f `
+	if actor.Scoped() || !actor.Authenticated() {
+		findings += `JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id `
+		f.Cond(actor.PathFilter("s.agency_path"))
+	}
+	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+findings+`WHERE `+f.SQL(), f.Args()...).Scan(&sum.Findings)
 	return sum, err
 }

@@ -105,6 +105,9 @@ func newBenchServer(b *testing.B, engine store.Engine) *benchServer {
 	}
 	b.Cleanup(func() { svc.DB.Close() })
 	seedLarge(b, svc.DB)
+	if _, err := svc.Sites.Sync(ctx); err != nil { // one site per URL, as serve keeps them
+		b.Fatal(err)
+	}
 	bs := &benchServer{tokens: map[string]string{}}
 	agency := int64(2)
 	for _, u := range []struct {
@@ -128,7 +131,8 @@ func newBenchServer(b *testing.B, engine store.Engine) *benchServer {
 			bs.cookie = "khien_session=" + sess.Secret
 		}
 	}
-	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "bench"})
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "bench",
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify})
 	if err != nil {
 		b.Fatal(err)
 	}

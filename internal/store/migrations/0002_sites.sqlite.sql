@@ -33,6 +33,7 @@ CREATE TABLE sites (
 );
 CREATE INDEX sites_next_scan ON sites(active, next_scan_at);
 CREATE INDEX sites_next_check ON sites(active, monitor_enabled, next_check_at);
+CREATE INDEX sites_grades ON sites(active, last_grade, state);
 
 CREATE TABLE scans (
 	id INTEGER PRIMARY KEY,
