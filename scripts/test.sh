@@ -38,6 +38,11 @@ if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/n
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null 2>&1 || log "apt-get could not install ${need_apt[*]}"
+	# The nginx package may start its default site on port 80 of every
+	# address; the scanner tests run their own nginx on 127.0.80.x:80.
+	if [[ " ${need_apt[*]} " == *" nginx "* ]]; then
+		(service nginx stop || /usr/sbin/nginx -s quit) >/dev/null 2>&1 || true
+	fi
 	pgbin=$(find_pgbin || true)
 fi
 

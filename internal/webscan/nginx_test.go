@@ -118,31 +118,54 @@ func startNginx(t testing.TB, sites []nginxSite) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", confPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderrPath := filepath.Join(dir, "stderr.log")
+	errFile, err := os.Create(stderrPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close()
+	cmd.Stderr = errFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 	})
-	// Ready when the last site answers.
+	logs := func() string {
+		a, _ := os.ReadFile(stderrPath)
+		b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return string(a) + string(b)
+	}
+	// Ready once nginx has bound every socket (it writes its pid file only
+	// after that) and the last site answers.
 	last := sites[len(sites)-1]
 	port := "443"
 	if last.httpOnly {
 		port = "80"
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(last.ip, port), time.Second)
-		if err == nil {
-			c.Close()
-			return
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			if strings.Contains(logs(), "Address already in use") {
+				t.Skipf("ports 80/443 on 127.0.80.x are taken by another server on this machine (stop it to run the nginx tests):\n%s", logs())
+			}
+			t.Fatalf("nginx exited: %v\n%s\n%s", err, logs(), cfg)
+		default:
 		}
-		if time.Now().After(deadline) || cmd.ProcessState != nil {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx did not start: %v\n%s\n%s\n%s", err, stderr.String(), log, cfg)
+		if _, err := os.Stat(filepath.Join(dir, "nginx.pid")); err == nil {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort(last.ip, port), time.Second)
+			if err == nil {
+				c.Close()
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx did not start within 15 s\n%s\n%s", logs(), cfg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
