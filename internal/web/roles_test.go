@@ -234,6 +234,7 @@ func uiCases() []roleCase {
 		{"scan A report page", "GET", func(w *world, _ string) string { return fmt.Sprintf("/scans/%d", w.scanA) }, nil, expect{200, 200, 200, 404, 200, 303}},
 		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"public label page", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"public badge", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA + "/badge.svg" }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"unknown label", "GET", fixed("/trust/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), nil, expect{404, 404, 404, 404, 404, 404}},

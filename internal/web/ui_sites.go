@@ -33,6 +33,12 @@ func (s *Server) registerSiteUI() {
 	s.page("GET /findings", s.findingsPage)
 	s.page("POST /findings/{id}/resolve", s.findingResolve)
 	s.page("GET /labels", s.labelsPage)
+	s.page("POST /label-policies/{id}", s.policyUpdate)
+	s.page("GET /monitoring", s.monitoringPage)
+	s.page("POST /monitoring/windows", s.windowCreate)
+	s.page("POST /monitoring/windows/{id}/delete", s.windowDelete)
+	s.page("POST /monitoring/targets", s.targetCreate)
+	s.page("POST /monitoring/targets/{id}/delete", s.targetDelete)
 	s.page("POST /labels/{id}/state", s.labelState)
 }
 
@@ -291,17 +297,151 @@ func (s *Server) findingResolve(w http.ResponseWriter, r *http.Request) {
 }
 
 type labelsView struct {
-	Labels []trust.Label
-	Total  int
+	Labels   []trust.Label
+	Total    int
+	Policies []trust.Policy
 }
 
 func (s *Server) labelsPage(w http.ResponseWriter, r *http.Request) {
-	items, total, err := s.deps.Trust.Labels(r.Context(), httpx.Actor(r.Context()), trust.LabelFilter{State: r.URL.Query().Get("state"), Limit: 500})
+	actor := httpx.Actor(r.Context())
+	items, total, err := s.deps.Trust.Labels(r.Context(), actor, trust.LabelFilter{State: r.URL.Query().Get("state"), Limit: 500})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "labels", s.newView(r, "labels.title", "labels", labelsView{Labels: items, Total: total}))
+	policies, err := s.deps.Trust.Policies(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "labels", s.newView(r, "labels.title", "labels", labelsView{Labels: items, Total: total, Policies: policies}))
+}
+
+func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := r.PostForm
+	grade := strings.TrimSpace(f.Get("min_grade"))
+	required, critical := strings.Fields(f.Get("required_checks")), strings.Fields(f.Get("critical_checks"))
+	privacy, contact := f.Get("require_privacy_policy") == "on", f.Get("require_contact") == "on"
+	days, err := strconv.Atoi(strings.TrimSpace(f.Get("valid_days")))
+	if err != nil {
+		s.fail(w, r, httpx.BadRequest("valid_days: %q is not a whole number", f.Get("valid_days")))
+		return
+	}
+	in := trust.PolicyInput{MinGrade: &grade, RequiredChecks: &required, CriticalChecks: &critical, RequirePrivacyPolicy: &privacy, RequireContact: &contact, ValidDays: &days}
+	if _, err := s.deps.Trust.UpdatePolicy(r.Context(), httpx.Actor(r.Context()), id, in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/labels?done=saved", http.StatusSeeOther)
+}
+
+type monitoringView struct {
+	Alerts  []monitor.Alert
+	Windows []monitor.Window
+	Targets []monitor.Target
+}
+
+func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	actor := httpx.Actor(ctx)
+	var v monitoringView
+	var err error
+	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 100}); err == nil {
+		v.Windows, err = s.deps.Monitor.Windows(ctx, actor)
+	}
+	if err == nil && actor.CanManageUsers() {
+		v.Targets, err = s.deps.Notify.Targets(ctx, actor)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "monitoring", s.newView(r, "monitoring.title", "monitoring", v))
+}
+
+// localTime reads a datetime-local form value as Vietnam time.
+func localTime(v string) (time.Time, error) {
+	return time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(v), vietnam)
+}
+
+func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	var in monitor.WindowInput
+	var err error
+	if in.StartsAt, err = localTime(f.Get("starts_at")); err == nil {
+		in.EndsAt, err = localTime(f.Get("ends_at"))
+	}
+	if err != nil {
+		s.fail(w, r, httpx.BadRequest("starts_at, ends_at: a date and time are required"))
+		return
+	}
+	if v := strings.TrimSpace(f.Get("site_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.fail(w, r, httpx.BadRequest("site_id: %q is not an id", v))
+			return
+		}
+		in.SiteID = &id
+	}
+	in.Reason = strings.TrimSpace(f.Get("reason"))
+	if _, err := s.deps.Monitor.AddWindow(r.Context(), httpx.Actor(r.Context()), in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/monitoring?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) windowDelete(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = s.deps.Monitor.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/monitoring?done=deleted", http.StatusSeeOther)
+}
+
+func (s *Server) targetCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	in := monitor.TargetInput{Kind: r.PostForm.Get("kind"), Address: strings.TrimSpace(r.PostForm.Get("address")), Secret: r.PostForm.Get("secret")}
+	if _, err := s.deps.Notify.AddTarget(r.Context(), httpx.Actor(r.Context()), in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/monitoring?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) targetDelete(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = s.deps.Notify.DeleteTarget(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/monitoring?done=deleted", http.StatusSeeOther)
 }
 
 func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
