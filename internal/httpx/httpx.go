@@ -91,7 +91,7 @@ func Classify(err error) (int, APIError) {
 // cleanMessage drops the "package: " prefixes of a wrapped error.
 func cleanMessage(err error) string {
 	s := err.Error()
-	for _, p := range []string{"registry: ", "auth: ", "audit: ", "store: "} {
+	for _, p := range []string{"registry: ", "auth: ", "audit: ", "store: ", "sitescan: ", "trust: ", "monitor: "} {
 		s = strings.ReplaceAll(s, p, "")
 	}
 	return s

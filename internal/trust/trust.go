@@ -333,15 +333,16 @@ type GrantInput struct {
 	Contact    string `json:"contact"`
 }
 
-// Unmet lists why a site's latest report does not meet a policy (empty
-// when it does).
-func Unmet(p Policy, rep *webscan.Report, privacyURL, contact string) []string {
-	var out []string
+// Unmet lists why a site's latest report does not meet a policy, in
+// Vietnamese and English (empty when it does).
+func Unmet(p Policy, rep *webscan.Report, privacyURL, contact string) (vi, en []string) {
+	add := func(v, e string) { vi, en = append(vi, v), append(en, e) }
 	if rep == nil {
-		return []string{"the site has no finished scan"}
+		add("trang chưa có lần đánh giá nào hoàn tất", "the site has no finished scan")
+		return vi, en
 	}
 	if webscan.GradeRank(rep.Grade) > webscan.GradeRank(p.MinGrade) {
-		out = append(out, fmt.Sprintf("grade %s is below the required %s", rep.Grade, p.MinGrade))
+		add(fmt.Sprintf("hạng %s thấp hơn mức yêu cầu %s", rep.Grade, p.MinGrade), fmt.Sprintf("grade %s is below the required %s", rep.Grade, p.MinGrade))
 	}
 	results := map[string]string{}
 	for _, c := range rep.Checks {
@@ -352,16 +353,35 @@ func Unmet(p Policy, rep *webscan.Report, privacyURL, contact string) []string {
 			if r == "" {
 				r = "not run"
 			}
-			out = append(out, fmt.Sprintf("check %s must pass (it is %s)", id, r))
+			add(fmt.Sprintf("kiểm tra %s phải đạt (kết quả: %s)", id, r), fmt.Sprintf("check %s must pass (it is %s)", id, r))
 		}
 	}
 	if p.RequirePrivacyPolicy && privacyURL == "" {
-		out = append(out, "a privacy policy page is required")
+		add("cần trang chính sách bảo vệ dữ liệu cá nhân", "a privacy policy page is required")
 	}
 	if p.RequireContact && contact == "" {
-		out = append(out, "a contact is required")
+		add("cần đầu mối liên hệ", "a contact is required")
 	}
-	return out
+	return vi, en
+}
+
+// PolicyError says, in both languages, why a label cannot be granted. It
+// is ErrPolicyNotMet and a store.ErrConflict (409).
+type PolicyError struct{ VI, EN []string }
+
+func (e *PolicyError) Error() string {
+	return ErrPolicyNotMet.Error() + ": " + strings.Join(e.EN, "; ")
+}
+
+// Is makes errors.Is(err, ErrPolicyNotMet) and errors.Is(err, store.ErrConflict) hold.
+func (e *PolicyError) Is(target error) bool { return target == ErrPolicyNotMet || target == store.ErrConflict }
+
+// Message is the reason in lang ("vi" or "en").
+func (e *PolicyError) Message(lang string) string {
+	if lang == "en" {
+		return strings.Join(e.EN, "; ")
+	}
+	return strings.Join(e.VI, "; ")
 }
 
 // ErrPolicyNotMet means a label cannot be granted yet.
@@ -403,8 +423,8 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) 
 		if err != nil {
 			return err
 		}
-		if unmet := Unmet(p, rep, in.PrivacyURL, in.Contact); len(unmet) > 0 {
-			return fmt.Errorf("%w: %s: %w", ErrPolicyNotMet, strings.Join(unmet, "; "), store.ErrConflict)
+		if vi, en := Unmet(p, rep, in.PrivacyURL, in.Contact); len(en) > 0 {
+			return &PolicyError{VI: vi, EN: en}
 		}
 		now := time.Now().UTC()
 		expires := now.AddDate(0, 0, p.ValidDays)

@@ -12,7 +12,6 @@ import (
 	"github.com/khien-project/khien/internal/httpx"
 	"github.com/khien-project/khien/internal/monitor"
 	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/trust"
 	"github.com/khien-project/khien/internal/webscan"
 )
@@ -204,7 +203,7 @@ func (s *Server) siteLabel(w http.ResponseWriter, r *http.Request) {
 	_, err = s.deps.Trust.Grant(r.Context(), httpx.Actor(r.Context()), trust.GrantInput{SiteID: id,
 		PrivacyURL: r.PostForm.Get("privacy_url"), Contact: r.PostForm.Get("contact")})
 	if errors.Is(err, trust.ErrPolicyNotMet) {
-		s.showSite(w, r, id, http.StatusConflict, policyMessage(err))
+		s.showSite(w, r, id, http.StatusConflict, policyMessage(r, err))
 		return
 	}
 	if err != nil {
@@ -465,7 +464,7 @@ func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
 		err = httpx.BadRequest("state: %q is not suspended, revoked or granted", state)
 	}
 	if errors.Is(err, trust.ErrPolicyNotMet) {
-		s.showSite(w, r, l.SiteID, http.StatusConflict, policyMessage(err))
+		s.showSite(w, r, l.SiteID, http.StatusConflict, policyMessage(r, err))
 		return
 	}
 	if err != nil {
@@ -475,8 +474,11 @@ func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=saved", l.SiteID), http.StatusSeeOther)
 }
 
-// policyMessage says why a label was not granted.
-func policyMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), trust.ErrPolicyNotMet.Error()+": ")
-	return strings.TrimSuffix(msg, ": "+store.ErrConflict.Error())
+// policyMessage says why a label was not granted, in the reader's language.
+func policyMessage(r *http.Request, err error) string {
+	var pe *trust.PolicyError
+	if errors.As(err, &pe) {
+		return pe.Message(langOf(r))
+	}
+	return err.Error()
 }

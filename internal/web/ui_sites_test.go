@@ -57,7 +57,7 @@ func TestPortalForms(t *testing.T) {
 	}
 	// Granting where the policy is not met shows why, on the site's page.
 	code, page := admin.post(fmt.Sprintf("/sites/%d/label", w.siteB.ID), admin.withCSRF(url.Values{"privacy_url": {"https://beta.example/p"}, "contact": {"x"}}))
-	if code != 409 || !strings.Contains(string(page), "no finished scan") {
+	if code != 409 || !strings.Contains(string(page), "chưa có lần đánh giá nào hoàn tất") {
 		t.Errorf("grant B: %d", code)
 	}
 
