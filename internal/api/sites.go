@@ -30,7 +30,9 @@ func (a *API) registerSites(r Router) {
 
 	r.Private("GET /api/v1/monitors", a.listMonitors)
 	r.Private("GET /api/v1/monitors/{id}", a.getMonitor)
+	r.Private("POST /api/v1/monitors", a.createMonitor)
 	r.Private("PATCH /api/v1/monitors/{id}", a.updateSite)
+	r.Private("DELETE /api/v1/monitors/{id}", a.deleteMonitor)
 	r.Private("POST /api/v1/monitors/{id}/check", a.checkMonitor)
 	r.Private("GET /api/v1/monitors/{id}/chart.svg", a.monitorChart)
 	r.Private("GET /api/v1/alerts", a.listAlerts)
@@ -282,6 +284,67 @@ func (a *API) getMonitor(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// monitorInput turns monitoring on for a registered site, named by id or
+// URL, with optional settings.
+type monitorInput struct {
+	SiteID            int64    `json:"site_id"`
+	URL               string   `json:"url"`
+	CheckEveryMinutes *int     `json:"check_every_minutes"`
+	IgnoreRule        *string  `json:"ignore_rule"`
+	ChangeThreshold   *float64 `json:"change_threshold"`
+}
+
+// siteByURL finds the registered site with exactly this URL in actor's scope.
+func (a *API) siteByURL(ctx context.Context, raw string) (int64, error) {
+	sites, _, err := a.Sites.Sites(ctx, httpx.Actor(ctx), sitescan.SiteFilter{Query: raw, Limit: 1000})
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range sites {
+		if s.URL == raw {
+			return s.ID, nil
+		}
+	}
+	return 0, fmt.Errorf("no registered site has the URL %q (register it with a system first): %w", raw, store.ErrNotFound)
+}
+
+func (a *API) createMonitor(w http.ResponseWriter, r *http.Request) {
+	var in monitorInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Site, error) {
+		if in.SiteID == 0 {
+			if in.URL == "" {
+				return sitescan.Site{}, httpx.BadRequest("give site_id or url (a registered site's URL)")
+			}
+			id, err := a.siteByURL(ctx, in.URL)
+			if err != nil {
+				return sitescan.Site{}, err
+			}
+			in.SiteID = id
+		}
+		on := true
+		return a.Sites.UpdateSettings(ctx, httpx.Actor(ctx), in.SiteID, sitescan.SiteSettings{MonitorEnabled: &on,
+			CheckEveryMinutes: in.CheckEveryMinutes, IgnoreRule: in.IgnoreRule, ChangeThreshold: in.ChangeThreshold})
+	})
+}
+
+// deleteMonitor turns a site's monitoring off (its samples and alerts stay).
+func (a *API) deleteMonitor(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		off := false
+		_, err = a.Sites.UpdateSettings(r.Context(), httpx.Actor(r.Context()), id, sitescan.SiteSettings{MonitorEnabled: &off})
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (a *API) checkMonitor(w http.ResponseWriter, r *http.Request) {
 	run(w, r, http.StatusOK, func(ctx context.Context) (*monitor.Outcome, error) {
 		id, err := httpx.ParseID(r, "id")
@@ -424,14 +487,30 @@ func (a *API) listLabels(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, list[trust.Label]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
 }
 
+// grantInput names the site by id or URL.
+type grantInput struct {
+	trust.GrantInput
+	URL string `json:"url"`
+}
+
 func (a *API) grantLabel(w http.ResponseWriter, r *http.Request) {
-	var in trust.GrantInput
+	var in grantInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
 	run(w, r, http.StatusCreated, func(ctx context.Context) (trust.Label, error) {
-		return a.Trust.Grant(ctx, httpx.Actor(ctx), in)
+		if !httpx.Actor(ctx).CanManageUsers() {
+			return trust.Label{}, store.ErrForbidden
+		}
+		if in.SiteID == 0 && in.URL != "" {
+			id, err := a.siteByURL(ctx, in.URL)
+			if err != nil {
+				return trust.Label{}, err
+			}
+			in.SiteID = id
+		}
+		return a.Trust.Grant(ctx, httpx.Actor(ctx), in.GrantInput)
 	})
 }
 

@@ -155,7 +155,8 @@ schemas.update({
   "Label": obj({"id": {"type": "string", "description": "public, unguessable id (32 base32 characters)"}, "site_id": I, "url": S, "system_name": S, "agency_id": I, "agency_name": S,
                 "policy_id": I, "state": {"type": "string", "enum": ["granted", "suspended", "revoked", "expired"]}, "reason": S, "reason_en": S, "privacy_url": S, "contact": S,
                 "granted_by": S, "granted_at": NT, "expires_at": NT, "verified_at": NT, "grade": S, "updated_at": T, "events": arr(ref("LabelEvent"))}, ["id", "site_id", "state"]),
-  "GrantInput": obj({"site_id": I, "policy_id": I, "privacy_url": S, "contact": S}, ["site_id"]),
+  "GrantInput": obj({"site_id": I, "url": {"type": "string", "description": "instead of site_id: the site's URL"}, "policy_id": I, "privacy_url": S, "contact": S}),
+  "MonitorInput": obj({"site_id": I, "url": S, "check_every_minutes": {"type": "integer"}, "ignore_rule": S, "change_threshold": N}),
   "ReasonInput": obj({"reason": S}, ["reason"]),
   "RestoreInput": obj({"privacy_url": S, "contact": S}),
   "Policy": obj({"id": I, "name": S, "min_grade": S, "required_checks": arr(S), "critical_checks": arr(S), "require_privacy_policy": B, "require_contact": B, "valid_days": {"type": "integer"}, "updated_at": T}),
@@ -179,10 +180,13 @@ paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops,
     [q("site_id", "one site's findings", I), q("status", "open or resolved")] + PAGING)}
 paths["/api/v1/findings/{id}/resolve"] = {"post": op("Mark a finding resolved (admins, analysts)", "Scans", {"204": resp("resolved"), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors"] = {"get": op("Monitoring state of every site in your scope", "Monitoring", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
-    [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING)}
+    [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING),
+    "post": op("Turn monitoring on for a registered site (by site_id or url), with optional settings (admins, analysts); every site is monitored by default", "Monitoring",
+    {"200": resp("the site", ref("Site")), "404": NF, **common}, reqbody=body("MonitorInput"))}
 paths["/api/v1/monitors/{id}"] = {
     "get": op("A site's monitoring state with uptime and latency over 24 hours and 30 days", "Monitoring", {"200": resp("monitor", ref("Monitor")), "404": NF, **auth}, [ID]),
-    "patch": op("Change a site's monitoring rules (same as PATCH /sites/{id})", "Monitoring", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}
+    "patch": op("Change a site's monitoring rules (same as PATCH /sites/{id})", "Monitoring", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings")),
+    "delete": op("Turn a site's monitoring off (its history stays) (admins, analysts)", "Monitoring", {"204": resp("off"), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors/{id}/check"] = {"post": op("Probe a site now (admins, analysts)", "Monitoring", {"200": resp("what the probe saw and raised", ref("Outcome")), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors/{id}/chart.svg"] = {"get": op("Latency and availability chart (SVG)", "Monitoring", {"200": resp("chart", S, "image/svg+xml"), "404": NF, **auth},
     [ID, q("range", "24h (default) or 30d"), q("lang", "vi or en")])}
