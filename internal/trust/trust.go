@@ -374,7 +374,9 @@ func (e *PolicyError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrPolicyNotMet) and errors.Is(err, store.ErrConflict) hold.
-func (e *PolicyError) Is(target error) bool { return target == ErrPolicyNotMet || target == store.ErrConflict }
+func (e *PolicyError) Is(target error) bool {
+	return target == ErrPolicyNotMet || target == store.ErrConflict
+}
 
 // Message is the reason in lang ("vi" or "en").
 func (e *PolicyError) Message(lang string) string {
