@@ -90,7 +90,11 @@ func Kinds(d Deps) []Kind {
 			if err != nil {
 				return err
 			}
-			for _, id := range ids {
+			lost, err := d.Sites.Sweep(ctx, time.Now())
+			if err != nil {
+				return err
+			}
+			for _, id := range append(ids, lost...) {
 				if err := EnqueueScan(ctx, d.Bus, id); err != nil {
 					return err
 				}

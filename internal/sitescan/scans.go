@@ -162,9 +162,54 @@ type Result struct {
 	Previous *webscan.Report // the scan before, if any
 }
 
+// staleRun is how long a running scan may go without finishing before
+// another delivery of its job may take it over (its worker died).
+const staleRun = 10 * time.Minute
+
+// claim marks scan id running for this worker, unless another worker runs
+// it (and has not gone silent) or it is finished: the one atomic step that
+// makes a job delivered twice run once.
+func (s *Service) claim(ctx context.Context, id int64) (bool, error) {
+	now := time.Now()
+	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1
+		WHERE id = $2 AND (status = 'queued' OR (status = 'running' AND started_at < $3))`, store.FormatTime(now), id, store.FormatTime(now.Add(-staleRun)))
+	if err != nil {
+		return false, fmt.Errorf("sitescan: start scan %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Sweep keeps the queue honest: scans left running for an hour (their
+// jobs gave up) become errors, and the ids of scans queued for more than
+// fifteen minutes (past the bus's de-duplication window) come back to be
+// put on the bus again (an enqueue lost between the database and the bus;
+// a second delivery is harmless, see claim).
+func (s *Service) Sweep(ctx context.Context, now time.Time) ([]int64, error) {
+	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = 'abandoned: no worker finished it within an hour'
+		WHERE status = 'running' AND started_at < $2`, store.FormatTime(now), store.FormatTime(now.Add(-time.Hour))); err != nil {
+		return nil, fmt.Errorf("sitescan: sweep: %w", err)
+	}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM scans WHERE status = 'queued' AND created_at < $1 ORDER BY id LIMIT 1000`, store.FormatTime(now.Add(-15*time.Minute)))
+	if err != nil {
+		return nil, fmt.Errorf("sitescan: sweep: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Run performs queued scan id with opts (the platform's scanner limits)
-// and stores its report. A scan already finished is left alone (a job
-// delivered twice runs once); one left running by a crash runs again.
+// and stores its report. A scan finished or running elsewhere is left
+// alone (a job delivered twice runs once); one left running by a worker
+// that died runs again after staleRun.
 func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Result, error) {
 	sys := access.System
 	c, err := s.Scan(ctx, sys, id)
@@ -186,8 +231,8 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 		return nil, err
 	}
 	defer release()
-	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2`, store.Now(), id); err != nil {
-		return nil, fmt.Errorf("sitescan: start scan %d: %w", id, err)
+	if claimed, err := s.claim(ctx, id); err != nil || !claimed {
+		return nil, err
 	}
 	if site.Baseline != "" {
 		if fp, err := webscan.ParseFingerprint(site.Baseline); err == nil {
@@ -518,8 +563,8 @@ func (s *Service) runAdhoc(ctx context.Context, c Scan, opts webscan.Options) (*
 		return nil, err
 	}
 	defer release()
-	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2`, store.Now(), c.ID); err != nil {
-		return nil, fmt.Errorf("sitescan: start scan %d: %w", c.ID, err)
+	if claimed, err := s.claim(ctx, c.ID); err != nil || !claimed {
+		return nil, err
 	}
 	rep, scanErr := webscan.Assess(ctx, c.URL, opts)
 	if scanErr != nil && ctx.Err() != nil {

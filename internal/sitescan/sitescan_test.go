@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,6 +329,49 @@ func TestAdhocScan(t *testing.T) {
 		reg, _, err := w.Sites.RequestURL(ctx, w.OfficerA, p.URL+"/")
 		if err != nil || reg.SiteID == nil || *reg.SiteID != site.ID {
 			t.Fatalf("registered URL: %+v %v", reg, err)
+		}
+	})
+}
+
+// TestClaimAndSweep: a scan another worker is running is not run again
+// until that worker has been silent too long; the sweep turns abandoned
+// scans into errors and hands back the queued ones whose job was lost.
+func TestClaimAndSweep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := sitetest.NewPortal(t)
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		site := w.AddSite(t, w.A, p.URL+"/")
+		scan, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID)
+		set := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Writer().ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(`UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2`, store.Now(), scan.ID)
+		if res, err := w.Sites.Run(ctx, scan.ID, sitetest.Options(p)); res != nil || err != nil {
+			t.Fatalf("ran a scan another worker holds: %+v %v", res, err)
+		}
+		set(`UPDATE scans SET started_at = $1 WHERE id = $2`, store.FormatTime(time.Now().Add(-20*time.Minute)), scan.ID)
+		if res, err := w.Sites.Run(ctx, scan.ID, sitetest.Options(p)); err != nil || res == nil || res.Scan.Status != sitescan.Done {
+			t.Fatalf("did not take over a silent worker's scan: %+v %v", res, err)
+		}
+
+		old := store.FormatTime(time.Now().Add(-2 * time.Hour))
+		abandoned, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID)
+		set(`UPDATE scans SET status = 'running', started_at = $1, created_at = $1 WHERE id = $2`, old, abandoned.ID)
+		other := w.AddSite(t, w.B, "https://b.example/")
+		lost, _, _ := w.Sites.RequestScan(ctx, access.System, other.ID)
+		set(`UPDATE scans SET created_at = $1 WHERE id = $2`, old, lost.ID)
+		fresh := w.AddSite(t, w.B, "https://c.example/")
+		w.Sites.RequestScan(ctx, access.System, fresh.ID)
+		ids, err := w.Sites.Sweep(ctx, time.Now())
+		if err != nil || len(ids) != 1 || ids[0] != lost.ID {
+			t.Fatalf("sweep handed back %v, %v; want [%d]", ids, err, lost.ID)
+		}
+		if got, _ := w.Sites.Scan(ctx, access.System, abandoned.ID); got.Status != sitescan.Failed || !strings.Contains(got.Error, "abandoned") {
+			t.Fatalf("abandoned scan: %+v", got)
 		}
 	})
 }
