@@ -1,9 +1,9 @@
 // Package monitor watches every registered site between full scans: each
 // site is probed every few minutes for availability, status, latency,
-// certificate expiry, change of its content against a baseline and
-// defacement; alerts are raised (down after k failures, recovered,
-// certificate expiring, content changed, defacement, injected links),
-// muted during maintenance windows, and sent by e-mail and webhook. A
+// certificate expiry, change of its content against a baseline,
+// defacement and leaked .git/.env files; alerts are raised (down after k
+// failures, recovered, certificate expiring, content changed, defacement,
+// injected links, exposed files), muted during maintenance windows, and sent by e-mail and webhook. A
 // critical failure suspends the site's trust label within the same cycle.
 package monitor
 
@@ -63,6 +63,7 @@ const (
 	KindContentChange = "content-changed"
 	KindDefacement    = "defacement"
 	KindInjectedLinks = "injected-links"
+	KindExposedFiles  = "exposed-files"
 )
 
 // Due picks the sites whose probe time has come (at most limit), moves
@@ -193,6 +194,13 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 				fmt.Sprintf("%s carries hidden gambling links: %s", site.URL, strings.Join(hidden, "; ")))
 			if sig != "" {
 				failing["content.defacement"] = "defacement signature “" + sig + "”"
+			}
+			secrets := webscan.SecretProbe(ctx, res.URL, s.cfg.Probe)
+			once(len(secrets) > 0, KindExposedFiles, "critical",
+				fmt.Sprintf("Trang %s để lộ tệp bí mật: %s", site.URL, strings.Join(secrets, ", ")),
+				fmt.Sprintf("%s exposes secret files: %s", site.URL, strings.Join(secrets, ", ")))
+			if len(secrets) > 0 {
+				failing["exposed.files"] = "exposed " + strings.Join(secrets, ", ")
 			}
 			if len(hidden) > 0 {
 				failing["content.injected-links"] = "hidden gambling links"

@@ -354,3 +354,37 @@ func TestMaintenanceWindowsAreValidated(t *testing.T) {
 func ignoreRule(rule string) sitescan.SiteSettings {
 	return sitescan.SiteSettings{IgnoreRule: &rule}
 }
+
+// TestLeakedSecretsSuspendTheLabel: a .git tree or .env file appearing on
+// a labelled site raises an alert and suspends the label within the probe
+// that sees it, not at the next daily scan.
+func TestLeakedSecretsSuspendTheLabel(t *testing.T) {
+	ctx := context.Background()
+	p := sitetest.NewPortal(t)
+	db := storetest.Open(t, store.SQLite)
+	w := sitetest.NewWorld(t, db, monitor.Config{Probe: sitetest.Options(p)})
+	site := w.AddSite(t, w.A, p.URL+"/")
+	rep := webscan.Report{URL: site.URL, Grade: "A+", Score: 100}
+	for _, id := range []string{"https.available", "tls.certificate", "content.injected-links", "content.defacement", "exposed.files"} {
+		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass})
+	}
+	w.Sites.Record(ctx, access.System, site.ID, rep)
+	label, err := w.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: site.ID, PrivacyURL: "https://a.example/p", Contact: "attt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A soft-404 page at the same path is not a leak.
+	p.SetFile("/.env", "<html><body>Không tìm thấy trang</body></html>")
+	if out, err := w.Monitor.Check(ctx, site.ID); err != nil || len(out.Alerts) != 0 || out.LabelState != trust.Granted {
+		t.Fatalf("soft 404: %+v %v", out, err)
+	}
+	p.SetFile("/.git/HEAD", "ref: refs/heads/main\n")
+	out, err := w.Monitor.Check(ctx, site.ID)
+	if err != nil || kinds(out.Alerts) != "exposed-files" || out.LabelState != trust.Suspended || !strings.Contains(out.Alerts[0].MessageEN, "/.git/HEAD") {
+		t.Fatalf("leak: %+v %v", out, err)
+	}
+	l, _ := w.Trust.Label(ctx, access.System, label.ID)
+	if !strings.Contains(l.ReasonEN, "exposed.files") {
+		t.Errorf("reason: %q", l.ReasonEN)
+	}
+}

@@ -49,6 +49,17 @@ type Portal struct {
 	current int // requests in flight
 	peak    int // most requests in flight at once
 	delay   time.Duration
+	files   map[string]string
+}
+
+// SetFile makes the portal serve body at path (with status 200).
+func (p *Portal) SetFile(path, body string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.files == nil {
+		p.files = map[string]string{}
+	}
+	p.files[path] = body
 }
 
 // NewPortal starts a portal serving CleanPage with strict headers.
@@ -88,6 +99,7 @@ func (p *Portal) Peak() int {
 func (p *Portal) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	page, status, strict, delay := p.page, p.status, p.strict, p.delay
+	file, isFile := p.files[r.URL.Path]
 	p.hits++
 	p.current++
 	p.peak = max(p.peak, p.current)
@@ -104,6 +116,11 @@ func (p *Portal) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	}
+	if isFile {
+		h.Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, file)
+		return
 	}
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)

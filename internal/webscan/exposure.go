@@ -54,6 +54,38 @@ var exposedFiles = []exposedFile{
 	{"/.env.bak", "critical", true, func(b []byte) bool { return envLine.Match(b) && !looksLikeHTML(b) }},
 }
 
+// monitoredSecrets are the exposures the monitor looks for on every probe:
+// the two commonest leaks, cheap to ask for and recognised by content.
+var monitoredSecrets = []string{"/.git/HEAD", "/.env"}
+
+// SecretProbe asks a site's origin for a source tree's HEAD and a .env
+// file and returns the URLs that answered with the real thing (checked by
+// content, so a soft-404 page is no finding). The monitor runs it on every
+// probe, so a leak suspends a trust label within one monitoring cycle.
+func SecretProbe(ctx context.Context, pageURL string, opts Options) []string {
+	opts.defaults()
+	opts.MaxBody = 64 << 10
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return nil
+	}
+	f := newFetcher(opts)
+	var hits []string
+	for _, ef := range exposedFiles {
+		for _, p := range monitoredSecrets {
+			if ef.path != p {
+				continue
+			}
+			u := *base
+			u.Path, u.RawQuery, u.Fragment = p, "", ""
+			if r, err := f.get(ctx, u.String(), nil); err == nil && r.Status == http.StatusOK && ef.looksOK([]byte(r.Body)) {
+				hits = append(hits, r.URL)
+			}
+		}
+	}
+	return hits
+}
+
 func isArchive(b []byte) bool {
 	return bytes.HasPrefix(b, []byte("PK\x03\x04")) || bytes.HasPrefix(b, []byte{0x1f, 0x8b})
 }

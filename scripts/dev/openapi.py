@@ -144,7 +144,7 @@ schemas.update({
   "Sample": obj({"at": T, "ok": B, "status": {"type": "integer"}, "latency_ms": {"type": "integer"}, "change": N, "error": S}),
   "Stats": obj({"samples": {"type": "integer"}, "uptime_percent": N, "avg_latency_ms": {"type": "integer"}, "p95_latency_ms": {"type": "integer"}, "since": S, "series": arr(ref("Sample"))}),
   "Monitor": {"allOf": [ref("Site"), obj({"stats_24h": ref("Stats"), "stats_30d": ref("Stats")}, extra=True)]},
-  "Alert": obj({"id": I, "site_id": I, "url": S, "agency_name": S, "kind": {"type": "string", "enum": ["down", "recovered", "cert-expiring", "content-changed", "defacement", "injected-links"]},
+  "Alert": obj({"id": I, "site_id": I, "url": S, "agency_name": S, "kind": {"type": "string", "enum": ["down", "recovered", "cert-expiring", "content-changed", "defacement", "injected-links", "exposed-files"]},
                 "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S}),
   "Outcome": obj({"Sample": ref("Sample"), "Alerts": {"type": ["array", "null"], "items": ref("Alert")}, "LabelState": S}),
   "Window": obj({"id": I, "site_id": NI, "starts_at": T, "ends_at": T, "reason": S, "created_by": S}),
@@ -191,7 +191,7 @@ paths["/api/v1/monitors/{id}/check"] = {"post": op("Probe a site now (admins, an
 paths["/api/v1/monitors/{id}/chart.svg"] = {"get": op("Latency and availability chart (SVG)", "Monitoring", {"200": resp("chart", S, "image/svg+xml"), "404": NF, **auth},
     [ID, q("range", "24h (default) or 30d"), q("lang", "vi or en")])}
 paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
-    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement or injected-links")] + PAGING)}
+    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files")] + PAGING)}
 paths["/api/v1/maintenance"] = {
     "get": op("Maintenance windows not yet ended", "Monitoring", {"200": resp("windows", listof("Window")), **auth}),
     "post": op("Add a maintenance window: alerts inside it are recorded but not sent (admins, analysts; all sites: admins)", "Monitoring", {"201": resp("created", ref("Window")), "404": NF, **common}, reqbody=body("WindowInput"))}
