@@ -292,22 +292,29 @@ func TestMonitorAlertsAndNotifies(t *testing.T) {
 	})
 }
 
-// TestCertificateExpiryAlert: a site whose certificate ends in 3 days
-// raises cert-expiring once; an expired one also suspends the label.
-func TestCertificateExpiryAlert(t *testing.T) {
-	ctx := context.Background()
+// certServer is a TLS site whose self-signed certificate is valid until
+// notAfter; pool trusts it.
+func certServer(t *testing.T, notAfter time.Time) (*httptest.Server, *x509.CertPool) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "portal"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(72 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		NotBefore: notAfter.Add(-90 * 24 * time.Hour), NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	cert, _ := x509.ParseCertificate(der)
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, sitetest.CleanPage) }))
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 	ts.StartTLS()
-	defer ts.Close()
+	t.Cleanup(ts.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
+	return ts, pool
+}
+
+// TestCertificateExpiryAlert: a site whose certificate ends in 3 days
+// raises cert-expiring once; an expired one also suspends the label.
+func TestCertificateExpiryAlert(t *testing.T) {
+	ctx := context.Background()
+	ts, pool := certServer(t, time.Now().Add(72*time.Hour))
 	db := storetest.Open(t, store.SQLite)
 	w := sitetest.NewWorld(t, db, monitor.Config{})
 	w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{CertWarnDays: 14, Probe: webscan.Options{AllowPrivate: true, RootCAs: pool, Timeout: 5 * time.Second}})
@@ -318,6 +325,27 @@ func TestCertificateExpiryAlert(t *testing.T) {
 	}
 	if out, _ := w.Monitor.Check(ctx, site.ID); len(out.Alerts) != 0 {
 		t.Fatalf("repeated: %+v", out.Alerts)
+	}
+
+	// A labelled site whose certificate has expired: the probe suspends it.
+	old, oldPool := certServer(t, time.Now().Add(-time.Hour))
+	w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{Probe: webscan.Options{AllowPrivate: true, RootCAs: oldPool, Timeout: 5 * time.Second}})
+	expired := w.AddSite(t, w.A, old.URL+"/")
+	rep := webscan.Report{URL: expired.URL, Grade: "A", Score: 100}
+	for _, id := range []string{"https.available", "tls.certificate", "content.injected-links", "content.defacement", "exposed.files"} {
+		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass})
+	}
+	w.Sites.Record(ctx, access.System, expired.ID, rep)
+	label, err := w.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: expired.ID, PrivacyURL: "https://a.example/p", Contact: "attt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = w.Monitor.Check(ctx, expired.ID)
+	if err != nil || out.LabelState != trust.Suspended || kinds(out.Alerts) != "cert-expiring" {
+		t.Fatalf("expired certificate: %+v %v", out, err)
+	}
+	if l, _ := w.Trust.Label(ctx, access.System, label.ID); !strings.Contains(l.ReasonEN, "tls.certificate.expiry") || !strings.Contains(l.ReasonEN, "https.available") {
+		t.Errorf("reason: %q", l.ReasonEN)
 	}
 }
 
