@@ -92,3 +92,30 @@ func FuzzReadPage(f *testing.F) {
 		}
 	})
 }
+
+// TestNoFalseAlarmsOnOrdinaryPortals: the state lottery's results, an
+// "owned by" notice and ordinary news raise nothing; the same lottery
+// words hidden in the page still do, and so does SEO spam in English.
+func TestNoFalseAlarmsOnOrdinaryPortals(t *testing.T) {
+	clean := `<html><head><title>Cổng thông tin tỉnh</title></head><body>
+<a href="https://xosokienthiet.example/ket-qua">Kết quả xổ số kiến thiết Sông Lam</a>
+<p>This website is owned by the Provincial People's Committee. Visitors were here 1,204 times today.</p></body></html>`
+	checks, caps := ContentChecks(pageExchange("https://portal.example/", clean), nil, nil)
+	for _, c := range checks {
+		if c.Result != Pass {
+			t.Errorf("%s = %s (%s)", c.ID, c.Result, c.Evidence)
+		}
+	}
+	if len(caps) != 0 {
+		t.Errorf("caps %v", caps)
+	}
+	for _, body := range []string{
+		`<body><div style="display:none"><a href="https://x.example/">xổ số online uy tín</a></div></body>`,
+		`<body><div style="position:absolute;left:-5000px"><a href="https://x.example/">slot gacor maxwin</a></div></body>`,
+	} {
+		checks, _ := ContentChecks(pageExchange("https://portal.example/", body), nil, nil)
+		if checks[0].ID != "content.injected-links" || checks[0].Result != Fail {
+			t.Errorf("hidden spam not found in %q: %+v", body, checks[0])
+		}
+	}
+}

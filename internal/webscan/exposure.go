@@ -28,13 +28,25 @@ var (
 
 var envLine = regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Z][A-Z0-9_]*(PASSWORD|SECRET|KEY|TOKEN|DB_HOST|DATABASE_URL|APP_ENV)[A-Z0-9_]*\s*=`)
 
+// anyEnvLine is a NAME=value line of a dotenv file.
+var anyEnvLine = regexp.MustCompile(`(?m)^\s*(export\s+)?[A-Z][A-Z0-9_]*=\S`)
+
+// looksLikeEnv tells a dotenv file: a line naming a secret, or at least
+// three NAME=value lines, and no HTML.
+func looksLikeEnv(b []byte) bool {
+	if looksLikeHTML(b) {
+		return false
+	}
+	return envLine.Match(b) || len(anyEnvLine.FindAll(b, 3)) >= 3
+}
+
 var exposedFiles = []exposedFile{
 	{"/.git/HEAD", "critical", true, func(b []byte) bool {
 		s := strings.TrimSpace(string(b))
 		return strings.HasPrefix(s, "ref: refs/") || gitObjectID.MatchString(s)
 	}},
 	{"/.git/config", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("[core]")) }},
-	{"/.env", "critical", true, func(b []byte) bool { return envLine.Match(b) && !looksLikeHTML(b) }},
+	{"/.env", "critical", true, looksLikeEnv},
 	{"/.svn/entries", "high", true, func(b []byte) bool {
 		s := strings.TrimSpace(string(b))
 		return svnEntries.MatchString(s) && !looksLikeHTML(b) || strings.HasPrefix(s, "<?xml") && strings.Contains(s, "wc-entries")
@@ -51,7 +63,7 @@ var exposedFiles = []exposedFile{
 	{"/wp-config.php.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("DB_PASSWORD")) }},
 	{"/config.php.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("<?php")) }},
 	{"/web.config.bak", "critical", true, func(b []byte) bool { return bytes.Contains(b, []byte("<configuration")) }},
-	{"/.env.bak", "critical", true, func(b []byte) bool { return envLine.Match(b) && !looksLikeHTML(b) }},
+	{"/.env.bak", "critical", true, looksLikeEnv},
 }
 
 // monitoredSecrets are the exposures the monitor looks for on every probe:

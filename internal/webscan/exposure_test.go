@@ -75,3 +75,19 @@ func TestExposures(t *testing.T) {
 		}
 	}
 }
+
+func TestLooksLikeEnv(t *testing.T) {
+	for body, want := range map[string]bool{
+		"APP_ENV=production\nDB_PASSWORD=x\n":                     true,
+		"DB_CONNECTION=mysql\nDB_PORT=3306\nDB_DATABASE=portal\n": true,
+		"export AWS_SECRET_ACCESS_KEY=abc\n":                      true,
+		"NAME=x\n":                                                false,
+		"<html><body>APP_KEY=x</body></html>":                     false,
+		"Không tìm thấy trang":                                    false,
+		"# comment only\n\n":                                      false,
+	} {
+		if got := looksLikeEnv([]byte(body)); got != want {
+			t.Errorf("looksLikeEnv(%q) = %v", body, got)
+		}
+	}
+}
