@@ -212,7 +212,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, in UserInp
 		now := store.Now()
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, agency_id, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, boolInt(u.Disabled), now).Scan(&id)
+			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, store.Flag(u.Disabled), now).Scan(&id)
 		if store.IsUniqueViolation(err) {
 			var e valid.Errors
 			e.Add("username", fmt.Sprintf("%q is already taken", u.Username), fmt.Sprintf("%q đã có người dùng", u.Username))
@@ -245,13 +245,6 @@ func checkAgency(ctx context.Context, tx *store.Tx, id *int64) error {
 	return nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // UpdateUser changes an account (admins only). Changing the password or
 // disabling the account ends its sessions.
 func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, in UserInput) (User, error) {
@@ -280,7 +273,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET username = $1, display_name = $2, password_hash = $3, role = $4, agency_id = $5, disabled = $6, updated_at = $7 WHERE id = $8`,
-			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, boolInt(u.Disabled), store.Now(), id)
+			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, store.Flag(u.Disabled), store.Now(), id)
 		if store.IsUniqueViolation(err) {
 			var e valid.Errors
 			e.Add("username", fmt.Sprintf("%q is already taken", u.Username), fmt.Sprintf("%q đã có người dùng", u.Username))

@@ -242,12 +242,12 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 		for i := range alerts {
 			alerts[i].Muted = muted
 			if err := tx.QueryRowContext(ctx, `INSERT INTO alerts (site_id, kind, severity, message, message_en, muted, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-				site.ID, alerts[i].Kind, alerts[i].Severity, alerts[i].Message, alerts[i].MessageEN, b2i(muted), store.FormatTime(now)).Scan(&alerts[i].ID); err != nil {
+				site.ID, alerts[i].Kind, alerts[i].Severity, alerts[i].Message, alerts[i].MessageEN, store.Flag(muted), store.FormatTime(now)).Scan(&alerts[i].ID); err != nil {
 				return fmt.Errorf("monitor: alert: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_samples (site_id, at, ok, status, latency_ms, change, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			site.ID, store.FormatTime(now), b2i(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error); err != nil {
+			site.ID, store.FormatTime(now), store.Flag(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error); err != nil {
 			return fmt.Errorf("monitor: sample: %w", err)
 		}
 		keys := make([]string, 0, len(raised))
@@ -284,13 +284,6 @@ func formatPtr(t *time.Time) string {
 		return ""
 	}
 	return store.FormatTime(*t)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // send delivers unmuted alerts to every enabled target and records the

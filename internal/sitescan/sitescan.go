@@ -358,7 +358,7 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, id int
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sites SET scan_every_hours = $1, check_every_minutes = $2, monitor_enabled = $3, ignore_rule = $4,
 			change_threshold = $5, baseline = `+baseline+`, baseline_at = `+baselineAt+` WHERE id = $6`,
-			after.ScanEveryHours, after.CheckEveryMinutes, boolInt(after.MonitorEnabled), after.IgnoreRule, after.ChangeThreshold, id)
+			after.ScanEveryHours, after.CheckEveryMinutes, store.Flag(after.MonitorEnabled), after.IgnoreRule, after.ChangeThreshold, id)
 		if err != nil {
 			return fmt.Errorf("sitescan: update site %d: %w", id, err)
 		}
@@ -371,13 +371,6 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, id int
 func settingsView(x Site) map[string]any {
 	return map[string]any{"url": x.URL, "scan_every_hours": x.ScanEveryHours, "check_every_minutes": x.CheckEveryMinutes,
 		"monitor_enabled": x.MonitorEnabled, "ignore_rule": x.IgnoreRule, "change_threshold": x.ChangeThreshold, "baseline_at": x.BaselineAt}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // ScanInterval is how often site x is scanned.

@@ -207,6 +207,14 @@ func Now() string { return FormatTime(time.Now()) }
 // TimeLayout is the layout of stored timestamps.
 const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
+// Flag is how both engines store a boolean column: 1 or 0.
+func Flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // FormatTime renders t for storage.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 

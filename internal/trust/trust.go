@@ -181,7 +181,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor access.Actor, id int64
 		p.UpdatedAt = time.Now().UTC()
 		_, err = tx.ExecContext(ctx, `UPDATE label_policies SET min_grade = $1, required_checks = $2, critical_checks = $3, require_privacy_policy = $4,
 			require_contact = $5, valid_days = $6, updated_at = $7 WHERE id = $8`, p.MinGrade, strings.Join(p.RequiredChecks, "\n"), strings.Join(p.CriticalChecks, "\n"),
-			b2i(p.RequirePrivacyPolicy), b2i(p.RequireContact), p.ValidDays, store.FormatTime(p.UpdatedAt), id)
+			store.Flag(p.RequirePrivacyPolicy), store.Flag(p.RequireContact), p.ValidDays, store.FormatTime(p.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("trust: update policy %d: %w", id, err)
 		}
@@ -189,13 +189,6 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor access.Actor, id int64
 		return s.audit.Record(ctx, actor, "label_policy.update", "label_policy", id, before, p)
 	})
 	return out, err
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // Label is one site's trust label.
