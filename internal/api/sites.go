@@ -294,20 +294,6 @@ type monitorInput struct {
 	ChangeThreshold   *float64 `json:"change_threshold"`
 }
 
-// siteByURL finds the registered site with exactly this URL in actor's scope.
-func (a *API) siteByURL(ctx context.Context, raw string) (int64, error) {
-	sites, _, err := a.Sites.Sites(ctx, httpx.Actor(ctx), sitescan.SiteFilter{Query: raw, Limit: 1000})
-	if err != nil {
-		return 0, err
-	}
-	for _, s := range sites {
-		if s.URL == raw {
-			return s.ID, nil
-		}
-	}
-	return 0, fmt.Errorf("no registered site has the URL %q (register it with a system first): %w", raw, store.ErrNotFound)
-}
-
 func (a *API) createMonitor(w http.ResponseWriter, r *http.Request) {
 	var in monitorInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
@@ -319,7 +305,7 @@ func (a *API) createMonitor(w http.ResponseWriter, r *http.Request) {
 			if in.URL == "" {
 				return sitescan.Site{}, httpx.BadRequest("give site_id or url (a registered site's URL)")
 			}
-			id, err := a.siteByURL(ctx, in.URL)
+			id, err := a.Sites.SiteIDByURL(ctx, httpx.Actor(ctx), in.URL)
 			if err != nil {
 				return sitescan.Site{}, err
 			}
@@ -504,7 +490,7 @@ func (a *API) grantLabel(w http.ResponseWriter, r *http.Request) {
 			return trust.Label{}, store.ErrForbidden
 		}
 		if in.SiteID == 0 && in.URL != "" {
-			id, err := a.siteByURL(ctx, in.URL)
+			id, err := a.Sites.SiteIDByURL(ctx, httpx.Actor(ctx), in.URL)
 			if err != nil {
 				return trust.Label{}, err
 			}

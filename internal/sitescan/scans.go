@@ -219,12 +219,11 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 	if c.Status == Done || c.Status == Failed {
 		return nil, nil
 	}
-	if c.SiteID == nil {
-		return s.runAdhoc(ctx, c, opts)
-	}
-	site, err := s.Site(ctx, sys, *c.SiteID)
-	if err != nil {
-		return nil, err
+	site := Site{URL: c.URL} // an ad-hoc scan has no site: no baseline, history or findings
+	if c.SiteID != nil {
+		if site, err = s.Site(ctx, sys, *c.SiteID); err != nil {
+			return nil, err
+		}
 	}
 	release, err := s.holdHost(ctx, HostOf(site.URL))
 	if err != nil {
@@ -244,15 +243,7 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 	if scanErr != nil && ctx.Err() != nil {
 		return nil, ctx.Err() // shutting down: the job is redelivered
 	}
-	res, err := s.store(ctx, site, id, rep, scanErr)
-	if err != nil {
-		return nil, err
-	}
-	if res.Scan, err = s.Scan(ctx, sys, id); err != nil {
-		return nil, err
-	}
-	res.Scan.Report = nil
-	return res, nil
+	return s.store(ctx, site, id, rep, scanErr)
 }
 
 // Record stores an assessment made elsewhere (an offline HAR assessment,
@@ -277,20 +268,13 @@ func (s *Service) Record(ctx context.Context, actor access.Actor, siteID int64, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store(ctx, site, id, rep, nil)
-	if err != nil {
-		return nil, err
-	}
-	if res.Scan, err = s.Scan(ctx, access.System, id); err != nil {
-		return nil, err
-	}
-	res.Scan.Report = nil
-	return res, nil
+	return s.store(ctx, site, id, rep, nil)
 }
 
-// store writes a scan's outcome: the report (or the error), the site's
-// latest grade, its first clean baseline and the findings against the
-// previous scan, in one transaction.
+// store writes a scan's outcome: the report (or the error) and, for a
+// registered site (not an ad-hoc scan), the site's latest grade, its first
+// clean baseline and the findings against the previous scan, in one
+// transaction. It answers the stored scan, without its report.
 func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Report, scanErr error) (*Result, error) {
 	res := &Result{Site: site}
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -306,6 +290,10 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 		if _, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`,
 			now, rep.Score, rep.Grade, failedChecks(rep), string(body), id); err != nil {
 			return fmt.Errorf("sitescan: store scan %d: %w", id, err)
+		}
+		res.Report = &rep
+		if site.ID == 0 {
+			return nil
 		}
 		// A finished scan, scheduled or not, starts the site's interval anew.
 		next := store.FormatTime(time.Now().Add(Jitter(s.ScanInterval(site))))
@@ -323,10 +311,17 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 		if err != nil {
 			return err
 		}
-		res.Report, res.Previous = &rep, prev
+		res.Previous = prev
 		return s.raiseFindings(ctx, tx, site.ID, id, prev, &rep)
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	if res.Scan, err = s.Scan(ctx, access.System, id); err != nil {
+		return nil, err
+	}
+	res.Scan.Report = nil
+	return res, nil
 }
 
 // cleanPage reports whether a page may serve as a baseline: not defaced,
@@ -506,6 +501,23 @@ func CompareChecks(before, after []webscan.Check) []CheckChange {
 	return out
 }
 
+// SiteIDByURL finds the site in actor's scope whose URL is exactly rawURL
+// (an active one first).
+func (s *Service) SiteIDByURL(ctx context.Context, actor access.Actor, rawURL string) (int64, error) {
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Add("x.url = ?", rawURL)
+	var id int64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id`+SiteJoin+`WHERE `+w.SQL()+` ORDER BY x.active DESC, x.id LIMIT 1`, w.Args()...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("sitescan: no registered site has the URL %q: %w", rawURL, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sitescan: find site: %w", err)
+	}
+	return id, nil
+}
+
 // RequestURL queues a scan of a URL: the registered site with exactly that
 // URL when there is one in actor's scope (as RequestScan), else an ad-hoc
 // scan of the URL, outside the registry (admins and analysts only: a
@@ -517,16 +529,12 @@ func (s *Service) RequestURL(ctx context.Context, actor access.Actor, rawURL str
 	if err := e.Err(); err != nil {
 		return Scan{}, false, err
 	}
-	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
-	w.Add("x.url = ?", target)
-	var siteID int64
-	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id`+SiteJoin+`WHERE `+w.SQL()+` ORDER BY x.active DESC, x.id LIMIT 1`, w.Args()...).Scan(&siteID)
+	siteID, err := s.SiteIDByURL(ctx, actor, target)
 	if err == nil {
 		return s.RequestScan(ctx, actor, siteID)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return Scan{}, false, fmt.Errorf("sitescan: find site: %w", err)
+	if !errors.Is(err, store.ErrNotFound) {
+		return Scan{}, false, err
 	}
 	if !actor.CanWriteSecurity() {
 		if actor.Scoped() {
@@ -554,45 +562,6 @@ func (s *Service) RequestURL(ctx context.Context, actor access.Actor, rawURL str
 		return s.audit.Record(ctx, actor, "scan.request", "scan", id, nil, map[string]any{"url": target})
 	})
 	return out, created, err
-}
-
-// runAdhoc performs a scan of a URL outside the registry.
-func (s *Service) runAdhoc(ctx context.Context, c Scan, opts webscan.Options) (*Result, error) {
-	release, err := s.holdHost(ctx, HostOf(c.URL))
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	if claimed, err := s.claim(ctx, c.ID); err != nil || !claimed {
-		return nil, err
-	}
-	rep, scanErr := webscan.Assess(ctx, c.URL, opts)
-	if scanErr != nil && ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	res := &Result{}
-	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if scanErr != nil {
-			_, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3`, store.Now(), scanErr.Error(), c.ID)
-			return err
-		}
-		body, err := json.Marshal(rep)
-		if err != nil {
-			return err
-		}
-		res.Report = &rep
-		_, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`,
-			store.Now(), rep.Score, rep.Grade, failedChecks(rep), string(body), c.ID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if res.Scan, err = s.Scan(ctx, access.System, c.ID); err != nil {
-		return nil, err
-	}
-	res.Scan.Report = nil
-	return res, nil
 }
 
 func failedChecks(rep webscan.Report) int {
