@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/httpx"
 	"github.com/khien-project/khien/internal/monitor"
+	"github.com/khien-project/khien/internal/registry"
 	"github.com/khien-project/khien/internal/sitescan"
 	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/trust"
@@ -61,6 +63,30 @@ func run[T any](w http.ResponseWriter, r *http.Request, status int, f func(ctx c
 		return
 	}
 	httpx.WriteJSON(w, status, v)
+}
+
+// siteList answers one page of a list that may be narrowed to one site:
+// it reads the paging and the optional site_id (0: every site in scope).
+func siteList[T any](w http.ResponseWriter, r *http.Request, fetch func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]T, int, error)) {
+	p, err := page(r)
+	var site *int64
+	if err == nil {
+		site, err = optionalID(r, "site_id")
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var siteID int64
+	if site != nil {
+		siteID = *site
+	}
+	items, total, err := fetch(r.Context(), httpx.Actor(r.Context()), p, siteID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
 }
 
 func (a *API) listSites(w http.ResponseWriter, r *http.Request) {
@@ -156,26 +182,9 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listScans(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	site, err := optionalID(r, "site_id")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f := sitescan.ScanFilter{Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset}
-	if site != nil {
-		f.SiteID = *site
-	}
-	items, total, err := a.Sites.Scans(r.Context(), httpx.Actor(r.Context()), f)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, list[sitescan.Scan]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Scan, int, error) {
+		return a.Sites.Scans(ctx, actor, sitescan.ScanFilter{SiteID: site, Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset})
+	})
 }
 
 func (a *API) getScan(w http.ResponseWriter, r *http.Request) {
@@ -220,26 +229,9 @@ func (a *API) getScanDiff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listFindings(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	site, err := optionalID(r, "site_id")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f := sitescan.FindingFilter{Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset}
-	if site != nil {
-		f.SiteID = *site
-	}
-	items, total, err := a.Sites.Findings(r.Context(), httpx.Actor(r.Context()), f)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, list[sitescan.Finding]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Finding, int, error) {
+		return a.Sites.Findings(ctx, actor, sitescan.FindingFilter{SiteID: site, Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset})
+	})
 }
 
 func (a *API) resolveFinding(w http.ResponseWriter, r *http.Request) {
@@ -368,26 +360,9 @@ func (a *API) monitorChart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	site, err := optionalID(r, "site_id")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f := monitor.AlertFilter{Kind: r.URL.Query().Get("kind"), Limit: p.Limit, Offset: p.Offset}
-	if site != nil {
-		f.SiteID = *site
-	}
-	items, total, err := a.Monitor.Alerts(r.Context(), httpx.Actor(r.Context()), f)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, list[monitor.Alert]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]monitor.Alert, int, error) {
+		return a.Monitor.Alerts(ctx, actor, monitor.AlertFilter{SiteID: site, Kind: r.URL.Query().Get("kind"), Limit: p.Limit, Offset: p.Offset})
+	})
 }
 
 func (a *API) listWindows(w http.ResponseWriter, r *http.Request) {
@@ -451,26 +426,9 @@ func (a *API) deleteTarget(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listLabels(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	site, err := optionalID(r, "site_id")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f := trust.LabelFilter{State: r.URL.Query().Get("state"), Limit: p.Limit, Offset: p.Offset}
-	if site != nil {
-		f.SiteID = *site
-	}
-	items, total, err := a.Trust.Labels(r.Context(), httpx.Actor(r.Context()), f)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, list[trust.Label]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]trust.Label, int, error) {
+		return a.Trust.Labels(ctx, actor, trust.LabelFilter{SiteID: site, State: r.URL.Query().Get("state"), Limit: p.Limit, Offset: p.Offset})
+	})
 }
 
 // grantInput names the site by id or URL.
