@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"errors"
@@ -229,6 +230,26 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, got string) b
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// idAction handles a posted form that acts on the object named by the
+// path's id (delete, revoke, resolve): it checks the form and its CSRF
+// token, calls do as the caller, and redirects to next or shows the error.
+func (s *Server) idAction(do func(ctx context.Context, actor access.Actor, id int64) error, next string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.checkForm(w, r) {
+			return
+		}
+		id, err := httpx.ParseID(r, "id")
+		if err == nil {
+			err = do(r.Context(), httpx.Actor(r.Context()), id)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
+}
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	// A known path asked with the wrong method is a 405, not a 404.

@@ -163,21 +163,6 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/users?done=saved", http.StatusSeeOther)
 }
 
-func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Auth.DeleteUser(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/users?done=deleted", http.StatusSeeOther)
-}
-
 type tokensView struct {
 	Tokens    []auth.Token
 	NewSecret string
@@ -208,21 +193,6 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	// Shown once, in this response only (never in a redirect URL).
 	s.showTokens(w, r, t.Secret)
-}
-
-func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Auth.RevokeToken(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/tokens?done=saved", http.StatusSeeOther)
 }
 
 type auditView struct {

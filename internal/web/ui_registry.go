@@ -192,21 +192,6 @@ func (s *Server) agencyUpdate(w http.ResponseWriter, r *http.Request) {
 	s.agencyForm(w, r, http.StatusBadRequest, a, errs)
 }
 
-func (s *Server) agencyDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Registry.DeleteAgency(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/agencies?done=deleted", http.StatusSeeOther)
-}
-
 type systemsView struct {
 	Filter      registry.SystemFilter
 	AgencyID    int64
@@ -405,21 +390,6 @@ func (s *Server) systemUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	sys.ID = id
 	s.systemForm(w, r, http.StatusBadRequest, sys, r.PostForm.Get("software"), errs)
-}
-
-func (s *Server) systemDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Registry.DeleteSystem(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/systems?done=deleted", http.StatusSeeOther)
 }
 
 func (s *Server) exportFile(w http.ResponseWriter, r *http.Request) {

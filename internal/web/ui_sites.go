@@ -30,14 +30,14 @@ func (s *Server) registerSiteUI() {
 	s.page("POST /sites/{id}/label", s.siteLabel)
 	s.page("GET /scans/{id}", s.scanPage)
 	s.page("GET /findings", s.findingsPage)
-	s.page("POST /findings/{id}/resolve", s.findingResolve)
+	s.page("POST /findings/{id}/resolve", s.idAction(s.deps.Sites.ResolveFinding, "/findings?done=saved"))
 	s.page("GET /labels", s.labelsPage)
 	s.page("POST /label-policies/{id}", s.policyUpdate)
 	s.page("GET /monitoring", s.monitoringPage)
 	s.page("POST /monitoring/windows", s.windowCreate)
-	s.page("POST /monitoring/windows/{id}/delete", s.windowDelete)
+	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Monitor.DeleteWindow, "/monitoring?done=deleted"))
 	s.page("POST /monitoring/targets", s.targetCreate)
-	s.page("POST /monitoring/targets/{id}/delete", s.targetDelete)
+	s.page("POST /monitoring/targets/{id}/delete", s.idAction(s.deps.Notify.DeleteTarget, "/monitoring?done=deleted"))
 	s.page("POST /labels/{id}/state", s.labelState)
 }
 
@@ -280,21 +280,6 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "findings", s.newView(r, "findings.title", "findings", findingsView{Status: status, Findings: items, Total: total}))
 }
 
-func (s *Server) findingResolve(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Sites.ResolveFinding(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/findings?done=saved", http.StatusSeeOther)
-}
-
 type labelsView struct {
 	Labels   []trust.Label
 	Total    int
@@ -401,21 +386,6 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/monitoring?done=saved", http.StatusSeeOther)
 }
 
-func (s *Server) windowDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Monitor.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/monitoring?done=deleted", http.StatusSeeOther)
-}
-
 func (s *Server) targetCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.checkForm(w, r) {
 		return
@@ -426,21 +396,6 @@ func (s *Server) targetCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/monitoring?done=saved", http.StatusSeeOther)
-}
-
-func (s *Server) targetDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.checkForm(w, r) {
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err == nil {
-		err = s.deps.Notify.DeleteTarget(r.Context(), httpx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/monitoring?done=deleted", http.StatusSeeOther)
 }
 
 func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
