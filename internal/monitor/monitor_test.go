@@ -196,16 +196,7 @@ func TestMonitorAlertsAndNotifies(t *testing.T) {
 		if s.State != "up" || s.BaselineAt == nil || s.CertExpiresAt == nil {
 			t.Fatalf("site after the first probe: %+v", s)
 		}
-		// A label to watch.
-		rep := webscan.Report{URL: site.URL, Grade: "A+", Score: 100}
-		for _, id := range []string{"https.available", "tls.certificate", "content.injected-links", "content.defacement", "exposed.files"} {
-			rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass})
-		}
-		w.Sites.Record(ctx, access.System, site.ID, rep)
-		label, err := w.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: site.ID, PrivacyURL: "https://a.example/p", Contact: "attt"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		label := w.GrantLabel(t, site) // a label to watch
 
 		// Down after two failed probes in a row, then recovered.
 		p.Set(sitetest.CleanPage, http.StatusServiceUnavailable, true)
@@ -331,15 +322,7 @@ func TestCertificateExpiryAlert(t *testing.T) {
 	old, oldPool := certServer(t, time.Now().Add(-time.Hour))
 	w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{Probe: webscan.Options{AllowPrivate: true, RootCAs: oldPool, Timeout: 5 * time.Second}})
 	expired := w.AddSite(t, w.A, old.URL+"/")
-	rep := webscan.Report{URL: expired.URL, Grade: "A", Score: 100}
-	for _, id := range []string{"https.available", "tls.certificate", "content.injected-links", "content.defacement", "exposed.files"} {
-		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass})
-	}
-	w.Sites.Record(ctx, access.System, expired.ID, rep)
-	label, err := w.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: expired.ID, PrivacyURL: "https://a.example/p", Contact: "attt"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	label := w.GrantLabel(t, expired)
 	out, err = w.Monitor.Check(ctx, expired.ID)
 	if err != nil || out.LabelState != trust.Suspended || kinds(out.Alerts) != "cert-expiring" {
 		t.Fatalf("expired certificate: %+v %v", out, err)
@@ -392,15 +375,7 @@ func TestLeakedSecretsSuspendTheLabel(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	w := sitetest.NewWorld(t, db, monitor.Config{Probe: sitetest.Options(p)})
 	site := w.AddSite(t, w.A, p.URL+"/")
-	rep := webscan.Report{URL: site.URL, Grade: "A+", Score: 100}
-	for _, id := range []string{"https.available", "tls.certificate", "content.injected-links", "content.defacement", "exposed.files"} {
-		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass})
-	}
-	w.Sites.Record(ctx, access.System, site.ID, rep)
-	label, err := w.Trust.Grant(ctx, access.System, trust.GrantInput{SiteID: site.ID, PrivacyURL: "https://a.example/p", Contact: "attt"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	label := w.GrantLabel(t, site)
 	// A soft-404 page at the same path is not a leak.
 	p.SetFile("/.env", "<html><body>Không tìm thấy trang</body></html>")
 	if out, err := w.Monitor.Check(ctx, site.ID); err != nil || len(out.Alerts) != 0 || out.LabelState != trust.Granted {

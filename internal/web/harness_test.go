@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/khien-project/khien/internal/auth"
 	"github.com/khien-project/khien/internal/registry"
 	"github.com/khien-project/khien/internal/sitescan"
+	"github.com/khien-project/khien/internal/sitetest"
 	"github.com/khien-project/khien/internal/store"
 	"github.com/khien-project/khien/internal/store/storetest"
 	"github.com/khien-project/khien/internal/trust"
@@ -129,15 +129,6 @@ func (w *world) deps() web.Deps {
 		EnqueueScan: func(_ context.Context, id int64) error { w.queued = append(w.queued, id); return nil }}
 }
 
-// goodReport is a report that meets the default label policy.
-func goodReport(url string) webscan.Report {
-	rep := webscan.Report{URL: url, Score: 105, Grade: "A+", StartedAt: time.Now().UTC()}
-	for _, id := range []string{"https.available", "tls.certificate", "tls.certificate.expiry", "content.injected-links", "content.defacement", "exposed.files"} {
-		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass, Severity: webscan.Info, Title: id, TitleEN: id})
-	}
-	return rep
-}
-
 func (w *world) addSites(ctx context.Context) {
 	t, svc := w.t, w.svc
 	if _, err := svc.Sites.Sync(ctx); err != nil {
@@ -158,13 +149,13 @@ func (w *world) addSites(ctx context.Context) {
 	if w.siteA.ID == 0 || w.siteB.ID == 0 {
 		t.Fatalf("sites not made from the systems' URLs: %+v", sites)
 	}
-	bad := goodReport(w.siteA.URL)
+	bad := sitetest.PassingReport(w.siteA.URL, "A+")
 	bad.Grade, bad.Score = "C", 55
 	bad.Checks = append(bad.Checks, webscan.Check{ID: "dns.caa", Result: webscan.Fail, Severity: "high", Title: "CAA", TitleEN: "CAA"})
 	if _, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, bad); err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, goodReport(w.siteA.URL))
+	res, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, sitetest.PassingReport(w.siteA.URL, "A+"))
 	if err != nil {
 		t.Fatal(err)
 	}
