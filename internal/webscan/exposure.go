@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -84,15 +85,13 @@ func SecretProbe(ctx context.Context, pageURL string, opts Options) []string {
 	f := newFetcher(opts)
 	var hits []string
 	for _, ef := range exposedFiles {
-		for _, p := range monitoredSecrets {
-			if ef.path != p {
-				continue
-			}
-			u := *base
-			u.Path, u.RawQuery, u.Fragment = p, "", ""
-			if r, err := f.get(ctx, u.String(), nil); err == nil && r.Status == http.StatusOK && ef.looksOK([]byte(r.Body)) {
-				hits = append(hits, r.URL)
-			}
+		if !slices.Contains(monitoredSecrets, ef.path) {
+			continue
+		}
+		u := *base
+		u.Path, u.RawQuery, u.Fragment = ef.path, "", ""
+		if r, err := f.get(ctx, u.String(), nil); err == nil && r.Status == http.StatusOK && ef.looksOK([]byte(r.Body)) {
+			hits = append(hits, r.URL)
 		}
 	}
 	return hits
