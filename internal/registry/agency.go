@@ -152,7 +152,7 @@ func (r *Registry) Agencies(ctx context.Context, actor access.Actor, f AgencyFil
 	var w store.Where
 	w.Cond(actor.PathFilter("a.path"))
 	if q := valid.Fold(f.Query); q != "" {
-		w.Add(`a.search LIKE ? ESCAPE '\'`, likePattern(q))
+		w.Add(`a.search LIKE ? ESCAPE '\'`, store.LikeContains(q))
 	}
 	if f.ParentID != nil {
 		w.Add("a.parent_id = ?", *f.ParentID)

@@ -95,19 +95,4 @@ func (p Page) normalised() Page {
 	return p
 }
 
-// likePattern turns a search term into a LIKE pattern matching it anywhere,
-// with LIKE's own wildcards escaped (used with ESCAPE '\').
-func likePattern(term string) string {
-	var b []byte
-	b = append(b, '%')
-	for i := 0; i < len(term); i++ {
-		c := term[i]
-		if c == '%' || c == '_' || c == '\\' {
-			b = append(b, '\\')
-		}
-		b = append(b, c)
-	}
-	return string(append(b, '%'))
-}
-
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -282,7 +282,7 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 	var w store.Where
 	w.Cond(actor.PathFilter("s.agency_path"))
 	if q := valid.Fold(f.Query); q != "" {
-		w.Add(`s.search LIKE ? ESCAPE '\'`, likePattern(q))
+		w.Add(`s.search LIKE ? ESCAPE '\'`, store.LikeContains(q))
 	}
 	if f.AgencyID != nil {
 		// The agency's subtree, as far as the actor may see it.

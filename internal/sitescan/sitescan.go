@@ -192,7 +192,7 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 		w.Add("x.active = 1")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+		like := store.LikeContains(strings.ToLower(q))
 		w.Add(`(LOWER(x.url) LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\' OR LOWER(a.name) LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	switch f.Grade {

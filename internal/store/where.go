@@ -51,3 +51,18 @@ func (w *Where) Args() []any { return w.args }
 
 // Next is the number of the next placeholder after the conditions'.
 func (w *Where) Next() int { return len(w.args) + 1 }
+
+// LikeContains turns a search term into a LIKE pattern matching it
+// anywhere, with LIKE's own wildcards escaped (use with ESCAPE '\').
+func LikeContains(term string) string {
+	var b []byte
+	b = append(b, '%')
+	for i := 0; i < len(term); i++ {
+		c := term[i]
+		if c == '%' || c == '_' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '%'))
+}
