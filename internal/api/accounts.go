@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/httpx"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/httpx"
 )
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {

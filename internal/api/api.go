@@ -10,14 +10,14 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/monitor"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // Router is where routes are registered; Public routes need no login.

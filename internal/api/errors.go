@@ -1,5 +1,5 @@
 package api
 
-import "github.com/khien-project/khien/internal/store"
+import "github.com/khien-project/khien/internal/platform/store"
 
 var errForbidden = store.ErrForbidden

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 func (a *API) listAgencies(w http.ResponseWriter, r *http.Request) {

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/khien-project/khien/internal/access"
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/monitor"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // registerSites adds the web-assessment, monitoring and label routes.

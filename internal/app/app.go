@@ -15,15 +15,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/config"
-	"github.com/khien-project/khien/internal/monitor"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/trust"
-	"github.com/khien-project/khien/internal/webscan"
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/config"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // Version is set at build time (-ldflags "-X ...app.Version=v1.2.3").

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/khien-project/khien/internal/access"
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // SchemaVersion is the database schema this binary writes.

@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/khien-project/khien/internal/valid"
-	"github.com/khien-project/khien/internal/webscan"
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // ScanHAR assesses the site captured in an HTTP Archive file, offline.

@@ -17,10 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/khien-project/khien/internal/bus"
-	"github.com/khien-project/khien/internal/demo"
-	"github.com/khien-project/khien/internal/jobs"
-	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/app/demo"
+	"github.com/khien-project/khien/internal/app/jobs"
+	"github.com/khien-project/khien/internal/platform/bus"
+	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/khien-project/khien/internal/app"
-	"github.com/khien-project/khien/internal/config"
+	"github.com/khien-project/khien/internal/platform/config"
 )
 
 // Run executes the command line args and returns the process exit code.

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/khien-project/khien/internal/app"
-	"github.com/khien-project/khien/internal/webscan"
+	"github.com/khien-project/khien/internal/engine/webscan"
 )
 
 func scanCmd() *cobra.Command {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/khien-project/khien/internal/bus"
+	"github.com/khien-project/khien/internal/platform/bus"
 )
 
 // TestWorkerJoinsQueue runs khien worker against a real nats-server: it

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/khien-project/khien/internal/store/storetest"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
 )
 
 // errorBody is the shape every API error must have.

@@ -13,12 +13,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/app"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/store/storetest"
-	"github.com/khien-project/khien/internal/valid"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
+	"github.com/khien-project/khien/internal/platform/valid"
 	"github.com/khien-project/khien/internal/web"
 )
 

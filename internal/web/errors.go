@@ -1,5 +1,5 @@
 package web
 
-import "github.com/khien-project/khien/internal/store"
+import "github.com/khien-project/khien/internal/platform/store"
 
 var errNotFound = store.ErrNotFound

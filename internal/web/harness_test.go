@@ -15,17 +15,17 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/app"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/sitetest"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/store/storetest"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
+	"github.com/khien-project/khien/internal/testkit/sitetest"
 	"github.com/khien-project/khien/internal/web"
-	"github.com/khien-project/khien/internal/webscan"
 )
 
 const testPassword = "correct horse battery"

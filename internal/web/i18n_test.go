@@ -6,9 +6,9 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/khien-project/khien/internal/access"
-	"github.com/khien-project/khien/internal/i18n"
-	"github.com/khien-project/khien/internal/registry"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/i18n"
 )
 
 // TestEveryTextIsTranslated checks that each key the templates use, and

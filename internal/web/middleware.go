@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // contentSecurityPolicy allows only Khiên's own scripts, styles and images:

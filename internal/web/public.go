@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/httpx"
 )
 
 // rateLimiter allows each client address n requests per minute (a fixed

@@ -13,13 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/khien-project/khien/internal/api"
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/monitor"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // Deps are what the server needs.

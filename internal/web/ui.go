@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/khien-project/khien/internal/access"
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/i18n"
-	"github.com/khien-project/khien/internal/valid"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/i18n"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 //go:embed templates/*.html

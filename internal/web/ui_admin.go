@@ -7,13 +7,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/khien-project/khien/internal/access"
 	"github.com/khien-project/khien/internal/api"
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/store"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 type importView struct {

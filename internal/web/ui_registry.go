@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/registry"
-	"github.com/khien-project/khien/internal/store"
-	"github.com/khien-project/khien/internal/valid"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 type agenciesView struct{ Agencies []registry.Agency }

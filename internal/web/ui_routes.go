@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/khien-project/khien/internal/audit"
-	"github.com/khien-project/khien/internal/auth"
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/i18n"
-	"github.com/khien-project/khien/internal/sitescan"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/i18n"
 )
 
 func (s *Server) registerUI() {

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/khien-project/khien/internal/httpx"
-	"github.com/khien-project/khien/internal/monitor"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/trust"
-	"github.com/khien-project/khien/internal/webscan"
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/httpx"
 )
 
 // registerSiteUI adds the portal pages: the site list with grades and

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/khien-project/khien/internal/access"
-	"github.com/khien-project/khien/internal/sitescan"
-	"github.com/khien-project/khien/internal/trust"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/access"
 )
 
 // TestPortalForms drives the portal pages' forms as a browser would (the

@@ -1,0 +1,202 @@
+// Package jobs names Khiên's background work: the job kinds, their
+// handlers and the schedules that enqueue them. Workers (in serve or in
+// khien worker) consume every kind registered here from the bus.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/bus"
+)
+
+// Kind is one kind of job with its handler and worker settings.
+type Kind struct {
+	Name    string
+	Handler bus.Handler
+	Options bus.WorkerOptions
+}
+
+// Schedule enqueues a job of Kind every Every (with up to 10% jitter), so
+// that several servers do not fire at the same instant. The job id is the
+// time slot, so a slot enqueued by two servers runs once.
+type Schedule struct {
+	Kind  string
+	Every time.Duration
+}
+
+// Deps are what built-in jobs need.
+type Deps struct {
+	Bus     *bus.Bus
+	Auth    *auth.Service
+	Sites   *sitescan.Service
+	Trust   *trust.Service
+	Monitor *monitor.Service
+	// Scan bounds every platform scan (timeout, private addresses, CAs).
+	Scan webscan.Options
+	// ScanConcurrency is how many sites this process assesses at once.
+	ScanConcurrency int
+}
+
+// Job kinds of the web assessment and monitoring.
+const (
+	KindScanDue      = "scan-due"
+	KindSiteScan     = "site-scan"
+	KindMonitorDue   = "monitor-due"
+	KindMonitorProbe = "monitor-probe"
+)
+
+// ScanJob is the payload of a site-scan job.
+type ScanJob struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// ProbeJob is the payload of a monitor-probe job.
+type ProbeJob struct {
+	SiteID int64 `json:"site_id"`
+}
+
+// EnqueueScan puts a queued scan on the job bus.
+func EnqueueScan(ctx context.Context, b *bus.Bus, scanID int64) error {
+	payload, _ := json.Marshal(ScanJob{ScanID: scanID})
+	return b.Enqueue(ctx, KindSiteScan, fmt.Sprintf("scan-%d", scanID), payload)
+}
+
+// Kinds returns every job kind Khiên runs.
+func Kinds(d Deps) []Kind {
+	scanConc := d.ScanConcurrency
+	if scanConc <= 0 {
+		scanConc = 4
+	}
+	return []Kind{
+		{Name: "purge-sessions", Handler: func(ctx context.Context, _ bus.Job) error {
+			return d.Auth.PurgeSessions(ctx)
+		}, Options: bus.WorkerOptions{Concurrency: 1}},
+		{Name: KindScanDue, Handler: func(ctx context.Context, _ bus.Job) error {
+			if _, err := d.Sites.Sync(ctx); err != nil {
+				return err
+			}
+			ids, err := d.Sites.DueScans(ctx, time.Now(), 500)
+			if err != nil {
+				return err
+			}
+			lost, err := d.Sites.Sweep(ctx, time.Now())
+			if err != nil {
+				return err
+			}
+			for _, id := range append(ids, lost...) {
+				if err := EnqueueScan(ctx, d.Bus, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, Options: bus.WorkerOptions{Concurrency: 1}},
+		{Name: KindSiteScan, Handler: func(ctx context.Context, j bus.Job) error {
+			var p ScanJob
+			if err := json.Unmarshal(j.Payload, &p); err != nil {
+				return fmt.Errorf("site-scan payload: %w", err)
+			}
+			res, err := d.Sites.Run(ctx, p.ScanID, d.Scan)
+			if err != nil || res == nil || res.Report == nil || res.Site.ID == 0 {
+				return err
+			}
+			_, err = d.Trust.Verify(ctx, res.Site.ID, res.Report, nil)
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 2 * time.Minute, Attempts: 3}},
+		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {
+			if _, err := d.Trust.ExpireDue(ctx, time.Now()); err != nil {
+				return err
+			}
+			ids, err := d.Monitor.Due(ctx, time.Now(), 2000)
+			if err != nil {
+				return err
+			}
+			slot := time.Now().Unix() / 60
+			for _, id := range ids {
+				payload, _ := json.Marshal(ProbeJob{SiteID: id})
+				if err := d.Bus.Enqueue(ctx, KindMonitorProbe, fmt.Sprintf("probe-%d-%d", id, slot), payload); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, Options: bus.WorkerOptions{Concurrency: 1}},
+		{Name: KindMonitorProbe, Handler: func(ctx context.Context, j bus.Job) error {
+			var p ProbeJob
+			if err := json.Unmarshal(j.Payload, &p); err != nil {
+				return fmt.Errorf("monitor-probe payload: %w", err)
+			}
+			_, err := d.Monitor.Check(ctx, p.SiteID)
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: 8, Attempts: 2}},
+		{Name: "purge-samples", Handler: func(ctx context.Context, _ bus.Job) error {
+			return d.Monitor.PurgeSamples(ctx, 90*24*time.Hour)
+		}, Options: bus.WorkerOptions{Concurrency: 1}},
+	}
+}
+
+// Schedules returns the recurring jobs.
+func Schedules() []Schedule {
+	return []Schedule{
+		{Kind: "purge-sessions", Every: time.Hour},
+		{Kind: "purge-samples", Every: 6 * time.Hour},
+		{Kind: KindScanDue, Every: time.Minute},
+		{Kind: KindMonitorDue, Every: time.Minute},
+	}
+}
+
+// RunWorkers consumes every kind until ctx ends, then waits for the jobs
+// in hand. concurrency caps each kind's pool (0 keeps the kind's own).
+func RunWorkers(ctx context.Context, b *bus.Bus, kinds []Kind, concurrency int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(kinds))
+	for _, k := range kinds {
+		opts := k.Options
+		if concurrency > 0 && (opts.Concurrency == 0 || opts.Concurrency > concurrency) {
+			opts.Concurrency = concurrency
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.Work(ctx, k.Name, k.Handler, opts); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// RunSchedules enqueues each schedule's job on its period until ctx ends.
+func RunSchedules(ctx context.Context, b *bus.Bus, list []Schedule) {
+	var wg sync.WaitGroup
+	for _, s := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				jitter := time.Duration(rand.Int64N(int64(s.Every/10) + 1))
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(s.Every + jitter):
+				}
+				slot := time.Now().Truncate(s.Every).UTC().Format(time.RFC3339)
+				if err := b.Enqueue(ctx, s.Kind, slot, nil); err != nil && ctx.Err() == nil {
+					slog.Warn("enqueue scheduled job", "kind", s.Kind, "err", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

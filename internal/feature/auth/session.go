@@ -1,0 +1,147 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// Errors of the login flow.
+var (
+	ErrBadCredentials = errors.New("auth: wrong user name or password")
+	ErrThrottled      = errors.New("auth: too many failed logins; try again later")
+)
+
+// ThrottledError says how long to wait before trying again.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string { return ErrThrottled.Error() }
+
+// Unwrap makes errors.Is(err, ErrThrottled) true.
+func (e *ThrottledError) Unwrap() error { return ErrThrottled }
+
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// Login checks a user name and password from address addr, with failed
+// attempts throttled per account and per address. On success it returns
+// the user.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (User, error) {
+	acctKey, addrKey := "u:"+strings.ToLower(username), "a:"+addr
+	for _, k := range []struct {
+		t   *Throttle
+		key string
+	}{{s.accounts, acctKey}, {s.addrs, addrKey}} {
+		if blocked, wait := k.t.Blocked(k.key); blocked {
+			return User{}, &ThrottledError{RetryAfter: wait}
+		}
+	}
+	u, err := s.userWhere(ctx, "u.username = $1", username)
+	hash := dummyHash
+	if err == nil {
+		hash = u.hash
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return User{}, err
+	}
+	ok, herr := CheckPassword(hash, password)
+	if err != nil || herr != nil || !ok || u.Disabled {
+		s.accounts.Fail(acctKey)
+		s.addrs.Fail(addrKey)
+		return User{}, ErrBadCredentials
+	}
+	s.accounts.Reset(acctKey)
+	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, store.Now(), u.ID); err != nil {
+		return User{}, fmt.Errorf("auth: record login: %w", err)
+	}
+	return u, nil
+}
+
+// Session is a browser session: the secret goes into the cookie, only its
+// hash is stored.
+type Session struct {
+	Secret  string
+	CSRF    string
+	Expires time.Time
+}
+
+// StartSession opens a browser session for user u.
+func (s *Service) StartSession(ctx context.Context, u User) (Session, error) {
+	sess := Session{Secret: RandomSecret(32), CSRF: RandomSecret(24), Expires: time.Now().Add(s.SessionTTL)}
+	_, err := s.db.Writer().ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		hashSecret(sess.Secret), u.ID, sess.CSRF, store.Now(), store.FormatTime(sess.Expires))
+	if err != nil {
+		return sess, fmt.Errorf("auth: start session: %w", err)
+	}
+	return sess, s.audit.Record(ctx, u.Actor(), audit.Login, "session", u.ID, nil, map[string]string{"user": u.Username})
+}
+
+// SessionActor resolves a session cookie's secret to its actor and the
+// session's CSRF token.
+func (s *Service) SessionActor(ctx context.Context, secret string) (access.Actor, string, error) {
+	if secret == "" || len(secret) > 128 {
+		return access.Actor{}, "", store.ErrNotFound
+	}
+	var csrf string
+	u, err := scanUserWithExtra(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+userColumns+`, x.csrf`+userFrom+` JOIN sessions x ON x.user_id = u.id WHERE x.id_hash = $1 AND x.expires_at > $2 AND u.disabled = 0`,
+		hashSecret(secret), store.Now()), &csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return access.Actor{}, "", fmt.Errorf("auth: session: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return access.Actor{}, "", fmt.Errorf("auth: session: %w", err)
+	}
+	return u.Actor(), csrf, nil
+}
+
+func scanUserWithExtra(r *sql.Row, extra ...any) (User, error) {
+	var u User
+	var created, updated string
+	var disabled int
+	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.hash, &u.Role, &u.AgencyID, &disabled, &created, &updated, &u.LastLoginAt, &u.agencyPath}, extra...)
+	err := r.Scan(dest...)
+	u.Disabled = disabled != 0
+	u.CreatedAt, u.UpdatedAt = store.ParseTime(created), store.ParseTime(updated)
+	return u, err
+}
+
+// EndSession logs a session out.
+func (s *Service) EndSession(ctx context.Context, secret string) error {
+	_, err := s.db.Writer().ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, hashSecret(secret))
+	return err
+}
+
+// PurgeSessions removes expired sessions.
+func (s *Service) PurgeSessions(ctx context.Context) error {
+	_, err := s.db.Writer().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, store.Now())
+	return err
+}
+
+// touchCache limits how often a token's last-use time is written: at most
+// once a minute per token, so API reads do not become writes.
+type touchCache struct {
+	mu   sync.Mutex
+	last map[int64]time.Time
+}
+
+func (c *touchCache) due(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if t, ok := c.last[id]; ok && now.Sub(t) < time.Minute {
+		return false
+	}
+	c.last[id] = now
+	return true
+}

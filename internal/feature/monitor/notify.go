@@ -1,0 +1,234 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
+)
+
+// Notifier delivers an alert to people.
+type Notifier interface {
+	Notify(ctx context.Context, a Alert) error
+}
+
+// SMTPConfig is the mail relay alerts go through.
+type SMTPConfig struct {
+	Addr     string // host:port ("" disables e-mail)
+	From     string
+	Username string // optional; PLAIN auth (over TLS or to localhost only)
+	Password string
+}
+
+// Dispatcher sends alerts to the notification targets kept in the
+// database: e-mail through the SMTP relay, and webhooks as JSON POSTs
+// signed with HMAC-SHA256 (header X-Khien-Signature: sha256=<hex>).
+type Dispatcher struct {
+	db     *store.DB
+	audit  *audit.Log
+	smtp   SMTPConfig
+	client *http.Client
+}
+
+// NewDispatcher builds a dispatcher.
+func NewDispatcher(db *store.DB, log *audit.Log, cfg SMTPConfig) *Dispatcher {
+	return &Dispatcher{db: db, audit: log, smtp: cfg, client: &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Target is where alerts go.
+type Target struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"` // email, webhook
+	Address   string    `json:"address"`
+	HasSecret bool      `json:"has_secret"`
+	Enabled   bool      `json:"enabled"`
+	CreatedAt time.Time `json:"created_at"`
+	secret    string
+}
+
+// TargetInput adds a target. Secret signs webhook bodies; it is kept
+// (it must be, to sign) but never shown again.
+type TargetInput struct {
+	Kind    string `json:"kind"`
+	Address string `json:"address"`
+	Secret  string `json:"secret"`
+}
+
+// Targets lists the targets (admins only).
+func (d *Dispatcher) Targets(ctx context.Context, actor access.Actor) ([]Target, error) {
+	if !actor.CanManageUsers() {
+		return nil, fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+	}
+	return d.targets(ctx, false)
+}
+
+func (d *Dispatcher) targets(ctx context.Context, enabledOnly bool) ([]Target, error) {
+	q := `SELECT id, kind, address, secret, enabled, created_at FROM notify_targets`
+	if enabledOnly {
+		q += ` WHERE enabled = 1`
+	}
+	rows, err := d.db.Q(ctx).QueryContext(ctx, q+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: targets: %w", err)
+	}
+	defer rows.Close()
+	out := []Target{}
+	for rows.Next() {
+		var t Target
+		var enabled int
+		var created string
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Address, &t.secret, &enabled, &created); err != nil {
+			return nil, err
+		}
+		t.Enabled, t.HasSecret, t.CreatedAt = enabled == 1, t.secret != "", store.ParseTime(created)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// AddTarget adds an e-mail address or webhook URL (admins only).
+func (d *Dispatcher) AddTarget(ctx context.Context, actor access.Actor, in TargetInput) (Target, error) {
+	if !actor.CanManageUsers() {
+		return Target{}, fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+	}
+	var e valid.Errors
+	e.OneOf("kind", in.Kind, true, "email", "webhook")
+	switch in.Kind {
+	case "email":
+		e.Email("address", in.Address, true)
+	case "webhook":
+		in.Address = e.URL("address", in.Address)
+	}
+	e.Text("secret", in.Secret, false, 200, false)
+	if err := e.Err(); err != nil {
+		return Target{}, err
+	}
+	var out Target
+	err := d.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO notify_targets (kind, address, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			in.Kind, in.Address, in.Secret, store.Now()).Scan(&id); err != nil {
+			return fmt.Errorf("monitor: add target: %w", err)
+		}
+		out = Target{ID: id, Kind: in.Kind, Address: in.Address, HasSecret: in.Secret != "", Enabled: true, CreatedAt: time.Now().UTC()}
+		return d.audit.Record(ctx, actor, "notify_target.add", "notify_target", id, nil, out)
+	})
+	return out, err
+}
+
+// DeleteTarget removes a target (admins only).
+func (d *Dispatcher) DeleteTarget(ctx context.Context, actor access.Actor, id int64) error {
+	if !actor.CanManageUsers() {
+		return fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+	}
+	return d.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM notify_targets WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("monitor: target %d: %w", id, store.ErrNotFound)
+		}
+		return d.audit.Record(ctx, actor, "notify_target.delete", "notify_target", id, nil, nil)
+	})
+}
+
+// Notify sends a to every enabled target; it returns the failures joined.
+func (d *Dispatcher) Notify(ctx context.Context, a Alert) error {
+	targets, err := d.targets(ctx, true)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range targets {
+		switch t.Kind {
+		case "email":
+			if err := d.mail(t.Address, a); err != nil {
+				errs = append(errs, fmt.Errorf("e-mail to %s: %w", t.Address, err))
+			}
+		case "webhook":
+			if err := d.post(ctx, t, a); err != nil {
+				errs = append(errs, fmt.Errorf("webhook %s: %w", t.Address, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WebhookBody is what a webhook receives.
+type WebhookBody struct {
+	Event string `json:"event"` // "alert"
+	Alert Alert  `json:"alert"`
+}
+
+// Sign is the signature header value of body under secret.
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (d *Dispatcher) post(ctx context.Context, t Target, a Alert) error {
+	body, err := json.Marshal(WebhookBody{Event: "alert", Alert: a})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Address, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Khien-Alerts/1")
+	if t.secret != "" {
+		req.Header.Set("X-Khien-Signature", Sign(t.secret, body))
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("answered %s", resp.Status)
+	}
+	return nil
+}
+
+func (d *Dispatcher) mail(to string, a Alert) error {
+	if d.smtp.Addr == "" {
+		return errors.New("no SMTP relay configured (smtp.addr)")
+	}
+	from := d.smtp.From
+	if from == "" {
+		from = "khien@localhost"
+	}
+	id := make([]byte, 12)
+	_, _ = rand.Read(id)
+	host, _, _ := net.SplitHostPort(d.smtp.Addr)
+	subject := fmt.Sprintf("[Khiên] %s: %s", a.Kind, a.URL)
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@khien>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+		from, to, mime.QEncoding.Encode("utf-8", subject), a.CreatedAt.Format(time.RFC1123Z), hex.EncodeToString(id))
+	fmt.Fprintf(&msg, "%s\r\n\r\n%s\r\n\r\nMức độ / severity: %s\r\nLúc / at: %s\r\n", a.Message, a.MessageEN, a.Severity, a.CreatedAt.Format(time.RFC3339))
+	var auth smtp.Auth
+	if d.smtp.Username != "" {
+		auth = smtp.PlainAuth("", d.smtp.Username, d.smtp.Password, host)
+	}
+	return smtp.SendMail(d.smtp.Addr, auth, from, []string{to}, []byte(msg.String()))
+}

@@ -1,0 +1,425 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
+)
+
+// AgencyKinds are the levels of the provincial tree.
+var AgencyKinds = []string{"province", "department", "district", "commune", "unit"}
+
+// Agency is a public body in the provincial tree.
+type Agency struct {
+	ID              int64     `json:"id"`
+	Code            string    `json:"code"`
+	Name            string    `json:"name"`
+	ParentID        *int64    `json:"parent_id"`
+	Kind            string    `json:"kind"`
+	Email           string    `json:"email"`
+	Phone           string    `json:"phone"`
+	SecurityOfficer string    `json:"security_officer"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	Path            string    `json:"-"`
+	Depth           int       `json:"-"`
+}
+
+// AgencyInput creates an agency (all fields) or changes one (only the
+// fields present).
+type AgencyInput struct {
+	Code            *string    `json:"code"`
+	Name            *string    `json:"name"`
+	ParentID        OptionalID `json:"parent_id"`
+	Kind            *string    `json:"kind"`
+	Email           *string    `json:"email"`
+	Phone           *string    `json:"phone"`
+	SecurityOfficer *string    `json:"security_officer"`
+}
+
+func (in AgencyInput) apply(a *Agency) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&a.Code, in.Code)
+	set(&a.Name, in.Name)
+	set(&a.Kind, in.Kind)
+	set(&a.Email, in.Email)
+	set(&a.Phone, in.Phone)
+	set(&a.SecurityOfficer, in.SecurityOfficer)
+	if in.ParentID.Set {
+		a.ParentID = in.ParentID.ID
+	}
+}
+
+func (a *Agency) validate() error {
+	var e valid.Errors
+	e.Code("code", a.Code)
+	e.Text("name", a.Name, true, 200, false)
+	e.OneOf("kind", a.Kind, false, AgencyKinds...)
+	e.Email("email", a.Email, false)
+	e.Phone("phone", a.Phone)
+	e.Text("security_officer", a.SecurityOfficer, false, 200, false)
+	return e.Err()
+}
+
+const agencyColumns = `a.id, a.code, a.name, a.parent_id, a.path, a.kind, a.email, a.phone, a.security_officer, a.created_at, a.updated_at`
+
+func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
+	var a Agency
+	var created, updated string
+	err := r.Scan(&a.ID, &a.Code, &a.Name, &a.ParentID, &a.Path, &a.Kind, &a.Email, &a.Phone, &a.SecurityOfficer, &created, &updated)
+	a.CreatedAt, a.UpdatedAt = store.ParseTime(created), store.ParseTime(updated)
+	a.Depth = strings.Count(a.Path, "/") - 2
+	return a, err
+}
+
+// Agency returns one agency within actor's scope.
+func (r *Registry) Agency(ctx context.Context, actor access.Actor, id int64) (Agency, error) {
+	var w store.Where
+	w.Add("a.id = ?", id)
+	w.Cond(actor.PathFilter("a.path"))
+	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE `+w.SQL(), w.Args()...)
+	a, err := scanAgency(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("registry: agency %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("registry: agency %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// AgencyByCode returns one agency within actor's scope by its code.
+func (r *Registry) AgencyByCode(ctx context.Context, actor access.Actor, code string) (Agency, error) {
+	var w store.Where
+	w.Add("a.code = ?", code)
+	w.Cond(actor.PathFilter("a.path"))
+	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE `+w.SQL(), w.Args()...)
+	a, err := scanAgency(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("registry: agency %q: %w", code, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// AgencyFilter selects agencies.
+type AgencyFilter struct {
+	Query    string // folded search over code and name
+	ParentID *int64 // direct children of this agency
+	Kind     string
+	Sort     string // code, name, id, created_at, tree (default), with '-' for descending
+	Page     Page
+}
+
+var agencySorts = map[string]string{
+	"code": "a.code", "name": "a.name", "id": "a.id", "created_at": "a.created_at", "updated_at": "a.updated_at", "tree": "a.path",
+}
+
+func orderBy(sort string, allowed map[string]string, def, tie string) (string, error) {
+	if sort == "" {
+		sort = def
+	}
+	desc := strings.HasPrefix(sort, "-")
+	col, ok := allowed[strings.TrimPrefix(sort, "-")]
+	if !ok {
+		keys := make([]string, 0, len(allowed))
+		for k := range allowed {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return "", fmt.Errorf("%w: sort: unknown field %q (one of %s, with '-' for descending)", store.ErrInvalid, sort, strings.Join(keys, ", "))
+	}
+	if desc {
+		return col + " DESC, " + tie + " DESC", nil
+	}
+	return col + ", " + tie, nil
+}
+
+// Agencies lists agencies within actor's scope and counts all matches.
+func (r *Registry) Agencies(ctx context.Context, actor access.Actor, f AgencyFilter) ([]Agency, int, error) {
+	var w store.Where
+	w.Cond(actor.PathFilter("a.path"))
+	if q := valid.Fold(f.Query); q != "" {
+		w.Add(`a.search LIKE ? ESCAPE '\'`, store.LikeContains(q))
+	}
+	if f.ParentID != nil {
+		w.Add("a.parent_id = ?", *f.ParentID)
+	}
+	if f.Kind != "" {
+		w.Add("a.kind = ?", f.Kind)
+	}
+	order, err := orderBy(f.Sort, agencySorts, "tree", "a.id")
+	if err != nil {
+		return nil, 0, err
+	}
+	q := r.db.Q(ctx)
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies a WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("registry: count agencies: %w", err)
+	}
+	p := f.Page.normalised()
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM agencies a WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, agencyColumns, w.SQL(), order, w.Next(), w.Next()+1),
+		append(w.Args(), p.Limit, p.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("registry: list agencies: %w", err)
+	}
+	defer rows.Close()
+	out := []Agency{}
+	for rows.Next() {
+		a, err := scanAgency(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("registry: list agencies: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// AgencyTree returns every agency within actor's scope in tree order
+// (parents before children, siblings by code).
+func (r *Registry) AgencyTree(ctx context.Context, actor access.Actor) ([]Agency, error) {
+	all, _, err := r.Agencies(ctx, actor, AgencyFilter{Sort: "tree", Page: Page{Limit: 1000}})
+	if err != nil {
+		return nil, err
+	}
+	children := map[int64][]Agency{}
+	ids := map[int64]bool{}
+	for _, a := range all {
+		ids[a.ID] = true
+	}
+	var roots []Agency
+	for _, a := range all {
+		if a.ParentID == nil || !ids[*a.ParentID] {
+			roots = append(roots, a)
+		} else {
+			children[*a.ParentID] = append(children[*a.ParentID], a)
+		}
+	}
+	out := make([]Agency, 0, len(all))
+	var walk func(list []Agency, depth int)
+	walk = func(list []Agency, depth int) {
+		sortAgencies(list)
+		for _, a := range list {
+			a.Depth = depth
+			out = append(out, a)
+			walk(children[a.ID], depth+1)
+		}
+	}
+	walk(roots, 0)
+	return out, nil
+}
+
+func sortAgencies(list []Agency) {
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && list[j].Code < list[j-1].Code; j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}
+
+// CreateAgency adds an agency. An agency user may only add agencies under
+// an agency within its scope.
+func (r *Registry) CreateAgency(ctx context.Context, actor access.Actor, in AgencyInput) (Agency, error) {
+	if !actor.CanWriteRegistry() {
+		return Agency{}, fmt.Errorf("registry: create agency: %w", store.ErrForbidden)
+	}
+	var a Agency
+	in.apply(&a)
+	if err := a.validate(); err != nil {
+		return a, err
+	}
+	var out Agency
+	err := r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		parentPath := ""
+		if a.ParentID != nil {
+			p, err := r.Agency(ctx, actor, *a.ParentID)
+			if errors.Is(err, store.ErrNotFound) {
+				return parentError(*a.ParentID)
+			}
+			if err != nil {
+				return err
+			}
+			parentPath = p.Path
+		} else if actor.Scoped() {
+			return parentError(0)
+		}
+		now := store.Now()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO agencies (code, name, parent_id, path, kind, email, phone, security_officer, search, created_at, updated_at)
+			VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, agencySearch(a), now).Scan(&id)
+		if store.IsUniqueViolation(err) {
+			return codeTaken(a.Code)
+		}
+		if err != nil {
+			return fmt.Errorf("registry: create agency %q: %w", a.Code, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE agencies SET path = $1 WHERE id = $2`, access.AgencyPath(parentPath, id), id); err != nil {
+			return fmt.Errorf("registry: create agency %q: %w", a.Code, err)
+		}
+		if out, err = r.Agency(ctx, access.System, id); err != nil {
+			return err
+		}
+		return r.audit.Record(ctx, actor, audit.Create, "agency", id, nil, out)
+	})
+	return out, err
+}
+
+func agencySearch(a Agency) string { return valid.Fold(a.Code + " " + a.Name) }
+
+func parentError(id int64) error {
+	var e valid.Errors
+	if id == 0 {
+		e.Add("parent_id", "is required: you may only add agencies under your own agency", "bắt buộc: bạn chỉ được thêm đơn vị trực thuộc đơn vị của mình")
+	} else {
+		e.Add("parent_id", fmt.Sprintf("agency %d does not exist or is outside your scope", id), fmt.Sprintf("đơn vị %d không tồn tại hoặc ngoài phạm vi của bạn", id))
+	}
+	return e
+}
+
+func codeTaken(code string) error {
+	var e valid.Errors
+	e.Add("code", fmt.Sprintf("%q is already used by another agency", code), fmt.Sprintf("%q đã được dùng cho đơn vị khác", code))
+	return fmt.Errorf("%w (%w)", e, store.ErrConflict)
+}
+
+// UpdateAgency changes the fields present in in. Moving an agency moves
+// its whole subtree; it may not move under itself, and an agency user may
+// not move or rename the code of its own root agency.
+func (r *Registry) UpdateAgency(ctx context.Context, actor access.Actor, id int64, in AgencyInput) (Agency, error) {
+	if !actor.CanWriteRegistry() {
+		return Agency{}, fmt.Errorf("registry: update agency: %w", store.ErrForbidden)
+	}
+	var out Agency
+	err := r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		before, err := r.Agency(ctx, actor, id)
+		if err != nil {
+			return err
+		}
+		a := before
+		in.apply(&a)
+		if err := a.validate(); err != nil {
+			return err
+		}
+		moved := !sameID(a.ParentID, before.ParentID)
+		if actor.Scoped() && before.ID == actor.AgencyID && (moved || a.Code != before.Code) {
+			var e valid.Errors
+			e.Add("parent_id", "you may not move your own agency or change its code", "bạn không được chuyển đơn vị của mình hay đổi mã của nó")
+			return e
+		}
+		newPath := before.Path
+		if moved {
+			if newPath, err = r.movedPath(ctx, actor, before, a.ParentID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE agencies SET code = $1, name = $2, parent_id = $3, kind = $4, email = $5, phone = $6, security_officer = $7, search = $8, updated_at = $9 WHERE id = $10`,
+			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, agencySearch(a), store.Now(), id)
+		if store.IsUniqueViolation(err) {
+			return codeTaken(a.Code)
+		}
+		if err != nil {
+			return fmt.Errorf("registry: update agency %d: %w", id, err)
+		}
+		if moved {
+			if err := movePaths(ctx, tx, before.Path, newPath); err != nil {
+				return fmt.Errorf("registry: move agency %d: %w", id, err)
+			}
+		}
+		if out, err = r.Agency(ctx, access.System, id); err != nil {
+			return err
+		}
+		return r.audit.Record(ctx, actor, audit.Update, "agency", id, before, out)
+	})
+	return out, err
+}
+
+func (r *Registry) movedPath(ctx context.Context, actor access.Actor, a Agency, parent *int64) (string, error) {
+	if parent == nil {
+		if actor.Scoped() {
+			return "", parentError(0)
+		}
+		return access.AgencyPath("", a.ID), nil
+	}
+	p, err := r.Agency(ctx, actor, *parent)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", parentError(*parent)
+	}
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(p.Path, a.Path) {
+		var e valid.Errors
+		e.Add("parent_id", "an agency cannot be placed under itself or one of its own units", "không thể đặt một đơn vị trực thuộc chính nó hoặc đơn vị con của nó")
+		return "", e
+	}
+	return access.AgencyPath(p.Path, a.ID), nil
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// DeleteAgency removes an agency that has no sub-units, systems or users.
+func (r *Registry) DeleteAgency(ctx context.Context, actor access.Actor, id int64) error {
+	if !actor.CanWriteRegistry() {
+		return fmt.Errorf("registry: delete agency: %w", store.ErrForbidden)
+	}
+	return r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		before, err := r.Agency(ctx, actor, id)
+		if err != nil {
+			return err
+		}
+		if actor.Scoped() && before.ID == actor.AgencyID {
+			return fmt.Errorf("registry: an agency officer cannot delete their own agency: %w", store.ErrForbidden)
+		}
+		var children, systems, users int
+		err = tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM agencies WHERE parent_id = $1), (SELECT COUNT(*) FROM systems WHERE agency_id = $1), (SELECT COUNT(*) FROM users WHERE agency_id = $1)`, id).Scan(&children, &systems, &users)
+		if err != nil {
+			return fmt.Errorf("registry: delete agency %d: %w", id, err)
+		}
+		if children+systems+users > 0 {
+			return fmt.Errorf("registry: agency %q still has %d sub-units, %d systems and %d users; move or delete them first: %w", before.Code, children, systems, users, store.ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM agencies WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("registry: delete agency %d: %w", id, err)
+		}
+		return r.audit.Record(ctx, actor, audit.Delete, "agency", id, before, nil)
+	})
+}
+
+// movePaths rewrites the materialised paths of a moved subtree, in the
+// agencies and in their systems.
+func movePaths(ctx context.Context, tx *store.Tx, oldPath, newPath string) error {
+	for _, q := range []string{
+		`UPDATE agencies SET path = $1 || substr(path, $2) WHERE %s`,
+		`UPDATE systems SET agency_path = $1 || substr(agency_path, $2) WHERE %s`,
+	} {
+		col := "path"
+		if strings.Contains(q, "systems") {
+			col = "agency_path"
+		}
+		var w store.Where
+		w.Before(newPath, len(oldPath)+1)
+		w.Cond(access.SubtreeCondition(col, oldPath))
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, w.SQL()), w.Args()...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

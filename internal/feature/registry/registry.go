@@ -1,0 +1,98 @@
+// Package registry keeps the province's agencies (a tree) and their
+// information systems with their assets. Every function takes the acting
+// access.Actor and applies its agency scope in the SQL it runs: an object
+// outside the scope does not exist for that actor (store.ErrNotFound).
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// Registry is the agencies-and-systems service.
+type Registry struct {
+	db     *store.DB
+	audit  *audit.Log
+	counts countCache
+	// AfterSystemsChange, when set, runs after a committed change to the
+	// systems (create, update, delete, import) with the ids of the systems
+	// changed (none: possibly all): the web-assessment feature keeps its
+	// sites in step with the systems' URLs through it.
+	AfterSystemsChange func(ctx context.Context, ids []int64)
+}
+
+// systemsChanged runs the hook after a successful change outside any
+// transaction (inside one, the outer caller's commit is what counts, and
+// the hook's own transaction would wait for it).
+func (r *Registry) systemsChanged(ctx context.Context, err error, ids ...int64) {
+	if err == nil && r.AfterSystemsChange != nil && !store.InTx(ctx) {
+		r.AfterSystemsChange(ctx, ids)
+	}
+}
+
+// New returns the registry kept in db, recording changes in log.
+func New(db *store.DB, log *audit.Log) *Registry { return &Registry{db: db, audit: log} }
+
+// write runs fn in a transaction and, once it is over (committed or not),
+// invalidates the cached list totals.
+func (r *Registry) write(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) error) error {
+	defer r.counts.changed()
+	return r.db.WithTx(ctx, fn)
+}
+
+// OptionalID is a JSON field that distinguishes "absent" from "null": Set
+// is true when the field was present, and ID is nil when it was null.
+type OptionalID struct {
+	Set bool
+	ID  *int64
+}
+
+// UnmarshalJSON records presence and the value (null or a number).
+func (o *OptionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.ID = nil
+		return nil
+	}
+	var v int64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.ID = &v
+	return nil
+}
+
+// MarshalJSON writes the value, or null.
+func (o OptionalID) MarshalJSON() ([]byte, error) {
+	if o.ID == nil {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatInt(*o.ID, 10)), nil
+}
+
+// Page is a window on a sorted list.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+func (p Page) normalised() Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 1000 {
+		p.Limit = 1000
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

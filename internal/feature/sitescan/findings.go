@@ -1,0 +1,173 @@
+package sitescan
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// Finding is a regression a scan found on a site: its grade dropped, or a
+// critical or high-severity check started to fail. The owning agency sees
+// its own sites' findings.
+type Finding struct {
+	ID         int64      `json:"id"`
+	SiteID     int64      `json:"site_id"`
+	URL        string     `json:"url"`
+	AgencyID   int64      `json:"agency_id"`
+	AgencyName string     `json:"agency_name"`
+	ScanID     *int64     `json:"scan_id"`
+	Kind       string     `json:"kind"` // grade-drop, check-failed
+	CheckID    string     `json:"check_id"`
+	Severity   string     `json:"severity"`
+	Title      string     `json:"title"`
+	TitleEN    string     `json:"title_en"`
+	Detail     string     `json:"detail"`
+	DetailEN   string     `json:"detail_en"`
+	Status     string     `json:"status"` // open, resolved
+	CreatedAt  time.Time  `json:"created_at"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+}
+
+// raiseFindings compares a new report with the previous one: a worse grade
+// and every critical or high check that newly fails open a finding (one
+// open finding per check); findings whose check passes again, or whose
+// grade recovered, are resolved.
+func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report) error {
+	now := store.Now()
+	add := func(kind, checkID, severity, title, titleEN, detail, detailEN string) error {
+		var open int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE site_id = $1 AND kind = $2 AND check_id = $3 AND status = 'open'`,
+			siteID, kind, checkID).Scan(&open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, detail_en, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, detailEN, now)
+		return err
+	}
+	if prev != nil {
+		switch {
+		case webscan.GradeRank(rep.Grade) > webscan.GradeRank(prev.Grade):
+			sev := "high"
+			if rep.Grade == "F" {
+				sev = "critical"
+			}
+			if err := add("grade-drop", "", sev, fmt.Sprintf("Hạng giảm từ %s xuống %s", prev.Grade, rep.Grade),
+				fmt.Sprintf("Grade dropped from %s to %s", prev.Grade, rep.Grade), fmt.Sprintf("điểm %d → %d", prev.Score, rep.Score), fmt.Sprintf("score %d → %d", prev.Score, rep.Score)); err != nil {
+				return fmt.Errorf("sitescan: finding: %w", err)
+			}
+		case webscan.GradeRank(rep.Grade) < webscan.GradeRank(prev.Grade):
+			if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE site_id = $2 AND kind = 'grade-drop' AND status = 'open'`, now, siteID); err != nil {
+				return err
+			}
+		}
+	}
+	wasFailing := map[string]bool{}
+	if prev != nil {
+		for _, c := range prev.Checks {
+			if c.Result == webscan.Fail {
+				wasFailing[c.ID] = true
+			}
+		}
+	}
+	for _, c := range rep.Checks {
+		switch {
+		case c.Result == webscan.Fail && (c.Severity == "critical" || c.Severity == "high") && !wasFailing[c.ID]:
+			if err := add("check-failed", c.ID, c.Severity, c.Title, c.TitleEN, c.Detail, c.DetailEN); err != nil {
+				return fmt.Errorf("sitescan: finding: %w", err)
+			}
+		case c.Result == webscan.Pass:
+			if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE site_id = $2 AND kind = 'check-failed' AND check_id = $3 AND status = 'open'`,
+				now, siteID, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// FindingFilter selects findings.
+type FindingFilter struct {
+	SiteID int64
+	Status string // open, resolved; "" for both
+	Limit  int
+	Offset int
+}
+
+const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, f.kind, f.check_id, f.severity, f.title, f.title_en, f.detail, f.detail_en, f.status, f.created_at, f.resolved_at`
+
+// Findings lists findings on sites in actor's scope, newest first.
+func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFilter) ([]Finding, int, error) {
+	var w store.Where
+	w.Cond(actor.PathFilter("s.agency_path"))
+	if f.SiteID != 0 {
+		w.Add("f.site_id = ?", f.SiteID)
+	}
+	if f.Status != "" {
+		w.Add("f.status = ?", f.Status)
+	}
+	from := ` FROM findings f JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id JOIN agencies a ON a.id = s.agency_id `
+	var total int
+	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+from+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("sitescan: count findings: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+findingColumns+from+`WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY f.id DESC LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), w.Args()...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sitescan: list findings: %w", err)
+	}
+	defer rows.Close()
+	out := []Finding{}
+	for rows.Next() {
+		var x Finding
+		var scan sql.NullInt64
+		var created, resolved string
+		if err := rows.Scan(&x.ID, &x.SiteID, &x.URL, &x.AgencyID, &x.AgencyName, &scan, &x.Kind, &x.CheckID, &x.Severity, &x.Title, &x.TitleEN, &x.Detail, &x.DetailEN, &x.Status, &created, &resolved); err != nil {
+			return nil, 0, err
+		}
+		if scan.Valid {
+			x.ScanID = &scan.Int64
+		}
+		x.CreatedAt, x.ResolvedAt = store.ParseTime(created), TimePtr(resolved)
+		out = append(out, x)
+	}
+	return out, total, rows.Err()
+}
+
+// ResolveFinding closes a finding by hand (admins and analysts).
+func (s *Service) ResolveFinding(ctx context.Context, actor access.Actor, id int64) error {
+	if !actor.CanWriteSecurity() {
+		return fmt.Errorf("sitescan: resolve finding: %w", store.ErrForbidden)
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var w store.Where
+		w.Add("f.id = ?", id)
+		w.Cond(actor.PathFilter("s.agency_path"))
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT f.status FROM findings f JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id WHERE `+w.SQL(), w.Args()...).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sitescan: finding %d: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if status != "open" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE id = $2`, store.Now(), id); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, actor, "finding.resolve", "finding", id, map[string]any{"status": "open"}, map[string]any{"status": "resolved"})
+	})
+}

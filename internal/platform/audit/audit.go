@@ -1,0 +1,254 @@
+// Package audit keeps Khiên's append-only, hash-chained record of every
+// change: who, when, which object, and the object before and after.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// Actions recorded in the log.
+const (
+	Create = "create"
+	Update = "update"
+	Delete = "delete"
+	Login  = "login"
+)
+
+// genesis is the previous hash of the first entry.
+const genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Entry is one row of the audit log.
+type Entry struct {
+	ID         int64           `json:"id"`
+	At         time.Time       `json:"at"`
+	ActorID    *int64          `json:"actor_id"`
+	Actor      string          `json:"actor"`
+	Action     string          `json:"action"`
+	ObjectType string          `json:"object_type"`
+	ObjectID   string          `json:"object_id"`
+	Before     json.RawMessage `json:"before,omitempty"`
+	After      json.RawMessage `json:"after,omitempty"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+	at         string
+}
+
+// Log writes and reads the audit log.
+type Log struct{ db *store.DB }
+
+// New returns the audit log kept in db.
+func New(db *store.DB) *Log { return &Log{db: db} }
+
+// Record appends one entry inside the caller's transaction (ctx must carry
+// one from store.WithTx; Record opens one otherwise). before and after are
+// marshalled to JSON; nil means "absent".
+func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType string, objectID any, before, after any) error {
+	return l.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		e := Entry{Actor: actor.Username, Action: action, ObjectType: objectType, ObjectID: fmt.Sprint(objectID)}
+		if actor.UserID != 0 {
+			id := actor.UserID
+			e.ActorID = &id
+		}
+		var err error
+		if e.Before, err = marshal(before); err != nil {
+			return err
+		}
+		if e.After, err = marshal(after); err != nil {
+			return err
+		}
+		if tx.Engine == store.Postgres {
+			// One writer at a time extends the chain.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7291002)`); err != nil {
+				return fmt.Errorf("audit: lock: %w", err)
+			}
+		}
+		e.PrevHash = genesis
+		err = tx.QueryRowContext(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("audit: read chain head: %w", err)
+		}
+		e.at = store.Now()
+		e.Hash = e.computeHash()
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash)
+		if err != nil {
+			return fmt.Errorf("audit: append: %w", err)
+		}
+		return nil
+	})
+}
+
+func marshal(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: encode object: %w", err)
+	}
+	if string(b) == "null" {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// computeHash chains the entry to its predecessor. Every field is length
+// prefixed so that no two different entries encode the same.
+func (e *Entry) computeHash() string {
+	h := sha256.New()
+	actorID := ""
+	if e.ActorID != nil {
+		actorID = strconv.FormatInt(*e.ActorID, 10)
+	}
+	for _, f := range []string{e.PrevHash, e.at, actorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After)} {
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Filter selects audit entries.
+type Filter struct {
+	Actor      string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Since      time.Time
+	Until      time.Time
+	Limit      int
+	Offset     int
+}
+
+// List returns entries matching f, newest first, and how many match in all.
+// Only admins and auditors may read the log.
+func (l *Log) List(ctx context.Context, actor access.Actor, f Filter) ([]Entry, int, error) {
+	if !actor.CanReadAudit() {
+		return nil, 0, fmt.Errorf("audit: %w", store.ErrForbidden)
+	}
+	var w store.Where
+	if f.Actor != "" {
+		w.Add("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		w.Add("action = ?", f.Action)
+	}
+	if f.ObjectType != "" {
+		w.Add("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		w.Add("object_id = ?", f.ObjectID)
+	}
+	if !f.Since.IsZero() {
+		w.Add("at >= ?", store.FormatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		w.Add("at < ?", store.FormatTime(f.Until))
+	}
+	q := l.db.Q(ctx)
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: count: %w", err)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
+		FROM audit_log WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, w.Next(), w.Next()+1), append(w.Args(), f.Limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEntry(r scanner) (Entry, error) {
+	var e Entry
+	var before, after string
+	if err := r.Scan(&e.ID, &e.at, &e.ActorID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &before, &after, &e.PrevHash, &e.Hash); err != nil {
+		return e, fmt.Errorf("audit: read entry: %w", err)
+	}
+	e.At = store.ParseTime(e.at)
+	if before != "" {
+		e.Before = json.RawMessage(before)
+	}
+	if after != "" {
+		e.After = json.RawMessage(after)
+	}
+	return e, nil
+}
+
+// Recent returns the newest n entries, without counting the whole log
+// (for the dashboard). Only admins and auditors may read the log.
+func (l *Log) Recent(ctx context.Context, actor access.Actor, n int) ([]Entry, error) {
+	if !actor.CanReadAudit() {
+		return nil, fmt.Errorf("audit: %w", store.ErrForbidden)
+	}
+	rows, err := l.db.Q(ctx).QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
+		FROM audit_log ORDER BY id DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("audit: recent: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Broken describes the first entry whose link in the chain does not hold.
+type Broken struct {
+	ID     int64
+	Reason string
+}
+
+// Verify walks the whole chain in order and returns the number of entries
+// checked and the first broken link, or nil when the chain is intact.
+func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
+	rows, err := l.db.Reader().QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
+		FROM audit_log ORDER BY id`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit: verify: %w", err)
+	}
+	defer rows.Close()
+	prev := genesis
+	n := 0
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return n, nil, err
+		}
+		n++
+		if e.PrevHash != prev {
+			return n, &Broken{ID: e.ID, Reason: "previous-hash link does not match the entry before it (a row was removed or altered)"}, nil
+		}
+		if got := e.computeHash(); got != e.Hash {
+			return n, &Broken{ID: e.ID, Reason: "stored hash does not match the entry's content (the row was altered)"}, nil
+		}
+		prev = e.Hash
+	}
+	return n, nil, rows.Err()
+}
