@@ -17,6 +17,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -34,7 +35,7 @@ type API struct {
 	Sites    *sitescan.Service
 	Trust    *trust.Service
 	Monitor  *monitor.Service
-	Notify   *monitor.Dispatcher
+	Notify   *notify.Service
 	// EnqueueScan puts a queued scan on the job bus.
 	EnqueueScan func(ctx context.Context, scanID int64) error
 }

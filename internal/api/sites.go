@@ -12,6 +12,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -329,14 +330,7 @@ func (a *API) checkMonitor(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		actor := httpx.Actor(ctx)
-		if !actor.CanWriteSecurity() {
-			return nil, store.ErrForbidden
-		}
-		if _, err := a.Sites.Site(ctx, actor, id); err != nil {
-			return nil, err
-		}
-		return a.Monitor.Check(ctx, id)
+		return a.Monitor.CheckNow(ctx, httpx.Actor(ctx), id)
 	})
 }
 
@@ -366,27 +360,27 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listWindows(w http.ResponseWriter, r *http.Request) {
-	run(w, r, http.StatusOK, func(ctx context.Context) (list[monitor.Window], error) {
-		items, err := a.Monitor.Windows(ctx, httpx.Actor(ctx))
-		return list[monitor.Window]{Items: items, Total: len(items), Limit: len(items)}, err
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[notify.Window], error) {
+		items, err := a.Notify.Windows(ctx, httpx.Actor(ctx))
+		return list[notify.Window]{Items: items, Total: len(items), Limit: len(items)}, err
 	})
 }
 
 func (a *API) addWindow(w http.ResponseWriter, r *http.Request) {
-	var in monitor.WindowInput
+	var in notify.WindowInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	run(w, r, http.StatusCreated, func(ctx context.Context) (monitor.Window, error) {
-		return a.Monitor.AddWindow(ctx, httpx.Actor(ctx), in)
+	run(w, r, http.StatusCreated, func(ctx context.Context) (notify.Window, error) {
+		return a.Notify.AddWindow(ctx, httpx.Actor(ctx), in)
 	})
 }
 
 func (a *API) deleteWindow(w http.ResponseWriter, r *http.Request) {
 	id, err := httpx.ParseID(r, "id")
 	if err == nil {
-		err = a.Monitor.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
+		err = a.Notify.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
 	}
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -396,19 +390,19 @@ func (a *API) deleteWindow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listTargets(w http.ResponseWriter, r *http.Request) {
-	run(w, r, http.StatusOK, func(ctx context.Context) (list[monitor.Target], error) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[notify.Target], error) {
 		items, err := a.Notify.Targets(ctx, httpx.Actor(ctx))
-		return list[monitor.Target]{Items: items, Total: len(items), Limit: len(items)}, err
+		return list[notify.Target]{Items: items, Total: len(items), Limit: len(items)}, err
 	})
 }
 
 func (a *API) addTarget(w http.ResponseWriter, r *http.Request) {
-	var in monitor.TargetInput
+	var in notify.TargetInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	run(w, r, http.StatusCreated, func(ctx context.Context) (monitor.Target, error) {
+	run(w, r, http.StatusCreated, func(ctx context.Context) (notify.Target, error) {
 		return a.Notify.AddTarget(ctx, httpx.Actor(ctx), in)
 	})
 }

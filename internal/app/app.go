@@ -23,6 +23,8 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/config"
+	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -38,7 +40,8 @@ type Services struct {
 	Sites    *sitescan.Service
 	Trust    *trust.Service
 	Monitor  *monitor.Service
-	Notify   *monitor.Dispatcher
+	Notify   *notify.Service
+	Events   *events.Bus
 	Platform PlatformConfig
 }
 
@@ -50,7 +53,7 @@ type PlatformConfig struct {
 	CheckEvery      time.Duration
 	FailThreshold   int
 	CertWarnDays    int
-	SMTP            monitor.SMTPConfig
+	SMTP            notify.SMTPConfig
 	PublicRate      int // requests per minute per address on public pages
 }
 
@@ -60,7 +63,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		Scan:      webscan.Options{Timeout: v.Duration("scan.timeout"), AllowPrivate: v.Bool("scan.allow_private"), DNSServer: v.String("scan.dns")},
 		ScanEvery: v.Duration("scan.every"), ScanConcurrency: v.Int("scan.concurrency"),
 		CheckEvery: v.Duration("monitor.every"), FailThreshold: v.Int("monitor.failures"), CertWarnDays: v.Int("monitor.cert_warn_days"),
-		SMTP:       monitor.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
+		SMTP:       notify.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
 		PublicRate: v.Int("public.rate"),
 	}
 	if f := v.String("scan.ca_file"); f != "" {
@@ -90,20 +93,19 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		return nil, err
 	}
 	log := audit.New(db)
-	svc := &Services{DB: db, Audit: log, Auth: auth.New(db, log), Registry: registry.New(db, log), Platform: pc}
-	svc.Sites = sitescan.New(db, log, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
-	// Every URL of every system is a site: keep them in step at once (the
-	// scan schedule also syncs, for changes made by other processes).
-	svc.Registry.AfterSystemsChange = func(ctx context.Context, ids []int64) {
-		if _, err := svc.Sites.SyncSystems(ctx, ids...); err != nil {
-			slog.Warn("sync sites with the registry", "err", err)
-		}
-	}
-	svc.Trust = trust.New(db, log, svc.Sites)
-	svc.Notify = monitor.NewDispatcher(db, log, pc.SMTP)
+	// The features meet only through events: the bus gets its job queue
+	// (for durable subscribers) when serve or worker opens NATS.
+	bus := events.New(nil)
+	svc := &Services{DB: db, Audit: log, Events: bus, Auth: auth.New(db, log), Registry: registry.New(db, log, bus), Platform: pc}
+	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
+	// Every URL of every system is a site: sitescan follows the registry's
+	// SystemsChanged (the scan schedule also syncs, for changes made by
+	// other processes).
+	svc.Trust = trust.New(db, log, bus)
+	svc.Notify = notify.New(db, log, pc.SMTP)
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
-	svc.Monitor = monitor.New(db, log, svc.Sites, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})
+	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})
 	return svc, nil
 }
 

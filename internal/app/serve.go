@@ -65,6 +65,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	}
 	defer b.Close()
+	svc.Events.SetQueue(b)
 
 	metrics := newMetrics(svc.DB)
 	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
@@ -231,6 +232,7 @@ func Worker(ctx context.Context, dsn, natsURL string, concurrency int, pc Platfo
 		return err
 	}
 	defer b.Close()
+	svc.Events.SetQueue(b)
 	kinds := jobs.Kinds(svc.jobDeps(b))
 	slog.Info("khien worker started", "nats", natsURL, "kinds", len(kinds))
 	err = jobs.RunWorkers(ctx, b, kinds, concurrency)
@@ -249,6 +251,6 @@ func tuneGC() {
 
 // jobDeps are what the background jobs need from the services.
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
-	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor,
+	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Events: svc.Events,
 		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency}
 }

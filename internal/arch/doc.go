@@ -1,3 +1,5 @@
-// Package arch holds the test that keeps Khiên's imports flowing one way:
-// cmd → cli → app → web → api → httpx → features → access/valid → store/bus → engines.
+// Package arch holds the test that keeps Khiên's tiers visible in its
+// folders and its imports flowing one way: cmd → cli → app → web → api →
+// features (internal/feature) → platform (internal/platform) → engines
+// (internal/engine), with features meeting only through events.
 package arch

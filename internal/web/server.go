@@ -19,6 +19,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -39,7 +40,7 @@ type Deps struct {
 	Sites   *sitescan.Service
 	Trust   *trust.Service
 	Monitor *monitor.Service
-	Notify  *monitor.Dispatcher
+	Notify  *notify.Service
 	// EnqueueScan puts a queued scan on the job bus ("scan now").
 	EnqueueScan func(ctx context.Context, scanID int64) error
 	// PublicRate is how many requests per minute one address may make to

@@ -14,6 +14,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/notify"
 )
 
 // registerSiteUI adds the portal pages: the site list with grades and
@@ -35,7 +36,7 @@ func (s *Server) registerSiteUI() {
 	s.page("POST /label-policies/{id}", s.policyUpdate)
 	s.page("GET /monitoring", s.monitoringPage)
 	s.page("POST /monitoring/windows", s.windowCreate)
-	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Monitor.DeleteWindow, "/monitoring?done=deleted"))
+	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Notify.DeleteWindow, "/monitoring?done=deleted"))
 	s.page("POST /monitoring/targets", s.targetCreate)
 	s.page("POST /monitoring/targets/{id}/delete", s.idAction(s.deps.Notify.DeleteTarget, "/monitoring?done=deleted"))
 	s.page("POST /labels/{id}/state", s.labelState)
@@ -329,8 +330,8 @@ func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {
 
 type monitoringView struct {
 	Alerts  []monitor.Alert
-	Windows []monitor.Window
-	Targets []monitor.Target
+	Windows []notify.Window
+	Targets []notify.Target
 }
 
 func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
@@ -339,9 +340,9 @@ func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
 	var v monitoringView
 	var err error
 	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 100}); err == nil {
-		v.Windows, err = s.deps.Monitor.Windows(ctx, actor)
+		v.Windows, err = s.deps.Notify.Windows(ctx, actor)
 	}
-	if err == nil && actor.CanManageUsers() {
+	if err == nil && actor.CanManageNotifications() {
 		v.Targets, err = s.deps.Notify.Targets(ctx, actor)
 	}
 	if err != nil {
@@ -361,7 +362,7 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	var in monitor.WindowInput
+	var in notify.WindowInput
 	var err error
 	if in.StartsAt, err = localTime(f.Get("starts_at")); err == nil {
 		in.EndsAt, err = localTime(f.Get("ends_at"))
@@ -379,7 +380,7 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 		in.SiteID = &id
 	}
 	in.Reason = strings.TrimSpace(f.Get("reason"))
-	if _, err := s.deps.Monitor.AddWindow(r.Context(), httpx.Actor(r.Context()), in); err != nil {
+	if _, err := s.deps.Notify.AddWindow(r.Context(), httpx.Actor(r.Context()), in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -390,7 +391,7 @@ func (s *Server) targetCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.checkForm(w, r) {
 		return
 	}
-	in := monitor.TargetInput{Kind: r.PostForm.Get("kind"), Address: strings.TrimSpace(r.PostForm.Get("address")), Secret: r.PostForm.Get("secret")}
+	in := notify.TargetInput{Kind: r.PostForm.Get("kind"), Address: strings.TrimSpace(r.PostForm.Get("address")), Secret: r.PostForm.Get("secret")}
 	if _, err := s.deps.Notify.AddTarget(r.Context(), httpx.Actor(r.Context()), in); err != nil {
 		s.fail(w, r, err)
 		return

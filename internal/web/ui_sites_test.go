@@ -80,7 +80,7 @@ func TestPortalForms(t *testing.T) {
 	if code, _ := analyst.post("/monitoring/windows", analyst.withCSRF(wf)); code != 403 {
 		t.Errorf("analyst's province-wide window: %d", code)
 	}
-	wins, _ := w.svc.Monitor.Windows(ctx, access.System)
+	wins, _ := w.svc.Notify.Windows(ctx, access.System)
 	if len(wins) != 1 || wins[0].StartsAt.UTC().Format("2006-01-02T15:04") != "2026-12-01T15:00" {
 		t.Fatalf("windows: %+v (times are entered in Vietnam time)", wins)
 	}

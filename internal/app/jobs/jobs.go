@@ -18,6 +18,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/bus"
+	"github.com/khien-project/khien/internal/platform/events"
 )
 
 // Kind is one kind of job with its handler and worker settings.
@@ -42,6 +43,8 @@ type Deps struct {
 	Sites   *sitescan.Service
 	Trust   *trust.Service
 	Monitor *monitor.Service
+	// Events are the durable event subscribers, each run as a job kind.
+	Events *events.Bus
 	// Scan bounds every platform scan (timeout, private addresses, CAs).
 	Scan webscan.Options
 	// ScanConcurrency is how many sites this process assesses at once.
@@ -78,7 +81,7 @@ func Kinds(d Deps) []Kind {
 	if scanConc <= 0 {
 		scanConc = 4
 	}
-	return []Kind{
+	kinds := []Kind{
 		{Name: "purge-sessions", Handler: func(ctx context.Context, _ bus.Job) error {
 			return d.Auth.PurgeSessions(ctx)
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
@@ -106,18 +109,14 @@ func Kinds(d Deps) []Kind {
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
-			res, err := d.Sites.Run(ctx, p.ScanID, d.Scan)
-			if err != nil || res == nil || res.Report == nil || res.Site.ID == 0 {
-				return err
-			}
-			_, err = d.Trust.Verify(ctx, res.Site.ID, res.Report, nil)
+			_, err := d.Sites.Run(ctx, p.ScanID, d.Scan) // trust reacts to the ScanFinished event
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 2 * time.Minute, Attempts: 3}},
 		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {
 			if _, err := d.Trust.ExpireDue(ctx, time.Now()); err != nil {
 				return err
 			}
-			ids, err := d.Monitor.Due(ctx, time.Now(), 2000)
+			ids, err := d.Sites.DueProbes(ctx, time.Now(), 2000)
 			if err != nil {
 				return err
 			}
@@ -142,6 +141,14 @@ func Kinds(d Deps) []Kind {
 			return d.Monitor.PurgeSamples(ctx, 90*24*time.Hour)
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
 	}
+	if d.Events != nil {
+		for _, ej := range d.Events.Jobs() {
+			kinds = append(kinds, Kind{Name: ej.Kind, Handler: func(ctx context.Context, j bus.Job) error {
+				return ej.Handle(ctx, j.Payload)
+			}, Options: bus.WorkerOptions{Concurrency: 4, Attempts: 5}})
+		}
+	}
+	return kinds
 }
 
 // Schedules returns the recurring jobs.

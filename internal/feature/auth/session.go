@@ -18,8 +18,8 @@ import (
 
 // Errors of the login flow.
 var (
-	ErrBadCredentials = errors.New("auth: wrong user name or password")
-	ErrThrottled      = errors.New("auth: too many failed logins; try again later")
+	ErrBadCredentials = store.NewKind("auth: wrong user name or password", store.ErrUnauthenticated)
+	ErrThrottled      = store.NewKind("auth: too many failed logins; try again later", store.ErrThrottled)
 )
 
 // ThrottledError says how long to wait before trying again.
@@ -29,6 +29,9 @@ func (e *ThrottledError) Error() string { return ErrThrottled.Error() }
 
 // Unwrap makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Unwrap() error { return ErrThrottled }
+
+// Wait is how long to wait (store.Waiter).
+func (e *ThrottledError) Wait() time.Duration { return e.RetryAfter }
 
 func hashSecret(s string) string {
 	h := sha256.Sum256([]byte(s))

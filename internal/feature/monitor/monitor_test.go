@@ -25,6 +25,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
 	"github.com/khien-project/khien/internal/testkit/sitetest"
@@ -126,7 +127,7 @@ func newHookReceiver(t *testing.T, secret string) *hookReceiver {
 		body, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if r.Header.Get("X-Khien-Signature") != monitor.Sign(secret, body) {
+		if r.Header.Get("X-Khien-Signature") != notify.Sign(secret, body) {
 			h.bad++
 			w.WriteHeader(http.StatusUnauthorized)
 			return
@@ -167,12 +168,12 @@ func TestMonitorAlertsAndNotifies(t *testing.T) {
 		sink := newSMTPSink(t)
 		hook := newHookReceiver(t, "bí mật")
 		w := sitetest.NewWorld(t, db, monitor.Config{})
-		notify := monitor.NewDispatcher(db, w.Audit, monitor.SMTPConfig{Addr: sink.ln.Addr().String(), From: "khien@sokhcn.example"})
-		w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{FailThreshold: 2, Probe: sitetest.Options(p), Notify: notify})
-		if _, err := notify.AddTarget(ctx, access.System, monitor.TargetInput{Kind: "email", Address: "soc@sokhcn.example"}); err != nil {
+		dispatcher := notify.New(db, w.Audit, notify.SMTPConfig{Addr: sink.ln.Addr().String(), From: "khien@sokhcn.example"})
+		w.Monitor = monitor.New(db, w.Audit, w.Events, w.Trust, monitor.Config{FailThreshold: 2, Probe: sitetest.Options(p), Notify: dispatcher})
+		if _, err := dispatcher.AddTarget(ctx, access.System, notify.TargetInput{Kind: "email", Address: "soc@sokhcn.example"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := notify.AddTarget(ctx, access.System, monitor.TargetInput{Kind: "webhook", Address: hook.URL + "/alerts", Secret: "bí mật"}); err != nil {
+		if _, err := dispatcher.AddTarget(ctx, access.System, notify.TargetInput{Kind: "webhook", Address: hook.URL + "/alerts", Secret: "bí mật"}); err != nil {
 			t.Fatal(err)
 		}
 		site := w.AddSite(t, w.A, p.URL+"/")
@@ -253,7 +254,7 @@ func TestMonitorAlertsAndNotifies(t *testing.T) {
 		// In a maintenance window the alert is kept but not sent.
 		p.Set(sitetest.CleanPage, 200, true)
 		check("")
-		if _, err := w.Monitor.AddWindow(ctx, access.System, monitor.WindowInput{SiteID: &site.ID, StartsAt: time.Now().Add(-time.Minute), EndsAt: time.Now().Add(time.Hour), Reason: "nâng cấp"}); err != nil {
+		if _, err := w.Notify.AddWindow(ctx, access.System, notify.WindowInput{SiteID: &site.ID, StartsAt: time.Now().Add(-time.Minute), EndsAt: time.Now().Add(time.Hour), Reason: "nâng cấp"}); err != nil {
 			t.Fatal(err)
 		}
 		p.Set(sitetest.CleanPage, http.StatusBadGateway, true)
@@ -308,7 +309,7 @@ func TestCertificateExpiryAlert(t *testing.T) {
 	ts, pool := certServer(t, time.Now().Add(72*time.Hour))
 	db := storetest.Open(t, store.SQLite)
 	w := sitetest.NewWorld(t, db, monitor.Config{})
-	w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{CertWarnDays: 14, Probe: webscan.Options{AllowPrivate: true, RootCAs: pool, Timeout: 5 * time.Second}})
+	w.Monitor = monitor.New(db, w.Audit, w.Events, w.Trust, monitor.Config{CertWarnDays: 14, Probe: webscan.Options{AllowPrivate: true, RootCAs: pool, Timeout: 5 * time.Second}})
 	site := w.AddSite(t, w.A, ts.URL+"/")
 	out, err := w.Monitor.Check(ctx, site.ID)
 	if err != nil || kinds(out.Alerts) != "cert-expiring" || !strings.Contains(out.Alerts[0].MessageEN, "2 days left") && !strings.Contains(out.Alerts[0].MessageEN, "3 days left") {
@@ -320,7 +321,7 @@ func TestCertificateExpiryAlert(t *testing.T) {
 
 	// A labelled site whose certificate has expired: the probe suspends it.
 	old, oldPool := certServer(t, time.Now().Add(-time.Hour))
-	w.Monitor = monitor.New(db, w.Audit, w.Sites, w.Trust, monitor.Config{Probe: webscan.Options{AllowPrivate: true, RootCAs: oldPool, Timeout: 5 * time.Second}})
+	w.Monitor = monitor.New(db, w.Audit, w.Events, w.Trust, monitor.Config{Probe: webscan.Options{AllowPrivate: true, RootCAs: oldPool, Timeout: 5 * time.Second}})
 	expired := w.AddSite(t, w.A, old.URL+"/")
 	label := w.GrantLabel(t, expired)
 	out, err = w.Monitor.Check(ctx, expired.ID)
@@ -337,27 +338,27 @@ func TestMaintenanceWindowsAreValidated(t *testing.T) {
 	w := sitetest.NewWorld(t, storetest.Open(t, store.SQLite), monitor.Config{})
 	site := w.AddSite(t, w.A, "https://a.example/")
 	now := time.Now()
-	for _, in := range []monitor.WindowInput{
+	for _, in := range []notify.WindowInput{
 		{SiteID: &site.ID},
 		{SiteID: &site.ID, StartsAt: now, EndsAt: now.Add(-time.Hour)},
 		{SiteID: &site.ID, StartsAt: now, EndsAt: now.Add(40 * 24 * time.Hour)},
 	} {
-		if _, err := w.Monitor.AddWindow(ctx, access.System, in); err == nil {
+		if _, err := w.Notify.AddWindow(ctx, access.System, in); err == nil {
 			t.Errorf("window %+v accepted", in)
 		}
 	}
-	if _, err := w.Monitor.AddWindow(ctx, w.OfficerA, monitor.WindowInput{SiteID: &site.ID, StartsAt: now, EndsAt: now.Add(time.Hour)}); err == nil {
+	if _, err := w.Notify.AddWindow(ctx, w.OfficerA, notify.WindowInput{SiteID: &site.ID, StartsAt: now, EndsAt: now.Add(time.Hour)}); err == nil {
 		t.Error("an agency officer added a window")
 	}
-	win, err := w.Monitor.AddWindow(ctx, access.System, monitor.WindowInput{StartsAt: now, EndsAt: now.Add(time.Hour), Reason: "toàn tỉnh"})
+	win, err := w.Notify.AddWindow(ctx, access.System, notify.WindowInput{StartsAt: now, EndsAt: now.Add(time.Hour), Reason: "toàn tỉnh"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _ := w.Monitor.Windows(ctx, w.OfficerA)
+	list, _ := w.Notify.Windows(ctx, w.OfficerA)
 	if len(list) != 1 || list[0].ID != win.ID {
 		t.Fatalf("windows seen by officer A: %+v", list)
 	}
-	if err := w.Monitor.DeleteWindow(ctx, access.System, win.ID); err != nil {
+	if err := w.Notify.DeleteWindow(ctx, access.System, win.ID); err != nil {
 		t.Fatal(err)
 	}
 }

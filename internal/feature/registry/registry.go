@@ -9,9 +9,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strconv"
 
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -20,24 +22,28 @@ type Registry struct {
 	db     *store.DB
 	audit  *audit.Log
 	counts countCache
-	// AfterSystemsChange, when set, runs after a committed change to the
-	// systems (create, update, delete, import) with the ids of the systems
-	// changed (none: possibly all): the web-assessment feature keeps its
-	// sites in step with the systems' URLs through it.
-	AfterSystemsChange func(ctx context.Context, ids []int64)
+	events *events.Bus
 }
 
-// systemsChanged runs the hook after a successful change outside any
-// transaction (inside one, the outer caller's commit is what counts, and
-// the hook's own transaction would wait for it).
+// systemsChanged publishes events.SystemsChanged after a committed change
+// to the systems (create, update, delete, import) with the ids of the
+// systems changed (none: possibly all), outside any transaction (inside
+// one, the outer caller's commit is what counts). The web-assessment
+// feature keeps its sites in step with the systems' URLs through it.
 func (r *Registry) systemsChanged(ctx context.Context, err error, ids ...int64) {
-	if err == nil && r.AfterSystemsChange != nil && !store.InTx(ctx) {
-		r.AfterSystemsChange(ctx, ids)
+	if err != nil || r.events == nil || store.InTx(ctx) {
+		return
+	}
+	if err := r.events.Publish(ctx, events.SystemsChanged{SystemIDs: ids}); err != nil {
+		slog.Warn("registry: systems changed", "err", err)
 	}
 }
 
-// New returns the registry kept in db, recording changes in log.
-func New(db *store.DB, log *audit.Log) *Registry { return &Registry{db: db, audit: log} }
+// New returns the registry kept in db, recording changes in log and
+// publishing them on bus (nil: publishing nothing).
+func New(db *store.DB, log *audit.Log, bus *events.Bus) *Registry {
+	return &Registry{db: db, audit: log, events: bus}
+}
 
 // write runs fn in a transaction and, once it is over (committed or not),
 // invalidates the cached list totals.

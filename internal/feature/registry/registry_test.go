@@ -27,7 +27,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := fixture{reg: registry.New(db, audit.New(db)), db: db}
+	f := fixture{reg: registry.New(db, audit.New(db), nil), db: db}
 	mk := func(code, name string, parent *registry.Agency) registry.Agency {
 		in := registry.AgencyInput{Code: sp(code), Name: sp(name)}
 		if parent != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -38,8 +39,9 @@ type Finding struct {
 // and every critical or high check that newly fails open a finding (one
 // open finding per check); findings whose check passes again, or whose
 // grade recovered, are resolved.
-func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report) error {
+func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report) ([]events.Ref, error) {
 	now := store.Now()
+	var raised []events.Ref
 	add := func(kind, checkID, severity, title, titleEN, detail, detailEN string) error {
 		var open int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE site_id = $1 AND kind = $2 AND check_id = $3 AND status = 'open'`,
@@ -49,8 +51,10 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 		if open > 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, detail_en, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, detailEN, now)
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, detail_en, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, detailEN, now).Scan(&id)
+		raised = append(raised, events.Ref{Kind: events.RefSiteFinding, ID: id})
 		return err
 	}
 	if prev != nil {
@@ -62,11 +66,11 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 			}
 			if err := add("grade-drop", "", sev, fmt.Sprintf("Hạng giảm từ %s xuống %s", prev.Grade, rep.Grade),
 				fmt.Sprintf("Grade dropped from %s to %s", prev.Grade, rep.Grade), fmt.Sprintf("điểm %d → %d", prev.Score, rep.Score), fmt.Sprintf("score %d → %d", prev.Score, rep.Score)); err != nil {
-				return fmt.Errorf("sitescan: finding: %w", err)
+				return nil, fmt.Errorf("sitescan: finding: %w", err)
 			}
 		case webscan.GradeRank(rep.Grade) < webscan.GradeRank(prev.Grade):
 			if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE site_id = $2 AND kind = 'grade-drop' AND status = 'open'`, now, siteID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -82,16 +86,16 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 		switch {
 		case c.Result == webscan.Fail && (c.Severity == "critical" || c.Severity == "high") && !wasFailing[c.ID]:
 			if err := add("check-failed", c.ID, c.Severity, c.Title, c.TitleEN, c.Detail, c.DetailEN); err != nil {
-				return fmt.Errorf("sitescan: finding: %w", err)
+				return nil, fmt.Errorf("sitescan: finding: %w", err)
 			}
 		case c.Result == webscan.Pass:
 			if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'resolved', resolved_at = $1 WHERE site_id = $2 AND kind = 'check-failed' AND check_id = $3 AND status = 'open'`,
 				now, siteID, c.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return raised, nil
 }
 
 // FindingFilter selects findings.
@@ -107,23 +111,20 @@ const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, 
 // Findings lists findings on sites in actor's scope, newest first.
 func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFilter) ([]Finding, int, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	if f.SiteID != 0 {
 		w.Add("f.site_id = ?", f.SiteID)
 	}
 	if f.Status != "" {
 		w.Add("f.status = ?", f.Status)
 	}
-	from := ` FROM findings f JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id JOIN agencies a ON a.id = s.agency_id `
+	from := ` FROM findings f` + store.JoinSite("f")
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+from+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count findings: %w", err)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
-	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+findingColumns+from+`WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY f.id DESC LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), w.Args()...)
+	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(50))
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+findingColumns+from+`WHERE `+w.SQL()+` ORDER BY f.id DESC`+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sitescan: list findings: %w", err)
 	}
@@ -139,7 +140,7 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 		if scan.Valid {
 			x.ScanID = &scan.Int64
 		}
-		x.CreatedAt, x.ResolvedAt = store.ParseTime(created), TimePtr(resolved)
+		x.CreatedAt, x.ResolvedAt = store.ParseTime(created), store.TimePtr(resolved)
 		out = append(out, x)
 	}
 	return out, total, rows.Err()
@@ -153,7 +154,7 @@ func (s *Service) ResolveFinding(ctx context.Context, actor access.Actor, id int
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var w store.Where
 		w.Add("f.id = ?", id)
-		w.Cond(actor.PathFilter("s.agency_path"))
+		w.Cond(actor.PathFilter(store.ScopePath))
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT f.status FROM findings f JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id WHERE `+w.SQL(), w.Args()...).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -60,7 +61,7 @@ func scanScan(r interface{ Scan(...any) error }, withReport bool) (Scan, error) 
 	if err := r.Scan(dest...); err != nil {
 		return c, err
 	}
-	c.CreatedAt, c.StartedAt, c.FinishedAt = store.ParseTime(created), TimePtr(started), TimePtr(finished)
+	c.CreatedAt, c.StartedAt, c.FinishedAt = store.ParseTime(created), store.TimePtr(started), store.TimePtr(finished)
 	if site.Valid {
 		c.SiteID = &site.Int64
 	}
@@ -120,7 +121,7 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE x.active = 1 AND x.next_scan_at <= $1
 			AND NOT EXISTS (SELECT 1 FROM scans c WHERE c.site_id = x.id AND c.status IN ('queued', 'running'))
-			ORDER BY x.next_scan_at, x.id LIMIT `+fmt.Sprint(limit), store.FormatTime(now))
+			ORDER BY x.next_scan_at, x.id LIMIT $2`, store.FormatTime(now), limit)
 		if err != nil {
 			return fmt.Errorf("sitescan: due sites: %w", err)
 		}
@@ -312,7 +313,11 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 			return err
 		}
 		res.Previous = prev
-		return s.raiseFindings(ctx, tx, site.ID, id, prev, &rep)
+		findings, err := s.raiseFindings(ctx, tx, site.ID, id, prev, &rep)
+		if err != nil {
+			return err
+		}
+		return s.events.Publish(ctx, events.ScanFinished{Scan: events.Ref{Kind: events.RefSiteScan, ID: id}, SiteID: site.ID, URL: site.URL, Report: &rep, Findings: findings})
 	})
 	if err != nil {
 		return nil, err
@@ -362,22 +367,19 @@ type ScanFilter struct {
 // Scans lists scans in actor's scope, newest first, without reports.
 func (s *Service) Scans(ctx context.Context, actor access.Actor, f ScanFilter) ([]Scan, int, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	if f.SiteID != 0 {
 		w.Add("c.site_id = ?", f.SiteID)
 	}
 	if f.Status != "" {
 		w.Add("c.status = ?", f.Status)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
-	}
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+scanJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count scans: %w", err)
 	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+scanColumns+scanJoin+`WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY c.id DESC LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), w.Args()...)
+	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(50))
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+scanColumns+scanJoin+`WHERE `+w.SQL()+` ORDER BY c.id DESC`+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sitescan: list scans: %w", err)
 	}
@@ -397,7 +399,7 @@ func (s *Service) Scans(ctx context.Context, actor access.Actor, f ScanFilter) (
 func (s *Service) Scan(ctx context.Context, actor access.Actor, id int64) (Scan, error) {
 	var w store.Where
 	w.Add("c.id = ?", id)
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	c, err := scanScan(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+scanColumns+`, c.report`+scanJoin+`WHERE `+w.SQL(), w.Args()...), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("sitescan: scan %d: %w", id, store.ErrNotFound)
@@ -505,7 +507,7 @@ func CompareChecks(before, after []webscan.Check) []CheckChange {
 // (an active one first).
 func (s *Service) SiteIDByURL(ctx context.Context, actor access.Actor, rawURL string) (int64, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	w.Add("x.url = ?", rawURL)
 	var id int64
 	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id`+SiteJoin+`WHERE `+w.SQL()+` ORDER BY x.active DESC, x.id LIMIT 1`, w.Args()...).Scan(&id)

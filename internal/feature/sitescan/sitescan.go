@@ -19,6 +19,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -29,25 +30,30 @@ type Config struct {
 	CheckEvery time.Duration // default time between monitoring probes (5m)
 }
 
-// Service is the web-assessment feature over one database.
+// Service is the web-assessment feature over one database. It owns the
+// sites table: the other features read it and change it only through the
+// events sitescan subscribes to.
 type Service struct {
-	db    *store.DB
-	audit *audit.Log
-	cfg   Config
+	db     *store.DB
+	audit  *audit.Log
+	events *events.Bus
+	cfg    Config
 
 	hostMu sync.Mutex
 	hosts  map[string]chan struct{}
 }
 
-// New builds the service.
-func New(db *store.DB, log *audit.Log, cfg Config) *Service {
+// New builds the service and subscribes it to the events it reacts to.
+func New(db *store.DB, log *audit.Log, bus *events.Bus, cfg Config) *Service {
 	if cfg.ScanEvery <= 0 {
 		cfg.ScanEvery = 24 * time.Hour
 	}
 	if cfg.CheckEvery <= 0 {
 		cfg.CheckEvery = 5 * time.Minute
 	}
-	return &Service{db: db, audit: log, cfg: cfg, hosts: map[string]chan struct{}{}}
+	s := &Service{db: db, audit: log, events: bus, cfg: cfg, hosts: map[string]chan struct{}{}}
+	s.subscribe(bus)
+	return s
 }
 
 // DB is the database the service works on (for the features built on it).
@@ -93,15 +99,6 @@ type Site struct {
 	Trend []string `json:"trend,omitempty"`
 }
 
-// TimePtr turns a stored time ("" when never) into a pointer.
-func TimePtr(s string) *time.Time {
-	if s == "" {
-		return nil
-	}
-	t := store.ParseTime(s)
-	return &t
-}
-
 const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.active, x.scan_every_hours, x.next_scan_at, x.last_scan_id,
 	x.last_grade, x.last_score, x.last_scanned_at, x.monitor_enabled, x.check_every_minutes, x.next_check_at, x.state, x.failures,
 	x.last_checked_at, x.last_status, x.last_latency_ms, x.last_error, x.cert_expires_at, x.baseline, x.baseline_at, x.ignore_rule,
@@ -109,7 +106,7 @@ const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.ac
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
 // features built on sites use it with PathFilter("s.agency_path").
-const SiteJoin = ` FROM sites x JOIN systems s ON s.id = x.system_id JOIN agencies a ON a.id = s.agency_id `
+const SiteJoin = ` FROM sites x` + store.JoinSystemAgency
 
 func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 	var x Site
@@ -128,7 +125,7 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 	if last.Valid {
 		x.LastScanID = &last.Int64
 	}
-	x.LastScannedAt, x.LastCheckedAt, x.CertExpiresAt, x.BaselineAt = TimePtr(scanned), TimePtr(checked), TimePtr(certExp), TimePtr(baselineAt)
+	x.LastScannedAt, x.LastCheckedAt, x.CertExpiresAt, x.BaselineAt = store.TimePtr(scanned), store.TimePtr(checked), store.TimePtr(certExp), store.TimePtr(baselineAt)
 	return x, nil
 }
 
@@ -187,7 +184,7 @@ type SiteFilter struct {
 // grades of their last scans, and counts all matches.
 func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) ([]Site, int, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	if !f.Inactive {
 		w.Add("x.active = 1")
 	}
@@ -208,10 +205,6 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 	if f.SystemID != 0 {
 		w.Add("x.system_id = ?", f.SystemID)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+SiteJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count sites: %w", err)
@@ -219,8 +212,8 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 	// Worst first: F before A+, never-scanned last.
 	order := `CASE x.last_grade WHEN 'F' THEN 0 WHEN 'D-' THEN 1 WHEN 'D' THEN 2 WHEN 'D+' THEN 3 WHEN 'C-' THEN 4 WHEN 'C' THEN 5 WHEN 'C+' THEN 6
 		WHEN 'B-' THEN 7 WHEN 'B' THEN 8 WHEN 'B+' THEN 9 WHEN 'A-' THEN 10 WHEN 'A' THEN 11 WHEN 'A+' THEN 12 ELSE 13 END, x.url, x.id`
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE `+w.SQL()+` ORDER BY `+order+
-		fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), w.Args()...)
+	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(100))
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE `+w.SQL()+` ORDER BY `+order+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sitescan: list sites: %w", err)
 	}
@@ -279,7 +272,7 @@ func (s *Service) addTrends(ctx context.Context, sites []Site) error {
 func (s *Service) Site(ctx context.Context, actor access.Actor, id int64) (Site, error) {
 	var w store.Where
 	w.Add("x.id = ?", id)
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	x, err := scanSite(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE `+w.SQL(), w.Args()...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return x, fmt.Errorf("sitescan: site %d: %w", id, store.ErrNotFound)
@@ -441,7 +434,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	if actor.Scoped() || !actor.Authenticated() {
 		// Only the actor's systems; an unscoped reader needs no join at all.
 		from += `JOIN systems s ON s.id = x.system_id `
-		w.Cond(actor.PathFilter("s.agency_path"))
+		w.Cond(actor.PathFilter(store.ScopePath))
 	}
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.last_grade, x.state, COUNT(*)`+from+`WHERE `+w.SQL()+` GROUP BY x.last_grade, x.state`, w.Args()...)
 	if err != nil {
@@ -471,7 +464,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	findings := ` FROM findings f `
 	if actor.Scoped() || !actor.Authenticated() {
 		findings += `JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id `
-		f.Cond(actor.PathFilter("s.agency_path"))
+		f.Cond(actor.PathFilter(store.ScopePath))
 	}
 	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+findings+`WHERE `+f.SQL(), f.Args()...).Scan(&sum.Findings)
 	return sum, err

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
-	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -37,12 +37,23 @@ const (
 type Service struct {
 	db    *store.DB
 	audit *audit.Log
-	sites *sitescan.Service
 }
 
-// New builds the service.
-func New(db *store.DB, log *audit.Log, sites *sitescan.Service) *Service {
-	return &Service{db: db, audit: log, sites: sites}
+// New builds the service and subscribes it to what re-verifies a label:
+// a finished scan and a monitoring probe, both inside the publisher's
+// transaction, so a failing critical check suspends the label within the
+// same scan or probe.
+func New(db *store.DB, log *audit.Log, bus *events.Bus) *Service {
+	s := &Service{db: db, audit: log}
+	events.Subscribe(bus, "trust-scan", events.Inline, func(ctx context.Context, e events.ScanFinished) error {
+		_, err := s.Verify(ctx, e.SiteID, e.Report, nil)
+		return err
+	})
+	events.Subscribe(bus, "trust-probe", events.Inline, func(ctx context.Context, e events.ProbeFinished) error {
+		_, err := s.Verify(ctx, e.SiteID, nil, e.Failing)
+		return err
+	})
+	return s
 }
 
 // Policy says what a site needs for a label.
@@ -127,7 +138,7 @@ type PolicyInput struct {
 
 // UpdatePolicy changes a label policy (admins only).
 func (s *Service) UpdatePolicy(ctx context.Context, actor access.Actor, id int64, in PolicyInput) (Policy, error) {
-	if !actor.CanManageUsers() {
+	if !actor.CanManagePolicy() {
 		return Policy{}, fmt.Errorf("trust: change policy: %w", store.ErrForbidden)
 	}
 	var out Policy
@@ -228,7 +239,7 @@ type Event struct {
 const labelColumns = `l.id, l.public_id, l.site_id, x.url, s.name, s.agency_id, a.name, l.policy_id, l.state, l.reason, l.reason_en, l.privacy_url, l.contact,
 	l.granted_by, l.granted_at, l.expires_at, l.verified_at, x.last_grade, l.updated_at, s.agency_path`
 
-const labelJoin = ` FROM labels l JOIN sites x ON x.id = l.site_id JOIN systems s ON s.id = x.system_id JOIN agencies a ON a.id = s.agency_id `
+var labelJoin = ` FROM labels l` + store.JoinSite("l")
 
 func scanLabel(r interface{ Scan(...any) error }) (Label, error) {
 	var l Label
@@ -238,7 +249,7 @@ func scanLabel(r interface{ Scan(...any) error }) (Label, error) {
 	if err != nil {
 		return l, err
 	}
-	l.GrantedAt, l.ExpiresAt, l.VerifiedAt = sitescan.TimePtr(granted), sitescan.TimePtr(expires), sitescan.TimePtr(verified)
+	l.GrantedAt, l.ExpiresAt, l.VerifiedAt = store.TimePtr(granted), store.TimePtr(expires), store.TimePtr(verified)
 	l.UpdatedAt = store.ParseTime(updated)
 	// A label past its date is expired even before the sweep marks it.
 	if l.State == Granted && l.ExpiresAt != nil && time.Now().After(*l.ExpiresAt) {
@@ -258,7 +269,7 @@ type LabelFilter struct {
 // Labels lists labels of sites in actor's scope.
 func (s *Service) Labels(ctx context.Context, actor access.Actor, f LabelFilter) ([]Label, int, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	if f.State != "" {
 		w.Add("l.state = ?", f.State)
 	}
@@ -269,11 +280,8 @@ func (s *Service) Labels(ctx context.Context, actor access.Actor, f LabelFilter)
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+labelJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("trust: count labels: %w", err)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+labelColumns+labelJoin+`WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY l.id DESC LIMIT %d OFFSET %d`, limit, max(f.Offset, 0)), w.Args()...)
+	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(100))
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+labelColumns+labelJoin+`WHERE `+w.SQL()+` ORDER BY l.id DESC`+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("trust: list labels: %w", err)
 	}
@@ -293,7 +301,7 @@ func (s *Service) Labels(ctx context.Context, actor access.Actor, f LabelFilter)
 func (s *Service) Label(ctx context.Context, actor access.Actor, publicID string) (Label, error) {
 	var w store.Where
 	w.Add("l.public_id = ?", publicID)
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	l, err := scanLabel(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+labelColumns+labelJoin+`WHERE `+w.SQL(), w.Args()...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, fmt.Errorf("trust: label %q: %w", publicID, store.ErrNotFound)
@@ -386,7 +394,7 @@ var ErrPolicyNotMet = errors.New("policy not met")
 // suspended, revoked or expired one (admins only). The label keeps its
 // public id, so embedded badges keep working.
 func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) (Label, error) {
-	if !actor.CanManageUsers() {
+	if !actor.CanGrantLabels() {
 		return Label{}, fmt.Errorf("trust: grant a label: %w", store.ErrForbidden)
 	}
 	var e valid.Errors
@@ -401,7 +409,7 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) 
 	}
 	var out Label
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		site, err := s.sites.Site(ctx, actor, in.SiteID)
+		site, err := s.site(ctx, actor, in.SiteID)
 		if err != nil {
 			return err
 		}
@@ -479,7 +487,46 @@ func addEvent(ctx context.Context, tx *store.Tx, labelID int64, state, reason, r
 	return nil
 }
 
-func (s *Service) latestReport(ctx context.Context, site sitescan.Site) (*webscan.Report, error) {
+// labelledSite is what a grant needs of a site (sitescan's table, read).
+type labelledSite struct {
+	ID         int64
+	LastScanID *int64
+}
+
+// site finds a site in actor's scope.
+func (s *Service) site(ctx context.Context, actor access.Actor, id int64) (labelledSite, error) {
+	var w store.Where
+	w.Add("x.id = ?", id)
+	w.Cond(actor.PathFilter(store.ScopePath))
+	var x labelledSite
+	var last sql.NullInt64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.last_scan_id FROM sites x`+store.JoinSystemAgency+`WHERE `+w.SQL(), w.Args()...).Scan(&x.ID, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return x, fmt.Errorf("trust: site %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return x, fmt.Errorf("trust: site %d: %w", id, err)
+	}
+	if last.Valid {
+		x.LastScanID = &last.Int64
+	}
+	return x, nil
+}
+
+// StateOf is the state of the site's label ("" when it has none).
+func (s *Service) StateOf(ctx context.Context, siteID int64) (string, error) {
+	var state string
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT state FROM labels WHERE site_id = $1`, siteID).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("trust: label of site %d: %w", siteID, err)
+	}
+	return state, nil
+}
+
+func (s *Service) latestReport(ctx context.Context, site labelledSite) (*webscan.Report, error) {
 	if site.LastScanID == nil {
 		return nil, nil
 	}
@@ -501,7 +548,7 @@ func (s *Service) latestReport(ctx context.Context, site sitescan.Site) (*websca
 // SetState suspends or revokes a label by hand (admins only), with a
 // reason.
 func (s *Service) SetState(ctx context.Context, actor access.Actor, publicID, state, reason string) (Label, error) {
-	if !actor.CanManageUsers() {
+	if !actor.CanGrantLabels() {
 		return Label{}, fmt.Errorf("trust: change a label: %w", store.ErrForbidden)
 	}
 	var e valid.Errors

@@ -71,6 +71,25 @@ func (a Actor) CanWriteSecurity() bool { return a.Role == Admin || a.Role == Ana
 // CanManageUsers reports whether a may create and change users.
 func (a Actor) CanManageUsers() bool { return a.Role == Admin }
 
+// CanGrantLabels reports whether a may grant, restore, suspend and revoke
+// trust labels.
+func (a Actor) CanGrantLabels() bool { return a.Role == Admin }
+
+// CanManagePolicy reports whether a may change the trust-label policies.
+func (a Actor) CanManagePolicy() bool { return a.Role == Admin }
+
+// CanManageNotifications reports whether a may see and change where
+// notifications go (e-mail addresses, webhooks and their secrets).
+func (a Actor) CanManageNotifications() bool { return a.Role == Admin }
+
+// CanMuteProvince reports whether a may open a maintenance window that
+// covers every site of the province.
+func (a Actor) CanMuteProvince() bool { return a.Role == Admin }
+
+// CanProbeSites reports whether a may run a monitoring probe by hand
+// (within its scope).
+func (a Actor) CanProbeSites() bool { return a.CanWriteSecurity() }
+
 // CanReadAudit reports whether a may browse the audit log.
 func (a Actor) CanReadAudit() bool { return a.Role == Admin || a.Role == Auditor }
 

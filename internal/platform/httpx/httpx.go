@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
@@ -61,7 +60,6 @@ type APIError struct {
 func Classify(err error) (int, APIError) {
 	var fields valid.Errors
 	var maxErr *http.MaxBytesError
-	var thr *auth.ThrottledError
 	var bad *BadRequestError
 	switch {
 	case errors.As(err, &maxErr):
@@ -80,9 +78,9 @@ func Classify(err error) (int, APIError) {
 		return http.StatusForbidden, APIError{Code: "forbidden", Message: "your role does not allow this"}
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, APIError{Code: "conflict", Message: cleanMessage(err)}
-	case errors.As(err, &thr):
+	case errors.Is(err, store.ErrThrottled):
 		return http.StatusTooManyRequests, APIError{Code: "throttled", Message: err.Error()}
-	case errors.Is(err, auth.ErrBadCredentials):
+	case errors.Is(err, store.ErrUnauthenticated):
 		return http.StatusUnauthorized, APIError{Code: "unauthorized", Message: err.Error()}
 	}
 	return http.StatusInternalServerError, APIError{Code: "internal", Message: "internal error"}
@@ -91,7 +89,7 @@ func Classify(err error) (int, APIError) {
 // cleanMessage drops the "package: " prefixes of a wrapped error.
 func cleanMessage(err error) string {
 	s := err.Error()
-	for _, p := range []string{"registry: ", "auth: ", "audit: ", "store: ", "sitescan: ", "trust: ", "monitor: "} {
+	for _, p := range []string{"registry: ", "auth: ", "audit: ", "store: ", "sitescan: ", "trust: ", "monitor: ", "notify: ", "events: "} {
 		s = strings.ReplaceAll(s, p, "")
 	}
 	return s
@@ -124,9 +122,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	var thr *auth.ThrottledError
-	if errors.As(err, &thr) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(thr.RetryAfter.Seconds())+1))
+	var wait store.Waiter
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Wait().Seconds())+1))
 	}
 	WriteJSON(w, status, map[string]APIError{"error": body})
 }

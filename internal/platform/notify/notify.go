@@ -1,4 +1,9 @@
-package monitor
+// Package notify tells people what the platform saw: notification
+// targets (e-mail addresses and webhooks) kept in the database, e-mail
+// through an SMTP relay, webhooks signed with HMAC-SHA256, and maintenance
+// windows that mute what is raised inside them. Monitoring uses it today;
+// detection alerts, incidents and vulnerabilities next.
+package notify
 
 import (
 	"bytes"
@@ -23,11 +28,6 @@ import (
 	"github.com/khien-project/khien/internal/platform/valid"
 )
 
-// Notifier delivers an alert to people.
-type Notifier interface {
-	Notify(ctx context.Context, a Alert) error
-}
-
 // SMTPConfig is the mail relay alerts go through.
 type SMTPConfig struct {
 	Addr     string // host:port ("" disables e-mail)
@@ -36,23 +36,24 @@ type SMTPConfig struct {
 	Password string
 }
 
-// Dispatcher sends alerts to the notification targets kept in the
+// Service sends notices to the notification targets kept in the
 // database: e-mail through the SMTP relay, and webhooks as JSON POSTs
-// signed with HMAC-SHA256 (header X-Khien-Signature: sha256=<hex>).
-type Dispatcher struct {
+// signed with HMAC-SHA256 (header X-Khien-Signature: sha256=<hex>). It
+// also keeps the maintenance windows.
+type Service struct {
 	db     *store.DB
 	audit  *audit.Log
 	smtp   SMTPConfig
 	client *http.Client
 }
 
-// NewDispatcher builds a dispatcher.
-func NewDispatcher(db *store.DB, log *audit.Log, cfg SMTPConfig) *Dispatcher {
-	return &Dispatcher{db: db, audit: log, smtp: cfg, client: &http.Client{Timeout: 10 * time.Second,
+// New builds the service.
+func New(db *store.DB, log *audit.Log, cfg SMTPConfig) *Service {
+	return &Service{db: db, audit: log, smtp: cfg, client: &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// Target is where alerts go.
+// Target is where notices go.
 type Target struct {
 	ID        int64     `json:"id"`
 	Kind      string    `json:"kind"` // email, webhook
@@ -72,21 +73,21 @@ type TargetInput struct {
 }
 
 // Targets lists the targets (admins only).
-func (d *Dispatcher) Targets(ctx context.Context, actor access.Actor) ([]Target, error) {
-	if !actor.CanManageUsers() {
-		return nil, fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+func (d *Service) Targets(ctx context.Context, actor access.Actor) ([]Target, error) {
+	if !actor.CanManageNotifications() {
+		return nil, fmt.Errorf("notify: notification targets: %w", store.ErrForbidden)
 	}
 	return d.targets(ctx, false)
 }
 
-func (d *Dispatcher) targets(ctx context.Context, enabledOnly bool) ([]Target, error) {
+func (d *Service) targets(ctx context.Context, enabledOnly bool) ([]Target, error) {
 	q := `SELECT id, kind, address, secret, enabled, created_at FROM notify_targets`
 	if enabledOnly {
 		q += ` WHERE enabled = 1`
 	}
 	rows, err := d.db.Q(ctx).QueryContext(ctx, q+` ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: targets: %w", err)
+		return nil, fmt.Errorf("notify: targets: %w", err)
 	}
 	defer rows.Close()
 	out := []Target{}
@@ -104,9 +105,9 @@ func (d *Dispatcher) targets(ctx context.Context, enabledOnly bool) ([]Target, e
 }
 
 // AddTarget adds an e-mail address or webhook URL (admins only).
-func (d *Dispatcher) AddTarget(ctx context.Context, actor access.Actor, in TargetInput) (Target, error) {
-	if !actor.CanManageUsers() {
-		return Target{}, fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+func (d *Service) AddTarget(ctx context.Context, actor access.Actor, in TargetInput) (Target, error) {
+	if !actor.CanManageNotifications() {
+		return Target{}, fmt.Errorf("notify: notification targets: %w", store.ErrForbidden)
 	}
 	var e valid.Errors
 	e.OneOf("kind", in.Kind, true, "email", "webhook")
@@ -125,7 +126,7 @@ func (d *Dispatcher) AddTarget(ctx context.Context, actor access.Actor, in Targe
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO notify_targets (kind, address, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			in.Kind, in.Address, in.Secret, store.Now()).Scan(&id); err != nil {
-			return fmt.Errorf("monitor: add target: %w", err)
+			return fmt.Errorf("notify: add target: %w", err)
 		}
 		out = Target{ID: id, Kind: in.Kind, Address: in.Address, HasSecret: in.Secret != "", Enabled: true, CreatedAt: time.Now().UTC()}
 		return d.audit.Record(ctx, actor, "notify_target.add", "notify_target", id, nil, out)
@@ -134,9 +135,9 @@ func (d *Dispatcher) AddTarget(ctx context.Context, actor access.Actor, in Targe
 }
 
 // DeleteTarget removes a target (admins only).
-func (d *Dispatcher) DeleteTarget(ctx context.Context, actor access.Actor, id int64) error {
-	if !actor.CanManageUsers() {
-		return fmt.Errorf("monitor: notification targets: %w", store.ErrForbidden)
+func (d *Service) DeleteTarget(ctx context.Context, actor access.Actor, id int64) error {
+	if !actor.CanManageNotifications() {
+		return fmt.Errorf("notify: notification targets: %w", store.ErrForbidden)
 	}
 	return d.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM notify_targets WHERE id = $1`, id)
@@ -144,14 +145,26 @@ func (d *Dispatcher) DeleteTarget(ctx context.Context, actor access.Actor, id in
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("monitor: target %d: %w", id, store.ErrNotFound)
+			return fmt.Errorf("notify: target %d: %w", id, store.ErrNotFound)
 		}
 		return d.audit.Record(ctx, actor, "notify_target.delete", "notify_target", id, nil, nil)
 	})
 }
 
-// Notify sends a to every enabled target; it returns the failures joined.
-func (d *Dispatcher) Notify(ctx context.Context, a Alert) error {
+// Notice is one thing to tell people, in both languages. Event names it
+// ("alert") and Payload is what webhooks receive under that name.
+type Notice struct {
+	Event    string
+	Subject  string
+	Text     string // Vietnamese
+	TextEN   string
+	Severity string
+	At       time.Time
+	Payload  any
+}
+
+// Send sends n to every enabled target; it returns the failures joined.
+func (d *Service) Send(ctx context.Context, n Notice) error {
 	targets, err := d.targets(ctx, true)
 	if err != nil {
 		return err
@@ -160,11 +173,11 @@ func (d *Dispatcher) Notify(ctx context.Context, a Alert) error {
 	for _, t := range targets {
 		switch t.Kind {
 		case "email":
-			if err := d.mail(t.Address, a); err != nil {
+			if err := d.mail(t.Address, n); err != nil {
 				errs = append(errs, fmt.Errorf("e-mail to %s: %w", t.Address, err))
 			}
 		case "webhook":
-			if err := d.post(ctx, t, a); err != nil {
+			if err := d.post(ctx, t, n); err != nil {
 				errs = append(errs, fmt.Errorf("webhook %s: %w", t.Address, err))
 			}
 		}
@@ -172,10 +185,19 @@ func (d *Dispatcher) Notify(ctx context.Context, a Alert) error {
 	return errors.Join(errs...)
 }
 
-// WebhookBody is what a webhook receives.
-type WebhookBody struct {
-	Event string `json:"event"` // "alert"
-	Alert Alert  `json:"alert"`
+// WebhookBody is what a webhook receives: {"event": n.Event, <n.Event>: n.Payload}.
+func WebhookBody(n Notice) ([]byte, error) {
+	event, err := json.Marshal(n.Event)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(n.Payload)
+	if err != nil {
+		return nil, err
+	}
+	body := append([]byte(`{"event":`), event...)
+	body = append(append(append(body, ','), event...), ':')
+	return append(append(body, payload...), '}'), nil
 }
 
 // Sign is the signature header value of body under secret.
@@ -185,8 +207,8 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func (d *Dispatcher) post(ctx context.Context, t Target, a Alert) error {
-	body, err := json.Marshal(WebhookBody{Event: "alert", Alert: a})
+func (d *Service) post(ctx context.Context, t Target, n Notice) error {
+	body, err := WebhookBody(n)
 	if err != nil {
 		return err
 	}
@@ -210,7 +232,7 @@ func (d *Dispatcher) post(ctx context.Context, t Target, a Alert) error {
 	return nil
 }
 
-func (d *Dispatcher) mail(to string, a Alert) error {
+func (d *Service) mail(to string, n Notice) error {
 	if d.smtp.Addr == "" {
 		return errors.New("no SMTP relay configured (smtp.addr)")
 	}
@@ -221,11 +243,11 @@ func (d *Dispatcher) mail(to string, a Alert) error {
 	id := make([]byte, 12)
 	_, _ = rand.Read(id)
 	host, _, _ := net.SplitHostPort(d.smtp.Addr)
-	subject := fmt.Sprintf("[Khiên] %s: %s", a.Kind, a.URL)
+	subject := "[Khiên] " + n.Subject
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@khien>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-		from, to, mime.QEncoding.Encode("utf-8", subject), a.CreatedAt.Format(time.RFC1123Z), hex.EncodeToString(id))
-	fmt.Fprintf(&msg, "%s\r\n\r\n%s\r\n\r\nMức độ / severity: %s\r\nLúc / at: %s\r\n", a.Message, a.MessageEN, a.Severity, a.CreatedAt.Format(time.RFC3339))
+		from, to, mime.QEncoding.Encode("utf-8", subject), n.At.Format(time.RFC1123Z), hex.EncodeToString(id))
+	fmt.Fprintf(&msg, "%s\r\n\r\n%s\r\n\r\nMức độ / severity: %s\r\nLúc / at: %s\r\n", n.Text, n.TextEN, n.Severity, n.At.Format(time.RFC3339))
 	var auth smtp.Auth
 	if d.smtp.Username != "" {
 		auth = smtp.PlainAuth("", d.smtp.Username, d.smtp.Password, host)

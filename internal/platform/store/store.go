@@ -151,6 +151,8 @@ type txKey struct{}
 type Tx struct {
 	*sql.Tx
 	Engine Engine
+	// afterCommit runs, in order, once the outermost transaction commits.
+	afterCommit []func(context.Context)
 }
 
 // WithTx runs fn inside a write transaction. When ctx already carries one
@@ -182,7 +184,21 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	if err = sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	for _, fn := range tx.afterCommit {
+		fn(ctx)
+	}
 	return nil
+}
+
+// AfterCommit runs fn once the transaction ctx carries has committed (and
+// never if it rolls back); without a transaction it runs fn at once. fn
+// gets a context without the transaction.
+func AfterCommit(ctx context.Context, fn func(context.Context)) {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		tx.afterCommit = append(tx.afterCommit, fn)
+		return
+	}
+	fn(ctx)
 }
 
 // InTx reports whether ctx carries a transaction.

@@ -23,6 +23,8 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -139,7 +141,11 @@ type World struct {
 	Sites    *sitescan.Service
 	Trust    *trust.Service
 	Monitor  *monitor.Service
-	A, B     registry.Agency
+	Notify   *notify.Service
+	// Events connect the features, without a job queue: durable
+	// subscribers run in the test's process after each commit.
+	Events *events.Bus
+	A, B   registry.Agency
 	// OfficerA is an agency officer of A.
 	OfficerA access.Actor
 	n        int
@@ -151,10 +157,17 @@ func NewWorld(t testing.TB, db *store.DB, cfg monitor.Config) *World {
 	t.Helper()
 	ctx := context.Background()
 	log := audit.New(db)
-	w := &World{DB: db, Audit: log, Registry: registry.New(db, log)}
-	w.Sites = sitescan.New(db, log, sitescan.Config{})
-	w.Trust = trust.New(db, log, w.Sites)
-	w.Monitor = monitor.New(db, log, w.Sites, w.Trust, cfg)
+	w := &World{DB: db, Audit: log, Events: events.New(nil)}
+	// The registry publishes nothing here: the tests sync sites by hand, to
+	// see each sync's effect (the platform wires it to sitescan).
+	w.Registry = registry.New(db, log, nil)
+	w.Sites = sitescan.New(db, log, w.Events, sitescan.Config{})
+	w.Trust = trust.New(db, log, w.Events)
+	w.Notify = notify.New(db, log, notify.SMTPConfig{})
+	if cfg.Notify == nil {
+		cfg.Notify = w.Notify
+	}
+	w.Monitor = monitor.New(db, log, w.Events, w.Trust, cfg)
 	mk := func(code, name string) registry.Agency {
 		a, err := w.Registry.CreateAgency(ctx, access.System, registry.AgencyInput{Code: &code, Name: &name})
 		if err != nil {

@@ -1,0 +1,5 @@
+package app
+
+import (
+	_ "github.com/khien-project/khien/internal/web"
+)

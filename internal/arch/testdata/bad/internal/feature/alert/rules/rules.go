@@ -1,0 +1,5 @@
+package rules
+
+import (
+	_ "github.com/khien-project/khien/internal/engine/scan"
+)

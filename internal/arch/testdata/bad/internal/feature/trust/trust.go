@@ -1,0 +1,5 @@
+package trust
+
+import (
+	_ "github.com/khien-project/khien/internal/platform/store"
+)

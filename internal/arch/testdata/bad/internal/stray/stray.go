@@ -1,0 +1,5 @@
+package stray
+
+import (
+	_ "github.com/khien-project/khien/internal/platform/store"
+)

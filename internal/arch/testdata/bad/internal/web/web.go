@@ -1,0 +1,5 @@
+package web
+
+import (
+	_ "github.com/khien-project/khien/internal/api"
+)

@@ -1,0 +1,173 @@
+package monitor
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/notify"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// target is what a probe needs to know of a site. The site's record
+// belongs to sitescan; the monitor only reads it here, and sitescan
+// updates it when the monitor publishes ProbeFinished.
+type target struct {
+	ID              int64
+	URL             string
+	AgencyName      string
+	Active, Enabled bool
+	State           string
+	Failures        int
+	Raised          []string
+	Baseline        string
+	IgnoreRule      string
+	ChangeThreshold float64
+}
+
+func (s *Service) target(ctx context.Context, actor access.Actor, siteID int64) (target, error) {
+	var w store.Where
+	w.Add("x.id = ?", siteID)
+	w.Cond(actor.PathFilter(store.ScopePath))
+	var t target
+	var active, enabled int
+	var raised string
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.url, a.name, x.active, x.monitor_enabled, x.state, x.failures, x.raised, x.baseline, x.ignore_rule, x.change_threshold
+		FROM sites x`+store.JoinSystemAgency+`WHERE `+w.SQL(), w.Args()...).
+		Scan(&t.ID, &t.URL, &t.AgencyName, &active, &enabled, &t.State, &t.Failures, &raised, &t.Baseline, &t.IgnoreRule, &t.ChangeThreshold)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("monitor: site %d: %w", siteID, store.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("monitor: site %d: %w", siteID, err)
+	}
+	t.Active, t.Enabled, t.Raised = active == 1, enabled == 1, strings.Fields(raised)
+	return t, nil
+}
+
+// persist writes the sample and the alerts, and publishes ProbeFinished
+// and one AlertRaised per alert, in one transaction.
+func (s *Service) persist(ctx context.Context, t target, st *step) error {
+	now := st.sample.At
+	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		muted := false
+		if s.cfg.Notify != nil && len(st.alerts) > 0 {
+			var err error
+			if muted, err = s.cfg.Notify.InMaintenance(ctx, t.ID, now); err != nil {
+				return fmt.Errorf("monitor: maintenance: %w", err)
+			}
+		}
+		for i := range st.alerts {
+			a := &st.alerts[i]
+			a.Muted = muted
+			if err := tx.QueryRowContext(ctx, `INSERT INTO alerts (site_id, kind, severity, message, message_en, muted, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+				t.ID, a.Kind, a.Severity, a.Message, a.MessageEN, store.Flag(muted), store.FormatTime(now)).Scan(&a.ID); err != nil {
+				return fmt.Errorf("monitor: alert: %w", err)
+			}
+		}
+		smp := st.sample
+		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_samples (site_id, at, ok, status, latency_ms, change, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			t.ID, store.FormatTime(now), store.Flag(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error); err != nil {
+			return fmt.Errorf("monitor: sample: %w", err)
+		}
+		v := st.v
+		err := s.events.Publish(ctx, events.ProbeFinished{SiteID: t.ID, At: now, OK: smp.OK, Status: smp.Status, LatencyMS: smp.LatencyMS, Error: smp.Error,
+			CertNotAfter: v.CertNotAfter, Change: smp.Change, State: st.state, Failures: st.failures, Raised: st.raised, NewBaseline: v.NewBaseline,
+			Checks: v.Checks, Failing: v.Failing})
+		if err != nil {
+			return err
+		}
+		for _, a := range st.alerts {
+			err := s.events.Publish(ctx, events.AlertRaised{Alert: events.Ref{Kind: events.RefMonitorAlert, ID: a.ID}, SiteID: a.SiteID, URL: a.URL, AgencyName: a.AgencyName,
+				Kind: a.Kind, Severity: a.Severity, Message: a.Message, MessageEN: a.MessageEN, Muted: a.Muted, At: a.CreatedAt})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// sendAlert is the monitor's durable subscriber to its own alerts: it
+// sends an unmuted alert to every notification target and records the
+// outcome on the alert. A failed delivery is recorded, never retried (the
+// targets that worked must not get it twice).
+func (s *Service) sendAlert(ctx context.Context, e events.AlertRaised) error {
+	if e.Muted || s.cfg.Notify == nil {
+		return nil
+	}
+	a := Alert{ID: e.Alert.ID, SiteID: e.SiteID, URL: e.URL, AgencyName: e.AgencyName, Kind: e.Kind, Severity: e.Severity,
+		Message: e.Message, MessageEN: e.MessageEN, Muted: e.Muted, CreatedAt: e.At}
+	err := s.cfg.Notify.Send(ctx, notify.Notice{Event: "alert", Subject: a.Kind + ": " + a.URL, Text: a.Message, TextEN: a.MessageEN,
+		Severity: a.Severity, At: a.CreatedAt, Payload: a})
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+		slog.Warn("alert notification failed", "alert", a.ID, "err", err)
+	}
+	if _, uerr := s.db.Writer().ExecContext(ctx, `UPDATE alerts SET notified_at = $1, notify_error = $2 WHERE id = $3`, store.Now(), errText, a.ID); uerr != nil {
+		return fmt.Errorf("monitor: record notification of alert %d: %w", a.ID, uerr)
+	}
+	return nil
+}
+
+// evaluate probes the site and lets the engine judge what it saw.
+// INTERIM until the engine's EvaluateProbe lands.
+func evaluate(ctx context.Context, t target, opts webscan.Options, now time.Time) (verdict, error) {
+	res, probeErr := webscan.Probe(ctx, t.URL, opts)
+	if probeErr != nil && ctx.Err() != nil {
+		return verdict{}, ctx.Err() // shutting down: the job is redelivered
+	}
+	v := verdict{Failing: map[string]string{}}
+	if probeErr != nil {
+		v.Error = probeErr.Error()
+		return v, nil
+	}
+	v.Status, v.LatencyMS = res.Status, int(res.Latency.Milliseconds())
+	v.OK = res.Status < 400
+	if !v.OK {
+		v.Error = fmt.Sprintf("HTTP status %d", res.Status)
+	}
+	if strings.HasPrefix(res.URL, "https://") {
+		if !res.CertNotAfter.IsZero() {
+			na := res.CertNotAfter
+			v.CertNotAfter = &na
+			if na.Before(now) {
+				v.Failing["tls.certificate.expiry"] = "the certificate has expired"
+			}
+		}
+		if !res.Verified {
+			v.Failing["https.available"] = "the certificate is not trusted or does not match the host"
+		}
+	}
+	if !v.OK {
+		return v, nil
+	}
+	sig, hidden := webscan.PageAlarms(res.Body)
+	v.Defacement, v.HiddenLinks = sig, hidden
+	if sig != "" {
+		v.Failing["content.defacement"] = "defacement signature “" + sig + "”"
+	}
+	if len(hidden) > 0 {
+		v.Failing["content.injected-links"] = "hidden gambling links"
+	}
+	v.Secrets = webscan.SecretProbe(ctx, res.URL, opts)
+	if len(v.Secrets) > 0 {
+		v.Failing["exposed.files"] = "exposed " + strings.Join(v.Secrets, ", ")
+	}
+	rule, _ := webscan.ParseIgnoreRule(t.IgnoreRule)
+	fp := webscan.PageFingerprint(res.Body, rule)
+	if base, err := webscan.ParseFingerprint(t.Baseline); err == nil {
+		v.HasBaseline, v.Change = true, webscan.Change(base, fp)
+	} else if sig == "" && len(hidden) == 0 {
+		v.NewBaseline = fp.String()
+	}
+	return v, nil
+}

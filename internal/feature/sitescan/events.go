@@ -1,0 +1,86 @@
+package sitescan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// subscribe registers what sitescan does when other features report:
+// sites follow the registry's systems, and a monitoring probe's outcome is
+// kept on the site's record (its state, and its first clean page as the
+// baseline). Both run inside the publisher's transaction.
+func (s *Service) subscribe(bus *events.Bus) {
+	events.Subscribe(bus, "sitescan-systems", events.Inline, func(ctx context.Context, e events.SystemsChanged) error {
+		_, err := s.SyncSystems(ctx, e.SystemIDs...)
+		return err
+	})
+	events.Subscribe(bus, "sitescan-probe", events.Inline, s.recordProbe)
+}
+
+// recordProbe keeps a probe's outcome on the site's record. A probe over
+// plain HTTP keeps the certificate date seen before; a baseline is taken
+// only where none is set.
+func (s *Service) recordProbe(ctx context.Context, e events.ProbeFinished) error {
+	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		cert := "cert_expires_at"
+		args := []any{e.State, e.Failures, store.FormatTime(e.At), e.Status, e.LatencyMS, e.Error, e.Change, strings.Join(e.Raised, " "), e.SiteID}
+		if e.CertNotAfter != nil {
+			cert = "$10"
+			args = append(args, store.FormatTime(*e.CertNotAfter))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sites SET state = $1, failures = $2, last_checked_at = $3, last_status = $4, last_latency_ms = $5, last_error = $6,
+			last_change = $7, raised = $8, cert_expires_at = `+cert+` WHERE id = $9`, args...); err != nil {
+			return fmt.Errorf("sitescan: record probe of site %d: %w", e.SiteID, err)
+		}
+		if e.NewBaseline == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE sites SET baseline = $1, baseline_at = $2 WHERE id = $3 AND baseline = ''`, e.NewBaseline, store.FormatTime(e.At), e.SiteID)
+		return err
+	})
+}
+
+// DueProbes picks the sites whose monitoring probe is due (at most limit),
+// moves their next probe time on by their interval plus jitter, and
+// returns their ids for the job queue.
+func (s *Service) DueProbes(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, check_every_minutes FROM sites WHERE active = 1 AND monitor_enabled = 1 AND next_check_at <= $1
+			ORDER BY next_check_at, id LIMIT $2`, store.FormatTime(now), limit)
+		if err != nil {
+			return fmt.Errorf("sitescan: due probes: %w", err)
+		}
+		type due struct {
+			id    int64
+			every int
+		}
+		var list []due
+		for rows.Next() {
+			var d due
+			if err := rows.Scan(&d.id, &d.every); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, d := range list {
+			next := now.Add(Jitter(s.CheckInterval(Site{CheckEveryMinutes: d.every})))
+			if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_check_at = $1 WHERE id = $2`, store.FormatTime(next), d.id); err != nil {
+				return fmt.Errorf("sitescan: reschedule probe of site %d: %w", d.id, err)
+			}
+			ids = append(ids, d.id)
+		}
+		return nil
+	})
+	return ids, err
+}
