@@ -42,6 +42,8 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Events   *events.Bus
+	// Links resolves references to any feature's objects ("site-finding/12").
+	Links    *events.Directory
 	Platform PlatformConfig
 }
 
@@ -106,6 +108,9 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
 	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})
+	svc.Links = events.NewDirectory()
+	svc.Sites.RegisterLinks(svc.Links)
+	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil
 }
 

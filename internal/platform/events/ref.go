@@ -25,7 +25,6 @@ const (
 	RefSiteScan     = "site-scan"
 	RefSiteFinding  = "site-finding"
 	RefMonitorAlert = "monitor-alert"
-	RefTrustLabel   = "trust-label"
 )
 
 // String is the ref's text form, kind/id.
