@@ -8,7 +8,6 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
-	"strconv"
 
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -83,63 +82,8 @@ func (a *API) Register(r Router) {
 	r.Private("GET /api/v1/audit/verify", a.verifyAudit)
 
 	a.registerSites(r)
-}
-
-// list is the shape of every list answer.
-type list[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
-}
-
-// page reads limit/offset (or page/per_page) from the query.
-func page(r *http.Request) (registry.Page, error) {
-	q := r.URL.Query()
-	num := func(name string, def, min, max int) (int, error) {
-		v := q.Get(name)
-		if v == "" {
-			return def, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min || n > max {
-			return 0, httpx.BadRequest("query parameter %s: %q is not a whole number from %d to %d", name, v, min, max)
-		}
-		return n, nil
-	}
-	limit, err := num("limit", 50, 1, 1000)
-	if err != nil {
-		return registry.Page{}, err
-	}
-	if q.Has("per_page") {
-		if limit, err = num("per_page", 50, 1, 1000); err != nil {
-			return registry.Page{}, err
-		}
-	}
-	offset, err := num("offset", 0, 0, 1<<30)
-	if err != nil {
-		return registry.Page{}, err
-	}
-	if q.Has("page") {
-		p, err := num("page", 1, 1, 1<<20)
-		if err != nil {
-			return registry.Page{}, err
-		}
-		offset = (p - 1) * limit
-	}
-	return registry.Page{Limit: limit, Offset: offset}, nil
-}
-
-func optionalID(r *http.Request, name string) (*int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return nil, httpx.BadRequest("query parameter %s: %q is not an id", name, v)
-	}
-	return &n, nil
+	a.registerMonitoring(r)
+	a.registerLabels(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

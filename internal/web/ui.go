@@ -18,6 +18,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/i18n"
+	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
 
@@ -276,4 +277,24 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.fail(w, r, fmt.Errorf("page %s: %w", r.URL.Path, errNotFound))
+}
+
+// canWrite answers 403 to roles that may not change the registry (the
+// services refuse the change anyway; this spares them a useless form).
+func (s *Server) canWrite(w http.ResponseWriter, r *http.Request) bool {
+	if httpx.Actor(r.Context()).CanWriteRegistry() {
+		return true
+	}
+	s.fail(w, r, store.ErrForbidden)
+	return false
+}
+
+func formLines(v string) []string {
+	out := []string{}
+	for _, l := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/httpx"
+)
+
+// Reading paging and ids from the query, and writing answers: shared by
+// every handler file.
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// page reads limit/offset (or page/per_page) from the query.
+func page(r *http.Request) (registry.Page, error) {
+	q := r.URL.Query()
+	num := func(name string, def, min, max int) (int, error) {
+		v := q.Get(name)
+		if v == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return 0, httpx.BadRequest("query parameter %s: %q is not a whole number from %d to %d", name, v, min, max)
+		}
+		return n, nil
+	}
+	limit, err := num("limit", 50, 1, 1000)
+	if err != nil {
+		return registry.Page{}, err
+	}
+	if q.Has("per_page") {
+		if limit, err = num("per_page", 50, 1, 1000); err != nil {
+			return registry.Page{}, err
+		}
+	}
+	offset, err := num("offset", 0, 0, 1<<30)
+	if err != nil {
+		return registry.Page{}, err
+	}
+	if q.Has("page") {
+		p, err := num("page", 1, 1, 1<<20)
+		if err != nil {
+			return registry.Page{}, err
+		}
+		offset = (p - 1) * limit
+	}
+	return registry.Page{Limit: limit, Offset: offset}, nil
+}
+
+func optionalID(r *http.Request, name string) (*int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return nil, httpx.BadRequest("query parameter %s: %q is not an id", name, v)
+	}
+	return &n, nil
+}
+
+// run writes v as JSON, or the error.
+func run[T any](w http.ResponseWriter, r *http.Request, status int, f func(ctx context.Context) (T, error)) {
+	v, err := f(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, status, v)
+}
+
+// siteList answers one page of a list that may be narrowed to one site:
+// it reads the paging and the optional site_id (0: every site in scope).
+func siteList[T any](w http.ResponseWriter, r *http.Request, fetch func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]T, int, error)) {
+	p, err := page(r)
+	var site *int64
+	if err == nil {
+		site, err = optionalID(r, "site_id")
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	var siteID int64
+	if site != nil {
+		siteID = *site
+	}
+	items, total, err := fetch(r.Context(), httpx.Actor(r.Context()), p, siteID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
+}

@@ -1,0 +1,205 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/notify"
+)
+
+// registerMonitoring adds the monitoring routes: monitors and their
+// charts, alerts, maintenance windows and notification targets.
+func (a *API) registerMonitoring(r Router) {
+	r.Private("GET /api/v1/monitors", a.listMonitors)
+	r.Private("GET /api/v1/monitors/{id}", a.getMonitor)
+	r.Private("POST /api/v1/monitors", a.createMonitor)
+	r.Private("PATCH /api/v1/monitors/{id}", a.updateSite)
+	r.Private("DELETE /api/v1/monitors/{id}", a.deleteMonitor)
+	r.Private("POST /api/v1/monitors/{id}/check", a.checkMonitor)
+	r.Private("GET /api/v1/monitors/{id}/chart.svg", a.monitorChart)
+	r.Private("GET /api/v1/alerts", a.listAlerts)
+	r.Private("GET /api/v1/maintenance", a.listWindows)
+	r.Private("POST /api/v1/maintenance", a.addWindow)
+	r.Private("DELETE /api/v1/maintenance/{id}", a.deleteWindow)
+	r.Private("GET /api/v1/notify-targets", a.listTargets)
+	r.Private("POST /api/v1/notify-targets", a.addTarget)
+	r.Private("DELETE /api/v1/notify-targets/{id}", a.deleteTarget)
+}
+
+// monitorView is one site's monitoring state with its recent figures.
+type monitorView struct {
+	sitescan.Site
+	Stats24h monitor.Stats `json:"stats_24h"`
+	Stats30d monitor.Stats `json:"stats_30d"`
+}
+
+func (a *API) listMonitors(w http.ResponseWriter, r *http.Request) { a.listSites(w, r) }
+
+func (a *API) getMonitor(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (monitorView, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return monitorView{}, err
+		}
+		actor := httpx.Actor(ctx)
+		site, err := a.Sites.Site(ctx, actor, id)
+		if err != nil {
+			return monitorView{}, err
+		}
+		v := monitorView{Site: site}
+		if v.Stats24h, err = a.Monitor.SiteStats(ctx, actor, id, time.Now().Add(-24*time.Hour)); err != nil {
+			return v, err
+		}
+		v.Stats30d, err = a.Monitor.SiteStats(ctx, actor, id, time.Now().Add(-30*24*time.Hour))
+		v.Stats30d.Series = nil
+		return v, err
+	})
+}
+
+// monitorInput turns monitoring on for a registered site, named by id or
+// URL, with optional settings.
+type monitorInput struct {
+	SiteID            int64    `json:"site_id"`
+	URL               string   `json:"url"`
+	CheckEveryMinutes *int     `json:"check_every_minutes"`
+	IgnoreRule        *string  `json:"ignore_rule"`
+	ChangeThreshold   *float64 `json:"change_threshold"`
+}
+
+func (a *API) createMonitor(w http.ResponseWriter, r *http.Request) {
+	var in monitorInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Site, error) {
+		if in.SiteID == 0 {
+			if in.URL == "" {
+				return sitescan.Site{}, httpx.BadRequest("give site_id or url (a registered site's URL)")
+			}
+			id, err := a.Sites.SiteIDByURL(ctx, httpx.Actor(ctx), in.URL)
+			if err != nil {
+				return sitescan.Site{}, err
+			}
+			in.SiteID = id
+		}
+		on := true
+		return a.Sites.UpdateSettings(ctx, httpx.Actor(ctx), in.SiteID, sitescan.SiteSettings{MonitorEnabled: &on,
+			CheckEveryMinutes: in.CheckEveryMinutes, IgnoreRule: in.IgnoreRule, ChangeThreshold: in.ChangeThreshold})
+	})
+}
+
+// deleteMonitor turns a site's monitoring off (its samples and alerts stay).
+func (a *API) deleteMonitor(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		off := false
+		_, err = a.Sites.UpdateSettings(r.Context(), httpx.Actor(r.Context()), id, sitescan.SiteSettings{MonitorEnabled: &off})
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) checkMonitor(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (*monitor.Outcome, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		return a.Monitor.CheckNow(ctx, httpx.Actor(ctx), id)
+	})
+}
+
+func (a *API) monitorChart(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	days := 1
+	if r.URL.Query().Get("range") == "30d" {
+		days = 30
+	}
+	st, err := a.Monitor.SiteStats(r.Context(), httpx.Actor(r.Context()), id, time.Now().AddDate(0, 0, -days))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, _ = w.Write(monitor.Chart(st, r.URL.Query().Get("lang")))
+}
+
+func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
+	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]monitor.Alert, int, error) {
+		return a.Monitor.Alerts(ctx, actor, monitor.AlertFilter{SiteID: site, Kind: r.URL.Query().Get("kind"), Limit: p.Limit, Offset: p.Offset})
+	})
+}
+
+func (a *API) listWindows(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[notify.Window], error) {
+		items, err := a.Notify.Windows(ctx, httpx.Actor(ctx))
+		return list[notify.Window]{Items: items, Total: len(items), Limit: len(items)}, err
+	})
+}
+
+func (a *API) addWindow(w http.ResponseWriter, r *http.Request) {
+	var in notify.WindowInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusCreated, func(ctx context.Context) (notify.Window, error) {
+		return a.Notify.AddWindow(ctx, httpx.Actor(ctx), in)
+	})
+}
+
+func (a *API) deleteWindow(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = a.Notify.DeleteWindow(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) listTargets(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (list[notify.Target], error) {
+		items, err := a.Notify.Targets(ctx, httpx.Actor(ctx))
+		return list[notify.Target]{Items: items, Total: len(items), Limit: len(items)}, err
+	})
+}
+
+func (a *API) addTarget(w http.ResponseWriter, r *http.Request) {
+	var in notify.TargetInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusCreated, func(ctx context.Context) (notify.Target, error) {
+		return a.Notify.AddTarget(ctx, httpx.Actor(ctx), in)
+	})
+}
+
+func (a *API) deleteTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.ParseID(r, "id")
+	if err == nil {
+		err = a.Notify.DeleteTarget(r.Context(), httpx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

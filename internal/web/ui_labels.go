@@ -1,0 +1,131 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/httpx"
+)
+
+// registerLabelUI adds the trust-label pages: granting a site's label,
+// the label list, label policies and label state changes; registerSiteUI
+// calls it.
+func (s *Server) registerLabelUI() {
+	s.page("POST /sites/{id}/label", s.siteLabel)
+	s.page("GET /labels", s.labelsPage)
+	s.page("POST /label-policies/{id}", s.policyUpdate)
+	s.page("POST /labels/{id}/state", s.labelState)
+}
+
+func (s *Server) siteLabel(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, err = s.deps.Trust.Grant(r.Context(), httpx.Actor(r.Context()), trust.GrantInput{SiteID: id,
+		PrivacyURL: r.PostForm.Get("privacy_url"), Contact: r.PostForm.Get("contact")})
+	if errors.Is(err, trust.ErrPolicyNotMet) {
+		s.showSite(w, r, id, http.StatusConflict, policyMessage(r, err))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=saved", id), http.StatusSeeOther)
+}
+
+type labelsView struct {
+	Labels   []trust.Label
+	Total    int
+	Policies []trust.Policy
+}
+
+func (s *Server) labelsPage(w http.ResponseWriter, r *http.Request) {
+	actor := httpx.Actor(r.Context())
+	items, total, err := s.deps.Trust.Labels(r.Context(), actor, trust.LabelFilter{State: r.URL.Query().Get("state"), Limit: 500})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	policies, err := s.deps.Trust.Policies(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "labels", s.newView(r, "labels.title", "labels", labelsView{Labels: items, Total: total, Policies: policies}))
+}
+
+func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := r.PostForm
+	grade := strings.TrimSpace(f.Get("min_grade"))
+	required, critical := strings.Fields(f.Get("required_checks")), strings.Fields(f.Get("critical_checks"))
+	privacy, contact := f.Get("require_privacy_policy") == "on", f.Get("require_contact") == "on"
+	days, err := strconv.Atoi(strings.TrimSpace(f.Get("valid_days")))
+	if err != nil {
+		s.fail(w, r, httpx.BadRequest("valid_days: %q is not a whole number", f.Get("valid_days")))
+		return
+	}
+	in := trust.PolicyInput{MinGrade: &grade, RequiredChecks: &required, CriticalChecks: &critical, RequirePrivacyPolicy: &privacy, RequireContact: &contact, ValidDays: &days}
+	if _, err := s.deps.Trust.UpdatePolicy(r.Context(), httpx.Actor(r.Context()), id, in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/labels?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	actor := httpx.Actor(ctx)
+	id := r.PathValue("id")
+	l, err := s.deps.Trust.Label(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch state := r.PostForm.Get("state"); state {
+	case trust.Suspended, trust.Revoked:
+		_, err = s.deps.Trust.SetState(ctx, actor, id, state, strings.TrimSpace(r.PostForm.Get("reason")))
+	case trust.Granted:
+		_, err = s.deps.Trust.Grant(ctx, actor, trust.GrantInput{SiteID: l.SiteID, PolicyID: l.PolicyID, PrivacyURL: l.PrivacyURL, Contact: l.Contact})
+	default:
+		err = httpx.BadRequest("state: %q is not suspended, revoked or granted", state)
+	}
+	if errors.Is(err, trust.ErrPolicyNotMet) {
+		s.showSite(w, r, l.SiteID, http.StatusConflict, policyMessage(r, err))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=saved", l.SiteID), http.StatusSeeOther)
+}
+
+// policyMessage says why a label was not granted, in the reader's language.
+func policyMessage(r *http.Request, err error) string {
+	var pe *trust.PolicyError
+	if errors.As(err, &pe) {
+		return pe.Message(langOf(r))
+	}
+	return err.Error()
+}
