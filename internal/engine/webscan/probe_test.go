@@ -33,7 +33,9 @@ func TestEvaluateProbe(t *testing.T) {
 	with := func(o Observation, edit func(*Observation)) Observation { edit(&o); return o }
 	rule := "#clock\n.ticker\nre:\\d{2}:\\d{2}"
 	base := PageFingerprint(portalPage("Tin mới: hội nghị chuyển đổi số", "08:00"), mustRule(t, rule)).String()
-	pageAt := func(clock string) Observation { return https(portalPage("Tin mới: hội nghị chuyển đổi số", clock), 90) }
+	pageAt := func(clock string) Observation {
+		return https(portalPage("Tin mới: hội nghị chuyển đổi số", clock), 90)
+	}
 	cases := []struct {
 		name           string
 		obs            Observation
