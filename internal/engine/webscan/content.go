@@ -225,18 +225,52 @@ var defacementSignatures = []string{
 	"your security is low", "your security is poor", "cyber army", "bi hack boi", "da bi hack", "hacked by anonymous",
 }
 
+// The content checks read the page itself: hidden gambling links (and
+// cloaking when the crawler's view is given), defacement signatures, and
+// insecure resources on an HTTPS page.
+var (
+	contentInjectedLinksDef = CheckDef{ID: ContentInjectedLinks, Severity: "critical", input: fromAnswers,
+		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+			c, caps := injectedLinksCheck(def.New(), a.pageFacts(), a.crawler)
+			return c, caps, true
+		},
+		Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
+		Remediation:   "Trang đã bị xâm nhập: gỡ liên kết, tìm và xóa mã độc (thường trong giao diện, plugin hoặc cơ sở dữ liệu), vá lỗ hổng, đổi mật khẩu quản trị, rồi yêu cầu công cụ tìm kiếm thu thập lại.",
+		RemediationEN: "The site has been compromised: remove the links, find and delete the injected code (often in the theme, a plugin or the database), patch the hole, change admin passwords, then ask search engines to recrawl.",
+		Caps:          []GradeCap{{"F", "injected gambling links"}, {"F", "gambling links"}}}
+	contentDefacementDef = CheckDef{ID: ContentDefacement, Severity: "critical", input: fromAnswers,
+		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+			c, caps := defacementCheck(def.New(), a.pageFacts(), a.ex.Final.Body, a.baseline)
+			return c, caps, true
+		},
+		Title: "Dấu hiệu thay đổi giao diện trái phép", TitleEN: "Defacement",
+		Remediation:   "Đưa trang về bản sạch từ sao lưu, tìm đường xâm nhập và vá, đổi mọi mật khẩu; báo cáo sự cố theo quy định.",
+		RemediationEN: "Restore the site from a clean backup, find and close the way in, change every password; report the incident as the rules require.",
+		Caps:          []GradeCap{{"F", "defacement"}}}
+	contentMixedDef = CheckDef{ID: ContentMixed, Severity: "medium", input: fromAnswers,
+		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+			return mixedContentCheck(def.New(), a.pageFacts(), a.ex.Final.URL), nil, true
+		},
+		Title: "Nội dung hỗn hợp HTTP trên trang HTTPS", TitleEN: "Mixed content",
+		Remediation: "Tải mọi tài nguyên qua https:// (hoặc đường dẫn tương đối).", RemediationEN: "Load every resource over https:// (or a relative path)."}
+)
+
 // ContentChecks read the page itself: hidden gambling links (and cloaking
 // when the crawler's view is given), defacement signatures, and insecure
 // resources on an HTTPS page.
 // With a baseline, a page whose text moved beyond the threshold is a
 // warning under content.defacement even without a signature.
-func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]Check, []gradeCap) {
-	var caps []gradeCap
-	page := readPage(ex.Final.Body)
+func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]Check, []GradeCap) {
+	a := &assessment{ex: ex, crawler: crawlerView, baseline: baseline}
+	return a.runIDs(ContentInjectedLinks, ContentDefacement, ContentMixed)
+}
+
+// injectedLinksCheck fails a page carrying gambling or betting links:
+// hidden ones, or ones shown only to the crawler (crawlerView, when
+// given), are critical.
+func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response) (Check, []GradeCap) {
+	var caps []GradeCap
 	hidden, visible := gamblingLinks(page)
-	inj := Check{ID: "content.injected-links", Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
-		Remediation:   "Trang đã bị xâm nhập: gỡ liên kết, tìm và xóa mã độc (thường trong giao diện, plugin hoặc cơ sở dữ liệu), vá lỗ hổng, đổi mật khẩu quản trị, rồi yêu cầu công cụ tìm kiếm thu thập lại.",
-		RemediationEN: "The site has been compromised: remove the links, find and delete the injected code (often in the theme, a plugin or the database), patch the hole, change admin passwords, then ask search engines to recrawl."}
 	var cloaked []string
 	if crawlerView != nil {
 		ch, cv := gamblingLinks(readPage(crawlerView.Body))
@@ -252,54 +286,61 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 	}
 	switch {
 	case len(hidden) > 0 || len(cloaked) > 0:
-		inj.Result, inj.Severity = Fail, "critical"
+		c.Result, c.Severity = Fail, "critical"
 		ev := hidden
 		if len(cloaked) > 0 {
 			ev = append(ev, "shown only to search-engine crawlers (cloaking):")
 			ev = append(ev, cloaked...)
 		}
-		inj.Evidence = strings.Join(ev, "\n")
-		inj.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
-		inj.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
-		caps = append(caps, gradeCap{"F", "injected gambling links"})
+		c.Evidence = strings.Join(ev, "\n")
+		c.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
+		c.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
+		caps = append(caps, GradeCap{"F", "injected gambling links"})
 	case len(visible) > 0:
-		inj.Result, inj.Severity, inj.Evidence = Fail, "high", strings.Join(visible, "\n")
-		inj.Detail, inj.DetailEN = "Trang có liên kết tới nội dung cờ bạc, cá cược.", "The page links to gambling or betting content."
-		caps = append(caps, gradeCap{"F", "gambling links"})
+		c.Result, c.Severity, c.Evidence = Fail, "high", strings.Join(visible, "\n")
+		c.Detail, c.DetailEN = "Trang có liên kết tới nội dung cờ bạc, cá cược.", "The page links to gambling or betting content."
+		caps = append(caps, GradeCap{"F", "gambling links"})
 	default:
-		inj.Result, inj.Severity = Pass, Info
-		inj.Detail, inj.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
 	}
+	return c, caps
+}
 
-	def := Check{ID: "content.defacement", Title: "Dấu hiệu thay đổi giao diện trái phép", TitleEN: "Defacement",
-		Remediation:   "Đưa trang về bản sạch từ sao lưu, tìm đường xâm nhập và vá, đổi mọi mật khẩu; báo cáo sự cố theo quy định.",
-		RemediationEN: "Restore the site from a clean backup, find and close the way in, change every password; report the incident as the rules require."}
+// defacementCheck fails a page carrying a defacement signature; with a
+// baseline, a page whose text (body) moved beyond the threshold is a
+// warning even without a signature.
+func defacementCheck(c Check, page pageFacts, body string, baseline *Baseline) (Check, []GradeCap) {
+	var caps []GradeCap
 	if sig := signatureIn(page); sig != "" {
-		def.Result, def.Severity, def.Evidence = Fail, "critical", "“"+sig+"” in: "+page.title
-		def.Detail, def.DetailEN = "Trang có dấu hiệu bị thay đổi giao diện trái phép.", "The page shows signs of defacement."
-		caps = append(caps, gradeCap{"F", "defacement"})
+		c.Result, c.Severity, c.Evidence = Fail, "critical", "“"+sig+"” in: "+page.title
+		c.Detail, c.DetailEN = "Trang có dấu hiệu bị thay đổi giao diện trái phép.", "The page shows signs of defacement."
+		caps = append(caps, GradeCap{"F", "defacement"})
 	} else {
-		def.Result, def.Severity = Pass, Info
-		def.Detail, def.DetailEN = "Không thấy dấu hiệu thay đổi giao diện trái phép.", "No sign of defacement."
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không thấy dấu hiệu thay đổi giao diện trái phép.", "No sign of defacement."
 	}
 	if baseline != nil {
-		change, th, fp := baseline.compare(ex.Final.Body)
+		change, th, fp := baseline.compare(body)
 		note := fmt.Sprintf("%.0f%% of the text differs from the baseline (threshold %.0f%%; %d words now, %d then)", change*100, th*100, fp.Words, baseline.Fingerprint.Words)
-		if def.Evidence != "" {
-			def.Evidence += "\n"
+		if c.Evidence != "" {
+			c.Evidence += "\n"
 		}
-		def.Evidence += note
-		if change > th && def.Result == Pass {
-			def.Result, def.Severity = Warn, "high"
-			def.Detail = "Nội dung trang khác nhiều so với bản gốc đã lưu; nếu đơn vị không chủ động thay đổi, xử lý như sự cố thay đổi giao diện."
-			def.DetailEN = "The page's text differs widely from the stored baseline; if the agency did not change it, handle it as a defacement."
+		c.Evidence += note
+		if change > th && c.Result == Pass {
+			c.Result, c.Severity = Warn, "high"
+			c.Detail = "Nội dung trang khác nhiều so với bản gốc đã lưu; nếu đơn vị không chủ động thay đổi, xử lý như sự cố thay đổi giao diện."
+			c.DetailEN = "The page's text differs widely from the stored baseline; if the agency did not change it, handle it as a defacement."
 		}
 	}
+	return c, caps
+}
 
-	mixed := Check{ID: "content.mixed", Title: "Nội dung hỗn hợp HTTP trên trang HTTPS", TitleEN: "Mixed content",
-		Remediation: "Tải mọi tài nguyên qua https:// (hoặc đường dẫn tương đối).", RemediationEN: "Load every resource over https:// (or a relative path)."}
+// mixedContentCheck finds resources loaded over HTTP by an HTTPS page
+// (pageURL is the page's own URL).
+func mixedContentCheck(c Check, page pageFacts, pageURL string) Check {
 	var active, passive []string
-	if schemeOf(ex.Final.URL) == "https" {
+	if schemeOf(pageURL) == "https" {
 		for _, r := range page.resources {
 			if strings.HasPrefix(strings.ToLower(r.url), "http://") {
 				if r.active {
@@ -312,16 +353,16 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 	}
 	switch {
 	case len(active) > 0:
-		mixed.Result, mixed.Severity, mixed.Evidence = Fail, "medium", strings.Join(append(active, passive...), "\n")
-		mixed.Detail, mixed.DetailEN = "Trang HTTPS tải script, style hoặc khung qua HTTP.", "The HTTPS page loads scripts, styles or frames over HTTP."
+		c.Result, c.Severity, c.Evidence = Fail, "medium", strings.Join(append(active, passive...), "\n")
+		c.Detail, c.DetailEN = "Trang HTTPS tải script, style hoặc khung qua HTTP.", "The HTTPS page loads scripts, styles or frames over HTTP."
 	case len(passive) > 0:
-		mixed.Result, mixed.Severity, mixed.Evidence = Warn, "low", strings.Join(passive, "\n")
-		mixed.Detail, mixed.DetailEN = "Trang HTTPS tải ảnh hoặc media qua HTTP.", "The HTTPS page loads images or media over HTTP."
+		c.Result, c.Severity, c.Evidence = Warn, "low", strings.Join(passive, "\n")
+		c.Detail, c.DetailEN = "Trang HTTPS tải ảnh hoặc media qua HTTP.", "The HTTPS page loads images or media over HTTP."
 	default:
-		mixed.Result, mixed.Severity = Pass, Info
-		mixed.Detail, mixed.DetailEN = "Không có tài nguyên HTTP trên trang HTTPS.", "No HTTP resource on the HTTPS page."
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không có tài nguyên HTTP trên trang HTTPS.", "No HTTP resource on the HTTPS page."
 	}
-	return []Check{inj, def, mixed}, caps
+	return c
 }
 
 // PageAlarms reads a page for what must never be on it: the defacement

@@ -58,98 +58,160 @@ func (r *resolver) txt(ctx context.Context, name string) ([]string, error) {
 	return out, nil
 }
 
+// The DNS and mail checks read the site's CAA, DNSSEC, SPF and DMARC
+// records, looked up once for all four (dnsFacts).
+var (
+	dnsCAADef = CheckDef{ID: DNSCAA, Severity: "low", input: fromDNS, run: dnsCheck(caaResult),
+		Title: "Bản ghi CAA", TitleEN: "CAA record",
+		Remediation:   "Thêm bản ghi CAA chỉ cho phép tổ chức chứng thực mà đơn vị dùng, ví dụ: example.gov.vn. CAA 0 issue \"letsencrypt.org\".",
+		RemediationEN: "Add a CAA record naming the certificate authority you use, e.g. example.gov.vn. CAA 0 issue \"letsencrypt.org\"."}
+	dnsDNSSECDef = CheckDef{ID: DNSDNSSEC, Severity: "medium", input: fromDNS, run: dnsCheck(dnssecResult),
+		Title: "Ký số tên miền (DNSSEC)", TitleEN: "DNSSEC",
+		Remediation: "Bật DNSSEC cho tên miền tại nhà cung cấp DNS và đăng ký bản ghi DS với cơ quan quản lý tên miền cấp trên.", RemediationEN: "Sign the zone with DNSSEC at your DNS provider and register its DS record with the parent zone."}
+	emailSPFDef = CheckDef{ID: EmailSPF, Severity: "high", input: fromDNS, run: dnsCheck(spfResult),
+		Title: "Bản ghi SPF", TitleEN: "SPF record",
+		Remediation: "Công bố một bản ghi TXT v=spf1 liệt kê các máy chủ gửi thư và kết thúc bằng -all (hoặc ~all).", RemediationEN: "Publish one TXT v=spf1 record listing the mail senders and ending in -all (or ~all)."}
+	emailDMARCDef = CheckDef{ID: EmailDMARC, Severity: "medium", input: fromDNS, run: dnsCheck(dmarcResult),
+		Title: "Bản ghi DMARC", TitleEN: "DMARC record",
+		Remediation: "Công bố _dmarc TXT \"v=DMARC1; p=reject; rua=mailto:…\" (hoặc p=quarantine).", RemediationEN: "Publish _dmarc TXT \"v=DMARC1; p=reject; rua=mailto:…\" (or p=quarantine)."}
+)
+
 // DNSChecks look up the site's CAA, DNSSEC, SPF and DMARC records. server
 // is the DNS server to ask ("" for the system's).
 func DNSChecks(ctx context.Context, host, server string) []Check {
-	caa := Check{ID: "dns.caa", Title: "Bản ghi CAA", TitleEN: "CAA record",
-		Remediation:   "Thêm bản ghi CAA chỉ cho phép tổ chức chứng thực mà đơn vị dùng, ví dụ: example.gov.vn. CAA 0 issue \"letsencrypt.org\".",
-		RemediationEN: "Add a CAA record naming the certificate authority you use, e.g. example.gov.vn. CAA 0 issue \"letsencrypt.org\"."}
-	sec := Check{ID: "dns.dnssec", Title: "Ký số tên miền (DNSSEC)", TitleEN: "DNSSEC",
-		Remediation: "Bật DNSSEC cho tên miền tại nhà cung cấp DNS và đăng ký bản ghi DS với cơ quan quản lý tên miền cấp trên.", RemediationEN: "Sign the zone with DNSSEC at your DNS provider and register its DS record with the parent zone."}
-	spf := Check{ID: "email.spf", Title: "Bản ghi SPF", TitleEN: "SPF record",
-		Remediation: "Công bố một bản ghi TXT v=spf1 liệt kê các máy chủ gửi thư và kết thúc bằng -all (hoặc ~all).", RemediationEN: "Publish one TXT v=spf1 record listing the mail senders and ending in -all (or ~all)."}
-	dmarc := Check{ID: "email.dmarc", Title: "Bản ghi DMARC", TitleEN: "DMARC record",
-		Remediation: "Công bố _dmarc TXT \"v=DMARC1; p=reject; rua=mailto:…\" (hoặc p=quarantine).", RemediationEN: "Publish _dmarc TXT \"v=DMARC1; p=reject; rua=mailto:…\" (or p=quarantine)."}
-	all := []*Check{&caa, &sec, &spf, &dmarc}
-	fail := func(err error) []Check {
-		out := make([]Check, len(all))
-		for i, c := range all {
-			c.Result, c.Severity = Error, Info
-			c.Detail, c.DetailEN = "Không tra cứu được DNS: "+err.Error(), "DNS lookup failed: "+err.Error()
-			out[i] = *c
-		}
-		return out
-	}
-	if net.ParseIP(host) != nil {
-		for _, c := range all {
-			c.Result, c.Severity = Info, Info
-			c.Detail, c.DetailEN = "Trang được truy cập bằng địa chỉ IP, không có tên miền để kiểm tra.", "The site was reached by IP address; there is no domain to check."
-		}
-		return []Check{caa, sec, spf, dmarc}
-	}
-	domain, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, "."))
-	if err != nil {
-		return fail(err)
-	}
-	r, err := newResolver(server)
-	if err != nil {
-		return fail(err)
-	}
-	if err := caaCheck(ctx, r, host, domain, &caa); err != nil {
-		return fail(err)
-	}
-	if err := dnssecCheck(ctx, r, domain, &sec); err != nil {
-		return fail(err)
-	}
-	if err := spfCheck(ctx, r, domain, &spf); err != nil {
-		return fail(err)
-	}
-	if err := dmarcCheck(ctx, r, domain, &dmarc); err != nil {
-		return fail(err)
-	}
-	return []Check{caa, sec, spf, dmarc}
+	a := &assessment{ctx: ctx, opts: Options{DNSServer: server}, host: host, hasHost: true}
+	checks, _ := a.runIDs(DNSCAA, DNSDNSSEC, EmailSPF, EmailDMARC)
+	return checks
 }
 
-// caaCheck climbs from the host to the registered domain (RFC 8659) and
-// passes at the first CAA set with an issue property.
-func caaCheck(ctx context.Context, r *resolver, host, domain string, c *Check) error {
+// dnsFacts is what the DNS lookups found, in the order they are made;
+// a nil part was not looked up because an earlier lookup failed.
+type dnsFacts struct {
+	ip      bool  // the host is an IP address: there is no domain to check
+	err     error // the lookup that failed: every DNS check reports it
+	domain  string
+	caa     *caaFacts
+	dnssec  *dnssecFacts
+	spf     []string // the domain's TXT records
+	dmarc   []string // _dmarc's TXT records
+	spfOK   bool
+	dmarcOK bool
+}
+
+type caaFacts struct {
+	records []string // the first CAA set found climbing from the host
+	issue   bool     // one of them has an issue or issuewild property
+}
+
+type dnssecFacts struct{ keys, ds int }
+
+// dnsFacts looks the site's records up once, stopping at the first
+// failed lookup.
+func (a *assessment) dnsFacts() *dnsFacts {
+	if a.dns != nil {
+		return a.dns
+	}
+	f := &dnsFacts{}
+	a.dns = f
+	if net.ParseIP(a.host) != nil {
+		f.ip = true
+		return f
+	}
+	if f.domain, f.err = publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(a.host, ".")); f.err != nil {
+		return f
+	}
+	r, err := newResolver(a.opts.DNSServer)
+	if err != nil {
+		f.err = err
+		return f
+	}
+	if f.caa, f.err = lookupCAA(a.ctx, r, a.host, f.domain); f.err != nil {
+		return f
+	}
+	if f.dnssec, f.err = lookupDNSSEC(a.ctx, r, f.domain); f.err != nil {
+		return f
+	}
+	if f.spf, f.err = r.txt(a.ctx, f.domain); f.err != nil {
+		return f
+	}
+	f.spfOK = true
+	if f.dmarc, f.err = r.txt(a.ctx, "_dmarc."+f.domain); f.err != nil {
+		return f
+	}
+	f.dmarcOK = true
+	return f
+}
+
+// dnsCheck is the run function of a DNS check whose result result reads
+// from the records; a failed lookup turns every DNS check into an error.
+func dnsCheck(result func(c *Check, f *dnsFacts)) checkFunc {
+	return func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+		if !a.hasHost {
+			return Check{}, nil, false
+		}
+		c := def.New()
+		f := a.dnsFacts()
+		if f.ip {
+			c.Result, c.Severity = Info, Info
+			c.Detail, c.DetailEN = "Trang được truy cập bằng địa chỉ IP, không có tên miền để kiểm tra.", "The site was reached by IP address; there is no domain to check."
+			return c, nil, true
+		}
+		result(&c, f)
+		if f.err != nil {
+			c.Result, c.Severity = Error, Info
+			c.Detail, c.DetailEN = "Không tra cứu được DNS: "+f.err.Error(), "DNS lookup failed: "+f.err.Error()
+		}
+		return c, nil, true
+	}
+}
+
+// lookupCAA climbs from the host to the registered domain (RFC 8659) and
+// returns the first CAA set found.
+func lookupCAA(ctx context.Context, r *resolver, host, domain string) (*caaFacts, error) {
 	for name := host; ; {
 		in, err := r.query(ctx, name, dns.TypeCAA)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var recs []string
-		issue := false
+		f := &caaFacts{}
 		for _, rr := range in.Answer {
 			if x, ok := rr.(*dns.CAA); ok {
-				recs = append(recs, x.String())
-				issue = issue || x.Tag == "issue" || x.Tag == "issuewild"
+				f.records = append(f.records, x.String())
+				f.issue = f.issue || x.Tag == "issue" || x.Tag == "issuewild"
 			}
 		}
-		if len(recs) > 0 {
-			c.Evidence = strings.Join(recs, "\n")
-			if issue {
-				c.Result, c.Severity = Pass, Info
-				c.Detail, c.DetailEN = "Tên miền giới hạn tổ chức được cấp chứng thư.", "The domain limits which authorities may issue certificates."
-			} else {
-				c.Result, c.Severity = Warn, "low"
-				c.Detail, c.DetailEN = "Có bản ghi CAA nhưng không có thuộc tính issue.", "CAA records exist but none has an issue property."
-			}
-			return nil
+		if len(f.records) > 0 {
+			return f, nil
 		}
 		if name == domain || !strings.Contains(name, ".") {
-			break
+			return f, nil
 		}
 		_, name, _ = strings.Cut(name, ".")
 	}
-	c.Result, c.Severity = Warn, "low"
-	c.Detail, c.DetailEN = "Không có bản ghi CAA: bất kỳ tổ chức chứng thực nào cũng có thể cấp chứng thư cho tên miền.", "No CAA record: any certificate authority may issue for the domain."
-	return nil
 }
 
-// dnssecCheck passes when the registered domain has DNSKEY records and a
-// DS record at its parent (the zone is signed and the chain is anchored).
-func dnssecCheck(ctx context.Context, r *resolver, domain string, c *Check) error {
+// caaResult passes at a CAA set with an issue property.
+func caaResult(c *Check, f *dnsFacts) {
+	if f.caa == nil {
+		return
+	}
+	if len(f.caa.records) > 0 {
+		c.Evidence = strings.Join(f.caa.records, "\n")
+		if f.caa.issue {
+			c.Result, c.Severity = Pass, Info
+			c.Detail, c.DetailEN = "Tên miền giới hạn tổ chức được cấp chứng thư.", "The domain limits which authorities may issue certificates."
+		} else {
+			c.Result, c.Severity = Warn, "low"
+			c.Detail, c.DetailEN = "Có bản ghi CAA nhưng không có thuộc tính issue.", "CAA records exist but none has an issue property."
+		}
+		return
+	}
+	c.Result, c.Severity = Warn, "low"
+	c.Detail, c.DetailEN = "Không có bản ghi CAA: bất kỳ tổ chức chứng thực nào cũng có thể cấp chứng thư cho tên miền.", "No CAA record: any certificate authority may issue for the domain."
+}
+
+// lookupDNSSEC counts the registered domain's DNSKEY and DS records.
+func lookupDNSSEC(ctx context.Context, r *resolver, domain string) (*dnssecFacts, error) {
 	count := func(qtype uint16) (int, error) {
 		in, err := r.query(ctx, domain, qtype)
 		if err != nil {
@@ -165,30 +227,37 @@ func dnssecCheck(ctx context.Context, r *resolver, domain string, c *Check) erro
 	}
 	keys, err := count(dns.TypeDNSKEY)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ds, err := count(dns.TypeDS)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.Evidence = fmt.Sprintf("%s: %d DNSKEY, %d DS", domain, keys, ds)
-	if keys > 0 && ds > 0 {
+	return &dnssecFacts{keys: keys, ds: ds}, nil
+}
+
+// dnssecResult passes when the registered domain has DNSKEY records and a
+// DS record at its parent (the zone is signed and the chain is anchored).
+func dnssecResult(c *Check, f *dnsFacts) {
+	if f.dnssec == nil {
+		return
+	}
+	c.Evidence = fmt.Sprintf("%s: %d DNSKEY, %d DS", f.domain, f.dnssec.keys, f.dnssec.ds)
+	if f.dnssec.keys > 0 && f.dnssec.ds > 0 {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Tên miền được ký DNSSEC và có bản ghi DS ở vùng cấp trên.", "The domain is signed with DNSSEC and has a DS record in its parent zone."
-		return nil
+		return
 	}
 	c.Result, c.Severity = Warn, "medium"
 	c.Detail, c.DetailEN = "Tên miền chưa được ký DNSSEC (hoặc chưa đăng ký DS).", "The domain is not signed with DNSSEC (or has no DS record)."
-	return nil
 }
 
-func spfCheck(ctx context.Context, r *resolver, domain string, c *Check) error {
-	txts, err := r.txt(ctx, domain)
-	if err != nil {
-		return err
+func spfResult(c *Check, f *dnsFacts) {
+	if !f.spfOK {
+		return
 	}
 	var spf []string
-	for _, t := range txts {
+	for _, t := range f.spf {
 		if strings.HasPrefix(strings.ToLower(t), "v=spf1") {
 			spf = append(spf, t)
 		}
@@ -216,16 +285,14 @@ func spfCheck(ctx context.Context, r *resolver, domain string, c *Check) error {
 			c.Detail, c.DetailEN = "SPF không kết thúc bằng -all hay ~all.", "SPF does not end in -all or ~all."
 		}
 	}
-	return nil
 }
 
-func dmarcCheck(ctx context.Context, r *resolver, domain string, c *Check) error {
-	txts, err := r.txt(ctx, "_dmarc."+domain)
-	if err != nil {
-		return err
+func dmarcResult(c *Check, f *dnsFacts) {
+	if !f.dmarcOK {
+		return
 	}
 	policy := ""
-	for _, t := range txts {
+	for _, t := range f.dmarc {
 		if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=dmarc1") {
 			continue
 		}
@@ -248,5 +315,4 @@ func dmarcCheck(ctx context.Context, r *resolver, domain string, c *Check) error
 		c.Result, c.Severity = Fail, "medium"
 		c.Detail, c.DetailEN = "Không có bản ghi DMARC hợp lệ.", "No valid DMARC record."
 	}
-	return nil
 }

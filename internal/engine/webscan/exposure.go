@@ -114,11 +114,21 @@ var versionPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9_.-]*[/ ]v?\d+\.\d+(\
 
 var generatorMeta = regexp.MustCompile(`(?i)<meta[^>]+name=["']?generator["']?[^>]*content=["']([^"']+)["']|<meta[^>]+content=["']([^"']+)["'][^>]*name=["']?generator`)
 
+var leakServerVersionDef = CheckDef{ID: LeakServerVersion, Severity: "low", input: fromAnswers,
+	run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+		return leakCheck(def.New(), a.ex), nil, true
+	},
+	Title: "Lộ phiên bản phần mềm", TitleEN: "Software version disclosed",
+	Remediation:   "Ẩn phiên bản trong header Server và X-Powered-By (ví dụ server_tokens off; expose_php = Off) và bỏ thẻ meta generator.",
+	RemediationEN: "Hide versions in the Server and X-Powered-By headers (server_tokens off; expose_php = Off, for example) and remove the generator meta tag."}
+
 // LeakChecks finds software versions a site tells every visitor.
 func LeakChecks(ex *Exchange) []Check {
-	c := Check{ID: "leak.server-version", Title: "Lộ phiên bản phần mềm", TitleEN: "Software version disclosed",
-		Remediation:   "Ẩn phiên bản trong header Server và X-Powered-By (ví dụ server_tokens off; expose_php = Off) và bỏ thẻ meta generator.",
-		RemediationEN: "Hide versions in the Server and X-Powered-By headers (server_tokens off; expose_php = Off, for example) and remove the generator meta tag."}
+	checks, _ := (&assessment{ex: ex}).runIDs(LeakServerVersion)
+	return checks
+}
+
+func leakCheck(c Check, ex *Exchange) Check {
 	var found []string
 	if ex.Final != nil {
 		for _, h := range []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-Generator"} {
@@ -138,35 +148,44 @@ func LeakChecks(ex *Exchange) []Check {
 	if len(found) == 0 {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thấy phiên bản phần mềm trong header hay thẻ meta.", "No software version in the headers or meta tags."
-		return []Check{c}
+		return c
 	}
 	c.Result, c.Severity, c.Evidence = Warn, "low", strings.Join(found, "\n")
 	c.Detail = "Trang cho biết phiên bản phần mềm, giúp kẻ tấn công chọn lỗ hổng đã biết."
 	c.DetailEN = "The site tells which software versions it runs, helping attackers pick known vulnerabilities."
-	return []Check{c}
+	return c
 }
 
-// exposureChecks probes for exposed files, directory listings, dangerous
-// HTTP methods and security.txt on the final page's origin.
-func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []gradeCap) {
-	base, err := url.Parse(ex.Final.URL)
-	if err != nil {
-		return nil, nil
-	}
-	at := func(path string) string { u := *base; u.Path, u.RawQuery, u.Fragment = path, "", ""; return u.String() }
-	// What this site answers for a page that cannot exist: a soft-404 page
-	// equal to it is not a finding.
-	soft, _ := f.get(ctx, at(fmt.Sprintf("/khien-%d-not-found.txt", time.Now().UnixNano())), nil)
-	isSoft404 := func(r *Response) bool {
-		return soft != nil && soft.Status == r.Status && soft.Body == r.Body
-	}
-	var caps []gradeCap
-	files := Check{ID: "exposed.files", Title: "Tệp nhạy cảm bị lộ", TitleEN: "Exposed sensitive files",
+// The exposure checks probe the final page's origin for exposed files,
+// directory listings, dangerous HTTP methods and security.txt.
+var (
+	exposedFilesDef = CheckDef{ID: ExposedFiles, Severity: "critical", input: fromProbes, run: exposedFilesProbe,
+		Title: "Tệp nhạy cảm bị lộ", TitleEN: "Exposed sensitive files",
 		Remediation:   "Xóa các tệp này khỏi thư mục web (mã nguồn .git/.svn, tệp .env, bản sao lưu, phpinfo) và chặn truy cập chúng trong cấu hình máy chủ web; đổi mọi mật khẩu, khóa đã lộ.",
-		RemediationEN: "Remove these files from the web root (.git/.svn sources, .env files, backups, phpinfo) and deny them in the web server; change every password and key they exposed."}
-	var hits []string
-	worst := ""
-	// Probe probeParallel paths at a time; read the answers in list order.
+		RemediationEN: "Remove these files from the web root (.git/.svn sources, .env files, backups, phpinfo) and deny them in the web server; change every password and key they exposed.",
+		Caps:          []GradeCap{{"F", "exposed source tree, secret file or backup"}}}
+	exposedDirectoryListingDef = CheckDef{ID: ExposedDirectoryListing, Severity: "medium", input: fromProbes, run: listingCheck,
+		Title: "Liệt kê thư mục", TitleEN: "Directory listing",
+		Remediation:   "Tắt liệt kê thư mục (autoindex off; Options -Indexes).",
+		RemediationEN: "Turn directory listing off (autoindex off; Options -Indexes)."}
+	httpMethodsDef = CheckDef{ID: HTTPMethods, Severity: "medium", input: fromProbes, run: methodsCheck,
+		Title: "Phương thức HTTP nguy hiểm", TitleEN: "Dangerous HTTP methods",
+		Remediation:   "Chỉ cho phép GET, HEAD và POST; tắt TRACE (TraceEnable off).",
+		RemediationEN: "Allow GET, HEAD and POST only; disable TRACE (TraceEnable off)."}
+	securityTxtDef = CheckDef{ID: SecurityTxt, Severity: "low", input: fromProbes, run: securityTxtCheck,
+		Title: "Tệp security.txt (RFC 9116)", TitleEN: "security.txt (RFC 9116)",
+		Remediation:   "Đăng /.well-known/security.txt với Contact (thư điện tử hoặc trang báo lỗi) và Expires (dưới một năm).",
+		RemediationEN: "Publish /.well-known/security.txt with a Contact (e-mail or report page) and an Expires date under a year away."}
+)
+
+// exposedFilesProbe asks for every path of exposedFiles, probeParallel at
+// a time, and recognises the real files by content.
+func exposedFilesProbe(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	if _, ok := a.origin("/"); !ok {
+		return Check{}, nil, false
+	}
+	f := a.prober()
+	a.soft404() // the reference answer first, before the probes run at once
 	answers := make([]*Response, len(exposedFiles))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -175,7 +194,8 @@ func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if r, err := f.get(ctx, at(exposedFiles[i].path), nil); err == nil {
+				u, _ := a.origin(exposedFiles[i].path)
+				if r, err := f.get(a.ctx, u, nil); err == nil {
 					answers[i] = r
 				}
 			}
@@ -186,9 +206,12 @@ func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []
 	}
 	close(next)
 	wg.Wait()
+	var caps []GradeCap
+	var hits []string
+	worst := ""
 	for i, ef := range exposedFiles {
 		r := answers[i]
-		if r == nil || r.Status != http.StatusOK || isSoft404(r) || !ef.looksOK([]byte(r.Body)) {
+		if r == nil || r.Status != http.StatusOK || a.isSoft404(r) || !ef.looksOK([]byte(r.Body)) {
 			continue
 		}
 		hits = append(hits, r.URL)
@@ -196,73 +219,85 @@ func (f *fetcher) exposureChecks(ctx context.Context, ex *Exchange) ([]Check, []
 			worst = ef.severity
 		}
 		if ef.secret {
-			caps = append(caps, gradeCap{"F", "exposed " + ef.path})
+			caps = append(caps, GradeCap{"F", "exposed " + ef.path})
 		}
 	}
+	return exposedFilesCheck(def.New(), hits, worst), caps, true
+}
+
+// exposedFilesCheck reports the sensitive files found (hits, their URLs),
+// as grave as the worst of them.
+func exposedFilesCheck(c Check, hits []string, worst string) Check {
 	if len(hits) == 0 {
-		files.Result, files.Severity = Pass, Info
-		files.Detail, files.DetailEN = "Không tìm thấy tệp nhạy cảm nào (đã kiểm tra nội dung, không chỉ mã trạng thái).", "No sensitive file found (checked by content, not only by status)."
-	} else {
-		files.Result, files.Severity, files.Evidence = Fail, worst, strings.Join(hits, "\n")
-		files.Detail = fmt.Sprintf("Tìm thấy %d tệp nhạy cảm ai cũng tải được.", len(hits))
-		files.DetailEN = fmt.Sprintf("%d sensitive files can be downloaded by anyone.", len(hits))
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Không tìm thấy tệp nhạy cảm nào (đã kiểm tra nội dung, không chỉ mã trạng thái).", "No sensitive file found (checked by content, not only by status)."
+		return c
 	}
-	return []Check{files, f.listingCheck(ctx, at, isSoft404), f.methodsCheck(ctx, at("/")), f.securityTxtCheck(ctx, at("/.well-known/security.txt"))}, caps
+	c.Result, c.Severity, c.Evidence = Fail, worst, strings.Join(hits, "\n")
+	c.Detail = fmt.Sprintf("Tìm thấy %d tệp nhạy cảm ai cũng tải được.", len(hits))
+	c.DetailEN = fmt.Sprintf("%d sensitive files can be downloaded by anyone.", len(hits))
+	return c
 }
 
 var severityRank = map[string]int{Info: 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
-func (f *fetcher) listingCheck(ctx context.Context, at func(string) string, isSoft404 func(*Response) bool) Check {
-	c := Check{ID: "exposed.directory-listing", Title: "Liệt kê thư mục", TitleEN: "Directory listing",
-		Remediation:   "Tắt liệt kê thư mục (autoindex off; Options -Indexes).",
-		RemediationEN: "Turn directory listing off (autoindex off; Options -Indexes)."}
+func listingCheck(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	if _, ok := a.origin("/"); !ok {
+		return Check{}, nil, false
+	}
+	c := def.New()
 	var hits []string
 	for _, dir := range []string{"/", "/uploads/", "/images/", "/files/", "/backup/"} {
-		r, err := f.get(ctx, at(dir), nil)
-		if err == nil && r.Status == http.StatusOK && !isSoft404(r) && listingMarker.MatchString(r.Body) {
+		u, _ := a.origin(dir)
+		r, err := a.prober().get(a.ctx, u, nil)
+		if err == nil && r.Status == http.StatusOK && !a.isSoft404(r) && listingMarker.MatchString(r.Body) {
 			hits = append(hits, r.URL)
 		}
 	}
 	if len(hits) == 0 {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thư mục nào bị liệt kê.", "No directory is listed."
-		return c
+		return c, nil, true
 	}
 	c.Result, c.Severity, c.Evidence = Fail, "medium", strings.Join(hits, "\n")
 	c.Detail, c.DetailEN = "Máy chủ liệt kê nội dung thư mục cho mọi người xem.", "The server lists directory contents to anyone."
-	return c
+	return c, nil, true
 }
 
-func (f *fetcher) methodsCheck(ctx context.Context, root string) Check {
-	c := Check{ID: "http.methods", Title: "Phương thức HTTP nguy hiểm", TitleEN: "Dangerous HTTP methods",
-		Remediation:   "Chỉ cho phép GET, HEAD và POST; tắt TRACE (TraceEnable off).",
-		RemediationEN: "Allow GET, HEAD and POST only; disable TRACE (TraceEnable off)."}
-	req, err := http.NewRequestWithContext(ctx, "TRACE", root, nil)
+func methodsCheck(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	root, ok := a.origin("/")
+	if !ok {
+		return Check{}, nil, false
+	}
+	c := def.New()
+	req, err := http.NewRequestWithContext(a.ctx, "TRACE", root, nil)
 	if err == nil {
 		req.Header.Set("X-Khien-Trace", "probe")
-		if resp, err := f.client.Do(req); err == nil {
+		if resp, err := a.prober().client.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && strings.Contains(resp.Header.Get("Content-Type"), "message/http") {
 				c.Result, c.Severity, c.Evidence = Fail, "medium", "TRACE / → 200 message/http"
 				c.Detail, c.DetailEN = "Máy chủ trả lời phương thức TRACE (có thể bị lợi dụng đánh cắp cookie).", "The server answers TRACE (usable to steal cookies)."
-				return c
+				return c, nil, true
 			}
 		}
 	}
 	c.Result, c.Severity = Pass, Info
 	c.Detail, c.DetailEN = "TRACE không được chấp nhận.", "TRACE is not accepted."
-	return c
+	return c, nil, true
 }
 
-func (f *fetcher) securityTxtCheck(ctx context.Context, u string) Check {
-	c := Check{ID: "security.txt", Title: "Tệp security.txt (RFC 9116)", TitleEN: "security.txt (RFC 9116)",
-		Remediation:   "Đăng /.well-known/security.txt với Contact (thư điện tử hoặc trang báo lỗi) và Expires (dưới một năm).",
-		RemediationEN: "Publish /.well-known/security.txt with a Contact (e-mail or report page) and an Expires date under a year away."}
-	r, err := f.get(ctx, u, nil)
+func securityTxtCheck(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	u, ok := a.origin("/.well-known/security.txt")
+	if !ok {
+		return Check{}, nil, false
+	}
+	c := def.New()
+	r, err := a.prober().get(a.ctx, u, nil)
 	if err != nil || r.Status != http.StatusOK || looksLikeHTML([]byte(r.Body)) {
 		c.Result, c.Severity = Info, Info
 		c.Detail, c.DetailEN = "Trang chưa có security.txt để nhà nghiên cứu báo lỗ hổng.", "The site has no security.txt telling researchers where to report."
-		return c
+		return c, nil, true
 	}
 	var contact, expires string
 	for _, line := range strings.Split(r.Body, "\n") {
@@ -290,5 +325,5 @@ func (f *fetcher) securityTxtCheck(ctx context.Context, u string) Check {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "security.txt hợp lệ.", "security.txt is valid."
 	}
-	return c
+	return c, nil, true
 }

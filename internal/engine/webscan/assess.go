@@ -1,0 +1,197 @@
+package webscan
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// assessment is what the checks of one scan read. The costly parts (the
+// Observatory results, the parsed page, the TLS probe, the exposure
+// probes, the DNS lookups) are gathered on first use, so that a check
+// asks only for what it needs and nothing is fetched twice.
+type assessment struct {
+	ctx      context.Context
+	opts     Options
+	ex       *Exchange
+	crawler  *Response // the page as a search-engine crawler got it (nil: not fetched)
+	baseline *Baseline
+	host     string // the site's host name, for the DNS checks
+	hasHost  bool
+
+	results  []HeaderResult
+	page     *pageFacts
+	tls      *TLSFacts
+	tlsErr   error
+	tlsDone  bool
+	probe    *fetcher
+	soft     *Response // the answer to a page that cannot exist
+	softDone bool
+	dns      *dnsFacts
+}
+
+// run runs the registered checks that read one of inputs, in report
+// order, and returns their results and grade caps.
+func (a *assessment) run(inputs ...input) ([]Check, []GradeCap) {
+	var checks []Check
+	var caps []GradeCap
+	for _, d := range registry {
+		if !slices.Contains(inputs, d.input) {
+			continue
+		}
+		if c, cc, ok := d.run(d, a); ok {
+			checks, caps = append(checks, c), append(caps, cc...)
+		}
+	}
+	return checks, caps
+}
+
+// runIDs runs the given checks, in the order given.
+func (a *assessment) runIDs(ids ...CheckID) ([]Check, []GradeCap) {
+	var checks []Check
+	var caps []GradeCap
+	for _, id := range ids {
+		d, _ := LookupCheck(string(id))
+		if c, cc, ok := d.run(d, a); ok {
+			checks, caps = append(checks, c), append(caps, cc...)
+		}
+	}
+	return checks, caps
+}
+
+// report scores and grades what the checks found.
+func (a *assessment) report(url string, checks []Check, caps []GradeCap) Report {
+	score := ObservatoryScore(a.headerResults())
+	var rule IgnoreRule
+	if a.baseline != nil {
+		rule = a.baseline.Ignore
+	}
+	return Report{URL: url, Score: score, Grade: applyCaps(ObservatoryGrade(score), caps), Checks: checks, Fingerprint: PageFingerprint(a.ex.Final.Body, rule)}
+}
+
+// headerResults are the twelve Observatory results of the answers.
+func (a *assessment) headerResults() []HeaderResult {
+	if a.results == nil {
+		a.results = ObservatoryHeaders(a.ex)
+	}
+	return a.results
+}
+
+// pageFacts is the final page, parsed.
+func (a *assessment) pageFacts() pageFacts {
+	if a.page == nil {
+		p := readPage(a.ex.Final.Body)
+		a.page = &p
+	}
+	return *a.page
+}
+
+// tlsFacts probes the HTTPS endpoint once; nil and no error when the site
+// has no HTTPS.
+func (a *assessment) tlsFacts() (*TLSFacts, error) {
+	if !a.tlsDone {
+		a.tlsDone = true
+		if a.ex != nil && a.ex.HTTPS != nil {
+			a.tls, a.tlsErr = ProbeTLS(a.ctx, a.ex.HTTPS.URL, a.opts)
+		}
+	}
+	return a.tls, a.tlsErr
+}
+
+// origin gives the URL of a path on the final page's origin; ok is false
+// when the final URL does not parse.
+func (a *assessment) origin(path string) (string, bool) {
+	base, err := url.Parse(a.ex.Final.URL)
+	if err != nil {
+		return "", false
+	}
+	u := *base
+	u.Path, u.RawQuery, u.Fragment = path, "", ""
+	return u.String(), true
+}
+
+// prober is the fetcher of the exposure probes: small answers, kept-alive
+// connections.
+func (a *assessment) prober() *fetcher {
+	if a.probe == nil {
+		o := a.opts
+		o.MaxBody = 64 << 10 // enough to recognise a file, not to download it
+		a.probe = newProbeFetcher(o)
+	}
+	return a.probe
+}
+
+// soft404 is what the site answers for a page that cannot exist (nil
+// when it did not answer).
+func (a *assessment) soft404() *Response {
+	if !a.softDone {
+		a.softDone = true
+		if u, ok := a.origin(fmt.Sprintf("/khien-%d-not-found.txt", time.Now().UnixNano())); ok {
+			a.soft, _ = a.prober().get(a.ctx, u, nil) // no answer: nothing is a soft 404
+		}
+	}
+	return a.soft
+}
+
+// isSoft404 tells whether r is the site's "not found" page served with
+// status 200, which is no finding.
+func (a *assessment) isSoft404(r *Response) bool {
+	soft := a.soft404()
+	return soft != nil && soft.Status == r.Status && soft.Body == r.Body
+}
+
+// close releases the probes' connections.
+func (a *assessment) close() {
+	if a.probe != nil {
+		a.probe.close()
+	}
+}
+
+// AssessExchange assesses what a site answered (offline: from a HAR file):
+// the header, cookie, redirect and content checks, scored and graded like
+// the Observatory, with content findings capping the grade.
+func AssessExchange(ex *Exchange, started time.Time) Report {
+	a := &assessment{ctx: context.Background(), ex: ex}
+	checks, caps := a.run(fromAnswers)
+	url := ex.Final.URL
+	if len(ex.HTTPChain) > 0 {
+		url = ex.HTTPChain[0].URL
+	}
+	rep := a.report(url, checks, caps)
+	rep.StartedAt, rep.DurationMS = started.UTC(), time.Since(started).Milliseconds()
+	return rep
+}
+
+// crawlerUserAgent is how the scanner asks for the page search engines see.
+const crawlerUserAgent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+// Assess scans a live site: it fetches the answers (within opts' limits,
+// refusing internal addresses unless allowed) and checks them. It fails
+// only when the site could not be reached at all.
+func Assess(ctx context.Context, target string, opts Options) (Report, error) {
+	started := time.Now()
+	opts.defaults()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	f := newFetcher(opts)
+	ex, err := f.fetch(ctx, target)
+	if err != nil {
+		return Report{}, err
+	}
+	crawler, err := f.get(ctx, ex.Final.URL, http.Header{"User-Agent": {crawlerUserAgent}})
+	if err != nil {
+		crawler = nil // cloaking is then not checked; the rest goes on
+	}
+	a := &assessment{ctx: ctx, opts: opts, ex: ex, crawler: crawler, baseline: opts.Baseline}
+	if u, err := url.Parse(target); err == nil {
+		a.host, a.hasHost = u.Hostname(), true
+	}
+	defer a.close()
+	checks, caps := a.run(fromConnection, fromTLS, fromProbes, fromDNS, fromAnswers)
+	rep := a.report(target, checks, caps)
+	rep.StartedAt, rep.DurationMS = started.UTC(), time.Since(started).Milliseconds()
+	return rep, nil
+}

@@ -1,0 +1,221 @@
+package webscan
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The TLS checks read a probe of the HTTPS endpoint and cap the grade
+// after the SSL Labs rating guide.
+var (
+	tlsProtocolsDef = CheckDef{ID: TLSProtocols, Severity: "critical", input: fromTLS, run: tlsProtocols,
+		Title: "Phiên bản giao thức TLS", TitleEN: "TLS protocol versions",
+		Remediation:   "Chỉ bật TLS 1.2 và TLS 1.3; tắt SSLv3, TLS 1.0 và TLS 1.1.",
+		RemediationEN: "Enable TLS 1.2 and TLS 1.3 only; disable SSLv3, TLS 1.0 and TLS 1.1.",
+		Caps:          []GradeCap{{"F", "SSLv3"}, {"C", "no TLS 1.2"}, {"B", "TLS 1.0/1.1"}, {"A-", "no TLS 1.3"}}}
+	tlsCiphersDef = CheckDef{ID: TLSCiphers, Severity: "critical", input: fromTLS, run: tlsCiphers,
+		Title: "Bộ mã hóa TLS", TitleEN: "TLS cipher suites",
+		Remediation:   "Chỉ dùng bộ mã ECDHE với AES-GCM hoặc ChaCha20-Poly1305; tắt NULL, EXPORT, RC4, 3DES, ẩn danh và trao đổi khóa RSA tĩnh.",
+		RemediationEN: "Use ECDHE suites with AES-GCM or ChaCha20-Poly1305 only; disable NULL, EXPORT, RC4, 3DES, anonymous and static-RSA key exchange.",
+		Caps:          []GradeCap{{"F", "NULL, EXPORT or anonymous suites"}, {"C", "RC4 or 3DES"}, {"B", "no forward secrecy or no AEAD"}}}
+	tlsCertificateDef = CheckDef{ID: TLSCertificate, Severity: "critical", input: fromTLS, run: tlsCertificate,
+		Title: "Chứng thư số", TitleEN: "Certificate",
+		Remediation:   "Dùng chứng thư do tổ chức chứng thực được tin cậy cấp, đúng tên miền, còn hạn, khóa RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit, ký bằng SHA-256 trở lên, kèm đủ chứng thư trung gian.",
+		RemediationEN: "Use a certificate from a trusted authority, for the right name, in its validity period, with an RSA key of at least 2048 bits or ECDSA of at least 256, signed with SHA-256 or better, served with its intermediates.",
+		Caps: []GradeCap{{"F", "certificate name mismatch"}, {"F", "certificate expired"}, {"F", "untrusted certificate"},
+			{"F", "weak certificate signature"}, {"B", "weak key"}}}
+	tlsCertificateExpiryDef = CheckDef{ID: TLSCertificateExpiry, Severity: "high", input: fromTLS, run: tlsCertificateExpiry,
+		Title: "Thời hạn chứng thư", TitleEN: "Certificate expiry",
+		Remediation: "Gia hạn chứng thư trước khi hết hạn; nên tự động hóa (ví dụ giao thức ACME).", RemediationEN: "Renew the certificate before it expires; automate it (ACME, for example)."}
+)
+
+// TLSChecks turns TLS facts into checks and grade caps (after the SSL
+// Labs rating guide).
+func TLSChecks(f *TLSFacts) ([]Check, []GradeCap) {
+	a := &assessment{tls: f, tlsDone: true}
+	return a.runIDs(TLSProtocols, TLSCiphers, TLSCertificate, TLSCertificateExpiry)
+}
+
+// tlsProtocols also reports a failed TLS probe, as an error; the other
+// TLS checks are then left out.
+func tlsProtocols(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	c := def.New()
+	f, err := a.tlsFacts()
+	switch {
+	case err != nil:
+		c.Result, c.Severity = Error, Info
+		c.Remediation, c.RemediationEN = "", ""
+		c.Detail, c.DetailEN = "Không dò được TLS: "+err.Error(), "TLS could not be probed: "+err.Error()
+		return c, nil, true
+	case f == nil:
+		return c, nil, false
+	}
+	var caps []GradeCap
+	var on []string
+	for _, v := range []string{"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"} {
+		if f.Versions[v] {
+			on = append(on, v)
+		}
+	}
+	c.Evidence = "accepted: " + strings.Join(on, ", ")
+	switch {
+	case f.Versions["SSLv3"]:
+		c.Result, c.Severity = Fail, "critical"
+		c.Detail, c.DetailEN = "Máy chủ chấp nhận SSLv3 (lỗ hổng POODLE).", "The server accepts SSLv3 (POODLE)."
+		caps = append(caps, GradeCap{"F", "SSLv3"})
+	case f.Versions["TLSv1.0"] || f.Versions["TLSv1.1"]:
+		c.Result, c.Severity = Fail, "medium"
+		c.Detail, c.DetailEN = "Máy chủ còn chấp nhận TLS 1.0/1.1 đã lỗi thời.", "The server still accepts obsolete TLS 1.0/1.1."
+		caps = append(caps, GradeCap{"B", "TLS 1.0/1.1"})
+	case !f.Versions["TLSv1.3"]:
+		c.Result, c.Severity = Warn, "low"
+		c.Detail, c.DetailEN = "Máy chủ chưa hỗ trợ TLS 1.3.", "The server does not support TLS 1.3."
+		caps = append(caps, GradeCap{"A-", "no TLS 1.3"})
+	default:
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Chỉ TLS 1.2 và TLS 1.3.", "TLS 1.2 and TLS 1.3 only."
+	}
+	if !f.Versions["TLSv1.2"] && !f.Versions["TLSv1.3"] {
+		caps = append(caps, GradeCap{"C", "no TLS 1.2"})
+	}
+	return c, caps, true
+}
+
+func tlsCiphers(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	f, err := a.tlsFacts()
+	if err != nil || f == nil {
+		return Check{}, nil, false
+	}
+	c := def.New()
+	var caps []GradeCap
+	var weak []string
+	for _, w := range []string{"NULL", "EXPORT", "anon", "RC4", "3DES"} {
+		if f.Weak[w] {
+			weak = append(weak, w)
+		}
+	}
+	if f.Weak["RSA-kx"] {
+		weak = append(weak, "RSA key exchange (no forward secrecy)")
+	}
+	if f.Weak["CBC"] {
+		weak = append(weak, "CBC (no AEAD)")
+	}
+	if !f.ForwardSecrecy {
+		weak = append(weak, "no forward secrecy")
+	}
+	if !f.AEAD {
+		weak = append(weak, "no AEAD")
+	}
+	c.Evidence = "weak: " + strings.Join(weak, ", ")
+	switch {
+	case f.Weak["NULL"] || f.Weak["EXPORT"] || f.Weak["anon"]:
+		c.Result, c.Severity = Fail, "critical"
+		caps = append(caps, GradeCap{"F", "NULL, EXPORT or anonymous suites"})
+	case f.Weak["RC4"] || f.Weak["3DES"]:
+		c.Result, c.Severity = Fail, "high"
+		caps = append(caps, GradeCap{"C", "RC4 or 3DES"})
+	case !f.ForwardSecrecy || !f.AEAD:
+		c.Result, c.Severity = Fail, "medium"
+		caps = append(caps, GradeCap{"B", "no forward secrecy or no AEAD"})
+	case f.Weak["RSA-kx"]:
+		// Forward secrecy is offered, but a client can still land on a
+		// suite without it: SSL Labs warns, without a cap.
+		c.Result, c.Severity = Fail, "medium"
+	case f.Weak["CBC"]:
+		c.Result, c.Severity = Warn, "low"
+	default:
+		c.Result, c.Severity, c.Evidence = Pass, Info, "forward secrecy and AEAD; no weak suite accepted"
+	}
+	if len(weak) > 0 {
+		c.Detail, c.DetailEN = "Máy chủ chấp nhận bộ mã yếu: "+strings.Join(weak, ", ")+".", "The server accepts weak suites: "+strings.Join(weak, ", ")+"."
+	} else {
+		c.Detail, c.DetailEN = "Không bộ mã yếu nào được chấp nhận.", "No weak suite is accepted."
+	}
+	return c, caps, true
+}
+
+func tlsCertificate(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	f, err := a.tlsFacts()
+	if err != nil || f == nil {
+		return Check{}, nil, false
+	}
+	c := def.New()
+	leaf := f.Chain[0]
+	var caps []GradeCap
+	c.Evidence = fmt.Sprintf("subject %s; issuer %s; valid %s – %s; names %s", leaf.Subject.CommonName, leaf.Issuer.CommonName,
+		leaf.NotBefore.Format("2006-01-02"), leaf.NotAfter.Format("2006-01-02"), strings.Join(leaf.DNSNames, ", "))
+	var problems, problemsVI []string
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case f.VerifyErr == nil:
+	case errors.As(f.VerifyErr, &hostErr):
+		problems, problemsVI = append(problems, "it does not match the host name"), append(problemsVI, "không khớp tên miền")
+		caps = append(caps, GradeCap{"F", "certificate name mismatch"})
+	case errors.As(f.VerifyErr, &invalid) && invalid.Reason == x509.Expired:
+		problems, problemsVI = append(problems, "it is expired or not yet valid"), append(problemsVI, "đã hết hạn hoặc chưa có hiệu lực")
+		caps = append(caps, GradeCap{"F", "certificate expired"})
+	default:
+		problems, problemsVI = append(problems, "its chain is not trusted"), append(problemsVI, "chuỗi chứng thư không được tin cậy")
+		caps = append(caps, GradeCap{"F", "untrusted certificate"})
+	}
+	switch k := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			problems, problemsVI = append(problems, fmt.Sprintf("its RSA key has only %d bits", k.N.BitLen())), append(problemsVI, fmt.Sprintf("khóa RSA chỉ có %d bit", k.N.BitLen()))
+			caps = append(caps, GradeCap{"B", "weak key"})
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve.Params().BitSize < 256 {
+			problems, problemsVI = append(problems, "its EC key is under 256 bits"), append(problemsVI, "khóa EC dưới 256 bit")
+			caps = append(caps, GradeCap{"B", "weak key"})
+		}
+	}
+	switch leaf.SignatureAlgorithm {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1:
+		problems, problemsVI = append(problems, "it is signed with "+leaf.SignatureAlgorithm.String()), append(problemsVI, "được ký bằng thuật toán yếu "+leaf.SignatureAlgorithm.String())
+		caps = append(caps, GradeCap{"F", "weak certificate signature"})
+	}
+	if len(problems) == 0 {
+		c.Result, c.Severity = Pass, Info
+		c.Detail, c.DetailEN = "Chứng thư hợp lệ, đúng tên miền, khóa và chữ ký đủ mạnh.", "The certificate is valid for this name, with a strong key and signature."
+	} else {
+		c.Result, c.Severity = Fail, "critical"
+		c.Detail, c.DetailEN = "Chứng thư có vấn đề: "+strings.Join(problemsVI, "; ")+".", "The certificate has problems: "+strings.Join(problems, "; ")+"."
+	}
+	return c, caps, true
+}
+
+func tlsCertificateExpiry(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	f, err := a.tlsFacts()
+	if err != nil || f == nil {
+		return Check{}, nil, false
+	}
+	return certExpiryCheck(def.New(), f.Chain[0].NotAfter, f.Now), nil, true
+}
+
+// certExpiryCheck says how long the certificate has left at now: a
+// failure under a week, a warning under a month.
+func certExpiryCheck(c Check, notAfter, now time.Time) Check {
+	left := notAfter.Sub(now)
+	days := int(left.Hours() / 24)
+	c.Evidence = "notAfter " + notAfter.UTC().Format(time.RFC3339)
+	switch {
+	case left < 7*24*time.Hour:
+		c.Result, c.Severity = Fail, "high"
+	case left < 30*24*time.Hour:
+		c.Result, c.Severity = Warn, "medium"
+	default:
+		c.Result, c.Severity = Pass, Info
+	}
+	c.Detail, c.DetailEN = fmt.Sprintf("Chứng thư còn %d ngày.", days), fmt.Sprintf("The certificate has %d days left.", days)
+	if left < 0 {
+		c.Detail, c.DetailEN = fmt.Sprintf("Chứng thư đã hết hạn %d ngày.", -days), fmt.Sprintf("The certificate expired %d days ago.", -days)
+	}
+	return c
+}
