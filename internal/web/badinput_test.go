@@ -78,6 +78,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"grant with a bad privacy URL", "POST", "/api/v1/labels", map[string]any{"site_id": w.siteB.ID, "privacy_url": "ftp://x"}, 400, "validation_failed", "privacy_url"},
 				{"policy with an unknown grade", "PATCH", "/api/v1/label-policies/1", map[string]any{"min_grade": "Z"}, 400, "validation_failed", "min_grade"},
 				{"policy with a bad check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"required_checks": []string{"x; DROP"}}, 400, "validation_failed", "required_checks"},
+				{"policy with a misspelt check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"critical_checks": []string{"tls.certficate"}}, 400, "validation_failed", "critical_checks"},
 				{"unknown label", "GET", "/api/v1/labels/nope", nil, 404, "not_found", ""},
 			}
 			before := counts(t, w)

@@ -151,7 +151,7 @@ func (w *world) addSites(ctx context.Context) {
 	}
 	bad := sitetest.PassingReport(w.siteA.URL, "A+")
 	bad.Grade, bad.Score = "C", 55
-	bad.Checks = append(bad.Checks, webscan.Check{ID: "dns.caa", Result: webscan.Fail, Severity: "high", Title: "CAA", TitleEN: "CAA"})
+	bad.Checks = append(bad.Checks, webscan.Check{ID: string(webscan.DNSCAA), Result: webscan.Fail, Severity: "high", Title: "CAA", TitleEN: "CAA"})
 	if _, err := svc.Sites.Record(ctx, access.System, w.siteA.ID, bad); err != nil {
 		t.Fatal(err)
 	}

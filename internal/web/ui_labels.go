@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/httpx"
 )
@@ -47,6 +48,8 @@ type labelsView struct {
 	Labels   []trust.Label
 	Total    int
 	Policies []trust.Policy
+	// Checks are the ids a policy may name, with their titles.
+	Checks []webscan.CheckDef
 }
 
 func (s *Server) labelsPage(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +64,7 @@ func (s *Server) labelsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "labels", s.newView(r, "labels.title", "labels", labelsView{Labels: items, Total: total, Policies: policies}))
+	s.render(w, http.StatusOK, "labels", s.newView(r, "labels.title", "labels", labelsView{Labels: items, Total: total, Policies: policies, Checks: webscan.Checks()}))
 }
 
 func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {

@@ -118,56 +118,26 @@ func (s *Service) sendAlert(ctx context.Context, e events.AlertRaised) error {
 	return nil
 }
 
-// evaluate probes the site and lets the engine judge what it saw.
-// INTERIM until the engine's EvaluateProbe lands.
+// evaluate is the probe and its judgement: the network step (the page
+// and, when it answered, the look for leaked secrets) and the engine's own
+// check code over what it saw. The monitor adds no check logic of its own.
 func evaluate(ctx context.Context, t target, opts webscan.Options, now time.Time) (verdict, error) {
-	res, probeErr := webscan.Probe(ctx, t.URL, opts)
-	if probeErr != nil && ctx.Err() != nil {
-		return verdict{}, ctx.Err() // shutting down: the job is redelivered
-	}
-	v := verdict{Failing: map[string]string{}}
-	if probeErr != nil {
-		v.Error = probeErr.Error()
-		return v, nil
-	}
-	v.Status, v.LatencyMS = res.Status, int(res.Latency.Milliseconds())
-	v.OK = res.Status < 400
-	if !v.OK {
-		v.Error = fmt.Sprintf("HTTP status %d", res.Status)
-	}
-	if strings.HasPrefix(res.URL, "https://") {
-		if !res.CertNotAfter.IsZero() {
-			na := res.CertNotAfter
-			v.CertNotAfter = &na
-			if na.Before(now) {
-				v.Failing["tls.certificate.expiry"] = "the certificate has expired"
-			}
+	obs, err := webscan.ProbeSite(ctx, t.URL, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return verdict{}, ctx.Err() // shutting down: the job is redelivered
 		}
-		if !res.Verified {
-			v.Failing["https.available"] = "the certificate is not trusted or does not match the host"
-		}
+		return verdict{Error: err.Error(), Failing: map[string]string{}}, nil
 	}
+	pv := webscan.EvaluateProbe(*obs, t.Baseline, t.IgnoreRule, now)
+	v := verdict{OK: obs.Answered(), Status: obs.Status, LatencyMS: int(obs.Latency.Milliseconds()),
+		Defacement: pv.Defacement, HiddenLinks: pv.HiddenLinks, Secrets: pv.Secrets, HasBaseline: pv.HasBaseline, Change: pv.Change,
+		NewBaseline: pv.NewBaseline, Checks: pv.Checks, Failing: pv.Failing()}
 	if !v.OK {
-		return v, nil
+		v.Error = fmt.Sprintf("HTTP status %d", obs.Status)
 	}
-	sig, hidden := webscan.PageAlarms(res.Body)
-	v.Defacement, v.HiddenLinks = sig, hidden
-	if sig != "" {
-		v.Failing["content.defacement"] = "defacement signature “" + sig + "”"
-	}
-	if len(hidden) > 0 {
-		v.Failing["content.injected-links"] = "hidden gambling links"
-	}
-	v.Secrets = webscan.SecretProbe(ctx, res.URL, opts)
-	if len(v.Secrets) > 0 {
-		v.Failing["exposed.files"] = "exposed " + strings.Join(v.Secrets, ", ")
-	}
-	rule, _ := webscan.ParseIgnoreRule(t.IgnoreRule)
-	fp := webscan.PageFingerprint(res.Body, rule)
-	if base, err := webscan.ParseFingerprint(t.Baseline); err == nil {
-		v.HasBaseline, v.Change = true, webscan.Change(base, fp)
-	} else if sig == "" && len(hidden) == 0 {
-		v.NewBaseline = fp.String()
+	if !pv.CertNotAfter.IsZero() {
+		v.CertNotAfter = &pv.CertNotAfter
 	}
 	return v, nil
 }

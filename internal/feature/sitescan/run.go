@@ -193,7 +193,7 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 // no injected links.
 func cleanPage(rep webscan.Report) bool {
 	for _, c := range rep.Checks {
-		if (c.ID == "content.defacement" || c.ID == "content.injected-links") && c.Result != webscan.Pass {
+		if (c.ID == string(webscan.ContentDefacement) || c.ID == string(webscan.ContentInjectedLinks)) && c.Result != webscan.Pass {
 			return false
 		}
 	}

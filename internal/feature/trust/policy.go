@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
@@ -81,7 +81,24 @@ func (s *Service) policy(ctx context.Context, id int64) (Policy, error) {
 	return p, err
 }
 
-var checkID = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,63}$`)
+// checkListErrors refuses check ids the scanner does not have, naming the
+// valid ones, and over-long lists.
+func checkListErrors(e *valid.Errors, field string, ids []string) {
+	var unknown []string
+	for _, c := range ids {
+		if _, ok := webscan.LookupCheck(c); !ok {
+			unknown = append(unknown, fmt.Sprintf("%q", c))
+		}
+	}
+	if len(unknown) > 0 {
+		known := strings.Join(webscan.CheckIDs(), ", ")
+		e.Add(field, fmt.Sprintf("unknown check id %s; valid ids: %s", strings.Join(unknown, ", "), known),
+			fmt.Sprintf("không có mã kiểm tra %s; các mã hợp lệ: %s", strings.Join(unknown, ", "), known))
+	}
+	if len(ids) > 64 {
+		e.Add(field, "at most 64 checks", "tối đa 64 mục")
+	}
+}
 
 var grades = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}
 
@@ -114,18 +131,11 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor access.Actor, id int64
 			}
 			p.MinGrade = *in.MinGrade
 		}
-		for field, list := range map[string]*[]string{"required_checks": in.RequiredChecks, "critical_checks": in.CriticalChecks} {
-			if list == nil {
-				continue
-			}
-			for _, c := range *list {
-				if !checkID.MatchString(c) {
-					e.Add(field, fmt.Sprintf("%q is not a check id", c), fmt.Sprintf("%q không phải mã kiểm tra", c))
-				}
-			}
-			if len(*list) > 64 {
-				e.Add(field, "at most 64 checks", "tối đa 64 mục")
-			}
+		if in.RequiredChecks != nil {
+			checkListErrors(&e, "required_checks", *in.RequiredChecks)
+		}
+		if in.CriticalChecks != nil {
+			checkListErrors(&e, "critical_checks", *in.CriticalChecks)
 		}
 		if in.RequiredChecks != nil {
 			p.RequiredChecks = *in.RequiredChecks

@@ -13,6 +13,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
+	"github.com/khien-project/khien/internal/platform/valid"
 	"github.com/khien-project/khien/internal/testkit/sitetest"
 )
 
@@ -22,7 +23,8 @@ func report(grade string, fail ...string) webscan.Report {
 	for _, f := range fail {
 		failing[f] = true
 	}
-	for _, id := range []string{"https.available", "tls.certificate", "tls.certificate.expiry", "content.injected-links", "content.defacement", "exposed.files", "headers.csp"} {
+	for _, cid := range []webscan.CheckID{webscan.HTTPSAvailable, webscan.TLSCertificate, webscan.TLSCertificateExpiry, webscan.ContentInjectedLinks, webscan.ContentDefacement, webscan.ExposedFiles, webscan.HeadersCSP} {
+		id := string(cid)
 		c := webscan.Check{ID: id, Result: webscan.Pass, Severity: webscan.Info, DetailEN: id + " is fine"}
 		if failing[id] {
 			c.Result, c.Severity, c.DetailEN = webscan.Fail, "critical", id+" failed"
@@ -199,4 +201,40 @@ func TestBadge(t *testing.T) {
 			t.Errorf("a %s badge shows a grade: %s", c.p.State, svg)
 		}
 	}
+}
+
+// TestPolicyChecksAreRegistered: a policy naming a check the scanner does
+// not have is refused with the list of valid ids and left unchanged; the
+// seeded policy names only registered checks.
+func TestPolicyChecksAreRegistered(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		ps, err := w.Trust.Policies(ctx, access.System)
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("policies: %v %v", ps, err)
+		}
+		for _, p := range ps {
+			if err := webscan.ValidateCheckIDs(append(append([]string{}, p.RequiredChecks...), p.CriticalChecks...)); err != nil {
+				t.Errorf("seeded policy %q: %v", p.Name, err)
+			}
+		}
+		for _, bad := range [][]string{{"tls.certficate"}, {"https.available", "HTTPS.available"}, {"headers.csp "}, {""}, {"content.defacement", "content"}} {
+			list := bad
+			_, err := w.Trust.UpdatePolicy(ctx, access.System, ps[0].ID, trust.PolicyInput{CriticalChecks: &list})
+			var fe valid.Errors
+			if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Field != "critical_checks" || !strings.Contains(fe[0].EN, string(webscan.TLSCertificateExpiry)) ||
+				!strings.Contains(fe[0].VI, "mã hợp lệ") {
+				t.Errorf("%q: %v", bad, err)
+			}
+		}
+		after, _ := w.Trust.Policies(ctx, access.System)
+		if strings.Join(after[0].CriticalChecks, " ") != strings.Join(ps[0].CriticalChecks, " ") {
+			t.Errorf("a refused change was written: %v", after[0].CriticalChecks)
+		}
+		good := []string{string(webscan.HTTPSAvailable), string(webscan.ContentDefacement)}
+		if p, err := w.Trust.UpdatePolicy(ctx, access.System, ps[0].ID, trust.PolicyInput{CriticalChecks: &good}); err != nil || len(p.CriticalChecks) != 2 {
+			t.Errorf("registered ids refused: %+v %v", p, err)
+		}
+	})
 }

@@ -202,6 +202,7 @@ var catalog = map[string][2]string{
 	"policy.required":         {"Kiểm tra phải đạt để cấp nhãn", "Checks that must pass to grant"},
 	"policy.critical":         {"Kiểm tra nghiêm trọng (không đạt thì tạm đình chỉ)", "Critical checks (a failure suspends)"},
 	"policy.valid_days":       {"Thời hạn (ngày)", "Validity (days)"},
+	"policy.check_ids":        {"Các mã kiểm tra hợp lệ", "Valid check ids"},
 	"nav.sites":               {"Cổng thông tin", "Web portals"},
 	"nav.findings":            {"Phát hiện", "Findings"},
 	"nav.labels":              {"Nhãn tín nhiệm", "Trust labels"},

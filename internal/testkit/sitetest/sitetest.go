@@ -211,8 +211,8 @@ func Options(p *Portal) webscan.Options {
 // passes.
 func PassingReport(url, grade string) webscan.Report {
 	rep := webscan.Report{URL: url, Score: 105, Grade: grade, StartedAt: time.Now().UTC()}
-	for _, id := range []string{"https.available", "tls.certificate", "tls.certificate.expiry", "content.injected-links", "content.defacement", "exposed.files"} {
-		rep.Checks = append(rep.Checks, webscan.Check{ID: id, Result: webscan.Pass, Severity: webscan.Info, Title: id, TitleEN: id})
+	for _, id := range []webscan.CheckID{webscan.HTTPSAvailable, webscan.TLSCertificate, webscan.TLSCertificateExpiry, webscan.ContentInjectedLinks, webscan.ContentDefacement, webscan.ExposedFiles} {
+		rep.Checks = append(rep.Checks, webscan.Check{ID: string(id), Result: webscan.Pass, Severity: webscan.Info, Title: string(id), TitleEN: string(id)})
 	}
 	return rep
 }
