@@ -42,7 +42,7 @@ func (a *API) grantLabel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run(w, r, http.StatusCreated, func(ctx context.Context) (trust.Label, error) {
-		if !httpx.Actor(ctx).CanManageUsers() {
+		if !httpx.Actor(ctx).CanGrantLabels() { // before the URL lookup: 403, not 404
 			return trust.Label{}, store.ErrForbidden
 		}
 		if in.SiteID == 0 && in.URL != "" {
@@ -93,7 +93,7 @@ func (a *API) restoreLabel(w http.ResponseWriter, r *http.Request) {
 	}
 	run(w, r, http.StatusOK, func(ctx context.Context) (trust.Label, error) {
 		actor := httpx.Actor(ctx)
-		if !actor.CanManageUsers() {
+		if !actor.CanGrantLabels() {
 			return trust.Label{}, store.ErrForbidden
 		}
 		l, err := a.Trust.Label(ctx, actor, r.PathValue("id"))

@@ -168,9 +168,9 @@ func (r *Registry) Agencies(ctx context.Context, actor access.Actor, f AgencyFil
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies a WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("registry: count agencies: %w", err)
 	}
-	p := f.Page.normalised()
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM agencies a WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, agencyColumns, w.SQL(), order, w.Next(), w.Next()+1),
-		append(w.Args(), p.Limit, p.Offset)...)
+	p := normalised(f.Page)
+	page := w.Limit(p)
+	rows, err := q.QueryContext(ctx, `SELECT `+agencyColumns+` FROM agencies a WHERE `+w.SQL()+` ORDER BY `+order+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list agencies: %w", err)
 	}

@@ -83,22 +83,8 @@ func (o OptionalID) MarshalJSON() ([]byte, error) {
 }
 
 // Page is a window on a sorted list.
-type Page struct {
-	Limit  int
-	Offset int
-}
+type Page = store.Page
 
-func (p Page) normalised() Page {
-	if p.Limit <= 0 {
-		p.Limit = 50
-	}
-	if p.Limit > 1000 {
-		p.Limit = 1000
-	}
-	if p.Offset < 0 {
-		p.Offset = 0
-	}
-	return p
-}
+func normalised(p Page) Page { return p.Capped(50) }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

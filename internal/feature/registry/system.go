@@ -242,13 +242,13 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: count systems: %w", err)
 	}
-	p := f.Page.normalised()
+	p := normalised(f.Page)
 	out := []System{}
 	if total <= p.Offset {
 		return out, total, nil
 	}
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`, systemColumns, w.SQL(), order, w.Next(), w.Next()+1),
-		append(w.Args(), p.Limit, p.Offset)...)
+	page := w.Limit(p)
+	rows, err := q.QueryContext(ctx, `SELECT `+systemColumns+` FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE `+w.SQL()+` ORDER BY `+order+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list systems: %w", err)
 	}

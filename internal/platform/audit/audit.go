@@ -158,11 +158,9 @@ func (l *Log) List(ctx context.Context, actor access.Actor, f Filter) ([]Entry, 
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 50
-	}
+	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.ClampedTo(50, 500))
 	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
-		FROM audit_log WHERE `+w.SQL()+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d OFFSET $%d`, w.Next(), w.Next()+1), append(w.Args(), f.Limit, max(f.Offset, 0))...)
+		FROM audit_log WHERE `+w.SQL()+` ORDER BY id DESC`+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}

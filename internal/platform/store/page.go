@@ -20,13 +20,32 @@ type Page struct {
 
 // Clamped returns p with the paging rules applied: def (DefaultLimit when
 // 0) for a missing or oversized limit, no negative offset.
-func (p Page) Clamped(def int) Page {
+func (p Page) Clamped(def int) Page { return p.ClampedTo(def, MaxLimit) }
+
+// ClampedTo is Clamped for a list whose pages are at most most rows long
+// (below MaxLimit): a longer limit takes def.
+func (p Page) ClampedTo(def, most int) Page {
 	if def <= 0 {
 		def = DefaultLimit
 	}
-	if p.Limit <= 0 || p.Limit > MaxLimit {
+	if p.Limit <= 0 || p.Limit > min(most, MaxLimit) {
 		p.Limit = def
 	}
+	p.Offset = max(p.Offset, 0)
+	return p
+}
+
+// Capped returns p with a missing limit set to def and a longer one cut
+// to MaxLimit (rather than reset), no negative offset: for lists where
+// asking for more than a page means "as many as allowed".
+func (p Page) Capped(def int) Page {
+	if def <= 0 {
+		def = DefaultLimit
+	}
+	if p.Limit <= 0 {
+		p.Limit = def
+	}
+	p.Limit = min(p.Limit, MaxLimit)
 	p.Offset = max(p.Offset, 0)
 	return p
 }

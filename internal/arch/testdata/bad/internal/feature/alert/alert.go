@@ -6,3 +6,8 @@ import (
 	_ "github.com/khien-project/khien/internal/platform/store"
 	_ "github.com/khien-project/khien/internal/web"
 )
+
+const (
+	raise   = `INSERT INTO alerts (kind) VALUES ($1)`
+	suspend = `UPDATE labels SET state = 'suspended' WHERE id = $1`
+)
