@@ -98,13 +98,11 @@ func allowed(pkg, dep string) (bool, string) {
 	return true, ""
 }
 
-// violations walks root (a module tree) and lists every import against the
-// tiers, and every package in no tier.
-func violations(t *testing.T, root string) []string {
+// eachGoFile calls fn with the package (a path relative to root) and the
+// path of every non-test Go file under root, skipping hidden folders,
+// testdata and node_modules below it.
+func eachGoFile(t *testing.T, root string, fn func(pkg, path string) error) {
 	t.Helper()
-	fset := token.NewFileSet()
-	var out []string
-	seen := map[string]bool{}
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -119,7 +117,21 @@ func violations(t *testing.T, root string) []string {
 			return nil
 		}
 		rel, _ := filepath.Rel(root, filepath.Dir(path))
-		pkg := filepath.ToSlash(rel)
+		return fn(filepath.ToSlash(rel), path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// violations walks root (a module tree) and lists every import against the
+// tiers, and every package in no tier.
+func violations(t *testing.T, root string) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	var out []string
+	seen := map[string]bool{}
+	eachGoFile(t, root, func(pkg, path string) error {
 		if _, ok := tierOf(pkg); !ok && !seen[pkg] {
 			out = append(out, pkg+" is in no tier")
 		}
@@ -141,9 +153,6 @@ func violations(t *testing.T, root string) []string {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(seen) < 20 && root == filepath.Join("..", "..") {
 		t.Fatalf("only %d packages found; the walk is broken", len(seen))
 	}
