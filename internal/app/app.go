@@ -97,7 +97,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	log := audit.New(db)
 	// The features meet only through events: the bus gets its job queue
 	// (for durable subscribers) when serve or worker opens NATS.
-	bus := events.New(nil)
+	bus := events.New(db, nil)
 	svc := &Services{DB: db, Audit: log, Events: bus, Auth: auth.New(db, log), Registry: registry.New(db, log, bus), Platform: pc}
 	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
 	// Every URL of every system is a site: sitescan follows the registry's

@@ -57,6 +57,9 @@ const (
 	KindSiteScan     = "site-scan"
 	KindMonitorDue   = "monitor-due"
 	KindMonitorProbe = "monitor-probe"
+	// KindEventsRelay puts on the bus the durable event deliveries that a
+	// crash or an outage left in the outbox.
+	KindEventsRelay = "events-relay"
 )
 
 // ScanJob is the payload of a site-scan job.
@@ -142,6 +145,13 @@ func Kinds(d Deps) []Kind {
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
 	}
 	if d.Events != nil {
+		kinds = append(kinds, Kind{Name: KindEventsRelay, Handler: func(ctx context.Context, _ bus.Job) error {
+			n, err := d.Events.Relay(ctx, 20*time.Second)
+			if n > 0 {
+				slog.Info("events relayed from the outbox", "count", n)
+			}
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: 1}})
 		for _, ej := range d.Events.Jobs() {
 			kinds = append(kinds, Kind{Name: ej.Kind, Handler: func(ctx context.Context, j bus.Job) error {
 				return ej.Handle(ctx, j.Payload)
@@ -158,6 +168,7 @@ func Schedules() []Schedule {
 		{Kind: "purge-samples", Every: 6 * time.Hour},
 		{Kind: KindScanDue, Every: time.Minute},
 		{Kind: KindMonitorDue, Every: time.Minute},
+		{Kind: KindEventsRelay, Every: 30 * time.Second},
 	}
 }
 

@@ -365,15 +365,6 @@ func mixedContentCheck(c Check, page pageFacts, pageURL string) Check {
 	return c
 }
 
-// PageAlarms reads a page for what must never be on it: the defacement
-// signature it carries ("" for none) and gambling or betting links and
-// text hidden from visitors. The monitor runs it on every probe.
-func PageAlarms(body string) (defacement string, hidden []string) {
-	page := readPage(body)
-	hidden, _ = gamblingLinks(page)
-	return signatureIn(page), hidden
-}
-
 // signatureIn finds the first defacement signature in a page's title and
 // text ("" for none).
 func signatureIn(page pageFacts) string {

@@ -97,23 +97,31 @@ func (s *Service) persist(ctx context.Context, t target, st *step) error {
 
 // sendAlert is the monitor's durable subscriber to its own alerts: it
 // sends an unmuted alert to every notification target and records the
-// outcome on the alert. A failed delivery is recorded, never retried (the
-// targets that worked must not get it twice).
+// outcome on the alert. The alert is claimed first (notified_at set where
+// it was empty), so a redelivered event never sends it twice; a failed
+// delivery is recorded on the alert, not retried (the targets that got it
+// must not get it again).
 func (s *Service) sendAlert(ctx context.Context, e events.AlertRaised) error {
 	if e.Muted || s.cfg.Notify == nil {
 		return nil
 	}
+	res, err := s.db.Writer().ExecContext(ctx, `UPDATE alerts SET notified_at = $1 WHERE id = $2 AND notified_at = ''`, store.Now(), e.Alert.ID)
+	if err != nil {
+		return fmt.Errorf("monitor: claim alert %d for sending: %w", e.Alert.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // sent already (or gone)
+	}
 	a := Alert{ID: e.Alert.ID, SiteID: e.SiteID, URL: e.URL, AgencyName: e.AgencyName, Kind: e.Kind, Severity: e.Severity,
 		Message: e.Message, MessageEN: e.MessageEN, Muted: e.Muted, CreatedAt: e.At}
-	err := s.cfg.Notify.Send(ctx, notify.Notice{Event: "alert", Subject: a.Kind + ": " + a.URL, Text: a.Message, TextEN: a.MessageEN,
+	err = s.cfg.Notify.Send(ctx, notify.Notice{Event: "alert", Subject: a.Kind + ": " + a.URL, Text: a.Message, TextEN: a.MessageEN,
 		Severity: a.Severity, At: a.CreatedAt, Payload: a})
-	errText := ""
-	if err != nil {
-		errText = err.Error()
-		slog.Warn("alert notification failed", "alert", a.ID, "err", err)
+	if err == nil {
+		return nil
 	}
-	if _, uerr := s.db.Writer().ExecContext(ctx, `UPDATE alerts SET notified_at = $1, notify_error = $2 WHERE id = $3`, store.Now(), errText, a.ID); uerr != nil {
-		return fmt.Errorf("monitor: record notification of alert %d: %w", a.ID, uerr)
+	slog.Warn("alert notification failed", "alert", a.ID, "err", err)
+	if _, uerr := s.db.Writer().ExecContext(ctx, `UPDATE alerts SET notify_error = $1 WHERE id = $2`, err.Error(), a.ID); uerr != nil {
+		slog.Warn("record a failed alert notification", "alert", a.ID, "err", uerr)
 	}
 	return nil
 }

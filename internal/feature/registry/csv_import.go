@@ -52,7 +52,6 @@ var errRollback = errors.New("import rolled back")
 // all or nothing: one refused row and nothing is written. A dry run checks
 // everything, database constraints included, and writes nothing.
 func (r *Registry) Import(ctx context.Context, actor access.Actor, kind string, in io.Reader, opts ImportOptions) (_ ImportReport, err error) {
-	defer func() { r.systemsChanged(ctx, err) }() // every system: an import may touch many
 	rep := ImportReport{Kind: kind, DryRun: opts.DryRun, Columns: map[string]string{}, IgnoredColumns: []string{}, Errors: []RowError{}}
 	if kind != KindAgencies && kind != KindSystems {
 		return rep, fmt.Errorf("%w: unknown import kind %q (agencies or systems)", store.ErrInvalid, kind)
@@ -65,7 +64,8 @@ func (r *Registry) Import(ctx context.Context, actor access.Actor, kind string, 
 		return rep, err
 	}
 	rep.Rows = len(rows)
-	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	// Every system: an import may touch many.
+	err = r.writeSystems(ctx, func() []int64 { return nil }, func(ctx context.Context, tx *store.Tx) error {
 		var err error
 		if kind == KindAgencies {
 			err = r.importAgencies(ctx, tx, actor, rows, &rep)

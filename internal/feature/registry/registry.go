@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strconv"
 
 	"github.com/khien-project/khien/internal/platform/audit"
@@ -25,18 +24,17 @@ type Registry struct {
 	events *events.Bus
 }
 
-// systemsChanged publishes events.SystemsChanged after a committed change
-// to the systems (create, update, delete, import) with the ids of the
-// systems changed (none: possibly all), outside any transaction (inside
-// one, the outer caller's commit is what counts). The web-assessment
-// feature keeps its sites in step with the systems' URLs through it.
-func (r *Registry) systemsChanged(ctx context.Context, err error, ids ...int64) {
-	if err != nil || r.events == nil || store.InTx(ctx) {
-		return
-	}
-	if err := r.events.Publish(ctx, events.SystemsChanged{SystemIDs: ids}); err != nil {
-		slog.Warn("registry: systems changed", "err", err)
-	}
+// writeSystems is write for a change to the systems (create, update,
+// delete, import): once fn succeeds, events.SystemsChanged is published in
+// the same transaction with the ids ids gives then (none: possibly all),
+// so what follows the systems (sitescan's sites) commits with them.
+func (r *Registry) writeSystems(ctx context.Context, ids func() []int64, fn func(ctx context.Context, tx *store.Tx) error) error {
+	return r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		return r.events.Publish(ctx, events.SystemsChanged{SystemIDs: ids()})
+	})
 }
 
 // New returns the registry kept in db, recording changes in log and

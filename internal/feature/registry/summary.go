@@ -48,7 +48,7 @@ func (r *Registry) Summary(ctx context.Context, actor access.Actor) (Counts, err
 		paths[a.ID] = a.Path
 	}
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	rows, err := r.db.Q(ctx).QueryContext(ctx, `SELECT s.agency_id, COUNT(*), COALESCE(SUM(s.url_count), 0)
 		FROM systems s WHERE `+w.SQL()+` GROUP BY s.agency_id`, w.Args()...)
 	if err != nil {

@@ -172,7 +172,7 @@ func scanSystem(r interface{ Scan(...any) error }) (System, error) {
 func (r *Registry) System(ctx context.Context, actor access.Actor, id int64) (System, error) {
 	var w store.Where
 	w.Add("s.id = ?", id)
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	row := r.db.Q(ctx).QueryRowContext(ctx, `SELECT `+systemColumns+` FROM systems s JOIN agencies a ON a.id = s.agency_id WHERE `+w.SQL(), w.Args()...)
 	s, err := scanSystem(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -202,7 +202,7 @@ var systemSorts = map[string]string{
 // Systems lists systems within actor's scope and counts all matches.
 func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilter) ([]System, int, error) {
 	var w store.Where
-	w.Cond(actor.PathFilter("s.agency_path"))
+	w.Cond(actor.PathFilter(store.ScopePath))
 	if q := valid.Fold(f.Query); q != "" {
 		w.Add(`s.search LIKE ? ESCAPE '\'`, store.LikeContains(q))
 	}
@@ -212,7 +212,7 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, 0, err
 		}
-		w.Cond(access.SubtreeCondition("s.agency_path", a.Path))
+		w.Cond(access.SubtreeCondition(store.ScopePath, a.Path))
 	}
 	if f.Hosting != "" {
 		w.Add("s.hosting = ?", f.Hosting)

@@ -28,7 +28,6 @@ func (s *System) search() string {
 // CreateSystem registers an information system under an agency within
 // actor's scope.
 func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in SystemInput) (out System, err error) {
-	defer func() { r.systemsChanged(ctx, err, out.ID) }()
 	if !actor.CanWriteRegistry() {
 		return System{}, fmt.Errorf("registry: create system: %w", store.ErrForbidden)
 	}
@@ -37,7 +36,7 @@ func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in Syst
 	if err := s.validate(); err != nil {
 		return s, err
 	}
-	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, func() []int64 { return []int64{out.ID} }, func(ctx context.Context, tx *store.Tx) error {
 		ag, err := r.Agency(ctx, actor, s.AgencyID)
 		if errors.Is(err, store.ErrNotFound) {
 			return agencyError(s.AgencyID)
@@ -99,11 +98,10 @@ func writeAssets(ctx context.Context, tx *store.Tx, id int64, s System) error {
 // UpdateSystem changes the fields present in in. Moving a system to
 // another agency needs that agency to be within actor's scope too.
 func (r *Registry) UpdateSystem(ctx context.Context, actor access.Actor, id int64, in SystemInput) (out System, err error) {
-	defer func() { r.systemsChanged(ctx, err, id) }()
 	if !actor.CanWriteRegistry() {
 		return System{}, fmt.Errorf("registry: update system: %w", store.ErrForbidden)
 	}
-	err = r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.System(ctx, actor, id)
 		if err != nil {
 			return err
@@ -143,11 +141,10 @@ func clone(s []string) []string { return append([]string{}, s...) }
 
 // DeleteSystem removes a system and its assets.
 func (r *Registry) DeleteSystem(ctx context.Context, actor access.Actor, id int64) (err error) {
-	defer func() { r.systemsChanged(ctx, err, id) }()
 	if !actor.CanWriteRegistry() {
 		return fmt.Errorf("registry: delete system: %w", store.ErrForbidden)
 	}
-	return r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
+	return r.writeSystems(ctx, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.System(ctx, actor, id)
 		if err != nil {
 			return err

@@ -40,9 +40,18 @@ func (s *Service) recordProbe(ctx context.Context, e events.ProbeFinished) error
 		if e.NewBaseline == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE sites SET baseline = $1, baseline_at = $2 WHERE id = $3 AND baseline = ''`, e.NewBaseline, store.FormatTime(e.At), e.SiteID)
-		return err
+		return setBaselineIfEmpty(ctx, tx, e.SiteID, e.NewBaseline, store.FormatTime(e.At))
 	})
+}
+
+// setBaselineIfEmpty keeps a page fingerprint as the site's baseline
+// unless it has one (a scan's or a probe's first clean page; a reset
+// empties it).
+func setBaselineIfEmpty(ctx context.Context, tx *store.Tx, siteID int64, fingerprint, at string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE sites SET baseline = $1, baseline_at = $2 WHERE id = $3 AND baseline = ''`, fingerprint, at, siteID); err != nil {
+		return fmt.Errorf("sitescan: baseline of site %d: %w", siteID, err)
+	}
+	return nil
 }
 
 // DueProbes picks the sites whose monitoring probe is due (at most limit),

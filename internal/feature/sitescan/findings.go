@@ -54,8 +54,11 @@ func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanI
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO findings (site_id, scan_id, kind, check_id, severity, title, title_en, detail, detail_en, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, siteID, scanID, kind, checkID, severity, title, titleEN, detail, detailEN, now).Scan(&id)
+		if err != nil {
+			return err
+		}
 		raised = append(raised, events.Ref{Kind: events.RefSiteFinding, ID: id})
-		return err
+		return nil
 	}
 	if prev != nil {
 		switch {
@@ -156,7 +159,7 @@ func (s *Service) ResolveFinding(ctx context.Context, actor access.Actor, id int
 		w.Add("f.id = ?", id)
 		w.Cond(actor.PathFilter(store.ScopePath))
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT f.status FROM findings f JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id WHERE `+w.SQL(), w.Args()...).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT f.status FROM findings f`+store.JoinSiteSystem("f")+`WHERE `+w.SQL(), w.Args()...).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("sitescan: finding %d: %w", id, store.ErrNotFound)
 		}

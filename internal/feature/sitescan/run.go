@@ -14,8 +14,8 @@ import (
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
-// Result is what one scan run produced, for the features that react to it
-// (trust labels).
+// Result is what one scan run produced, for its caller (the job, tests);
+// other features learn of it from the ScanFinished event.
 type Result struct {
 	Site     Site
 	Scan     Scan
@@ -164,7 +164,7 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 		}
 		// The first clean page becomes the baseline for later comparisons.
 		if site.Baseline == "" && cleanPage(rep) && rep.Fingerprint.Hash != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE sites SET baseline = $1, baseline_at = $2 WHERE id = $3 AND baseline = ''`, rep.Fingerprint.String(), now, site.ID); err != nil {
+			if err := setBaselineIfEmpty(ctx, tx, site.ID, rep.Fingerprint.String(), now); err != nil {
 				return err
 			}
 		}

@@ -101,7 +101,7 @@ const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.ac
 	x.change_threshold, x.last_change, x.raised, s.agency_path`
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
-// features built on sites use it with PathFilter("s.agency_path").
+// the caller's scope is then PathFilter(store.ScopePath).
 const SiteJoin = ` FROM sites x` + store.JoinSystemAgency
 
 func scanSite(r interface{ Scan(...any) error }) (Site, error) {

@@ -25,7 +25,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	from := ` FROM sites x `
 	if actor.Scoped() || !actor.Authenticated() {
 		// Only the actor's systems; an unscoped reader needs no join at all.
-		from += `JOIN systems s ON s.id = x.system_id `
+		from += store.JoinSystem
 		w.Cond(actor.PathFilter(store.ScopePath))
 	}
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.last_grade, x.state, COUNT(*)`+from+`WHERE `+w.SQL()+` GROUP BY x.last_grade, x.state`, w.Args()...)
@@ -55,7 +55,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	f.Add("f.status = 'open'")
 	findings := ` FROM findings f `
 	if actor.Scoped() || !actor.Authenticated() {
-		findings += `JOIN sites x ON x.id = f.site_id JOIN systems s ON s.id = x.system_id `
+		findings += store.JoinSiteSystem("f")
 		f.Cond(actor.PathFilter(store.ScopePath))
 	}
 	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+findings+`WHERE `+f.SQL(), f.Args()...).Scan(&sum.Findings)

@@ -27,12 +27,13 @@ type Service struct {
 }
 
 // New builds the service and subscribes it to what re-verifies a label:
-// a finished scan and a monitoring probe, both inside the publisher's
-// transaction, so a failing critical check suspends the label within the
-// same scan or probe.
+// a monitoring probe inside the probe's own transaction (a failing
+// critical check suspends the label within that probe), and a finished
+// scan durably after it is stored (a failure to verify never undoes the
+// stored report; it is retried).
 func New(db *store.DB, log *audit.Log, bus *events.Bus) *Service {
 	s := &Service{db: db, audit: log}
-	events.Subscribe(bus, "trust-scan", events.Inline, func(ctx context.Context, e events.ScanFinished) error {
+	events.Subscribe(bus, "trust-scan", events.Durable, func(ctx context.Context, e events.ScanFinished) error {
 		_, err := s.Verify(ctx, e.SiteID, e.Report, nil)
 		return err
 	})

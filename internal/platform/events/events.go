@@ -18,8 +18,6 @@ package events
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -66,19 +64,19 @@ type subscriber struct {
 	decode func(ctx context.Context, payload []byte) error
 }
 
-// Bus dispatches events to their subscribers. The zero value is not
-// usable; build it with New.
+// Bus dispatches events to their subscribers. Build it with New.
 type Bus struct {
+	db    *store.DB
 	mu    sync.RWMutex
-	subs  map[Kind][]subscriber
-	names map[string]bool
+	subs  map[Kind][]subscriber // replaced, never edited in place
 	queue Queue
 }
 
-// New builds a bus; queue may be nil (durable subscribers then run in
-// this process after the commit).
-func New(queue Queue) *Bus {
-	return &Bus{subs: map[Kind][]subscriber{}, names: map[string]bool{}, queue: queue}
+// New builds a bus over db (where the outbox of durable events is kept);
+// queue may be nil until SetQueue: durable subscribers then run in this
+// process after the commit (tests, one-shot commands).
+func New(db *store.DB, queue Queue) *Bus {
+	return &Bus{db: db, subs: map[Kind][]subscriber{}, queue: queue}
 }
 
 // SetQueue gives the bus its job queue once the bus is open.
@@ -93,22 +91,18 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
 // Subscribe registers h for events of E's kind under a name unique on the
 // bus (it names the durable consumer, so keep it stable). Subscribing a
 // name again replaces its handler (a service rebuilt with new settings).
-// It panics on a malformed name: a wiring mistake, caught by any test.
+// It panics on a malformed name: a wiring mistake, caught by any test. A
+// nil bus subscribes nothing.
 func Subscribe[E Event](b *Bus, name string, mode Mode, h func(ctx context.Context, e E) error) {
-	var zero E
-	kind := zero.EventKind()
 	if !namePattern.MatchString(name) {
 		panic(fmt.Sprintf("events: bad subscriber name %q", name))
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.names[name] {
-		for k, list := range b.subs {
-			b.subs[k] = slices.DeleteFunc(list, func(s subscriber) bool { return s.name == name })
-		}
+	if b == nil {
+		return
 	}
-	b.names[name] = true
-	b.subs[kind] = append(b.subs[kind], subscriber{
+	var zero E
+	kind := zero.EventKind()
+	sub := subscriber{
 		name: name, mode: mode,
 		inline: func(ctx context.Context, e Event) error { return h(ctx, e.(E)) },
 		decode: func(ctx context.Context, payload []byte) error {
@@ -118,13 +112,27 @@ func Subscribe[E Event](b *Bus, name string, mode Mode, h func(ctx context.Conte
 			}
 			return h(ctx, e)
 		},
-	})
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	next := make(map[Kind][]subscriber, len(b.subs)+1)
+	for k, list := range b.subs {
+		next[k] = slices.DeleteFunc(slices.Clone(list), func(s subscriber) bool { return s.name == name })
+	}
+	next[kind] = append(next[kind], sub)
+	b.subs = next
 }
 
 // Publish delivers e: inline subscribers now, in ctx's transaction (the
 // first error is returned and should abort it); durable subscribers once
-// that transaction commits.
+// that transaction commits. With a queue, each durable delivery is first
+// written to the outbox in the same transaction, so that a crash or a bus
+// outage between the commit and the enqueue delays it, never loses it
+// (Relay sends what is left). A nil bus publishes nothing.
 func (b *Bus) Publish(ctx context.Context, e Event) error {
+	if b == nil {
+		return nil
+	}
 	b.mu.RLock()
 	subs := b.subs[e.EventKind()]
 	queue := b.queue
@@ -146,21 +154,33 @@ func (b *Bus) Publish(ctx context.Context, e Event) error {
 	if err != nil {
 		return fmt.Errorf("events: encode %s: %w", e.EventKind(), err)
 	}
-	id := newID()
-	store.AfterCommit(ctx, func(ctx context.Context) {
+	if queue == nil || b.db == nil {
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			for _, s := range durable {
+				if err := s.decode(ctx, payload); err != nil {
+					slog.Error("event delivery", "kind", e.EventKind(), "subscriber", s.name, "err", err)
+				}
+			}
+		})
+		return nil
+	}
+	return b.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var rows []outboxRow
 		for _, s := range durable {
-			var err error
-			if queue != nil {
-				err = queue.Enqueue(ctx, jobKind(s.name), id, payload)
-			} else {
-				err = s.decode(ctx, payload)
+			r := outboxRow{kind: jobKind(s.name), payload: payload}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO event_outbox (job_kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id`,
+				r.kind, string(payload), store.Now()).Scan(&r.id); err != nil {
+				return fmt.Errorf("events: outbox: %w", err)
 			}
-			if err != nil {
-				slog.Error("event delivery", "kind", e.EventKind(), "subscriber", s.name, "err", err)
-			}
+			rows = append(rows, r)
 		}
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			if _, err := b.send(ctx, queue, rows); err != nil {
+				slog.Warn("event delivery deferred to the relay", "kind", e.EventKind(), "err", err)
+			}
+		})
+		return nil
 	})
-	return nil
 }
 
 // Jobs are the durable subscribers as job kinds, for the workers to run.
@@ -180,9 +200,3 @@ func (b *Bus) Jobs() []Job {
 }
 
 func jobKind(name string) string { return "event-" + name }
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand does not fail on Linux
-	return hex.EncodeToString(b)
-}

@@ -38,7 +38,7 @@ func TestInlineAndDurableDelivery(t *testing.T) {
 		if _, err := db.Writer().ExecContext(ctx, `CREATE TABLE event_test (n INTEGER NOT NULL)`); err != nil {
 			t.Fatal(err)
 		}
-		b := events.New(nil)
+		b := events.New(db, nil)
 		var durable []int
 		var seenDuring int
 		events.Subscribe(b, "test-inline", events.Inline, func(ctx context.Context, e pinged) error {
@@ -104,7 +104,8 @@ func TestDurableSubscriberSurvivesARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := events.New(b1)
+	db := storetest.Open(t, store.SQLite)
+	ev := events.New(db, b1)
 	events.Subscribe(ev, "test-restart", events.Durable, func(context.Context, pinged) error { return nil })
 	for i := 1; i <= 3; i++ {
 		if err := ev.Publish(ctx, pinged{N: i}); err != nil {
@@ -118,7 +119,7 @@ func TestDurableSubscriberSurvivesARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
-	ev2 := events.New(b2)
+	ev2 := events.New(db, b2)
 	var mu sync.Mutex
 	got := map[int]int{}
 	events.Subscribe(ev2, "test-restart", events.Durable, func(_ context.Context, e pinged) error {
@@ -156,7 +157,7 @@ func TestDurableSubscriberSurvivesARestart(t *testing.T) {
 }
 
 func TestSubscribeNamesAndReplacement(t *testing.T) {
-	b := events.New(nil)
+	b := events.New(nil, nil)
 	calls := ""
 	events.Subscribe(b, "test-a", events.Inline, func(context.Context, pinged) error { calls += "old"; return nil })
 	events.Subscribe(b, "test-a", events.Inline, func(context.Context, pinged) error { calls += "new"; return nil })
@@ -205,4 +206,104 @@ func TestRefs(t *testing.T) {
 	if _, err := d.Resolve(ctx, access.System, events.Ref{Kind: "nothing", ID: 1}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown kind: %v", err)
 	}
+}
+
+// TestOutboxSurvivesABusOutage: events published while the bus refuses
+// (here: closed) stay in the outbox, with what caused them committed; once
+// a bus is back, the relay puts each on it once, and a second relay sends
+// nothing more.
+func TestOutboxSurvivesABusOutage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		dir := t.TempDir()
+		down, err := bus.Open(ctx, bus.Options{DataDir: dir, Name: "events-outage-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := events.New(db, down)
+		events.Subscribe(ev, "test-outage", events.Durable, func(context.Context, pinged) error { return nil })
+		down.Close() // the bus is gone
+		for i := 1; i <= 4; i++ {
+			err := db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error { return ev.Publish(ctx, pinged{N: i}) })
+			if err != nil {
+				t.Fatalf("publish %d with the bus down: %v", i, err)
+			}
+		}
+		if n, err := ev.Backlog(ctx); err != nil || n != 4 {
+			t.Fatalf("backlog %d, %v; want 4", n, err)
+		}
+
+		up, err := bus.Open(ctx, bus.Options{DataDir: dir, Name: "events-outage-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer up.Close()
+		ev.SetQueue(up)
+		var mu sync.Mutex
+		got := map[int]int{}
+		events.Subscribe(ev, "test-outage", events.Durable, func(_ context.Context, e pinged) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[e.N]++
+			return nil
+		})
+		if n, err := ev.Relay(ctx, 0); err != nil || n != 4 {
+			t.Fatalf("relay sent %d, %v; want 4", n, err)
+		}
+		if n, err := ev.Relay(ctx, 0); err != nil || n != 0 {
+			t.Fatalf("second relay sent %d, %v", n, err)
+		}
+		job := ev.Jobs()[0]
+		go up.Work(ctx, job.Kind, func(ctx context.Context, j bus.Job) error { return job.Handle(ctx, j.Payload) }, bus.WorkerOptions{Concurrency: 2})
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			mu.Lock()
+			n := len(got)
+			mu.Unlock()
+			if n == 4 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 4 {
+			t.Fatalf("delivered %v", got)
+		}
+		for n, times := range got {
+			if times != 1 {
+				t.Errorf("event %d delivered %d times", n, times)
+			}
+		}
+		if n, _ := ev.Backlog(ctx); n != 0 {
+			t.Errorf("backlog after the relay: %d", n)
+		}
+	})
+}
+
+// TestPublishRacesSubscribe: subscriptions may change while events flow
+// (go test -race watches).
+func TestPublishRacesSubscribe(t *testing.T) {
+	b := events.New(nil, nil)
+	events.Subscribe(b, "test-race-a", events.Inline, func(context.Context, pinged) error { return nil })
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			if err := b.Publish(context.Background(), pinged{N: i}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			events.Subscribe(b, "test-race-a", events.Inline, func(context.Context, pinged) error { return nil })
+		}
+	}()
+	wg.Wait()
 }

@@ -72,7 +72,7 @@ func (d *Service) AddWindow(ctx context.Context, actor access.Actor, in WindowIn
 // the province-wide ones).
 func (d *Service) Windows(ctx context.Context, actor access.Actor) ([]Window, error) {
 	var w store.Where
-	cond, args := actor.PathFilter("s.agency_path")
+	cond, args := actor.PathFilter(store.ScopePath)
 	w.Add("m.ends_at >= ?", store.Now())
 	w.Add("(m.site_id IS NULL OR ("+cond+"))", args...)
 	rows, err := d.db.Q(ctx).QueryContext(ctx, `SELECT m.id, m.site_id, m.starts_at, m.ends_at, m.reason, m.created_by FROM maintenance_windows m

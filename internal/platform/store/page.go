@@ -67,11 +67,3 @@ func TimePtr(s string) *time.Time {
 	t := ParseTime(s)
 	return &t
 }
-
-// FormatTimePtr is the column text of a nullable timestamp.
-func FormatTimePtr(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return FormatTime(*t)
-}

@@ -157,7 +157,7 @@ func NewWorld(t testing.TB, db *store.DB, cfg monitor.Config) *World {
 	t.Helper()
 	ctx := context.Background()
 	log := audit.New(db)
-	w := &World{DB: db, Audit: log, Events: events.New(nil)}
+	w := &World{DB: db, Audit: log, Events: events.New(db, nil)}
 	// The registry publishes nothing here: the tests sync sites by hand, to
 	// see each sync's effect (the platform wires it to sitescan).
 	w.Registry = registry.New(db, log, nil)
