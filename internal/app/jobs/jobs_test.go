@@ -33,7 +33,10 @@ func TestScheduledScansAndProbesGoThroughTheBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	deps := jobs.Deps{Bus: b, Auth: auth.New(db, w.Audit), Sites: w.Sites, Trust: w.Trust, Monitor: w.Monitor, Scan: sitetest.Options(p), ScanConcurrency: 2}
+	// Durable event subscribers (trust after a scan, alert notifications)
+	// run through this bus too, as in serve.
+	w.Events.SetQueue(b)
+	deps := jobs.Deps{Bus: b, Auth: auth.New(db, w.Audit), Sites: w.Sites, Trust: w.Trust, Monitor: w.Monitor, Events: w.Events, Scan: sitetest.Options(p), ScanConcurrency: 2}
 	done := make(chan error, 1)
 	go func() { done <- jobs.RunWorkers(ctx, b, jobs.Kinds(deps), 4) }()
 
@@ -102,6 +105,9 @@ func TestScheduledScansAndProbesGoThroughTheBus(t *testing.T) {
 	alerts, _, _ := w.Monitor.Alerts(ctx, access.System, monitor.AlertFilter{Kind: monitor.KindDefacement})
 	if len(alerts) != 2 {
 		t.Errorf("defacement alerts: %+v", alerts) // both URLs serve the defaced page
+	}
+	if n, err := w.Events.Backlog(ctx); err != nil || n != 0 {
+		t.Errorf("durable events left in the outbox: %d, %v", n, err)
 	}
 	cancel()
 	if err := <-done; err != nil {
