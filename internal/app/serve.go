@@ -34,8 +34,11 @@ type ServeConfig struct {
 	Demo            bool
 	AdminPassword   string
 	ShutdownTimeout time.Duration
-	Workers         int
-	Platform        PlatformConfig
+	// Drain is how long /readyz answers 503 after SIGTERM before the
+	// listener closes, so that a load balancer stops sending requests.
+	Drain    time.Duration
+	Workers  int
+	Platform PlatformConfig
 	// Out receives the messages meant for the person who started Khiên
 	// (where to log in, the first admin password).
 	Out io.Writer
@@ -125,6 +128,11 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		stopWork()
 		wg.Wait()
 		return fmt.Errorf("http server: %w", err)
+	}
+	if cfg.Drain > 0 {
+		srv.Drain()
+		slog.Info("draining: readiness answers 503 before the listener closes", "for", cfg.Drain.String())
+		time.Sleep(cfg.Drain)
 	}
 	slog.Info("shutting down: finishing in-flight requests and jobs")
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -5,9 +5,12 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -19,6 +22,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -57,6 +61,7 @@ type Server struct {
 	pages    *pages
 	httpReqs *prometheus.CounterVec
 	httpDur  *prometheus.HistogramVec
+	draining atomic.Bool
 }
 
 // New builds the server and registers every route.
@@ -130,20 +135,33 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// Drain makes /readyz answer 503 from now on, so that a load balancer
+// stops sending requests before the listener closes (on SIGTERM).
+func (s *Server) Drain() { s.draining.Store(true) }
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
 	defer cancel()
+	// Unauthenticated: name the failing dependency, never its address,
+	// user or error (those go to the log).
 	var problems []string
+	if s.draining.Load() {
+		problems = append(problems, "draining: this process is shutting down")
+	}
 	if err := s.deps.DB.Ping(ctx); err != nil {
-		problems = append(problems, "database: "+err.Error())
+		slog.Warn("readiness: database", "err", err)
+		problems = append(problems, "database: unavailable")
 	}
 	if s.deps.BusReady != nil {
 		if err := s.deps.BusReady(); err != nil {
-			problems = append(problems, err.Error())
+			slog.Warn("readiness: bus", "err", err)
+			problems = append(problems, "bus: unavailable")
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	if len(problems) > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(httpx.RetryAfterOutage))
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(strings.Join(problems, "\n") + "\n"))
 		return

@@ -219,3 +219,12 @@ func (b *Bus) DeadLetters(ctx context.Context, kind string) (uint64, error) {
 	}
 	return n, nil
 }
+
+// IsUnavailable reports whether err means the bus could not be reached or
+// did not answer in time (no server, connection closed or draining, no
+// stream response): the operation may succeed later.
+func IsUnavailable(err error) bool {
+	return errors.Is(err, nats.ErrNoServers) || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionDraining) ||
+		errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrNoHeartbeat)
+}

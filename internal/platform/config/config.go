@@ -59,6 +59,7 @@ var Options = []Option{
 	{Name: "demo", Kind: Bool, Default: "false", Help: "fill an empty data folder with the demo province before serving"},
 	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
 	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},
+	{Name: "drain", Kind: Duration, Default: "0s", Help: "after SIGTERM, how long /readyz answers 503 before the listener closes (behind a load balancer: longer than its health-check interval)"},
 	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},
 	{Name: "workers", Kind: Int, Default: "4", Help: "background jobs run at once by this process", Check: positive},
 	{Name: "scan.ca_file", Help: "PEM file of extra certificate authorities the platform's scans and probes trust (an internal CA)"},

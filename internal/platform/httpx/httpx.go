@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -82,9 +83,18 @@ func Classify(err error) (int, APIError) {
 		return http.StatusTooManyRequests, APIError{Code: "throttled", Message: err.Error()}
 	case errors.Is(err, store.ErrUnauthenticated):
 		return http.StatusUnauthorized, APIError{Code: "unauthorized", Message: err.Error()}
+	case unavailable(err):
+		return http.StatusServiceUnavailable, APIError{Code: "unavailable", Message: "a service Khiên depends on is unavailable for a moment; try again shortly"}
 	}
 	return http.StatusInternalServerError, APIError{Code: "internal", Message: "internal error"}
 }
+
+// RetryAfterOutage is the Retry-After (seconds) of a 503 answered while
+// the database or the bus is unreachable.
+const RetryAfterOutage = 5
+
+// unavailable reports whether err means a dependency is down for now.
+func unavailable(err error) bool { return store.IsUnavailable(err) || bus.IsUnavailable(err) }
 
 // cleanMessage drops the "package: " prefixes of a wrapped error.
 func cleanMessage(err error) string {
@@ -125,6 +135,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var wait store.Waiter
 	if errors.As(err, &wait) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Wait().Seconds())+1))
+	} else if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterOutage))
 	}
 	WriteJSON(w, status, map[string]APIError{"error": body})
 }
