@@ -5,7 +5,6 @@
 package api
 
 import (
-	"context"
 	_ "embed"
 	"net/http"
 
@@ -35,8 +34,6 @@ type API struct {
 	Trust    *trust.Service
 	Monitor  *monitor.Service
 	Notify   *notify.Service
-	// EnqueueScan puts a queued scan on the job bus.
-	EnqueueScan func(ctx context.Context, scanID int64) error
 }
 
 //go:embed openapi.json

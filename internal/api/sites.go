@@ -110,12 +110,7 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if created && a.EnqueueScan != nil {
-		if err := a.EnqueueScan(ctx, scan.ID); err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
-	}
+	_ = created // a new scan's job was queued with its row (sitescan's outbox)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/scans/%d", scan.ID))
 	httpx.WriteJSON(w, http.StatusAccepted, scan)
 }

@@ -57,6 +57,8 @@ type PlatformConfig struct {
 	CertWarnDays    int
 	SMTP            notify.SMTPConfig
 	PublicRate      int // requests per minute per address on public pages
+	RetryHorizon    time.Duration
+	NATSReplicas    int // 0: automatic
 }
 
 // PlatformFromValues reads the scan, monitor and SMTP options.
@@ -66,7 +68,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		ScanEvery: v.Duration("scan.every"), ScanConcurrency: v.Int("scan.concurrency"),
 		CheckEvery: v.Duration("monitor.every"), FailThreshold: v.Int("monitor.failures"), CertWarnDays: v.Int("monitor.cert_warn_days"),
 		SMTP:       notify.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
-		PublicRate: v.Int("public.rate"),
+		PublicRate: v.Int("public.rate"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
 	}
 	if f := v.String("scan.ca_file"); f != "" {
 		pool, err := loadCAs(f)

@@ -63,7 +63,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	if err := firstStart(ctx, svc, cfg); err != nil {
 		return err
 	}
-	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, DataDir: cfg.DataDir, Name: "khien-serve"})
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, DataDir: cfg.DataDir, Name: "khien-serve", Replicas: cfg.Platform.NATSReplicas})
 	if err != nil {
 		return err
 	}
@@ -71,9 +71,12 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	svc.Events.SetQueue(b)
 
 	metrics := newMetrics(svc.DB)
-	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate,
-		EnqueueScan: func(ctx context.Context, id int64) error { return jobs.EnqueueScan(ctx, b, id) }})
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return b.StreamsReady(ctx)
+	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}
@@ -235,7 +238,7 @@ func Worker(ctx context.Context, dsn, natsURL string, concurrency int, pc Platfo
 		return err
 	}
 	defer svc.DB.Close()
-	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Name: "khien-worker"})
+	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Name: "khien-worker", Replicas: pc.NATSReplicas})
 	if err != nil {
 		return err
 	}
@@ -260,5 +263,5 @@ func tuneGC() {
 // jobDeps are what the background jobs need from the services.
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
 	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Events: svc.Events,
-		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency}
+		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon}
 }

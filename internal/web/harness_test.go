@@ -121,12 +121,32 @@ func newWorld(t *testing.T, engine store.Engine) *world {
 }
 
 // deps wires every service into the server, as serve does; queued scans
-// are recorded instead of run.
+// are recorded instead of run (the services' job queue is a recorder).
 func (w *world) deps() web.Deps {
 	svc := w.svc
+	svc.Events.SetQueue(scanRecorder{w})
 	return web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "test",
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: 1000,
-		EnqueueScan: func(_ context.Context, id int64) error { w.queued = append(w.queued, id); return nil }}
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: 1000}
+}
+
+// scanRecorder stands for the job bus: it keeps the ids of the scans whose
+// jobs were queued, and runs durable event subscribers at once.
+type scanRecorder struct{ w *world }
+
+func (r scanRecorder) Enqueue(ctx context.Context, kind, _ string, payload []byte) error {
+	if kind == sitescan.JobKind {
+		var j sitescan.ScanJob
+		if err := json.Unmarshal(payload, &j); err != nil {
+			return err
+		}
+		r.w.queued = append(r.w.queued, j.ScanID)
+	}
+	for _, job := range r.w.svc.Events.Jobs() {
+		if job.Kind == kind {
+			return job.Handle(ctx, payload)
+		}
+	}
+	return nil
 }
 
 func (w *world) addSites(ctx context.Context) {

@@ -45,8 +45,6 @@ type Deps struct {
 	Trust   *trust.Service
 	Monitor *monitor.Service
 	Notify  *notify.Service
-	// EnqueueScan puts a queued scan on the job bus ("scan now").
-	EnqueueScan func(ctx context.Context, scanID int64) error
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -82,7 +80,7 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, EnqueueScan: d.EnqueueScan}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify}).Register(apiRouter{s})
 	s.registerPublic()
 	s.registerUI()
 	s.mux.HandleFunc("/", s.notFound)
@@ -154,8 +152,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.deps.BusReady != nil {
 		if err := s.deps.BusReady(); err != nil {
+			// The bus's own readiness errors name a state or a stream,
+			// never an address or a credential.
 			slog.Warn("readiness: bus", "err", err)
-			problems = append(problems, "bus: unavailable")
+			problems = append(problems, "bus: unavailable ("+strings.TrimPrefix(err.Error(), "bus: ")+")")
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -68,3 +68,34 @@ func TestReadinessReportsTheBus(t *testing.T) {
 		t.Fatalf("healthz: %d", rec.Code)
 	}
 }
+
+// TestReadinessWhileDraining: after Drain (SIGTERM with --drain), /readyz
+// answers 503 so that a load balancer stops sending requests, while the
+// server still answers them; a database failure is named without details.
+func TestReadinessWhileDraining(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	srv, err := web.New(web.Deps{DB: w.svc.DB, Registry: w.svc.Registry, Auth: w.svc.Auth, Audit: w.svc.Audit, Metrics: prometheus.NewRegistry(),
+		BusReady: func() error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	if rec := get("/readyz"); rec.Code != 200 {
+		t.Fatalf("readyz: %d %s", rec.Code, rec.Body)
+	}
+	srv.Drain()
+	if rec := get("/readyz"); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "draining") || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("readyz while draining: %d %s", rec.Code, rec.Body)
+	}
+	if rec := get("/healthz"); rec.Code != 200 {
+		t.Fatalf("healthz while draining: %d", rec.Code)
+	}
+	w.svc.DB.Close()
+	if rec := get("/readyz"); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "database: unavailable") || strings.Contains(rec.Body.String(), "sql") {
+		t.Fatalf("readyz with the database closed: %d %s", rec.Code, rec.Body)
+	}
+}

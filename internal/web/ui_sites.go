@@ -131,11 +131,8 @@ func (s *Server) siteScanNow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	scan, created, err := s.deps.Sites.RequestScan(ctx, httpx.Actor(ctx), id)
-	if err == nil && created && s.deps.EnqueueScan != nil {
-		err = s.deps.EnqueueScan(ctx, scan.ID)
-	}
-	if err != nil {
+	// The scan's job is queued with its row (sitescan's outbox).
+	if _, _, err := s.deps.Sites.RequestScan(ctx, httpx.Actor(ctx), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}

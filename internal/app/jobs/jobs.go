@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // Kind is one kind of job with its handler and worker settings.
@@ -49,12 +51,18 @@ type Deps struct {
 	Scan webscan.Options
 	// ScanConcurrency is how many sites this process assesses at once.
 	ScanConcurrency int
+	// RetryHorizon is how long a job failing because the database or the
+	// bus is unreachable keeps being retried before it is dead-lettered.
+	RetryHorizon time.Duration
 }
+
+// transient is the failure a job waits out: a dependency unreachable.
+func transient(err error) bool { return store.IsUnavailable(err) || bus.IsUnavailable(err) }
 
 // Job kinds of the web assessment and monitoring.
 const (
 	KindScanDue      = "scan-due"
-	KindSiteScan     = "site-scan"
+	KindSiteScan     = sitescan.JobKind
 	KindMonitorDue   = "monitor-due"
 	KindMonitorProbe = "monitor-probe"
 	// KindEventsRelay puts on the bus the durable event deliveries that a
@@ -63,9 +71,7 @@ const (
 )
 
 // ScanJob is the payload of a site-scan job.
-type ScanJob struct {
-	ScanID int64 `json:"scan_id"`
-}
+type ScanJob = sitescan.ScanJob
 
 // ProbeJob is the payload of a monitor-probe job.
 type ProbeJob struct {
@@ -92,29 +98,26 @@ func Kinds(d Deps) []Kind {
 			if _, err := d.Sites.Sync(ctx); err != nil {
 				return err
 			}
-			ids, err := d.Sites.DueScans(ctx, time.Now(), 500)
-			if err != nil {
+			// Due scans and the sweep's re-queued ones get their jobs
+			// through the outbox, with their rows.
+			if _, err := d.Sites.DueScans(ctx, time.Now(), 500); err != nil {
 				return err
 			}
-			lost, err := d.Sites.Sweep(ctx, time.Now())
-			if err != nil {
-				return err
+			requeued, abandoned, err := d.Sites.SweepCount(ctx, time.Now())
+			if len(requeued) > 0 || abandoned > 0 {
+				slog.Info("scan sweep", "requeued", len(requeued), "abandoned", abandoned)
 			}
-			for _, id := range append(ids, lost...) {
-				if err := EnqueueScan(ctx, d.Bus, id); err != nil {
-					return err
-				}
-			}
-			return nil
+			return err
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
 		{Name: KindSiteScan, Handler: func(ctx context.Context, j bus.Job) error {
 			var p ScanJob
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
-			_, err := d.Sites.Run(ctx, p.ScanID, d.Scan) // trust reacts to the ScanFinished event
+			// The job's stream sequence identifies it across redeliveries.
+			_, err := d.Sites.RunJob(ctx, p.ScanID, strconv.FormatUint(j.Seq, 10), d.Scan) // trust reacts to the ScanFinished event
 			return err
-		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 2 * time.Minute, Attempts: 3}},
+		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 30 * time.Second, Attempts: 3}},
 		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {
 			if _, err := d.Trust.ExpireDue(ctx, time.Now()); err != nil {
 				return err
@@ -157,6 +160,9 @@ func Kinds(d Deps) []Kind {
 				return ej.Handle(ctx, j.Payload)
 			}, Options: bus.WorkerOptions{Concurrency: 4, Attempts: 5}})
 		}
+	}
+	for i := range kinds {
+		kinds[i].Options.Transient, kinds[i].Options.Horizon = transient, d.RetryHorizon
 	}
 	return kinds
 }

@@ -72,6 +72,9 @@ func (s *Service) RequestURL(ctx context.Context, actor access.Actor, rawURL str
 		}
 		created = true
 		out = Scan{ID: id, URL: target, Status: Queued, Origin: "manual", RequestedBy: actor.Username, CreatedAt: time.Now().UTC()}
+		if err := s.enqueue(ctx, id); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, actor, "scan.request", "scan", id, nil, map[string]any{"url": target})
 	})
 	return out, created, err

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -23,55 +25,143 @@ type Result struct {
 	Previous *webscan.Report // the scan before, if any
 }
 
-// staleRun is how long a running scan may go without finishing before
-// another delivery of its job may take it over (its worker died).
-const staleRun = 10 * time.Minute
+// A running scan shows it is alive every heartbeatEvery; one silent for
+// staleRun lost its worker, and the next delivery of its job takes it over.
+const (
+	heartbeatEvery = 5 * time.Second
+	staleRun       = 20 * time.Second
+	// abandonAfter is how long a silent running scan waits for its job's
+	// redelivery before the sweep gives it up as an error.
+	abandonAfter = 10 * time.Minute
+)
 
-// claim marks scan id running for this worker, unless another worker runs
-// it (and has not gone silent) or it is finished: the one atomic step that
-// makes a job delivered twice run once.
-func (s *Service) claim(ctx context.Context, id int64) (bool, error) {
+// ErrHeld means the scan is still held by an earlier delivery of the same
+// job (its worker may be alive): retry later.
+var ErrHeld = fmt.Errorf("sitescan: the scan is still held by an earlier attempt: %w", store.ErrUnavailable)
+
+// claim marks scan id running for the job delivery token, unless another
+// worker runs it and is alive, or it is finished: the one atomic step that
+// makes a job delivered twice run once. A scan left by a dead worker (no
+// heartbeat for staleRun) is taken over. token is the job's identity
+// across redeliveries ("" for a direct call); the same job's earlier
+// attempt still holding the scan answers ErrHeld, to be retried.
+func (s *Service) claim(ctx context.Context, id int64, token string) (bool, error) {
 	now := time.Now()
-	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1
-		WHERE id = $2 AND (status = 'queued' OR (status = 'running' AND started_at < $3))`, store.FormatTime(now), id, store.FormatTime(now.Add(-staleRun)))
+	stale := store.FormatTime(now.Add(-staleRun))
+	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = $2
+		WHERE id = $3 AND (status = 'queued' OR (status = 'running' AND started_at < $4 AND heartbeat_at < $4))`, store.FormatTime(now), token, id, stale)
 	if err != nil {
 		return false, fmt.Errorf("sitescan: start scan %d: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if token == "" {
+		return false, nil
+	}
+	var holder, status string
+	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT claim_token, status FROM scans WHERE id = $1`, id).Scan(&holder, &status); err != nil {
+		return false, fmt.Errorf("sitescan: scan %d: %w", id, err)
+	}
+	if status == Running && holder == token {
+		return false, ErrHeld
+	}
+	return false, nil
 }
 
-// Sweep keeps the queue honest: scans left running for an hour (their
-// jobs gave up) become errors, and the ids of scans queued for more than
-// fifteen minutes (past the bus's de-duplication window) come back to be
-// put on the bus again (an enqueue lost between the database and the bus;
-// a second delivery is harmless, see claim).
-func (s *Service) Sweep(ctx context.Context, now time.Time) ([]int64, error) {
-	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = 'abandoned: no worker finished it within an hour'
-		WHERE status = 'running' AND started_at < $2`, store.FormatTime(now), store.FormatTime(now.Add(-time.Hour))); err != nil {
-		return nil, fmt.Errorf("sitescan: sweep: %w", err)
-	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM scans WHERE status = 'queued' AND created_at < $1 ORDER BY id LIMIT 1000`, store.FormatTime(now.Add(-15*time.Minute)))
-	if err != nil {
-		return nil, fmt.Errorf("sitescan: sweep: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+// heartbeat shows the claimed scan is alive until stop is closed, and
+// keeps the host's lease.
+func (s *Service) heartbeat(ctx context.Context, id int64, token string, host *lease.Lease, stop <-chan struct{}) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
 		}
-		ids = append(ids, id)
+		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET heartbeat_at = $1 WHERE id = $2 AND claim_token = $3`, store.Now(), id, token); err != nil {
+			slog.Warn("scan heartbeat", "scan", id, "err", err)
+		}
+		if host != nil {
+			if err := host.Renew(ctx); err != nil {
+				slog.Warn("scan host lease", "scan", id, "err", err)
+			}
+		}
 	}
-	return ids, rows.Err()
+}
+
+// release hands a claimed scan back to the queue after a failure, so that
+// the job's retry claims it at once.
+func (s *Service) release(ctx context.Context, id int64, token string) {
+	if _, err := s.db.Writer().ExecContext(context.WithoutCancel(ctx), `UPDATE scans SET status = 'queued', claim_token = '' WHERE id = $1 AND status = 'running' AND claim_token = $2`, id, token); err != nil {
+		slog.Warn("release a scan after a failure", "scan", id, "err", err)
+	}
+}
+
+// Sweep keeps the queue honest, every minute: a running scan whose
+// worker went silent and whose job was not redelivered within
+// abandonAfter (it was dead-lettered) becomes an error, and a scan queued
+// for more than fifteen minutes (its job gave up or was lost) gets a new
+// job. It returns the re-queued scans' ids and how many it abandoned.
+func (s *Service) Sweep(ctx context.Context, now time.Time) ([]int64, error) {
+	ids, _, err := s.SweepCount(ctx, now)
+	return ids, err
+}
+
+// SweepCount is Sweep, also counting the abandoned scans.
+func (s *Service) SweepCount(ctx context.Context, now time.Time) (requeued []int64, abandoned int, err error) {
+	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		silent := store.FormatTime(now.Add(-abandonAfter))
+		res, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = 'abandoned: its worker stopped and no other took it over'
+			WHERE status = 'running' AND started_at < $2 AND heartbeat_at < $2`, store.FormatTime(now), silent)
+		if err != nil {
+			return fmt.Errorf("sitescan: sweep: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		abandoned = int(n)
+		// A queued scan's heartbeat_at is when the sweep last gave it a job.
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM scans WHERE status = 'queued' AND created_at < $1 AND heartbeat_at < $1 ORDER BY id LIMIT 1000`,
+			store.FormatTime(now.Add(-15*time.Minute)))
+		if err != nil {
+			return fmt.Errorf("sitescan: sweep: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			requeued = append(requeued, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range requeued {
+			if _, err := tx.ExecContext(ctx, `UPDATE scans SET heartbeat_at = $1 WHERE id = $2`, store.FormatTime(now), id); err != nil {
+				return fmt.Errorf("sitescan: sweep: %w", err)
+			}
+			if err := s.enqueue(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return requeued, abandoned, err
 }
 
 // Run performs queued scan id with opts (the platform's scanner limits)
 // and stores its report. A scan finished or running elsewhere is left
 // alone (a job delivered twice runs once); one left running by a worker
-// that died runs again after staleRun.
+// that died runs again once it has been silent for staleRun.
 func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Result, error) {
+	return s.RunJob(ctx, id, "", opts)
+}
+
+// RunJob is Run for a delivery of a job identified by token (the same
+// across its redeliveries).
+func (s *Service) RunJob(ctx context.Context, id int64, token string, opts webscan.Options) (*Result, error) {
 	sys := access.System
 	c, err := s.Scan(ctx, sys, id)
 	if err != nil {
@@ -86,14 +176,17 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 			return nil, err
 		}
 	}
-	release, err := s.holdHost(ctx, HostOf(site.URL))
+	hostLease, err := s.holdHost(ctx, HostOf(site.URL))
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	if claimed, err := s.claim(ctx, id); err != nil || !claimed {
+	defer hostLease.Release(ctx)
+	if claimed, err := s.claim(ctx, id, token); err != nil || !claimed {
 		return nil, err
 	}
+	stop := make(chan struct{})
+	go s.heartbeat(ctx, id, token, hostLease, stop)
+	defer close(stop)
 	if site.Baseline != "" {
 		if fp, err := webscan.ParseFingerprint(site.Baseline); err == nil {
 			rule, _ := webscan.ParseIgnoreRule(site.IgnoreRule)
@@ -102,9 +195,14 @@ func (s *Service) Run(ctx context.Context, id int64, opts webscan.Options) (*Res
 	}
 	rep, scanErr := webscan.Assess(ctx, site.URL, opts)
 	if scanErr != nil && ctx.Err() != nil {
+		s.release(ctx, id, token)
 		return nil, ctx.Err() // shutting down: the job is redelivered
 	}
-	return s.store(ctx, site, id, rep, scanErr)
+	res, err := s.store(ctx, site, id, rep, scanErr)
+	if err != nil {
+		s.release(ctx, id, token) // e.g. the database went away: the retry runs it again
+	}
+	return res, err
 }
 
 // Record stores an assessment made elsewhere (an offline HAR assessment,

@@ -45,7 +45,7 @@ const scanColumns = `c.id, c.site_id, c.url, c.status, c.origin, c.requested_by,
 // have none, so scoped actors never see them.
 const scanJoin = ` FROM scans c LEFT JOIN sites x ON x.id = c.site_id LEFT JOIN systems s ON s.id = x.system_id `
 
-func scanScan(r interface{ Scan(...any) error }, withReport bool) (Scan, error) {
+func scanScan(r interface{ Scan(...any) error }, withReport bool, extra ...any) (Scan, error) {
 	var c Scan
 	var created, started, finished, report string
 	var site sql.NullInt64
@@ -53,7 +53,7 @@ func scanScan(r interface{ Scan(...any) error }, withReport bool) (Scan, error) 
 	if withReport {
 		dest = append(dest, &report)
 	}
-	if err := r.Scan(dest...); err != nil {
+	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return c, err
 	}
 	c.CreatedAt, c.StartedAt, c.FinishedAt = store.ParseTime(created), store.TimePtr(started), store.TimePtr(finished)
@@ -81,8 +81,15 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 		if err != nil {
 			return err
 		}
-		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans c WHERE c.site_id = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`, siteID)
-		if out, err = scanScan(row, false); err == nil {
+		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+`, c.started_at < $2 AND c.heartbeat_at < $2 FROM scans c WHERE c.site_id = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`,
+			siteID, store.FormatTime(time.Now().Add(-staleRun)))
+		var silent bool
+		if out, err = scanScan(row, false, &silent); err == nil {
+			if out.Status == Running && silent {
+				// Its worker died: put its job on the queue again rather
+				// than make the site wait for the sweep.
+				return s.enqueue(ctx, out.ID)
+			}
 			return nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -91,11 +98,36 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 		if err != nil {
 			return err
 		}
+		if err := s.enqueue(ctx, id); err != nil {
+			return err
+		}
 		created = true
 		out = Scan{ID: id, SiteID: &siteID, URL: site.URL, Status: Queued, Origin: "manual", RequestedBy: actor.Username, CreatedAt: time.Now().UTC()}
 		return s.audit.Record(ctx, actor, "scan.request", "scan", id, nil, map[string]any{"site_id": siteID, "url": site.URL})
 	})
 	return out, created, err
+}
+
+// JobKind is the job that runs one queued scan; its payload is a ScanJob.
+const JobKind = "site-scan"
+
+// ScanJob is the payload of a site-scan job.
+type ScanJob struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// enqueue asks for scan id to be run, in ctx's transaction: the scan's row
+// and its job are written together (the outbox puts the job on the bus
+// once the transaction commits).
+func (s *Service) enqueue(ctx context.Context, id int64) error {
+	payload, err := json.Marshal(ScanJob{ScanID: id})
+	if err != nil {
+		return err
+	}
+	if err := s.events.EnqueueJob(ctx, JobKind, payload); err != nil {
+		return fmt.Errorf("sitescan: queue the job of scan %d: %w", id, err)
+	}
+	return nil
 }
 
 func insertScan(ctx context.Context, tx *store.Tx, site Site, origin, by string) (int64, error) {
@@ -141,6 +173,9 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 			next := now.Add(Jitter(s.ScanInterval(x)))
 			if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_scan_at = $1 WHERE id = $2`, store.FormatTime(next), x.ID); err != nil {
 				return fmt.Errorf("sitescan: reschedule site %d: %w", x.ID, err)
+			}
+			if err := s.enqueue(ctx, id); err != nil {
+				return err
 			}
 			ids = append(ids, id)
 		}

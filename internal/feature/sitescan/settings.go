@@ -10,6 +10,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -124,21 +125,10 @@ func HostOf(raw string) string {
 	return strings.ToLower(u.Hostname())
 }
 
-// holdHost waits until no other scan of host runs in this process, then
-// returns the release function: one site is never assessed twice at once,
-// and a host with many sites gets them one after another.
-func (s *Service) holdHost(ctx context.Context, host string) (func(), error) {
-	s.hostMu.Lock()
-	ch, ok := s.hosts[host]
-	if !ok {
-		ch = make(chan struct{}, 1)
-		s.hosts[host] = ch
-	}
-	s.hostMu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+// holdHost waits until no other scan of host runs in any process sharing
+// the database, then returns the host's lease (renewed by the scan's
+// heartbeat; release it when done): one site is never assessed twice at
+// once, and a host with many sites gets them one after another.
+func (s *Service) holdHost(ctx context.Context, host string) (*lease.Lease, error) {
+	return s.leases.Acquire(ctx, "scan-host:"+host, staleRun, 100*time.Millisecond)
 }

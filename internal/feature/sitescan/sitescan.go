@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -33,10 +33,8 @@ type Service struct {
 	db     *store.DB
 	audit  *audit.Log
 	events *events.Bus
+	leases *lease.Leases
 	cfg    Config
-
-	hostMu sync.Mutex
-	hosts  map[string]chan struct{}
 }
 
 // New builds the service and subscribes it to the events it reacts to.
@@ -47,7 +45,7 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus, cfg Config) *Service {
 	if cfg.CheckEvery <= 0 {
 		cfg.CheckEvery = 5 * time.Minute
 	}
-	s := &Service{db: db, audit: log, events: bus, cfg: cfg, hosts: map[string]chan struct{}{}}
+	s := &Service{db: db, audit: log, events: bus, leases: lease.New(db), cfg: cfg}
 	s.subscribe(bus)
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -372,6 +373,68 @@ func TestClaimAndSweep(t *testing.T) {
 		}
 		if got, _ := w.Sites.Scan(ctx, access.System, abandoned.ID); got.Status != sitescan.Failed || !strings.Contains(got.Error, "abandoned") {
 			t.Fatalf("abandoned scan: %+v", got)
+		}
+	})
+}
+
+// TestScanJobsRunOnce: a scan and its job are written together (the job
+// waits in the outbox); the job's redelivery re-claims its own scan after
+// a failure, another delivery does not take a live scan, and one whose
+// worker fell silent is taken over at once and re-queued on request.
+func TestScanJobsRunOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := sitetest.NewPortal(t)
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		site := w.AddSite(t, w.A, p.URL+"/")
+		jobsFor := func(id int64) int {
+			t.Helper()
+			var n int
+			if err := db.Reader().QueryRow(`SELECT COUNT(*) FROM event_outbox WHERE job_kind = $1 AND payload = $2`, sitescan.JobKind, fmt.Sprintf(`{"scan_id":%d}`, id)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		scan, created, err := w.Sites.RequestScan(ctx, access.System, site.ID)
+		if err != nil || !created || jobsFor(scan.ID) != 1 {
+			t.Fatalf("request: %+v %v, %d jobs", scan, err, jobsFor(scan.ID))
+		}
+		if again, created, _ := w.Sites.RequestScan(ctx, access.System, site.ID); created || again.ID != scan.ID || jobsFor(scan.ID) != 1 {
+			t.Fatalf("a second request queued another job: %+v, %d jobs", again, jobsFor(scan.ID))
+		}
+		set := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Writer().ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Job 7's first attempt claimed the scan and failed (the database
+		// went away before it could hand the scan back).
+		set(`UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = '7' WHERE id = $2`, store.Now(), scan.ID)
+		if res, err := w.Sites.RunJob(ctx, scan.ID, "8", sitetest.Options(p)); res != nil || err != nil {
+			t.Fatalf("another job ran a live scan: %+v %v", res, err)
+		}
+		if _, err := w.Sites.RunJob(ctx, scan.ID, "7", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) || !store.IsUnavailable(err) {
+			t.Fatalf("the same job's retry while its earlier attempt may live: %v", err)
+		}
+		// Its worker then died: silent for longer than a few heartbeats.
+		silent := store.FormatTime(time.Now().Add(-time.Minute))
+		set(`UPDATE scans SET started_at = $1, heartbeat_at = $1 WHERE id = $2`, silent, scan.ID)
+		if again, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID); again.ID != scan.ID || jobsFor(scan.ID) != 2 {
+			t.Fatalf("a request for a silent scan did not queue its job again: %+v, %d jobs", again, jobsFor(scan.ID))
+		}
+		res, err := w.Sites.RunJob(ctx, scan.ID, "9", sitetest.Options(p))
+		if err != nil || res == nil || res.Scan.Status != sitescan.Done {
+			t.Fatalf("a silent worker's scan was not taken over: %+v %v", res, err)
+		}
+		if res, err := w.Sites.RunJob(ctx, scan.ID, "9", sitetest.Options(p)); res != nil || err != nil {
+			t.Fatalf("a finished scan ran again: %+v %v", res, err)
+		}
+		// A due scan gets its job with its row too.
+		set(`UPDATE sites SET next_scan_at = $1 WHERE id = $2`, silent, site.ID)
+		ids, err := w.Sites.DueScans(ctx, time.Now(), 10)
+		if err != nil || len(ids) != 1 || jobsFor(ids[0]) != 1 {
+			t.Fatalf("due scans %v %v", ids, err)
 		}
 	})
 }

@@ -33,6 +33,11 @@ type Options struct {
 	DataDir string
 	// Name identifies this connection in the server's monitoring.
 	Name string
+	// Replicas is how many copies of each stream the cluster keeps: 0
+	// chooses (3 when the server is part of a cluster, else 1); an
+	// existing stream is raised to it, never lowered by the automatic
+	// choice.
+	Replicas int
 }
 
 // Bus is a live connection to JetStream.
@@ -78,7 +83,7 @@ func Open(ctx context.Context, opts Options) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("bus: jetstream: %w", err)
 	}
-	if err := b.setup(ctx); err != nil {
+	if err := b.setup(ctx, opts.Replicas); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -92,8 +97,9 @@ func displayURL(u string) string {
 	return u
 }
 
-func (b *Bus) setup(ctx context.Context) error {
-	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+// streams are Khiên's streams as configured, replicas aside.
+func streams() []jetstream.StreamConfig {
+	return []jetstream.StreamConfig{{
 		Name:        JobsStream,
 		Description: "Khiên background jobs (work queue)",
 		Subjects:    []string{jobsSubject + ">"},
@@ -101,20 +107,61 @@ func (b *Bus) setup(ctx context.Context) error {
 		Storage:     jetstream.FileStorage,
 		Duplicates:  10 * time.Minute,
 		MaxMsgSize:  8 << 20,
-	})
-	if err != nil {
-		return fmt.Errorf("bus: stream %s: %w", JobsStream, err)
-	}
-	_, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	}, {
 		Name:        DeadStream,
 		Description: "Khiên jobs that failed every attempt",
 		Subjects:    []string{deadSubject + ">"},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		MaxAge:      30 * 24 * time.Hour,
-	})
-	if err != nil {
-		return fmt.Errorf("bus: stream %s: %w", DeadStream, err)
+	}}
+}
+
+// setup creates or updates the streams to their configuration. replicas 0
+// is the automatic choice: 3 on a cluster, 1 otherwise, and never fewer
+// than an existing stream already has (an operator raised it by hand).
+func (b *Bus) setup(ctx context.Context, replicas int) error {
+	auto := replicas == 0
+	if auto {
+		replicas = 1
+		if b.srv == nil && b.nc.ConnectedClusterName() != "" {
+			replicas = 3
+		}
+	}
+	for _, cfg := range streams() {
+		cfg.Replicas = replicas
+		if auto {
+			if s, err := b.js.Stream(ctx, cfg.Name); err == nil {
+				if info, err := s.Info(ctx); err == nil && info.Config.Replicas > cfg.Replicas {
+					cfg.Replicas = info.Config.Replicas
+				}
+			}
+		}
+		if _, err := b.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("bus: stream %s (%d replicas): %w", cfg.Name, cfg.Replicas, err)
+		}
+	}
+	return nil
+}
+
+// StreamsReady checks that every stream answers and, on a cluster, has a
+// leader: a connection alone does not mean jobs can be queued.
+func (b *Bus) StreamsReady(ctx context.Context) error {
+	if err := b.Ready(); err != nil {
+		return err
+	}
+	for _, cfg := range streams() {
+		s, err := b.js.Stream(ctx, cfg.Name)
+		if err != nil {
+			return fmt.Errorf("bus: stream %s: %w", cfg.Name, err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("bus: stream %s: %w", cfg.Name, err)
+		}
+		if info.Cluster != nil && info.Cluster.Leader == "" {
+			return fmt.Errorf("bus: stream %s has no leader", cfg.Name)
+		}
 	}
 	return nil
 }

@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/bus"
+	"github.com/nats-io/nats.go"
 )
 
 // The test binary doubles as a worker process when this variable is set.
@@ -268,5 +270,56 @@ func TestEmbeddedBus(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("embedded jobs: got %v", seen)
 		}
+	}
+}
+
+// TestTransientFailuresWaitForTheHorizon: a job failing because a
+// dependency is unreachable is retried past its attempts until it works;
+// one that keeps failing so is dead-lettered once the horizon passes; an
+// ordinary failure is dead-lettered after its attempts.
+func TestTransientFailuresWaitForTheHorizon(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir(), Name: "horizon-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	tries := map[string]int{}
+	done := map[string]bool{}
+	opts := bus.WorkerOptions{Concurrency: 3, Attempts: 2, Backoff: []time.Duration{20 * time.Millisecond}, Horizon: 1500 * time.Millisecond}
+	go b.Work(ctx, "flaky", func(_ context.Context, j bus.Job) error {
+		mu.Lock()
+		defer mu.Unlock()
+		id := string(j.Payload)
+		tries[id]++
+		switch {
+		case id == "outage" && tries[id] < 6:
+			return fmt.Errorf("database: %w", nats.ErrNoServers) // passes
+		case id == "down":
+			return fmt.Errorf("bus: %w", nats.ErrNoServers) // never comes back
+		case id == "broken":
+			return errors.New("a bug")
+		}
+		done[id] = true
+		return nil
+	}, opts)
+	for _, id := range []string{"outage", "down", "broken"} {
+		if err := b.Enqueue(ctx, "flaky", id, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the outage job done and two dead letters", 20*time.Second, func() bool {
+		mu.Lock()
+		ok := done["outage"]
+		mu.Unlock()
+		n, _ := b.DeadLetters(ctx, "flaky")
+		return ok && n == 2
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if tries["outage"] != 6 || tries["broken"] != 2 || tries["down"] < 4 {
+		t.Errorf("tries %v: the outage job should run 6 times (past its 2 attempts), the broken one 2, the down one until the horizon", tries)
 	}
 }

@@ -52,6 +52,10 @@ type Job struct {
 	Payload []byte
 	// Attempt counts deliveries, starting at 1.
 	Attempt int
+	// Seq identifies the job across its redeliveries (its stream sequence).
+	Seq uint64
+	// Enqueued is when the job was put on the queue.
+	Enqueued time.Time
 }
 
 // Handler does a job. A returned error asks for a retry, unless the job
@@ -64,6 +68,12 @@ type WorkerOptions struct {
 	AckWait     time.Duration // how long a silent worker keeps a job before it is redelivered (default 30s)
 	Attempts    int           // attempts before dead-letter (default 5)
 	Backoff     []time.Duration
+	// Transient says whether a failure is the kind that passes (database
+	// or bus unreachable); default IsUnavailable. A job failing that way is
+	// retried, backing off, until Horizon after it was enqueued, however
+	// many attempts that takes, so that a failover does not dead-letter it.
+	Transient func(error) bool
+	Horizon   time.Duration // default 10 minutes
 }
 
 func (o *WorkerOptions) defaults() {
@@ -78,6 +88,12 @@ func (o *WorkerOptions) defaults() {
 	}
 	if len(o.Backoff) == 0 {
 		o.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
+	}
+	if o.Transient == nil {
+		o.Transient = IsUnavailable
+	}
+	if o.Horizon <= 0 {
+		o.Horizon = 10 * time.Minute
 	}
 }
 
@@ -101,9 +117,10 @@ func (b *Bus) Work(ctx context.Context, kind string, h Handler, opts WorkerOptio
 		FilterSubject: jobsSubject + kind,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       opts.AckWait,
-		// One delivery more than the attempts: a job whose worker died on
-		// its last attempt is then moved to the dead-letter stream.
-		MaxDeliver:    opts.Attempts + 1,
+		// Deliveries are not capped by the server: handle dead-letters a job
+		// after its attempts, or after the horizon for passing failures
+		// (and a job whose worker keeps dying, once both are spent).
+		MaxDeliver:    -1,
 		MaxAckPending: 1000,
 	})
 	if err != nil {
@@ -138,9 +155,10 @@ func (b *Bus) handle(ctx context.Context, kind string, msg jetstream.Msg, h Hand
 		slog.Error("job without metadata", "kind", kind, "err", err)
 		return
 	}
-	job := Job{Kind: kind, Payload: msg.Data(), Attempt: int(meta.NumDelivered)}
-	if job.Attempt > opts.Attempts {
-		b.deadLetter(ctx, msg, job, "the last attempt did not finish (worker stopped or timed out)")
+	job := Job{Kind: kind, Payload: msg.Data(), Attempt: int(meta.NumDelivered), Seq: meta.Sequence.Stream, Enqueued: meta.Timestamp}
+	age := time.Since(meta.Timestamp)
+	if job.Attempt > opts.Attempts && age > opts.Horizon {
+		b.deadLetter(ctx, msg, job, "its attempts and retry horizon are spent (the last attempt failed, or its worker stopped)")
 		return
 	}
 	// Keep the job while it runs: tell the server we are alive.
@@ -167,6 +185,12 @@ func (b *Bus) handle(ctx context.Context, kind string, msg jetstream.Msg, h Hand
 			slog.Warn("job ack", "kind", kind, "err", aerr)
 		}
 		jobsTotal.WithLabelValues(kind, "ok").Inc()
+	case opts.Transient(err) && age < opts.Horizon:
+		slog.Warn("job failed for now; will retry", "kind", kind, "attempt", job.Attempt, "err", err)
+		if nerr := msg.NakWithDelay(min(opts.delay(job.Attempt), opts.Horizon-age+time.Second)); nerr != nil {
+			slog.Warn("job nak", "kind", kind, "err", nerr)
+		}
+		jobsTotal.WithLabelValues(kind, "retry").Inc()
 	case job.Attempt >= opts.Attempts:
 		b.deadLetter(ctx, msg, job, err.Error())
 	default:

@@ -62,6 +62,8 @@ var Options = []Option{
 	{Name: "drain", Kind: Duration, Default: "0s", Help: "after SIGTERM, how long /readyz answers 503 before the listener closes (behind a load balancer: longer than its health-check interval)"},
 	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},
 	{Name: "workers", Kind: Int, Default: "4", Help: "background jobs run at once by this process", Check: positive},
+	{Name: "jobs.retry_horizon", Kind: Duration, Default: "10m", Help: "how long a job failing because the database or the bus is unreachable keeps being retried before it is dead-lettered", Check: positiveDuration},
+	{Name: "nats.replicas", Kind: Int, Default: "0", Help: "copies of each JetStream stream: 0 chooses (3 on a NATS cluster, 1 on a single or embedded server), 1 to 5 sets it", Check: replicas},
 	{Name: "scan.ca_file", Help: "PEM file of extra certificate authorities the platform's scans and probes trust (an internal CA)"},
 	{Name: "scan.timeout", Kind: Duration, Default: "30s", Help: "time limit of one site assessment", Check: positiveDuration},
 	{Name: "scan.every", Kind: Duration, Default: "24h", Help: "default time between two scans of a site (a site may override it)", Check: positiveDuration},
@@ -123,6 +125,14 @@ func oneOf(allowed ...string) func(string) error {
 		}
 		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
+}
+
+func replicas(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 5 {
+		return fmt.Errorf("must be 0 (automatic) or 1 to 5")
+	}
+	return nil
 }
 
 func positive(v string) error {

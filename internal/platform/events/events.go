@@ -164,23 +164,11 @@ func (b *Bus) Publish(ctx context.Context, e Event) error {
 		})
 		return nil
 	}
-	return b.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		var rows []outboxRow
-		for _, s := range durable {
-			r := outboxRow{kind: jobKind(s.name), payload: payload}
-			if err := tx.QueryRowContext(ctx, `INSERT INTO event_outbox (job_kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id`,
-				r.kind, string(payload), store.Now()).Scan(&r.id); err != nil {
-				return fmt.Errorf("events: outbox: %w", err)
-			}
-			rows = append(rows, r)
-		}
-		store.AfterCommit(ctx, func(ctx context.Context) {
-			if _, err := b.send(ctx, queue, rows); err != nil {
-				slog.Warn("event delivery deferred to the relay", "kind", e.EventKind(), "err", err)
-			}
-		})
-		return nil
-	})
+	kinds := make([]string, len(durable))
+	for i, s := range durable {
+		kinds[i] = jobKind(s.name)
+	}
+	return b.outbox(ctx, queue, kinds, payload)
 }
 
 // Jobs are the durable subscribers as job kinds, for the workers to run.

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -14,6 +15,46 @@ type outboxRow struct {
 	id      int64
 	kind    string
 	payload []byte
+}
+
+// EnqueueJob puts a job of kind on the queue once ctx's transaction
+// commits, through the outbox like a durable event, so that the row that
+// asks for the job and the job are written together: no row without its
+// job, no job without its row. Without a queue yet, the job waits in the
+// outbox for the relay.
+func (b *Bus) EnqueueJob(ctx context.Context, kind string, payload []byte) error {
+	if b == nil || b.db == nil {
+		return fmt.Errorf("events: enqueue %s: no outbox", kind)
+	}
+	b.mu.RLock()
+	queue := b.queue
+	b.mu.RUnlock()
+	return b.outbox(ctx, queue, []string{kind}, payload)
+}
+
+// outbox writes one row per job kind in ctx's transaction (or its own)
+// and, once that commits, sends them (when there is a queue).
+func (b *Bus) outbox(ctx context.Context, queue Queue, kinds []string, payload []byte) error {
+	return b.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var rows []outboxRow
+		for _, kind := range kinds {
+			r := outboxRow{kind: kind, payload: payload}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO event_outbox (job_kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id`,
+				r.kind, string(payload), store.Now()).Scan(&r.id); err != nil {
+				return fmt.Errorf("events: outbox: %w", err)
+			}
+			rows = append(rows, r)
+		}
+		if queue == nil {
+			return nil
+		}
+		store.AfterCommit(ctx, func(ctx context.Context) {
+			if _, err := b.send(ctx, queue, rows); err != nil {
+				slog.Warn("job delivery deferred to the relay", "kinds", kinds, "err", err)
+			}
+		})
+		return nil
+	})
 }
 
 // send puts rows on the queue, each under its outbox id (the bus drops a
