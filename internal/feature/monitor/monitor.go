@@ -14,12 +14,15 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -52,6 +55,7 @@ type Service struct {
 	audit  *audit.Log
 	events *events.Bus
 	labels LabelStates
+	leases *lease.Leases
 	cfg    Config
 }
 
@@ -68,7 +72,7 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus, labels LabelStates, cfg 
 	if cfg.Probe.Timeout <= 0 {
 		cfg.Probe.Timeout = 15 * time.Second
 	}
-	s := &Service{db: db, audit: log, events: bus, labels: labels, cfg: cfg}
+	s := &Service{db: db, audit: log, events: bus, labels: labels, leases: lease.New(db), cfg: cfg}
 	events.Subscribe(bus, "monitor-notify", events.Durable, s.sendAlert)
 	return s
 }
@@ -122,6 +126,14 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 	if !t.Active || !t.Enabled {
 		return &Outcome{}, nil
 	}
+	// One probe of a host at a time, across every process.
+	wait, cancel := context.WithTimeout(ctx, s.cfg.Probe.Timeout)
+	hold, err := s.leases.Acquire(wait, "probe-host:"+hostOf(t.URL), s.cfg.Probe.Timeout+5*time.Second, 100*time.Millisecond)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	defer hold.Release(ctx)
 	now := time.Now().UTC()
 	v, err := evaluate(ctx, t, s.cfg.Probe, now)
 	if err != nil {
@@ -138,4 +150,13 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// hostOf is the host name of a site's URL, for the per-host lease.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.ToLower(u.Hostname())
 }
