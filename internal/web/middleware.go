@@ -127,9 +127,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if c, err := r.Cookie(s.cookieName()); err == nil {
 			actor, csrf, err := s.deps.Auth.SessionActor(ctx, c.Value)
-			if err == nil {
+			switch {
+			case err == nil:
 				r = r.WithContext(httpx.WithActor(ctx, actor, csrf))
-			} else if !errors.Is(err, store.ErrNotFound) {
+			case store.IsUnavailable(err):
+				httpx.WriteError(w, r, err) // 503: not a reason to log the user out
+				return
+			case !errors.Is(err, store.ErrNotFound):
 				slog.Error("session lookup", "err", err)
 			}
 		}
