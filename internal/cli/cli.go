@@ -40,7 +40,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), auditCmd(), demoCmd(), scanCmd())
+	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), auditCmd(), demoCmd(), scanCmd(), jobsCmd())
 	return root
 }
 

@@ -323,3 +323,55 @@ func TestTransientFailuresWaitForTheHorizon(t *testing.T) {
 		t.Errorf("tries %v: the outage job should run 6 times (past its 2 attempts), the broken one 2, the down one until the horizon", tries)
 	}
 }
+
+// TestDeadLettersListInspectReplay: a job that failed every attempt is
+// listed with its reason, found by its number, and replayed: it runs
+// again and leaves the dead-letter stream.
+func TestDeadLettersListInspectReplay(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir(), Name: "dead-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	fixed := false
+	ran := 0
+	go b.Work(ctx, "fragile", func(context.Context, bus.Job) error {
+		mu.Lock()
+		defer mu.Unlock()
+		ran++
+		if !fixed {
+			return errors.New("the target refused")
+		}
+		return nil
+	}, bus.WorkerOptions{Attempts: 2, Backoff: []time.Duration{10 * time.Millisecond}})
+	if err := b.Enqueue(ctx, "fragile", "one", []byte(`{"scan_id":42}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a dead letter", 10*time.Second, func() bool { n, _ := b.DeadLetters(ctx, "fragile"); return n == 1 })
+	list, err := b.DeadJobs(ctx, "", 10)
+	if err != nil || len(list) != 1 || list[0].Kind != "fragile" || list[0].Reason != "the target refused" || list[0].Attempts != "2" || string(list[0].Payload) != `{"scan_id":42}` {
+		t.Fatalf("dead letters: %+v %v", list, err)
+	}
+	if other, err := b.DeadJobs(ctx, "other-kind", 10); err != nil || len(other) != 0 {
+		t.Fatalf("filtered by kind: %+v %v", other, err)
+	}
+	if j, err := b.DeadJob(ctx, list[0].Seq); err != nil || j.Reason != list[0].Reason {
+		t.Fatalf("inspect: %+v %v", j, err)
+	}
+	if _, err := b.DeadJob(ctx, list[0].Seq+100); err == nil {
+		t.Error("a missing dead letter was found")
+	}
+	mu.Lock()
+	fixed = true
+	mu.Unlock()
+	if _, err := b.Replay(ctx, list[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the replayed job to run", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return ran == 3 })
+	if n, _ := b.DeadLetters(ctx, "fragile"); n != 0 {
+		t.Errorf("%d dead letters left after the replay", n)
+	}
+}
