@@ -73,7 +73,9 @@ func serveCmd(stderr io.Writer) *cobra.Command {
 schedules. Every option can also be set by its KHIEN_* environment variable
 or in the YAML file named by --config. On first start the user "admin" is
 created with the password in KHIEN_ADMIN_PASSWORD, or a random one printed
-once to standard error.`,
+once to standard error. A database behind this khien is refused unless
+--migrate is given (khien migrate is the usual way); an empty one gets
+its schema at first start.`,
 		Args: cobra.NoArgs,
 	}
 	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "workers", "migrate"}, platformOptions...)...)
