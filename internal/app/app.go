@@ -59,6 +59,9 @@ type PlatformConfig struct {
 	PublicRate      int // requests per minute per address on public pages
 	RetryHorizon    time.Duration
 	NATSReplicas    int // 0: automatic
+	// Migrate lets start-up apply pending migrations; otherwise a database
+	// behind this binary is refused (an empty one is always created).
+	Migrate bool
 }
 
 // PlatformFromValues reads the scan, monitor and SMTP options.
@@ -80,8 +83,9 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 	return pc, nil
 }
 
-// OpenServices opens and migrates the database at dsn and builds the
-// services over it, with the platform's default scan settings.
+// OpenServices opens the database at dsn (creating the schema of an empty
+// one, refusing one this binary may not use) and builds the services over
+// it, with the platform's default scan settings.
 func OpenServices(ctx context.Context, dsn string) (*Services, error) {
 	return OpenPlatform(ctx, dsn, PlatformConfig{})
 }
@@ -92,9 +96,13 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
+	n, err := db.EnsureSchema(ctx, pc.Migrate)
+	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if n > 0 {
+		slog.Info("database schema migrated", "applied", n, "schema", store.LatestVersion(db.Engine))
 	}
 	log := audit.New(db)
 	// The features meet only through events: the bus gets its job queue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
@@ -13,6 +14,38 @@ import (
 
 // SchemaVersion is the database schema this binary writes.
 func SchemaVersion() int { return store.LatestVersion(store.SQLite) }
+
+// DatabaseSchema is what `khien version --db` tells about a database.
+type DatabaseSchema struct {
+	Engine  store.Engine
+	Schema  store.Schema
+	Verdict store.Verdict
+	// Refused says why this binary may not start on the database as it
+	// stands (nil when it may).
+	Refused error
+}
+
+// ReadDatabaseSchema reads the schema of the database at dsn without
+// changing it; a SQLite file that does not exist is an error, not created.
+func ReadDatabaseSchema(ctx context.Context, dsn string) (DatabaseSchema, error) {
+	if !store.IsPostgresURL(dsn) {
+		if _, err := os.Stat(dsn); err != nil {
+			return DatabaseSchema{}, fmt.Errorf("no database at %s: %w", dsn, err)
+		}
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return DatabaseSchema{}, err
+	}
+	defer db.Close()
+	s, v, err := db.CheckSchema(ctx)
+	var se *store.SchemaError
+	var ce *store.ChecksumError
+	if err != nil && !errors.As(err, &se) && !errors.As(err, &ce) {
+		return DatabaseSchema{}, err
+	}
+	return DatabaseSchema{Engine: db.Engine, Schema: s, Verdict: v, Refused: err}, nil
+}
 
 // Migrate applies pending migrations and returns how many ran and the
 // resulting schema version.
@@ -84,13 +117,22 @@ func CreateToken(ctx context.Context, dsn, username, label string) (string, erro
 	return t.Secret, nil
 }
 
-// VerifyAudit checks the audit chain.
+// VerifyAudit checks the audit chain and its anchors. The database must
+// be at exactly this binary's schema: an older one may lack the anchors,
+// a newer one may hash entries in a way this binary does not know.
 func VerifyAudit(ctx context.Context, dsn string) (int, *audit.Broken, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer db.Close()
+	s, v, err := db.CheckSchema(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit verify: %w", err)
+	}
+	if v != store.Current {
+		return 0, nil, fmt.Errorf("audit verify: the database is at schema %d, this khien is at schema %d: verify with the khien built for the database's schema", s.Version, SchemaVersion())
+	}
 	return audit.New(db).Verify(ctx)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/khien-project/khien/internal/app"
 	"github.com/khien-project/khien/internal/platform/config"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // Run executes the command line args and returns the process exit code.
@@ -73,10 +74,12 @@ func serveCmd(stderr io.Writer) *cobra.Command {
 schedules. Every option can also be set by its KHIEN_* environment variable
 or in the YAML file named by --config. On first start the user "admin" is
 created with the password in KHIEN_ADMIN_PASSWORD, or a random one printed
-once to standard error.`,
+once to standard error. A database behind this khien is refused unless
+--migrate is given (khien migrate is the usual way); an empty one gets
+its schema at first start.`,
 		Args: cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "migrate"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -89,6 +92,7 @@ once to standard error.`,
 		if err != nil {
 			return err
 		}
+		pc.Migrate = v.Bool("migrate")
 		return app.Serve(cmd.Context(), app.ServeConfig{Platform: pc,
 			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
 			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
@@ -105,7 +109,7 @@ func workerCmd() *cobra.Command {
 		Short: "Run background jobs from an external NATS cluster (scale-out)",
 		Args:  cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"data", "db", "nats", "workers"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"data", "db", "nats", "workers", "migrate"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -115,6 +119,7 @@ func workerCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		pc.Migrate = v.Bool("migrate")
 		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"), pc)
 	}
 	return cmd
@@ -139,7 +144,40 @@ func migrateCmd() *cobra.Command {
 }
 
 func versionCmd() *cobra.Command {
-	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs, Run: func(cmd *cobra.Command, _ []string) {
-		fmt.Fprintf(cmd.OutOrStdout(), "khien %s (schema %d)\n", app.Version, app.SchemaVersion())
-	}}
+	cmd := &cobra.Command{
+		Use:   "version [--db DB | --data DIR]",
+		Short: "Print the version, the schema it needs and, with --db or --data, the database's schema",
+		Long: `Print khien's version and the database schema it needs. With --db or
+--data (or KHIEN_DB set), also read the database's schema, without
+changing it, and say whether this khien may start on it; the exit status
+is 1 when it may not.`,
+		Args: cobra.NoArgs,
+	}
+	resolve := options(cmd, "data", "db")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		out := cmd.OutOrStdout()
+		fmt.Fprintf(out, "khien %s (schema %d)\n", app.Version, app.SchemaVersion())
+		if !cmd.Flags().Changed("db") && !cmd.Flags().Changed("data") && os.Getenv("KHIEN_DB") == "" {
+			return nil
+		}
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		d, err := app.ReadDatabaseSchema(cmd.Context(), v.String("db"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "database: %s, schema %d, usable by khien schema %d and later: %s\n", d.Engine, d.Schema.Version, d.Schema.CompatibleFrom, d.Verdict)
+		if d.Refused != nil {
+			return d.Refused
+		}
+		if d.Verdict == store.Empty {
+			fmt.Fprintln(out, "compatible: the schema is created at first start")
+		} else {
+			fmt.Fprintln(out, "compatible: this khien may start on it")
+		}
+		return nil
+	}
+	return cmd
 }

@@ -92,7 +92,7 @@ func tokenCmd() *cobra.Command {
 
 func auditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Work with the audit log"}
-	verify := &cobra.Command{Use: "verify", Short: "Check the audit log's hash chain and report the first broken link", Args: cobra.NoArgs}
+	verify := &cobra.Command{Use: "verify", Short: "Check the audit log's hash chain and its latest anchor (the database must be at this khien's schema); report the first broken link", Args: cobra.NoArgs}
 	resolve := options(verify, "data", "db")
 	verify.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
@@ -107,7 +107,7 @@ func auditCmd() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "BROKEN: entry %d: %s (%d entries read)\n", broken.ID, broken.Reason, n)
 			return fmt.Errorf("audit log hash chain is broken at entry %d", broken.ID)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "ok: %d entries, hash chain intact\n", n)
+		fmt.Fprintf(cmd.OutOrStdout(), "ok: %d entries, hash chain intact and matching its latest anchor\n", n)
 		return nil
 	}
 	cmd.AddCommand(verify)

@@ -78,13 +78,13 @@ func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType
 		}
 		e.at = store.Now()
 		e.Hash = e.computeHash()
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash)
+		err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash).Scan(&e.ID)
 		if err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
-		return nil
+		return anchor(ctx, tx, e)
 	})
 }
 
@@ -223,9 +223,15 @@ type Broken struct {
 	Reason string
 }
 
-// Verify walks the whole chain in order and returns the number of entries
-// checked and the first broken link, or nil when the chain is intact.
+// Verify walks the whole chain in order and compares it with the latest
+// anchor; it returns the number of entries checked and the first broken
+// link (or the anchor the log falls short of), or nil when all holds.
 func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
+	// The anchor first: the log read after it holds at least what it records.
+	a, err := latestAnchor(ctx, l.db.Reader())
+	if err != nil {
+		return 0, nil, err
+	}
 	rows, err := l.db.Reader().QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
@@ -234,12 +240,16 @@ func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
 	defer rows.Close()
 	prev := genesis
 	n := 0
+	var at *anchorSeen
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
 			return n, nil, err
 		}
 		n++
+		if a != nil && e.ID == a.EntryID {
+			at = &anchorSeen{position: n, hash: e.Hash}
+		}
 		if e.PrevHash != prev {
 			return n, &Broken{ID: e.ID, Reason: "previous-hash link does not match the entry before it (a row was removed or altered)"}, nil
 		}
@@ -248,5 +258,8 @@ func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
 		}
 		prev = e.Hash
 	}
-	return n, nil, rows.Err()
+	if err := rows.Err(); err != nil {
+		return n, nil, err
+	}
+	return n, a.check(n, at), nil
 }

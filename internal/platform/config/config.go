@@ -58,6 +58,7 @@ var Options = []Option{
 	{Name: "log-level", Default: "info", Help: "log level: debug, info, warn or error", Check: oneOf("debug", "info", "warn", "error")},
 	{Name: "demo", Kind: Bool, Default: "false", Help: "fill an empty data folder with the demo province before serving"},
 	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
+	{Name: "migrate", Kind: Bool, Default: "false", Help: "apply pending database migrations at start (otherwise a database behind this khien is refused; an empty one is always created)"},
 	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},
 	{Name: "drain", Kind: Duration, Default: "0s", Help: "after SIGTERM, how long /readyz answers 503 before the listener closes (behind a load balancer: longer than its health-check interval)"},
 	{Name: "scan.allow_private", Kind: Bool, Default: "false", Help: "let the web scanner reach private, loopback and link-local addresses"},

@@ -1,3 +1,4 @@
+-- compat: expand
 -- Durable events waiting to be put on the job queue (issue 7): one row per
 -- durable subscriber, written in the publisher's transaction, marked sent
 -- once the bus has it. A relay re-sends what a crash or an outage left.

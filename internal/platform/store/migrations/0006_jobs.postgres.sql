@@ -1,3 +1,4 @@
+-- compat: expand
 -- Jobs that run once across processes (issue 14). A scan records which job
 -- delivery runs it (claim_token: the job's stream sequence) and when it
 -- last showed signs of life (heartbeat_at), so that another delivery takes
