@@ -75,7 +75,9 @@ func sqliteDSN(path string, readOnly bool) string {
 	if readOnly {
 		q = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
 	}
-	return "file:" + path + "?" + q
+	// A URI file name: '%', '?' and '#' in the path are escaped, or a data
+	// folder named "a#1" would open "a".
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?" + q
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

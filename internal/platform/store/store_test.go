@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,5 +115,29 @@ func TestParseTimeMatchesTimeParse(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if got := store.ParseTime(store.FormatTime(now)); !got.Equal(now) {
 		t.Errorf("round trip: %v != %v", got, now)
+	}
+}
+
+// TestSQLitePathsWithURICharacters: a data folder whose name holds '#',
+// '?' or '%' opens the database inside it, not a file cut at that sign.
+func TestSQLitePathsWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"a#1", "b?x=1", "c%20d", "Sở KH&CN"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "khien.db")
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		db.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: the database is not where it was asked for: %v", name, err)
+		}
 	}
 }
