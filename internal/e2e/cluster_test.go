@@ -128,7 +128,8 @@ type natsNode struct {
 }
 
 // startNATSCluster starts n nats-server nodes forming one JetStream
-// cluster on loopback, each storing in its own temporary folder.
+// cluster on loopback (n = 1: a single server), each storing in its own
+// temporary folder.
 func startNATSCluster(t *testing.T, n int) []*natsNode {
 	t.Helper()
 	bin := natsServerBinary(t)
@@ -146,15 +147,10 @@ func startNATSCluster(t *testing.T, n int) []*natsNode {
 			}
 		}
 		name := fmt.Sprintf("n%d", i+1)
-		conf := fmt.Sprintf(`server_name: %s
-listen: %s
-jetstream { store_dir: %q }
-cluster {
-  name: khien-e2e
-  listen: %s
-  routes: [%s]
-}
-`, name, clients[i], filepath.Join(dir, "js"), routes[i], strings.Join(rs, ", "))
+		conf := fmt.Sprintf("server_name: %s\nlisten: %s\njetstream { store_dir: %q }\n", name, clients[i], filepath.Join(dir, "js"))
+		if n > 1 {
+			conf += fmt.Sprintf("cluster {\n  name: khien-e2e\n  listen: %s\n  routes: [%s]\n}\n", routes[i], strings.Join(rs, ", "))
+		}
 		path := filepath.Join(dir, "nats.conf")
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
@@ -259,7 +255,9 @@ func waitTCP(t *testing.T, addr string, p *process) {
 // khienProc is a khien serve or worker process.
 type khienProc struct {
 	*process
-	url string // serve's base URL ("" for a worker)
+	label string
+	url   string   // serve's base URL ("" for a worker)
+	args  []string // what it was started with, to start it again
 }
 
 // startKhien starts `khien serve` (with an address) or `khien worker`,
@@ -267,17 +265,33 @@ type khienProc struct {
 func startKhien(t *testing.T, name, command string, args ...string) *khienProc {
 	t.Helper()
 	args = append([]string{command, "--data", t.TempDir(), "--log-format", "json"}, args...)
-	k := &khienProc{}
+	k := &khienProc{label: name}
 	if command == "serve" {
 		addr := freePort(t)
 		args = append(args, "--addr", addr)
 		k.url = "http://" + addr
 	}
-	k.process = startProcess(t, name, khien, []string{"KHIEN_ADMIN_PASSWORD=" + adminPassword}, args...)
-	if command == "serve" {
+	k.args = args
+	k.start(t)
+	return k
+}
+
+func (k *khienProc) start(t *testing.T) {
+	t.Helper()
+	k.process = startProcess(t, k.label, khien, []string{"KHIEN_ADMIN_PASSWORD=" + adminPassword}, k.args...)
+	if k.url != "" {
 		k.waitReady(60 * time.Second)
 	}
-	return k
+}
+
+// restart starts the process again, with the same options, address and
+// data folder, once the previous one has exited.
+func (k *khienProc) restart(t *testing.T) {
+	t.Helper()
+	if !k.exited() {
+		t.Fatalf("%s is still running", k.name)
+	}
+	k.start(t)
 }
 
 // waitReady waits until /readyz answers 200.
