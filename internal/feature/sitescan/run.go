@@ -198,11 +198,40 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 		s.release(ctx, id, token)
 		return nil, ctx.Err() // shutting down: the job is redelivered
 	}
-	res, err := s.store(ctx, site, id, rep, scanErr)
+	// The site has been assessed: a database outage now must not cost a
+	// second assessment, so the outcome is kept and stored once the
+	// database is back (the job's delivery stays ours meanwhile).
+	res, err := storeWhenBack(ctx, func() (*Result, error) { return s.store(ctx, site, id, rep, scanErr) })
 	if err != nil {
-		s.release(ctx, id, token) // e.g. the database went away: the retry runs it again
+		s.release(ctx, id, token) // the database stayed away: the job's retry runs it again
 	}
 	return res, err
+}
+
+// How long a finished assessment waits for an unavailable database
+// (a restart or a failover) before it is given up, and how often it
+// tries again meanwhile.
+var (
+	storeRetryFor   = 2 * time.Minute
+	storeRetryEvery = 2 * time.Second
+)
+
+// storeWhenBack runs save, and again every storeRetryEvery while it fails
+// because the database is unavailable, for at most storeRetryFor.
+func storeWhenBack(ctx context.Context, save func() (*Result, error)) (*Result, error) {
+	deadline := time.Now().Add(storeRetryFor)
+	for {
+		res, err := save()
+		if err == nil || !store.IsUnavailable(err) || time.Now().Add(storeRetryEvery).After(deadline) {
+			return res, err
+		}
+		slog.Warn("scan finished; storing its report when the database is back", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(storeRetryEvery):
+		}
+	}
 }
 
 // Record stores an assessment made elsewhere (an offline HAR assessment,
