@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
@@ -114,8 +113,8 @@ func Kinds(d Deps) []Kind {
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
-			// The job's stream sequence identifies it across redeliveries.
-			_, err := d.Sites.RunJob(ctx, p.ScanID, strconv.FormatUint(j.Seq, 10), d.Scan) // trust reacts to the ScanFinished event
+			// The delivery's token: the job's stream sequence and attempt.
+			_, err := d.Sites.RunJob(ctx, p.ScanID, fmt.Sprintf("%d/%d", j.Seq, j.Attempt), d.Scan) // trust reacts to the ScanFinished event
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 30 * time.Second, Attempts: 3}},
 		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {

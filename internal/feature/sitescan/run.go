@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
@@ -25,48 +27,86 @@ type Result struct {
 	Previous *webscan.Report // the scan before, if any
 }
 
-// A running scan shows it is alive every heartbeatEvery; one silent for
-// staleRun lost its worker, and the next delivery of its job takes it over.
+// A running scan shows it is alive every heartbeatEvery. One silent for
+// staleRun may have lost its worker: a job delivery that finds it so marks
+// it (takeover_at) and takes it over only if it is still silent
+// confirmAfter later, so a worker that was merely cut off from the
+// database for a while (its heartbeats failed) and comes back is never
+// doubled: its first heartbeat clears the mark.
 const (
 	heartbeatEvery = 5 * time.Second
 	staleRun       = 20 * time.Second
+	confirmAfter   = 2*heartbeatEvery + time.Second
 	// abandonAfter is how long a silent running scan waits for its job's
 	// redelivery before the sweep gives it up as an error.
 	abandonAfter = 10 * time.Minute
 )
 
-// ErrHeld means the scan is still held by an earlier delivery of the same
-// job (its worker may be alive): retry later.
-var ErrHeld = fmt.Errorf("sitescan: the scan is still held by an earlier attempt: %w", store.ErrUnavailable)
+// HeldError means the scan is held by a delivery that may be alive (its
+// job's earlier attempt, or a silent worker whose death is being
+// confirmed): the job is retried after Wait. It is a store.ErrUnavailable.
+type HeldError struct{ wait time.Duration }
 
-// claim marks scan id running for the job delivery token, unless another
-// worker runs it and is alive, or it is finished: the one atomic step that
-// makes a job delivered twice run once. A scan left by a dead worker (no
-// heartbeat for staleRun) is taken over. token is the job's identity
-// across redeliveries ("" for a direct call); the same job's earlier
-// attempt still holding the scan answers ErrHeld, to be retried.
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("sitescan: the scan is held by an attempt that may be alive; retry in %s", e.wait)
+}
+
+// Is makes errors.Is(err, store.ErrUnavailable) and errors.Is(err, ErrHeld) hold.
+func (e *HeldError) Is(target error) bool { return target == store.ErrUnavailable || target == ErrHeld }
+
+// Wait is when to try again.
+func (e *HeldError) Wait() time.Duration { return e.wait }
+
+// ErrHeld is the kind of a HeldError.
+var ErrHeld = errors.New("sitescan: the scan is held by an attempt that may be alive")
+
+// claim marks scan id running for the job delivery token, unless it is
+// finished or another delivery holds it: the one atomic step that makes a
+// job delivered twice run once. token identifies the delivery ("seq/attempt"
+// for a job, "" for a direct call, which takes over a scan silent for
+// staleRun at once); a scan left silent is taken over in two steps (see
+// confirmAfter).
 func (s *Service) claim(ctx context.Context, id int64, token string) (bool, error) {
 	now := time.Now()
-	stale := store.FormatTime(now.Add(-staleRun))
-	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = $2
-		WHERE id = $3 AND (status = 'queued' OR (status = 'running' AND started_at < $4 AND heartbeat_at < $4))`, store.FormatTime(now), token, id, stale)
+	at, stale, confirmed := store.FormatTime(now), store.FormatTime(now.Add(-staleRun)), store.FormatTime(now.Add(-confirmAfter))
+	takeover := `(status = 'running' AND takeover_at <> '' AND takeover_at < $4 AND heartbeat_at < takeover_at AND started_at < takeover_at)`
+	if token == "" {
+		takeover = `(status = 'running' AND started_at < $5 AND heartbeat_at < $5)`
+	}
+	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = $2, takeover_at = ''
+		WHERE id = $3 AND (status = 'queued' OR `+takeover+`)`, at, token, id, confirmed, stale)
 	if err != nil {
 		return false, fmt.Errorf("sitescan: start scan %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return true, nil
+	if n, _ := res.RowsAffected(); n == 1 || token == "" {
+		return n == 1, nil
 	}
-	if token == "" {
-		return false, nil
-	}
-	var holder, status string
-	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT claim_token, status FROM scans WHERE id = $1`, id).Scan(&holder, &status); err != nil {
+	var holder, status, heartbeat, started string
+	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT claim_token, status, heartbeat_at, started_at FROM scans WHERE id = $1`, id).Scan(&holder, &status, &heartbeat, &started); err != nil {
 		return false, fmt.Errorf("sitescan: scan %d: %w", id, err)
 	}
-	if status == Running && holder == token {
-		return false, ErrHeld
+	if status != Running {
+		return false, nil // finished (or queued again meanwhile: the next delivery claims it)
 	}
-	return false, nil
+	if heartbeat < stale && started < stale {
+		// Silent: mark it, and take it over if it stays silent.
+		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET takeover_at = $1 WHERE id = $2 AND status = 'running' AND takeover_at = '' AND heartbeat_at < $3`, at, id, stale); err != nil {
+			return false, fmt.Errorf("sitescan: scan %d: %w", id, err)
+		}
+		return false, &HeldError{wait: confirmAfter}
+	}
+	if sameJob(holder, token) {
+		return false, &HeldError{wait: staleRun} // its earlier attempt is alive, for now
+	}
+	return false, nil // another job runs it
+}
+
+// sameJob reports whether two delivery tokens ("seq/attempt") belong to
+// one job.
+func sameJob(a, b string) bool {
+	ja, _, _ := strings.Cut(a, "/")
+	jb, _, _ := strings.Cut(b, "/")
+	return ja != "" && ja == jb
 }
 
 // heartbeat shows the claimed scan is alive until stop is closed, and
@@ -80,7 +120,7 @@ func (s *Service) heartbeat(ctx context.Context, id int64, token string, host *l
 			return
 		case <-t.C:
 		}
-		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET heartbeat_at = $1 WHERE id = $2 AND claim_token = $3`, store.Now(), id, token); err != nil {
+		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET heartbeat_at = $1, takeover_at = '' WHERE id = $2 AND claim_token = $3`, store.Now(), id, token); err != nil {
 			slog.Warn("scan heartbeat", "scan", id, "err", err)
 		}
 		if host != nil {
@@ -201,7 +241,7 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 	// The site has been assessed: a database outage now must not cost a
 	// second assessment, so the outcome is kept and stored once the
 	// database is back (the job's delivery stays ours meanwhile).
-	res, err := storeWhenBack(ctx, func() (*Result, error) { return s.store(ctx, site, id, rep, scanErr) })
+	res, err := storeWhenBack(ctx, func() (*Result, error) { return s.storeClaimed(ctx, site, id, token, rep, scanErr) })
 	if err != nil {
 		s.release(ctx, id, token) // the database stayed away: the job's retry runs it again
 	}
@@ -264,20 +304,45 @@ func (s *Service) Record(ctx context.Context, actor access.Actor, siteID int64, 
 // clean baseline and the findings against the previous scan, in one
 // transaction. It answers the stored scan, without its report.
 func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Report, scanErr error) (*Result, error) {
+	return s.storeClaimed(ctx, site, id, "", rep, scanErr)
+}
+
+// errLostClaim ends a store whose scan another delivery took over.
+var errLostClaim = errors.New("sitescan: the scan was taken over")
+
+// storeClaimed is store for the delivery token that claimed the scan: when
+// another delivery took the scan over meanwhile, nothing is written and
+// the result is nil (that delivery stores its own).
+func (s *Service) storeClaimed(ctx context.Context, site Site, id int64, token string, rep webscan.Report, scanErr error) (*Result, error) {
 	res := &Result{Site: site}
+	mine := ""
+	args := func(a ...any) []any { return a }
+	if token != "" {
+		mine = " AND claim_token = $N"
+	}
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		now := store.Now()
+		var r sql.Result
+		var err error
 		if scanErr != nil {
-			_, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3`, now, scanErr.Error(), id)
+			a := args(now, scanErr.Error(), id)
+			r, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3`+claimCond(mine, &a, token), a...)
+			if err == nil && !updated(r) {
+				return errLostClaim
+			}
 			return err
 		}
 		body, err := json.Marshal(rep)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`,
-			now, rep.Score, rep.Grade, failedChecks(rep), string(body), id); err != nil {
+		a := args(now, rep.Score, rep.Grade, failedChecks(rep), string(body), id)
+		r, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'done', finished_at = $1, score = $2, grade = $3, failed = $4, report = $5 WHERE id = $6`+claimCond(mine, &a, token), a...)
+		if err != nil {
 			return fmt.Errorf("sitescan: store scan %d: %w", id, err)
+		}
+		if !updated(r) {
+			return errLostClaim
 		}
 		res.Report = &rep
 		if site.ID == 0 {
@@ -306,6 +371,10 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 		}
 		return s.events.Publish(ctx, events.ScanFinished{Scan: events.Ref{Kind: events.RefSiteScan, ID: id}, SiteID: site.ID, URL: site.URL, Report: &rep, Findings: findings})
 	})
+	if errors.Is(err, errLostClaim) {
+		slog.Warn("scan taken over by another delivery; its outcome is kept there", "scan", id)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -314,6 +383,21 @@ func (s *Service) store(ctx context.Context, site Site, id int64, rep webscan.Re
 	}
 	res.Scan.Report = nil
 	return res, nil
+}
+
+// claimCond is the "still ours" condition of a scan's final write: empty
+// for a direct call, else the claim token as the next placeholder.
+func claimCond(cond string, args *[]any, token string) string {
+	if cond == "" {
+		return ""
+	}
+	*args = append(*args, token)
+	return strings.Replace(cond, "$N", "$"+strconv.Itoa(len(*args)), 1)
+}
+
+func updated(r sql.Result) bool {
+	n, err := r.RowsAffected()
+	return err == nil && n > 0
 }
 
 // cleanPage reports whether a page may serve as a baseline: not defaced,

@@ -378,9 +378,10 @@ func TestClaimAndSweep(t *testing.T) {
 }
 
 // TestScanJobsRunOnce: a scan and its job are written together (the job
-// waits in the outbox); the job's redelivery re-claims its own scan after
-// a failure, another delivery does not take a live scan, and one whose
-// worker fell silent is taken over at once and re-queued on request.
+// waits in the outbox); another job does not take a live scan, the same
+// job's retry waits for its earlier attempt, and a silent scan is taken
+// over only if it stays silent after being marked (a worker that was only
+// cut off from the database keeps it); a request re-queues a silent scan.
 func TestScanJobsRunOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -408,26 +409,39 @@ func TestScanJobsRunOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Job 7's first attempt claimed the scan and failed (the database
-		// went away before it could hand the scan back).
-		set(`UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = '7' WHERE id = $2`, store.Now(), scan.ID)
-		if res, err := w.Sites.RunJob(ctx, scan.ID, "8", sitetest.Options(p)); res != nil || err != nil {
+		// Job 7's first attempt holds the scan and is alive.
+		set(`UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = '7/1' WHERE id = $2`, store.Now(), scan.ID)
+		if res, err := w.Sites.RunJob(ctx, scan.ID, "8/1", sitetest.Options(p)); res != nil || err != nil {
 			t.Fatalf("another job ran a live scan: %+v %v", res, err)
 		}
-		if _, err := w.Sites.RunJob(ctx, scan.ID, "7", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) || !store.IsUnavailable(err) {
+		if _, err := w.Sites.RunJob(ctx, scan.ID, "7/2", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) || !store.IsUnavailable(err) {
 			t.Fatalf("the same job's retry while its earlier attempt may live: %v", err)
 		}
-		// Its worker then died: silent for longer than a few heartbeats.
+		// It falls silent: the first delivery to see it so only marks it...
 		silent := store.FormatTime(time.Now().Add(-time.Minute))
+		set(`UPDATE scans SET started_at = $1, heartbeat_at = $1 WHERE id = $2`, silent, scan.ID)
+		if _, err := w.Sites.RunJob(ctx, scan.ID, "7/3", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) {
+			t.Fatalf("a silent scan was taken over at first sight: %v", err)
+		}
+		// ...and a heartbeat (the worker was only cut off) clears the mark.
+		set(`UPDATE scans SET heartbeat_at = $1, takeover_at = '' WHERE id = $2`, store.Now(), scan.ID)
+		if _, err := w.Sites.RunJob(ctx, scan.ID, "7/4", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) {
+			t.Fatalf("a worker that came back lost its scan: %v", err)
+		}
+		// Silent again, and still silent when the mark is old: its worker died.
 		set(`UPDATE scans SET started_at = $1, heartbeat_at = $1 WHERE id = $2`, silent, scan.ID)
 		if again, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID); again.ID != scan.ID || jobsFor(scan.ID) != 2 {
 			t.Fatalf("a request for a silent scan did not queue its job again: %+v, %d jobs", again, jobsFor(scan.ID))
 		}
-		res, err := w.Sites.RunJob(ctx, scan.ID, "9", sitetest.Options(p))
+		if _, err := w.Sites.RunJob(ctx, scan.ID, "9/1", sitetest.Options(p)); !errors.Is(err, sitescan.ErrHeld) {
+			t.Fatalf("first sight of the silent scan: %v", err)
+		}
+		set(`UPDATE scans SET takeover_at = $1 WHERE id = $2`, store.FormatTime(time.Now().Add(-30*time.Second)), scan.ID)
+		res, err := w.Sites.RunJob(ctx, scan.ID, "9/2", sitetest.Options(p))
 		if err != nil || res == nil || res.Scan.Status != sitescan.Done {
 			t.Fatalf("a silent worker's scan was not taken over: %+v %v", res, err)
 		}
-		if res, err := w.Sites.RunJob(ctx, scan.ID, "9", sitetest.Options(p)); res != nil || err != nil {
+		if res, err := w.Sites.RunJob(ctx, scan.ID, "9/3", sitetest.Options(p)); res != nil || err != nil {
 			t.Fatalf("a finished scan ran again: %+v %v", res, err)
 		}
 		// A due scan gets its job with its row too.
@@ -435,6 +449,40 @@ func TestScanJobsRunOnce(t *testing.T) {
 		ids, err := w.Sites.DueScans(ctx, time.Now(), 10)
 		if err != nil || len(ids) != 1 || jobsFor(ids[0]) != 1 {
 			t.Fatalf("due scans %v %v", ids, err)
+		}
+	})
+}
+
+// TestTakenOverScanWritesNothing: a delivery whose scan was taken over
+// while it assessed (it was believed dead) stores nothing when it ends:
+// the scan keeps the outcome of the delivery that holds it.
+func TestTakenOverScanWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := sitetest.NewPortal(t)
+		p.SetDelay(200 * time.Millisecond)
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		site := w.AddSite(t, w.A, p.URL+"/")
+		scan, _, _ := w.Sites.RequestScan(ctx, access.System, site.ID)
+		go func() {
+			// Once the scan is claimed, another delivery takes it over.
+			for range 500 {
+				var token string
+				db.Reader().QueryRow(`SELECT claim_token FROM scans WHERE id = $1`, scan.ID).Scan(&token)
+				if token == "5/1" {
+					db.Writer().Exec(`UPDATE scans SET claim_token = '6/1' WHERE id = $1`, scan.ID)
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		res, err := w.Sites.RunJob(ctx, scan.ID, "5/1", sitetest.Options(p))
+		if res != nil || err != nil {
+			t.Fatalf("a taken-over delivery answered %+v %v", res, err)
+		}
+		got, _ := w.Sites.Scan(ctx, access.System, scan.ID)
+		if got.Status != sitescan.Running || got.Grade != "" {
+			t.Fatalf("the taken-over delivery wrote its outcome: %+v", got)
 		}
 	})
 }

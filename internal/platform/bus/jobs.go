@@ -187,7 +187,14 @@ func (b *Bus) handle(ctx context.Context, kind string, msg jetstream.Msg, h Hand
 		jobsTotal.WithLabelValues(kind, "ok").Inc()
 	case opts.Transient(err) && age < opts.Horizon:
 		slog.Warn("job failed for now; will retry", "kind", kind, "attempt", job.Attempt, "err", err)
-		if nerr := msg.NakWithDelay(min(opts.delay(job.Attempt), opts.Horizon-age+time.Second)); nerr != nil {
+		delay := opts.delay(job.Attempt)
+		if w, ok := errors.AsType[interface {
+			error
+			Wait() time.Duration
+		}](err); ok && w.Wait() > 0 {
+			delay = w.Wait() // the handler knows when to come back
+		}
+		if nerr := msg.NakWithDelay(min(delay, opts.Horizon-age+time.Second)); nerr != nil {
 			slog.Warn("job nak", "kind", kind, "err", nerr)
 		}
 		jobsTotal.WithLabelValues(kind, "retry").Inc()
