@@ -69,12 +69,13 @@ var ErrHeld = errors.New("sitescan: the scan is held by an attempt that may be a
 func (s *Service) claim(ctx context.Context, id int64, token string) (bool, error) {
 	now := time.Now()
 	at, stale, confirmed := store.FormatTime(now), store.FormatTime(now.Add(-staleRun)), store.FormatTime(now.Add(-confirmAfter))
-	takeover := `(status = 'running' AND takeover_at <> '' AND takeover_at < $4 AND heartbeat_at < takeover_at AND started_at < takeover_at)`
+	// $4 is the moment before which a mark or a silence counts.
+	takeover, before := `(status = 'running' AND takeover_at <> '' AND takeover_at < $4 AND heartbeat_at < takeover_at AND started_at < takeover_at)`, confirmed
 	if token == "" {
-		takeover = `(status = 'running' AND started_at < $5 AND heartbeat_at < $5)`
+		takeover, before = `(status = 'running' AND started_at < $4 AND heartbeat_at < $4)`, stale
 	}
 	res, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'running', started_at = $1, heartbeat_at = $1, claim_token = $2, takeover_at = ''
-		WHERE id = $3 AND (status = 'queued' OR `+takeover+`)`, at, token, id, confirmed, stale)
+		WHERE id = $3 AND (status = 'queued' OR `+takeover+`)`, at, token, id, before)
 	if err != nil {
 		return false, fmt.Errorf("sitescan: start scan %d: %w", id, err)
 	}
