@@ -40,8 +40,11 @@ type ServeConfig struct {
 	Workers  int
 	Platform PlatformConfig
 	// Out receives the messages meant for the person who started Khiên
-	// (where to log in, the first admin password).
-	Out io.Writer
+	// (where to log in, the first admin password), in LogFormat.
+	Out       io.Writer
+	LogFormat string
+	// LogRequests writes the request log (one line per request).
+	LogRequests bool
 	// Ready, when set, receives the listening address once serving.
 	Ready chan<- string
 }
@@ -71,7 +74,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	svc.Events.SetQueue(b)
 
 	metrics := newMetrics(svc.DB)
-	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
+	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
 		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate,
 		EnqueueScan: func(ctx context.Context, id int64) error { return jobs.EnqueueScan(ctx, b, id) }})
 	if err != nil {
@@ -117,7 +120,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
 	slog.Info("khien serving", "url", url, "version", Version, "db", string(svc.DB.Engine), "bus", busName(cfg.NATS))
-	fmt.Fprintf(cfg.Out, "Khiên is running: open %s and log in.\n", url)
+	NewBanner(cfg.Out, cfg.LogFormat).Say(fmt.Sprintf("Khiên is running: open %s and log in.", url), "open the web UI and log in", "url", url)
 	if cfg.Ready != nil {
 		cfg.Ready <- ln.Addr().String()
 	}
@@ -165,11 +168,14 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	if err != nil {
 		return err
 	}
+	banner := NewBanner(cfg.Out, cfg.LogFormat)
 	if pw != "" {
 		if cfg.AdminPassword == "" {
-			fmt.Fprintf(cfg.Out, "First start: created user \"admin\" with password %s (shown once; change it after logging in).\n", pw)
+			banner.Say(fmt.Sprintf("First start: created user \"admin\" with password %s (shown once; change it after logging in).", pw),
+				"first start: created the first admin (password shown once; change it after logging in)", "user", "admin", "password", pw)
 		} else {
-			fmt.Fprintln(cfg.Out, "First start: created user \"admin\" with the password in KHIEN_ADMIN_PASSWORD.")
+			banner.Say("First start: created user \"admin\" with the password in KHIEN_ADMIN_PASSWORD.",
+				"first start: created the first admin with the password in KHIEN_ADMIN_PASSWORD", "user", "admin")
 		}
 	}
 	if !cfg.Demo {
@@ -177,13 +183,13 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	}
 	res, err := fillDemo(ctx, svc)
 	if errors.Is(err, demo.ErrNotEmpty) {
-		fmt.Fprintln(cfg.Out, "Demo: the data folder already holds a province; leaving it as it is.")
+		banner.Say("Demo: the data folder already holds a province; leaving it as it is.", "demo: the data folder already holds a province; left as it is")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	PrintDemo(cfg.Out, res)
+	PrintDemo(banner, res)
 	return nil
 }
 
@@ -198,11 +204,13 @@ func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
 }
 
 // PrintDemo tells the person what the demo created and how to log in.
-func PrintDemo(w io.Writer, res demo.Result) {
-	fmt.Fprintf(w, "Demo: created %d agencies and %d information systems of the fictional province Sông Lam.\n", res.Agencies, res.Systems)
-	fmt.Fprintf(w, "Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).\n", res.Scans)
+func PrintDemo(b Banner, res demo.Result) {
+	b.Say(fmt.Sprintf("Demo: created %d agencies and %d information systems of the fictional province Sông Lam.", res.Agencies, res.Systems),
+		"demo: created the fictional province Sông Lam", "agencies", res.Agencies, "systems", res.Systems)
+	b.Say(fmt.Sprintf("Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).", res.Scans),
+		"demo: recorded offline web assessments of its portals (live scans and probes of them end in errors)", "assessments", res.Scans)
 	for name, role := range res.Users {
-		fmt.Fprintf(w, "Demo user %-14s role %-8s password %s\n", name, role, res.Password)
+		b.Say(fmt.Sprintf("Demo user %-14s role %-8s password %s", name, role, res.Password), "demo user", "user", name, "role", role, "password", res.Password)
 	}
 }
 

@@ -75,7 +75,7 @@ created with the password in KHIEN_ADMIN_PASSWORD, or a random one printed
 once to standard error.`,
 		Args: cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "log-requests"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -92,7 +92,7 @@ once to standard error.`,
 			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
 			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
 			AdminPassword: v.String("admin-password"), ShutdownTimeout: v.Duration("shutdown-timeout"), Drain: v.Duration("drain"),
-			Workers: v.Int("workers"), Out: stderr,
+			Workers: v.Int("workers"), Out: stderr, LogFormat: v.String("log-format"), LogRequests: v.Bool("log-requests"),
 		})
 	}
 	return cmd

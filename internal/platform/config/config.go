@@ -56,6 +56,7 @@ var Options = []Option{
 	{Name: "tls-key", Help: "PEM private key for --tls-cert"},
 	{Name: "log-format", Default: "text", Help: "log format: text or json", Check: oneOf("text", "json")},
 	{Name: "log-level", Default: "info", Help: "log level: debug, info, warn or error", Check: oneOf("debug", "info", "warn", "error")},
+	{Name: "log-requests", Kind: Bool, Default: "true", Help: "log one line per HTTP request (request id, user, route, status, bytes, duration)"},
 	{Name: "demo", Kind: Bool, Default: "false", Help: "fill an empty data folder with the demo province before serving"},
 	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
 	{Name: "shutdown-timeout", Kind: Duration, Default: "30s", Help: "how long shutdown waits for in-flight requests and jobs"},

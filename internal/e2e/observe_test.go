@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestJSONLogsOnly runs serve with --log-format json on a first start with
+// the demo province (so every banner is written: the first admin's random
+// password, the demo users, where to log in), makes a few requests and
+// stops it with SIGTERM: every line of its standard output and error is a
+// JSON record, the banners are records, and each request's line carries
+// the X-Request-Id its client got back, the user and the route pattern.
+func TestJSONLogsOnly(t *testing.T) {
+	data, logs := t.TempDir(), t.TempDir()
+	addr := freePort(t)
+	cmd := exec.Command(khien, "serve", "--demo", "--data", data, "--addr", addr, "--log-format", "json")
+	cmd.Env = append(os.Environ(), "KHIEN_ADMIN_PASSWORD=") // a random first password, printed once
+	stdout, stderr := createFile(t, filepath.Join(logs, "stdout")), createFile(t, filepath.Join(logs, "stderr"))
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	url := "http://" + addr
+	waitHealthy(t, url, done)
+	tok := token(t, data, "admin")
+
+	sent := map[string]string{} // request id → the route its line must name
+	get := func(path, tok, id, route string, want int) {
+		t.Helper()
+		req, _ := newRequest("GET", url+path, tok, "", nil)
+		if id != "" {
+			req.Header.Set("X-Request-Id", id)
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := resp.Header.Get("X-Request-Id")
+		if resp.StatusCode != want || got == "" || (id != "" && got != id) {
+			t.Fatalf("GET %s: %d, X-Request-Id %q (sent %q)", path, resp.StatusCode, got, id)
+		}
+		sent[got] = route
+	}
+	get("/api/v1/agencies/1", tok, "e2e-agency-1", "GET /api/v1/agencies/{id}", http.StatusOK)
+	get("/api/v1/agencies/1", "", "", "GET /api/v1/agencies/{id}", http.StatusUnauthorized)
+	get("/readyz", "", "", "GET /readyz", http.StatusOK)
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	var records []map[string]any
+	for _, f := range []string{"stdout", "stderr"} {
+		records = append(records, jsonLines(t, filepath.Join(logs, f))...)
+	}
+	byMsg := map[string][]map[string]any{}
+	for _, r := range records {
+		msg, _ := r["msg"].(string)
+		byMsg[msg] = append(byMsg[msg], r)
+	}
+	for id, route := range sent {
+		found := false
+		for _, r := range byMsg["request"] {
+			if r["request_id"] == id {
+				found = true
+				if r["route"] != route || r["method"] != "GET" || r["status"] == nil || r["bytes"] == nil || r["duration_ms"] == nil || r["user"] == nil {
+					t.Errorf("request line %v, want route %q", r, route)
+				}
+				if id == "e2e-agency-1" && r["user"] != "admin" {
+					t.Errorf("request line %v names user %v, want admin", r, r["user"])
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no request line with the request id %q the client got back", id)
+		}
+	}
+	admin := byMsg["first start: created the first admin (password shown once; change it after logging in)"]
+	if len(admin) != 1 || admin[0]["password"] == "" || admin[0]["password"] == nil {
+		t.Errorf("first admin record: %v", admin)
+	}
+	if len(byMsg["demo user"]) < 4 || len(byMsg["open the web UI and log in"]) != 1 || len(byMsg["stopped cleanly"]) != 1 {
+		t.Errorf("banner and stop records missing: %d demo users, %v, %v", len(byMsg["demo user"]), byMsg["open the web UI and log in"], byMsg["stopped cleanly"])
+	}
+}
+
+func createFile(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// waitHealthy waits until url answers /healthz, or the process ends.
+func waitHealthy(t *testing.T, url string, exited <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the process ended before answering: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer: %v", url, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// jsonLines reads a log file whose every line must be a JSON object.
+func jsonLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var r map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Errorf("%s: not a JSON line: %q", filepath.Base(path), sc.Text())
+			continue
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
