@@ -14,13 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/khien-project/khien/internal/app/demo"
 	"github.com/khien-project/khien/internal/app/jobs"
 	"github.com/khien-project/khien/internal/platform/bus"
-	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
 )
 
@@ -73,7 +69,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	defer b.Close()
 	svc.Events.SetQueue(b)
 
-	metrics := newMetrics(svc.DB)
+	metrics := newMetrics(svc, b)
 	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: b.Ready, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
 		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate,
 		EnqueueScan: func(ctx context.Context, id int64) error { return jobs.EnqueueScan(ctx, b, id) }})
@@ -212,24 +208,6 @@ func PrintDemo(b Banner, res demo.Result) {
 	for name, role := range res.Users {
 		b.Say(fmt.Sprintf("Demo user %-14s role %-8s password %s", name, role, res.Password), "demo user", "user", name, "role", role, "password", res.Password)
 	}
-}
-
-func newMetrics(db *store.DB) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(collectors.NewDBStatsCollector(db.Reader(), "khien_read"))
-	if db.Writer() != db.Reader() {
-		reg.MustRegister(collectors.NewDBStatsCollector(db.Writer(), "khien_write"))
-	}
-	for _, c := range bus.Collectors() {
-		if err := reg.Register(c); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				slog.Warn("register bus metrics", "err", err)
-			}
-		}
-	}
-	return reg
 }
 
 // Worker runs the background jobs from an external NATS until ctx ends,

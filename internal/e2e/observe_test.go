@@ -3,10 +3,12 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 // stops it with SIGTERM: every line of its standard output and error is a
 // JSON record, the banners are records, and each request's line carries
 // the X-Request-Id its client got back, the user and the route pattern.
+// Its /metrics has the queue, NATS, stream and outbox gauges.
 func TestJSONLogsOnly(t *testing.T) {
 	data, logs := t.TempDir(), t.TempDir()
 	addr := freePort(t)
@@ -61,6 +64,13 @@ func TestJSONLogsOnly(t *testing.T) {
 	get("/api/v1/agencies/1", tok, "e2e-agency-1", "GET /api/v1/agencies/{id}", http.StatusOK)
 	get("/api/v1/agencies/1", "", "", "GET /api/v1/agencies/{id}", http.StatusUnauthorized)
 	get("/readyz", "", "", "GET /readyz", http.StatusOK)
+	code, metrics := getBody(t, url+"/metrics")
+	for _, want := range []string{"khien_nats_connected 1", `khien_stream_healthy{stream="KHIEN_JOBS"} 1`, `khien_stream_healthy{stream="KHIEN_DEAD"} 1`,
+		`khien_job_queue_depth{kind="site-scan"}`, `khien_job_pending_acks{kind="site-scan"}`, "khien_outbox_backlog "} {
+		if code != 200 || !strings.Contains(metrics, want) {
+			t.Errorf("/metrics (%d) lacks %s", code, want)
+		}
+	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -104,6 +114,20 @@ func TestJSONLogsOnly(t *testing.T) {
 	if len(byMsg["demo user"]) < 4 || len(byMsg["open the web UI and log in"]) != 1 || len(byMsg["stopped cleanly"]) != 1 {
 		t.Errorf("banner and stop records missing: %d demo users, %v, %v", len(byMsg["demo user"]), byMsg["open the web UI and log in"], byMsg["stopped cleanly"])
 	}
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := httpClient.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 func createFile(t *testing.T, path string) *os.File {

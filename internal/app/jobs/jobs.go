@@ -112,7 +112,11 @@ func Kinds(d Deps) []Kind {
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
-			_, err := d.Sites.Run(ctx, p.ScanID, d.Scan) // trust reacts to the ScanFinished event
+			start := time.Now()
+			res, err := d.Sites.Run(ctx, p.ScanID, d.Scan) // trust reacts to the ScanFinished event
+			if res != nil || err != nil {                  // else: done or running elsewhere, nothing ran
+				observeScan(start, err)
+			}
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 2 * time.Minute, Attempts: 3}},
 		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {
