@@ -210,28 +210,74 @@ func PrintDemo(b Banner, res demo.Result) {
 	}
 }
 
+// WorkerConfig is what khien worker needs.
+type WorkerConfig struct {
+	DB      string
+	NATS    string
+	Workers int
+	// HealthAddr, when set, is where /healthz, /readyz and /metrics are
+	// served.
+	HealthAddr string
+	Platform   PlatformConfig
+	// Ready, when set, receives the health listener's address once serving.
+	Ready chan<- string
+}
+
 // Worker runs the background jobs from an external NATS until ctx ends,
 // then finishes the jobs in hand.
-func Worker(ctx context.Context, dsn, natsURL string, concurrency int, pc PlatformConfig) error {
-	if natsURL == "" {
+func Worker(ctx context.Context, cfg WorkerConfig) error {
+	if cfg.NATS == "" {
 		return errors.New("khien worker needs --nats (an external NATS server); serve runs its own workers")
 	}
-	svc, err := OpenPlatform(ctx, dsn, pc)
+	svc, err := OpenPlatform(ctx, cfg.DB, cfg.Platform)
 	if err != nil {
 		return err
 	}
 	defer svc.DB.Close()
-	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Name: "khien-worker"})
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Name: "khien-worker"})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	svc.Events.SetQueue(b)
+	if cfg.HealthAddr != "" {
+		stop, err := serveProbes(cfg.HealthAddr, web.Probes(svc.DB, b.Ready, newMetrics(svc, b)), cfg.Ready)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	kinds := jobs.Kinds(svc.jobDeps(b))
-	slog.Info("khien worker started", "nats", natsURL, "kinds", len(kinds))
-	err = jobs.RunWorkers(ctx, b, kinds, concurrency)
+	slog.Info("khien worker started", "nats", cfg.NATS, "kinds", len(kinds))
+	err = jobs.RunWorkers(ctx, b, kinds, cfg.Workers)
 	slog.Info("khien worker stopped")
 	return err
+}
+
+// serveProbes serves h on addr until stop is called.
+func serveProbes(addr string, h http.Handler, ready chan<- string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("health listener on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("health listener stopped", "err", err)
+		}
+	}()
+	slog.Info("health listener serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			slog.Warn("health listener shutdown", "err", err)
+		}
+	}, nil
 }
 
 // tuneGC lets the heap grow to five times the live data between

@@ -104,7 +104,7 @@ func workerCmd() *cobra.Command {
 		Short: "Run background jobs from an external NATS cluster (scale-out)",
 		Args:  cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"data", "db", "nats", "workers"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"data", "db", "nats", "workers", "health-addr"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -114,7 +114,8 @@ func workerCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"), pc)
+		return app.Worker(cmd.Context(), app.WorkerConfig{DB: v.String("db"), NATS: v.String("nats"), Workers: v.Int("workers"),
+			HealthAddr: v.String("health-addr"), Platform: pc})
 	}
 	return cmd
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -185,4 +186,95 @@ func jsonLines(t *testing.T, path string) []map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestWorkerHealthListener runs khien worker against a real nats-server
+// with --health-addr: /healthz and /readyz answer, /metrics has the
+// queue's gauges once the worker joined the queue; when NATS goes away,
+// readiness says the bus is unavailable and the connection gauge falls to
+// 0; SIGTERM still stops the worker, and its log is JSON only.
+func TestWorkerHealthListener(t *testing.T) {
+	ns, url := startNATS(t)
+	producer := openBus(t, url)
+	defer producer.Close()
+	logs := t.TempDir()
+	health := "http://" + freePort(t)
+	w := exec.Command(khien, "worker", "--data", t.TempDir(), "--nats", url, "--log-format", "json", "--health-addr", strings.TrimPrefix(health, "http://"))
+	w.Stdout, w.Stderr = createFile(t, filepath.Join(logs, "stdout")), createFile(t, filepath.Join(logs, "stderr"))
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Wait() }()
+	t.Cleanup(func() {
+		if w.ProcessState == nil {
+			w.Process.Kill()
+			<-done
+		}
+	})
+	waitHealthy(t, health, done)
+	if code, body := getBody(t, health+"/readyz"); code != 200 || body != "ready\n" {
+		t.Fatalf("readyz: %d %q", code, body)
+	}
+	waitConsumer(t, producer, "worker-purge-sessions")
+	if err := producer.Enqueue(context.Background(), "purge-sessions", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	waitAcked(t, producer, "worker-purge-sessions")
+	code, metrics := getBody(t, health+"/metrics")
+	for _, want := range []string{"khien_nats_connected 1", `khien_stream_healthy{stream="KHIEN_JOBS"} 1`, `khien_job_queue_depth{kind="purge-sessions"} 0`,
+		`khien_job_pending_acks{kind="purge-sessions"}`, "khien_outbox_backlog 0",
+		`khien_job_duration_seconds_count{kind="purge-sessions",outcome="ok"} 1`, "go_sql_"} {
+		if code != 200 || !strings.Contains(metrics, want) {
+			t.Errorf("worker /metrics (%d) lacks %s", code, want)
+		}
+	}
+
+	ns.Process.Kill()
+	ns.Wait()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := getBody(t, health+"/readyz")
+		if code == http.StatusServiceUnavailable && strings.Contains(body, "bus: unavailable") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz with NATS gone: %d %q", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, metrics := getBody(t, health+"/metrics"); !strings.Contains(metrics, "khien_nats_connected 0") || !strings.Contains(metrics, `khien_stream_healthy{stream="KHIEN_JOBS"} 0`) {
+		t.Errorf("metrics with NATS gone:\n%s", grepLines(metrics, "khien_nats_connected", "khien_stream_healthy"))
+	}
+	w.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker exit: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("worker did not stop on SIGTERM")
+	}
+	var stopped bool
+	for _, f := range []string{"stdout", "stderr"} {
+		for _, r := range jsonLines(t, filepath.Join(logs, f)) {
+			stopped = stopped || r["msg"] == "khien worker stopped"
+		}
+	}
+	if !stopped {
+		t.Error("no \"khien worker stopped\" record")
+	}
+}
+
+// grepLines keeps the lines of s that start with one of prefixes.
+func grepLines(s string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -37,7 +37,7 @@ var (
 	redeliveredDesc  = prometheus.NewDesc("khien_job_redeliveries", "Jobs of a kind delivered more than once and not yet acknowledged.", []string{"kind"}, nil)
 	deadLettersDesc  = prometheus.NewDesc("khien_job_dead_letters", "Jobs of a kind in the dead-letter stream "+DeadStream+" (kept 30 days).", []string{"kind"}, nil)
 	connectedDesc    = prometheus.NewDesc("khien_nats_connected", "1 while this process is connected to NATS, else 0.", nil, nil)
-	streamHealthDesc = prometheus.NewDesc("khien_stream_healthy", "1 when the stream's information answers and names a leader, else 0.", []string{"stream"}, nil)
+	streamHealthDesc = prometheus.NewDesc("khien_stream_healthy", "1 when the stream's information answers and, in a cluster, names a leader; else 0.", []string{"stream"}, nil)
 )
 
 // Collector reports the state of b's queue (depth, pending acks,
@@ -111,7 +111,9 @@ func (c queueCollector) subjects(ctx context.Context, stream, prefix string) (je
 	for subject, n := range info.State.Subjects {
 		out[strings.TrimPrefix(subject, prefix)] += n
 	}
-	return s, out, info.Cluster != nil && info.Cluster.Leader != ""
+	// A standalone server may send no cluster information: it holds the
+	// stream itself. In a cluster, a stream without a leader takes nothing.
+	return s, out, info.Cluster == nil || info.Cluster.Leader != ""
 }
 
 // workerConsumers are the job kinds' durable consumers on s, by kind.

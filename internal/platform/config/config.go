@@ -49,6 +49,7 @@ func (o Option) Env() string {
 var Options = []Option{
 	{Name: "config", Help: "YAML file with any of these options as keys"},
 	{Name: "addr", Default: "127.0.0.1:8080", Help: "address the web UI and API listen on", Check: checkAddr},
+	{Name: "health-addr", Help: "address khien worker serves /healthz, /readyz and /metrics on (host:port); empty: none", Check: checkAddr},
 	{Name: "data", Default: "./khien-data", Help: "data folder: SQLite database, embedded NATS storage, lock file"},
 	{Name: "db", Help: "database: a SQLite file path, or a postgres:// URL (default: khien.db inside --data)"},
 	{Name: "nats", Help: "external NATS server or cluster URL (nats://…); default: an embedded server storing in --data"},
