@@ -25,7 +25,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "khien:", err)
+		if root.Annotations[logFormatKey] == "json" {
+			slog.Error("khien stopped with an error", "err", err) // a JSON log holds only JSON lines
+		} else {
+			fmt.Fprintln(stderr, "khien:", err)
+		}
 		return 1
 	}
 	return 0
@@ -44,6 +48,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
+// logFormatKey notes on the root command the log format in force, so that
+// a failure is reported in it.
+const logFormatKey = "log-format"
+
 // options registers the named config options on cmd and returns a
 // resolver for them.
 func options(cmd *cobra.Command, names ...string) func() (config.Values, error) {
@@ -55,6 +63,7 @@ func options(cmd *cobra.Command, names ...string) func() (config.Values, error) 
 			return nil, err
 		}
 		slog.SetDefault(app.NewLogger(cmd.ErrOrStderr(), v.String("log-format"), v.String("log-level")))
+		cmd.Root().Annotations = map[string]string{logFormatKey: v.String("log-format")}
 		return v, nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -277,4 +278,21 @@ func grepLines(s string, prefixes ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestJSONLogsOnFailure: a command that fails after its options were read
+// reports the error as a JSON record when the log is JSON.
+func TestJSONLogsOnFailure(t *testing.T) {
+	out, err := run(t, nil, "serve", "--data", t.TempDir(), "--addr", "256.1.1.1:80", "--log-format", "json")
+	if err == nil {
+		t.Fatal("serve on an impossible address succeeded")
+	}
+	path := filepath.Join(t.TempDir(), "out")
+	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs := jsonLines(t, path)
+	if len(recs) == 0 || recs[len(recs)-1]["msg"] != "khien stopped with an error" || !strings.Contains(fmt.Sprint(recs[len(recs)-1]["err"]), "256.1.1.1") {
+		t.Fatalf("failure in a JSON log:\n%s", out)
+	}
 }
