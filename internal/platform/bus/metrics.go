@@ -71,16 +71,13 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	_, dead, deadOK := c.subjects(ctx, DeadStream, deadSubject)
 	ch <- prometheus.MustNewConstMetric(streamHealthDesc, prometheus.GaugeValue, boolValue(jobsOK), JobsStream)
 	ch <- prometheus.MustNewConstMetric(streamHealthDesc, prometheus.GaugeValue, boolValue(deadOK), DeadStream)
-	for kind, n := range dead {
-		ch <- prometheus.MustNewConstMetric(deadLettersDesc, prometheus.GaugeValue, float64(n), kind)
-	}
-	if jobs == nil {
-		return
-	}
-	consumers, err := workerConsumers(ctx, jobs)
-	if err != nil {
-		slog.Debug("metrics: list consumers", "err", err)
-		return
+	var consumers map[string]*jetstream.ConsumerInfo
+	if jobs != nil {
+		var err error
+		if consumers, err = workerConsumers(ctx, jobs); err != nil {
+			slog.Debug("metrics: list consumers", "err", err)
+			waiting, consumers = nil, nil // a partial answer would look like a drop
+		}
 	}
 	for kind, n := range waiting {
 		if _, ok := consumers[kind]; !ok {
@@ -91,6 +88,19 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(info.NumPending), kind)
 		ch <- prometheus.MustNewConstMetric(pendingAcksDesc, prometheus.GaugeValue, float64(info.NumAckPending), kind)
 		ch <- prometheus.MustNewConstMetric(redeliveredDesc, prometheus.GaugeValue, float64(info.NumRedelivered), kind)
+	}
+	if deadOK {
+		// Every known kind, with 0 when it has none: an alert can compare
+		// with an hour ago from the first dead letter on.
+		for kind := range consumers {
+			dead[kind] += 0
+		}
+		for kind := range waiting {
+			dead[kind] += 0
+		}
+		for kind, n := range dead {
+			ch <- prometheus.MustNewConstMetric(deadLettersDesc, prometheus.GaugeValue, float64(n), kind)
+		}
 	}
 }
 
