@@ -26,6 +26,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/web"
 )
 
 // Version is set at build time (-ldflags "-X ...app.Version=v1.2.3").
@@ -132,7 +133,8 @@ func nonZero(d, def time.Duration) time.Duration {
 }
 
 // NewLogger returns the process logger writing to w in format ("text" or
-// "json") at level.
+// "json") at level; a record written with a request's context carries its
+// request id.
 func NewLogger(w io.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -140,9 +142,9 @@ func NewLogger(w io.Writer, format, level string) *slog.Logger {
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // ErrLocked means another Khiên process holds the data folder.

@@ -156,6 +156,6 @@ func Demo(ctx context.Context, dataDir, dsn, adminPassword string, out io.Writer
 	if err != nil {
 		return err
 	}
-	PrintDemo(out, res)
+	PrintDemo(NewBanner(out, "text"), res)
 	return nil
 }

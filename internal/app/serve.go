@@ -14,13 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/khien-project/khien/internal/app/demo"
 	"github.com/khien-project/khien/internal/app/jobs"
 	"github.com/khien-project/khien/internal/platform/bus"
-	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
 )
 
@@ -40,8 +36,11 @@ type ServeConfig struct {
 	Workers  int
 	Platform PlatformConfig
 	// Out receives the messages meant for the person who started Khiên
-	// (where to log in, the first admin password).
-	Out io.Writer
+	// (where to log in, the first admin password), in LogFormat.
+	Out       io.Writer
+	LogFormat string
+	// LogRequests writes the request log (one line per request).
+	LogRequests bool
 	// Ready, when set, receives the listening address once serving.
 	Ready chan<- string
 }
@@ -70,12 +69,12 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	defer b.Close()
 	svc.Events.SetQueue(b)
 
-	metrics := newMetrics(svc.DB)
+	metrics := newMetrics(svc, b)
 	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		return b.StreamsReady(ctx)
-	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version,
+	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
 		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
@@ -120,7 +119,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
 	slog.Info("khien serving", "url", url, "version", Version, "db", string(svc.DB.Engine), "bus", busName(cfg.NATS))
-	fmt.Fprintf(cfg.Out, "Khiên is running: open %s and log in.\n", url)
+	NewBanner(cfg.Out, cfg.LogFormat).Say(fmt.Sprintf("Khiên is running: open %s and log in.", url), "open the web UI and log in", "url", url)
 	if cfg.Ready != nil {
 		cfg.Ready <- ln.Addr().String()
 	}
@@ -168,11 +167,14 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	if err != nil {
 		return err
 	}
+	banner := NewBanner(cfg.Out, cfg.LogFormat)
 	if pw != "" {
 		if cfg.AdminPassword == "" {
-			fmt.Fprintf(cfg.Out, "First start: created user \"admin\" with password %s (shown once; change it after logging in).\n", pw)
+			banner.Say(fmt.Sprintf("First start: created user \"admin\" with password %s (shown once; change it after logging in).", pw),
+				"first start: created the first admin (password shown once; change it after logging in)", "user", "admin", "password", pw)
 		} else {
-			fmt.Fprintln(cfg.Out, "First start: created user \"admin\" with the password in KHIEN_ADMIN_PASSWORD.")
+			banner.Say("First start: created user \"admin\" with the password in KHIEN_ADMIN_PASSWORD.",
+				"first start: created the first admin with the password in KHIEN_ADMIN_PASSWORD", "user", "admin")
 		}
 	}
 	if !cfg.Demo {
@@ -180,13 +182,13 @@ func firstStart(ctx context.Context, svc *Services, cfg ServeConfig) error {
 	}
 	res, err := fillDemo(ctx, svc)
 	if errors.Is(err, demo.ErrNotEmpty) {
-		fmt.Fprintln(cfg.Out, "Demo: the data folder already holds a province; leaving it as it is.")
+		banner.Say("Demo: the data folder already holds a province; leaving it as it is.", "demo: the data folder already holds a province; left as it is")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	PrintDemo(cfg.Out, res)
+	PrintDemo(banner, res)
 	return nil
 }
 
@@ -201,54 +203,84 @@ func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
 }
 
 // PrintDemo tells the person what the demo created and how to log in.
-func PrintDemo(w io.Writer, res demo.Result) {
-	fmt.Fprintf(w, "Demo: created %d agencies and %d information systems of the fictional province Sông Lam.\n", res.Agencies, res.Systems)
-	fmt.Fprintf(w, "Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).\n", res.Scans)
+func PrintDemo(b Banner, res demo.Result) {
+	b.Say(fmt.Sprintf("Demo: created %d agencies and %d information systems of the fictional province Sông Lam.", res.Agencies, res.Systems),
+		"demo: created the fictional province Sông Lam", "agencies", res.Agencies, "systems", res.Systems)
+	b.Say(fmt.Sprintf("Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).", res.Scans),
+		"demo: recorded offline web assessments of its portals (live scans and probes of them end in errors)", "assessments", res.Scans)
 	for name, role := range res.Users {
-		fmt.Fprintf(w, "Demo user %-14s role %-8s password %s\n", name, role, res.Password)
+		b.Say(fmt.Sprintf("Demo user %-14s role %-8s password %s", name, role, res.Password), "demo user", "user", name, "role", role, "password", res.Password)
 	}
 }
 
-func newMetrics(db *store.DB) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(collectors.NewDBStatsCollector(db.Reader(), "khien_read"))
-	if db.Writer() != db.Reader() {
-		reg.MustRegister(collectors.NewDBStatsCollector(db.Writer(), "khien_write"))
-	}
-	for _, c := range bus.Collectors() {
-		if err := reg.Register(c); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				slog.Warn("register bus metrics", "err", err)
-			}
-		}
-	}
-	return reg
+// WorkerConfig is what khien worker needs.
+type WorkerConfig struct {
+	DB      string
+	NATS    string
+	Workers int
+	// HealthAddr, when set, is where /healthz, /readyz and /metrics are
+	// served.
+	HealthAddr string
+	Platform   PlatformConfig
+	// Ready, when set, receives the health listener's address once serving.
+	Ready chan<- string
 }
 
 // Worker runs the background jobs from an external NATS until ctx ends,
 // then finishes the jobs in hand.
-func Worker(ctx context.Context, dsn, natsURL string, concurrency int, pc PlatformConfig) error {
-	if natsURL == "" {
+func Worker(ctx context.Context, cfg WorkerConfig) error {
+	if cfg.NATS == "" {
 		return errors.New("khien worker needs --nats (an external NATS server); serve runs its own workers")
 	}
-	svc, err := OpenPlatform(ctx, dsn, pc)
+	svc, err := OpenPlatform(ctx, cfg.DB, cfg.Platform)
 	if err != nil {
 		return err
 	}
 	defer svc.DB.Close()
-	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Name: "khien-worker", Replicas: pc.NATSReplicas})
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Name: "khien-worker", Replicas: cfg.Platform.NATSReplicas})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	svc.Events.SetQueue(b)
+	if cfg.HealthAddr != "" {
+		stop, err := serveProbes(cfg.HealthAddr, web.Probes(svc.DB, b.Ready, newMetrics(svc, b)), cfg.Ready)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	kinds := jobs.Kinds(svc.jobDeps(b))
-	slog.Info("khien worker started", "nats", natsURL, "kinds", len(kinds))
-	err = jobs.RunWorkers(ctx, b, kinds, concurrency)
+	slog.Info("khien worker started", "nats", cfg.NATS, "kinds", len(kinds))
+	err = jobs.RunWorkers(ctx, b, kinds, cfg.Workers)
 	slog.Info("khien worker stopped")
 	return err
+}
+
+// serveProbes serves h on addr until stop is called.
+func serveProbes(addr string, h http.Handler, ready chan<- string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("health listener on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("health listener stopped", "err", err)
+		}
+	}()
+	slog.Info("health listener serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			slog.Warn("health listener shutdown", "err", err)
+		}
+	}, nil
 }
 
 // tuneGC lets the heap grow to five times the live data between

@@ -26,7 +26,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "khien:", err)
+		if root.Annotations[logFormatKey] == "json" {
+			slog.Error("khien stopped with an error", "err", err) // a JSON log holds only JSON lines
+		} else {
+			fmt.Fprintln(stderr, "khien:", err)
+		}
 		return 1
 	}
 	return 0
@@ -45,6 +49,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
+// logFormatKey notes on the root command the log format in force, so that
+// a failure is reported in it.
+const logFormatKey = "log-format"
+
 // options registers the named config options on cmd and returns a
 // resolver for them.
 func options(cmd *cobra.Command, names ...string) func() (config.Values, error) {
@@ -56,6 +64,7 @@ func options(cmd *cobra.Command, names ...string) func() (config.Values, error) 
 			return nil, err
 		}
 		slog.SetDefault(app.NewLogger(cmd.ErrOrStderr(), v.String("log-format"), v.String("log-level")))
+		cmd.Root().Annotations = map[string]string{logFormatKey: v.String("log-format")}
 		return v, nil
 	}
 }
@@ -79,7 +88,7 @@ once to standard error. A database behind this khien is refused unless
 its schema at first start.`,
 		Args: cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "migrate"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "migrate", "log-requests"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -97,7 +106,7 @@ its schema at first start.`,
 			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
 			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
 			AdminPassword: v.String("admin-password"), ShutdownTimeout: v.Duration("shutdown-timeout"), Drain: v.Duration("drain"),
-			Workers: v.Int("workers"), Out: stderr,
+			Workers: v.Int("workers"), Out: stderr, LogFormat: v.String("log-format"), LogRequests: v.Bool("log-requests"),
 		})
 	}
 	return cmd
@@ -109,7 +118,7 @@ func workerCmd() *cobra.Command {
 		Short: "Run background jobs from an external NATS cluster (scale-out)",
 		Args:  cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"data", "db", "nats", "workers", "migrate"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"data", "db", "nats", "workers", "migrate", "health-addr"}, platformOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -120,7 +129,8 @@ func workerCmd() *cobra.Command {
 			return err
 		}
 		pc.Migrate = v.Bool("migrate")
-		return app.Worker(cmd.Context(), v.String("db"), v.String("nats"), v.Int("workers"), pc)
+		return app.Worker(cmd.Context(), app.WorkerConfig{DB: v.String("db"), NATS: v.String("nats"), Workers: v.Int("workers"),
+			HealthAddr: v.String("health-addr"), Platform: pc})
 	}
 	return cmd
 }

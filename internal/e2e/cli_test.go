@@ -51,7 +51,8 @@ func TestServeDemoAndConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startServe(t, data, "--demo", "--config", cfg)
-	if !strings.Contains(s.output(), "Demo: created") || !strings.Contains(s.output(), `"msg":"khien serving"`) {
+	// With JSON logs the demo banner is a record too (TestJSONLogsOnly checks every line).
+	if !strings.Contains(s.output(), `"msg":"demo: created the fictional province Sông Lam"`) || !strings.Contains(s.output(), `"msg":"khien serving"`) {
 		t.Fatalf("serve --demo with a JSON log config:\n%s", s.output())
 	}
 	tok := token(t, data, "canbo.stc")

@@ -32,9 +32,10 @@ func (s *Server) cookieName() string {
 	return sessionCookie
 }
 
-// middleware wraps every request: panic recovery, metrics and logging,
-// security headers, cross-origin protection for unsafe methods, and
-// resolution of the caller (session cookie or bearer token).
+// middleware wraps every request: a request id, panic recovery, metrics
+// and the request log, security headers, cross-origin protection for
+// unsafe methods, and resolution of the caller (session cookie or bearer
+// token).
 func (s *Server) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -43,22 +44,30 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	inner := cop.Handler(s.authenticate(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		route := "unmatched"
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
+		route, user := "unmatched", ""
+		id := requestID(r)
+		ctx := context.WithValue(r.Context(), routeKey{}, &route)
+		ctx = context.WithValue(ctx, userKey{}, &user)
+		r = r.WithContext(context.WithValue(ctx, requestIDKey{}, id))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec.Header().Set(RequestIDHeader, id)
 		s.securityHeaders(rec.Header(), r)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				slog.Error("panic serving request", "path", r.URL.Path, "panic", p)
+				slog.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", p)
 				if !rec.wrote {
 					httpx.WriteError(rec, r, errors.New("panic"))
 				}
 			}
+			took := time.Since(start)
 			s.httpReqs.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
-			s.httpDur.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			s.httpDur.WithLabelValues(route).Observe(took.Seconds())
+			if s.deps.LogRequests {
+				s.logRequest(r, route, user, rec, took)
+			}
 		}()
 		inner.ServeHTTP(rec, r)
 	})
@@ -84,6 +93,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	bytes  int64 // body bytes written
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -95,7 +105,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
-	return r.ResponseWriter.Write(b)
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the real writer.
@@ -122,6 +134,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				unauthorized(w, "invalid or revoked API token")
 				return
 			}
+			noteUser(ctx, actor.Username)
 			next.ServeHTTP(w, r.WithContext(httpx.WithActor(ctx, actor, "")))
 			return
 		}
@@ -129,16 +142,24 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			actor, csrf, err := s.deps.Auth.SessionActor(ctx, c.Value)
 			switch {
 			case err == nil:
+				noteUser(ctx, actor.Username)
 				r = r.WithContext(httpx.WithActor(ctx, actor, csrf))
 			case store.IsUnavailable(err):
 				httpx.WriteError(w, r, err) // 503: not a reason to log the user out
 				return
 			case !errors.Is(err, store.ErrNotFound):
-				slog.Error("session lookup", "err", err)
+				slog.ErrorContext(ctx, "session lookup", "err", err)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// noteUser tells the request log who the caller is.
+func noteUser(ctx context.Context, name string) {
+	if p, ok := ctx.Value(userKey{}).(*string); ok {
+		*p = name
+	}
 }
 
 func unauthorized(w http.ResponseWriter, msg string) {

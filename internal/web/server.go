@@ -48,6 +48,10 @@ type Deps struct {
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
+	// LogRequests writes one info line per request (the request log).
+	LogRequests bool
+	// Log receives the request log (default: slog.Default()).
+	Log *slog.Logger
 }
 
 // Server is the HTTP handler with its route table.

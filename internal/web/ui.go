@@ -179,7 +179,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if status == http.StatusInternalServerError {
-		slog.Error("page failed", "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 	}
 	v := s.newView(r, "error.title", "", nil)
 	v.Data = i18n.T(v.Lang, key)

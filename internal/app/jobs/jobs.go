@@ -113,8 +113,12 @@ func Kinds(d Deps) []Kind {
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return fmt.Errorf("site-scan payload: %w", err)
 			}
+			start := time.Now()
 			// The delivery's token: the job's stream sequence and attempt.
-			_, err := d.Sites.RunJob(ctx, p.ScanID, fmt.Sprintf("%d/%d", j.Seq, j.Attempt), d.Scan) // trust reacts to the ScanFinished event
+			res, err := d.Sites.RunJob(ctx, p.ScanID, fmt.Sprintf("%d/%d", j.Seq, j.Attempt), d.Scan) // trust reacts to the ScanFinished event
+			if res != nil || err != nil {                                                             // else: done or running elsewhere, nothing ran
+				observeScan(start, err)
+			}
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: scanConc, AckWait: 30 * time.Second, Attempts: 3}},
 		{Name: KindMonitorDue, Handler: func(ctx context.Context, _ bus.Job) error {

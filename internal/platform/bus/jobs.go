@@ -27,7 +27,9 @@ var jobsEnqueued = prometheus.NewCounterVec(prometheus.CounterOpts{
 }, []string{"kind"})
 
 // Collectors are the bus's Prometheus metrics.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{jobsTotal, jobsEnqueued} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{jobsTotal, jobsEnqueued, jobDuration}
+}
 
 // Enqueue adds a job of the given kind. A non-empty id de-duplicates: the
 // same id enqueued twice within ten minutes is stored once.
@@ -177,7 +179,9 @@ func (b *Bus) handle(ctx context.Context, kind string, msg jetstream.Msg, h Hand
 	}()
 	// The job runs to completion even when ctx is cancelled (shutdown), so
 	// in-flight work is finished, not abandoned.
+	start := time.Now()
 	err = runHandler(context.WithoutCancel(ctx), h, job)
+	observeJob(kind, job.Attempt, opts.Attempts, err, time.Since(start))
 	close(stop)
 	switch {
 	case err == nil:

@@ -49,6 +49,7 @@ func (o Option) Env() string {
 var Options = []Option{
 	{Name: "config", Help: "YAML file with any of these options as keys"},
 	{Name: "addr", Default: "127.0.0.1:8080", Help: "address the web UI and API listen on", Check: checkAddr},
+	{Name: "health-addr", Help: "address khien worker serves /healthz, /readyz and /metrics on (host:port); empty: none", Check: checkAddr},
 	{Name: "data", Default: "./khien-data", Help: "data folder: SQLite database, embedded NATS storage, lock file"},
 	{Name: "db", Help: "database: a SQLite file path, or a postgres:// URL (default: khien.db inside --data)"},
 	{Name: "nats", Help: "external NATS server or cluster URL (nats://…); default: an embedded server storing in --data"},
@@ -56,6 +57,7 @@ var Options = []Option{
 	{Name: "tls-key", Help: "PEM private key for --tls-cert"},
 	{Name: "log-format", Default: "text", Help: "log format: text or json", Check: oneOf("text", "json")},
 	{Name: "log-level", Default: "info", Help: "log level: debug, info, warn or error", Check: oneOf("debug", "info", "warn", "error")},
+	{Name: "log-requests", Kind: Bool, Default: "true", Help: "log one line per HTTP request (request id, user, route, status, bytes, duration)"},
 	{Name: "demo", Kind: Bool, Default: "false", Help: "fill an empty data folder with the demo province before serving"},
 	{Name: "admin-password", Help: "password of the first admin, created on first start (best set by environment variable)"},
 	{Name: "migrate", Kind: Bool, Default: "false", Help: "apply pending database migrations at start (otherwise a database behind this khien is refused; an empty one is always created)"},

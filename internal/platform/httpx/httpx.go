@@ -130,7 +130,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := Classify(err)
 	if status == http.StatusInternalServerError {
-		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var wait store.Waiter
 	if errors.As(err, &wait) {
