@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // The helpers here run the scale-out deployment with real processes on
@@ -40,15 +42,15 @@ type postgres struct {
 func startPostgres(t *testing.T) *postgres {
 	t.Helper()
 	if os.Getuid() != 0 {
-		t.Skip("not root: PostgreSQL must be started as the postgres user (scripts/test.sh runs as root)")
+		need.Skip(t, "not root: PostgreSQL must be started as the postgres user (scripts/test.sh runs as root)")
 	}
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(bins) == 0 {
-		t.Skip("no PostgreSQL binaries in /usr/lib/postgresql (scripts/test.sh installs them)")
+		need.Skip(t, "no PostgreSQL binaries in /usr/lib/postgresql (scripts/test.sh installs them)")
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		t.Skip("no postgres account (scripts/test.sh creates it)")
+		need.Skip(t, "no postgres account (scripts/test.sh creates it)")
 	}
 	base, err := os.MkdirTemp("", "khien-pg")
 	if err != nil {
@@ -115,7 +117,7 @@ func natsServerBinary(t *testing.T) string {
 	}
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
-		t.Skip("no nats-server (scripts/test.sh provides one)")
+		need.Skip(t, "no nats-server (scripts/test.sh provides one)")
 	}
 	return bin
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // lbConfig is the load balancer in front of the serve processes, as
@@ -58,7 +60,7 @@ func startNginxLB(t *testing.T, servers ...string) string {
 	}
 	if _, err := os.Stat(bin); err != nil {
 		if bin, err = exec.LookPath("nginx"); err != nil {
-			t.Skip("nginx is not installed (scripts/test.sh installs the Debian package)")
+			need.Skip(t, "nginx is not installed (scripts/test.sh installs the Debian package)")
 		}
 	}
 	dir := t.TempDir()

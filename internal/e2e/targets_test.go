@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // corsProbeOrigin is the Origin the scanner sends once per assessment
@@ -44,7 +46,7 @@ func startTargets(t *testing.T, n int, delay time.Duration) *targets {
 	for i := 1; i <= n; i++ {
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.2.%d:0", i))
 		if err != nil {
-			t.Skipf("cannot listen on a second loopback address: %v", err)
+			need.Skip(t, "cannot listen on a second loopback address: %v", err)
 		}
 		site := "http://" + ln.Addr().String() + "/"
 		srv := &http.Server{Handler: tg.handler(site), ErrorLog: log.New(io.Discard, "", 0)}

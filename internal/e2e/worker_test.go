@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khien-project/khien/internal/testkit/need"
+
 	"github.com/khien-project/khien/internal/platform/bus"
 )
 
@@ -58,7 +60,7 @@ func startNATS(t *testing.T) (*exec.Cmd, string) {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("nats-server"); err != nil {
-			t.Skip("no nats-server (scripts/test.sh provides one)")
+			need.Skip(t, "no nats-server (scripts/test.sh provides one)")
 		}
 	}
 	addr := freePort(t)

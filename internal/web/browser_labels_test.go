@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 )
@@ -21,6 +22,13 @@ func TestLabelPolicyInChromium(t *testing.T) {
 		document.querySelector("input[name=password]").value = "` + testPassword + `";
 		document.querySelector("main form").submit()`)
 	c.waitLoaded()
+	// The login's redirect may still be on its way: wait until it lands.
+	for i := 0; i < 100 && c.eval("location.pathname") == "/login"; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if path := c.eval("location.pathname"); path != "/" {
+		t.Fatalf("after login: %v", path)
+	}
 	for _, lang := range []string{"vi", "en"} {
 		c.open(w.ts.URL + "/lang/" + lang + "?next=%2Flabels")
 		c.eval(`document.querySelectorAll("main details").forEach(d => d.open = true); true`)

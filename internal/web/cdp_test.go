@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khien-project/khien/internal/testkit/need"
+
 	"golang.org/x/net/websocket"
 )
 
@@ -53,7 +55,7 @@ func startChrome(t *testing.T) *chrome {
 	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
-		t.Skip("no Chromium: apt-get install chromium (scripts/test.sh does)")
+		need.Skip(t, "no Chromium: apt-get install chromium (scripts/test.sh does)")
 	}
 	profile, err := os.MkdirTemp("", "khien-chromium-")
 	if err != nil {

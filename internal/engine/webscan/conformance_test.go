@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // vectorsPath is the MDN HTTP Observatory's own unit-test cases, re-expressed
@@ -91,7 +93,7 @@ func loadVectors(t *testing.T) vectorFile {
 	t.Helper()
 	raw, err := os.ReadFile(vectorsPath)
 	if err != nil {
-		t.Skipf("Observatory vectors not available (%v): they live in ../shared beside the repository", err)
+		need.Skip(t, "Observatory vectors not available (%v): they live in ../shared beside the repository", err)
 	}
 	var vf vectorFile
 	if err := json.Unmarshal(raw, &vf); err != nil {

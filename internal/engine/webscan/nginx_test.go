@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // These tests run the scanner against real nginx (the Debian package) on
@@ -47,7 +49,7 @@ func nginxBinary(t testing.TB) string {
 	if _, err := exec.LookPath("nginx"); err == nil {
 		return "nginx"
 	}
-	t.Skip("nginx is not installed (scripts/test.sh installs the Debian package)")
+	need.Skip(t, "nginx is not installed (scripts/test.sh installs the Debian package)")
 	return ""
 }
 
@@ -152,7 +154,7 @@ func startNginx(t testing.TB, sites []nginxSite) {
 		case err := <-exited:
 			exited <- err // for the cleanup
 			if strings.Contains(logs(), "Address already in use") {
-				t.Skipf("ports 80/443 on 127.0.80.x are taken by another server on this machine (stop it to run the nginx tests):\n%s", logs())
+				need.Skip(t, "ports 80/443 on 127.0.80.x are taken by another server on this machine (stop it to run the nginx tests):\n%s", logs())
 			}
 			t.Fatalf("nginx exited: %v\n%s\n%s", err, logs(), cfg)
 		default:

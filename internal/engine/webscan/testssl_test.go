@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 // TestTestsslAgreement runs testssl.sh (the Debian package) and Khiên's TLS
@@ -22,7 +24,7 @@ func TestTestsslAgreement(t *testing.T) {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("testssl"); err != nil {
-			t.Skip("testssl.sh is not installed (scripts/test.sh installs the Debian package)")
+			need.Skip(t, "testssl.sh is not installed (scripts/test.sh installs the Debian package)")
 		}
 	}
 	if testing.Short() {

@@ -38,7 +38,7 @@ func FuzzAppendJSON(f *testing.F) {
 		s.URLs = []string{url}
 		want, err := json.Marshal(s)
 		if err != nil {
-			t.Skip()
+			return // encoding/json refuses it too: nothing to compare
 		}
 		if got := s.AppendJSON(nil); string(got) != string(want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)

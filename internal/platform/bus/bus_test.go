@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khien-project/khien/internal/testkit/need"
+
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/nats-io/nats.go"
 )
@@ -81,7 +83,7 @@ func natsServer(t *testing.T) string {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("nats-server"); err != nil {
-			t.Skip("no nats-server: install the Debian package or set KHIEN_TEST_NATS_SERVER (scripts/test.sh does)")
+			need.Skip(t, "no nats-server: install the Debian package or set KHIEN_TEST_NATS_SERVER (scripts/test.sh does)")
 		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

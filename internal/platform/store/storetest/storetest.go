@@ -33,6 +33,9 @@ func Engines() []store.Engine {
 // migrated database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
+	if os.Getenv(EnvPostgres) == "" && os.Getenv("KHIEN_TEST_REQUIRE") == "all" {
+		t.Fatalf("required by KHIEN_TEST_REQUIRE=all: %s is not set, so this test would run on SQLite only (scripts/test.sh starts a PostgreSQL)", EnvPostgres)
+	}
 	for _, e := range Engines() {
 		t.Run(string(e), func(t *testing.T) { fn(t, Open(t, e)) })
 	}
