@@ -57,7 +57,8 @@ type PlatformConfig struct {
 	FailThreshold   int
 	CertWarnDays    int
 	SMTP            notify.SMTPConfig
-	PublicRate      int // requests per minute per address on public pages
+	WebhookAllow    notify.AllowList // intranet webhook receivers (notify.allow)
+	PublicRate      int              // requests per minute per address on public pages
 	RetryHorizon    time.Duration
 	NATSReplicas    int // 0: automatic
 	// Migrate lets start-up apply pending migrations; otherwise a database
@@ -74,6 +75,11 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		SMTP:       notify.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
 		PublicRate: v.Int("public.rate"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
 	}
+	allow, err := notify.ParseAllowList(v.String("notify.allow"))
+	if err != nil {
+		return pc, fmt.Errorf("notify.allow: %w", err)
+	}
+	pc.WebhookAllow = allow
 	if f := v.String("scan.ca_file"); f != "" {
 		pool, err := loadCAs(f)
 		if err != nil {
@@ -115,7 +121,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// SystemsChanged (the scan schedule also syncs, for changes made by
 	// other processes).
 	svc.Trust = trust.New(db, log, bus)
-	svc.Notify = notify.New(db, log, pc.SMTP)
+	svc.Notify = notify.New(db, log, notify.Config{SMTP: pc.SMTP, Allow: pc.WebhookAllow})
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
 	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})

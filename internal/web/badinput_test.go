@@ -74,6 +74,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"target with a bad e-mail", "POST", "/api/v1/notify-targets", map[string]any{"kind": "email", "address": "soc at example"}, 400, "validation_failed", "address"},
 				{"target of an unknown kind", "POST", "/api/v1/notify-targets", map[string]any{"kind": "sms", "address": "0912"}, 400, "validation_failed", "kind"},
 				{"webhook to a non-URL", "POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "javascript:alert(1)"}, 400, "validation_failed", "address"},
+				{"webhook to cloud metadata", "POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "http://169.254.169.254/latest/meta-data/"}, 400, "validation_failed", "address"},
+				{"webhook to a loopback port", "POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "http://[::ffff:127.0.0.1]:6379/"}, 400, "validation_failed", "address"},
 				{"suspend without a reason", "POST", "/api/v1/labels/" + w.labelA + "/suspend", map[string]any{"reason": ""}, 400, "validation_failed", "reason"},
 				{"grant with a bad privacy URL", "POST", "/api/v1/labels", map[string]any{"site_id": w.siteB.ID, "privacy_url": "ftp://x"}, 400, "validation_failed", "privacy_url"},
 				{"policy with an unknown grade", "PATCH", "/api/v1/label-policies/1", map[string]any{"min_grade": "Z"}, 400, "validation_failed", "min_grade"},

@@ -29,6 +29,12 @@ var forbiddenRanges = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::/32"),  // cloud metadata over IPv6
 }
 
+// CheckAddress refuses addresses a scan must not reach: private,
+// loopback, link-local, multicast, unspecified, cloud metadata and other
+// reserved ranges. Other outbound clients of the platform (webhooks) use
+// it to refuse the same addresses.
+func CheckAddress(a netip.Addr) error { return checkAddress(a) }
+
 // checkAddress refuses addresses a scan must not reach.
 func checkAddress(a netip.Addr) error {
 	a = a.Unmap()

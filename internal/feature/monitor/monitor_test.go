@@ -168,7 +168,8 @@ func TestMonitorAlertsAndNotifies(t *testing.T) {
 		sink := newSMTPSink(t)
 		hook := newHookReceiver(t, "bí mật")
 		w := sitetest.NewWorld(t, db, monitor.Config{})
-		dispatcher := notify.New(db, w.Audit, notify.SMTPConfig{Addr: sink.ln.Addr().String(), From: "khien@sokhcn.example"})
+		dispatcher := notify.New(db, w.Audit, notify.Config{SMTP: notify.SMTPConfig{Addr: sink.ln.Addr().String(), From: "khien@sokhcn.example"},
+			AllowLoopback: true}) // the receiver is an httptest server on 127.0.0.1
 		w.Monitor = monitor.New(db, w.Audit, w.Events, w.Trust, monitor.Config{FailThreshold: 2, Probe: sitetest.Options(p), Notify: dispatcher})
 		if _, err := dispatcher.AddTarget(ctx, access.System, notify.TargetInput{Kind: "email", Address: "soc@sokhcn.example"}); err != nil {
 			t.Fatal(err)

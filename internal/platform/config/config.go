@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -79,6 +80,7 @@ var Options = []Option{
 	{Name: "smtp.from", Default: "khien@localhost", Help: "sender address of alert e-mail"},
 	{Name: "smtp.username", Help: "SMTP user (PLAIN authentication, over TLS or to localhost only)"},
 	{Name: "smtp.password", Help: "SMTP password (best set by environment variable)"},
+	{Name: "notify.allow", Help: "intranet webhook receivers allowed at private addresses: CIDRs and host names, comma-separated (10.20.0.0/16,hooks.intranet); loopback, link-local and cloud metadata addresses (169.254.169.254, fd00:ec2::254) are refused even if listed", Check: hostsOrCIDRs},
 	{Name: "public.rate", Kind: Int, Default: "60", Help: "requests per minute one address may make to the public trust-label pages", Check: positive},
 }
 
@@ -134,6 +136,27 @@ func replicas(v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 || n > 5 {
 		return fmt.Errorf("must be 0 (automatic) or 1 to 5")
+	}
+	return nil
+}
+
+// hostsOrCIDRs checks a comma-separated list of CIDR ranges, addresses
+// and host names.
+func hostsOrCIDRs(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(item); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(item); err == nil {
+			continue
+		}
+		if strings.Contains(item, "/") || strings.Trim(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != "" {
+			return fmt.Errorf("%q is neither a CIDR range, an address nor a host name", item)
+		}
 	}
 	return nil
 }

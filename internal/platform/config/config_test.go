@@ -39,14 +39,14 @@ func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
 
 func TestBadValuesAreClearErrors(t *testing.T) {
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
-	names := []string{"config", "addr", "log-format", "shutdown-timeout", "workers"}
+	names := []string{"config", "addr", "log-format", "shutdown-timeout", "workers", "notify.allow"}
 	Register(fs, names...)
-	fs.Parse([]string{"--addr", "nohost", "--log-format", "xml", "--shutdown-timeout", "soon", "--workers", "0"})
+	fs.Parse([]string{"--addr", "nohost", "--log-format", "xml", "--shutdown-timeout", "soon", "--workers", "0", "--notify.allow", "10.0.0.0/8,http://hooks/"})
 	_, err := Resolve(fs, func(string) string { return "" }, names...)
 	if err == nil {
 		t.Fatal("bad values accepted")
 	}
-	for _, want := range []string{"option addr", "option log-format", "option shutdown-timeout", "option workers"} {
+	for _, want := range []string{"option addr", "option log-format", "option shutdown-timeout", "option workers", "option notify.allow"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

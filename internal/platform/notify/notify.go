@@ -15,10 +15,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/smtp"
+	"net/url"
 	"strings"
 	"time"
 
@@ -44,13 +47,29 @@ type Service struct {
 	db     *store.DB
 	audit  *audit.Log
 	smtp   SMTPConfig
+	guard  webhookGuard
 	client *http.Client
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+}
+
+// Config is how notices leave the platform.
+type Config struct {
+	SMTP SMTPConfig
+	// Allow admits intranet webhook receivers at private addresses
+	// (option notify.allow); never loopback, link-local or metadata.
+	Allow AllowList
+	// AllowLoopback lets webhooks reach loopback addresses: for tests with
+	// a local receiver only, no option sets it.
+	AllowLoopback bool
 }
 
 // New builds the service.
-func New(db *store.DB, log *audit.Log, cfg SMTPConfig) *Service {
-	return &Service{db: db, audit: log, smtp: cfg, client: &http.Client{Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+func New(db *store.DB, log *audit.Log, cfg Config) *Service {
+	g := webhookGuard{allow: cfg.Allow, allowLoopback: cfg.AllowLoopback}
+	return &Service{db: db, audit: log, smtp: cfg.SMTP, guard: g, client: g.client(),
+		lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		}}
 }
 
 // Target is where notices go.
@@ -118,6 +137,9 @@ func (d *Service) AddTarget(ctx context.Context, actor access.Actor, in TargetIn
 		in.Address = e.URL("address", in.Address)
 	}
 	e.Text("secret", in.Secret, false, 200, false)
+	if in.Kind == "webhook" && len(e) == 0 {
+		d.checkWebhook(ctx, &e, in.Address)
+	}
 	if err := e.Err(); err != nil {
 		return Target{}, err
 	}
@@ -132,6 +154,25 @@ func (d *Service) AddTarget(ctx context.Context, actor access.Actor, in TargetIn
 		return d.audit.Record(ctx, actor, "notify_target.add", "notify_target", id, nil, out)
 	})
 	return out, err
+}
+
+// checkWebhook refuses a webhook URL whose host is, or resolves to, an
+// address webhooks may not reach.
+func (d *Service) checkWebhook(ctx context.Context, e *valid.Errors, address string) {
+	u, err := url.Parse(address)
+	if err != nil {
+		return // valid.URL said so already
+	}
+	err = d.guard.checkHost(ctx, d.lookup, u.Hostname())
+	var r *refusedAddress
+	switch {
+	case errors.As(err, &r):
+		e.Add("address", fmt.Sprintf("%q leads to %s, which %s", address, r.Addr, r.EN),
+			fmt.Sprintf("%q dẫn tới %s, %s", address, r.Addr, r.VI))
+	case err != nil:
+		e.Add("address", fmt.Sprintf("%q leads to an address webhooks may not reach", address),
+			fmt.Sprintf("%q dẫn tới địa chỉ mà webhook không được phép gửi tới", address))
+	}
 }
 
 // DeleteTarget removes a target (admins only).
@@ -214,7 +255,8 @@ func (d *Service) post(ctx context.Context, t Target, n Notice) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Address, bytes.NewReader(body))
 	if err != nil {
-		return err
+		slog.Warn("webhook delivery failed", "target", t.ID, "url", t.Address, "err", err)
+		return errors.New("delivery failed (bad address)")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Khien-Alerts/1")
@@ -223,11 +265,13 @@ func (d *Service) post(ctx context.Context, t Target, n Notice) error {
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return err
+		slog.Warn("webhook delivery failed", "target", t.ID, "url", t.Address, "err", err)
+		return deliveryError(0, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("answered %s", resp.Status)
+		slog.Warn("webhook delivery refused by the receiver", "target", t.ID, "url", t.Address, "status", resp.Status)
+		return deliveryError(resp.StatusCode, nil)
 	}
 	return nil
 }

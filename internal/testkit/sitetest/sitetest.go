@@ -163,7 +163,7 @@ func NewWorld(t testing.TB, db *store.DB, cfg monitor.Config) *World {
 	w.Registry = registry.New(db, log, nil)
 	w.Sites = sitescan.New(db, log, w.Events, sitescan.Config{})
 	w.Trust = trust.New(db, log, w.Events)
-	w.Notify = notify.New(db, log, notify.SMTPConfig{})
+	w.Notify = notify.New(db, log, notify.Config{})
 	if cfg.Notify == nil {
 		cfg.Notify = w.Notify
 	}
