@@ -40,6 +40,9 @@ func TestServeLifecycle(t *testing.T) {
 	if out, err := run(t, nil, "backup", "--out", snap, "--data", data); err != nil {
 		t.Fatalf("online backup: %v\n%s", err, out)
 	}
+	if mode := fileMode(t, snap); mode != 0o600 {
+		t.Fatalf("backup file mode %o, want 600", mode)
+	}
 	if out, err := run(t, nil, "restore", snap, "--data", data); err == nil || !strings.Contains(out, "stop khien serve") {
 		t.Fatalf("restore while serving: %v %s", err, out)
 	}
@@ -58,10 +61,22 @@ func TestServeLifecycle(t *testing.T) {
 	if out, err := run(t, nil, "restore", snap, "--data", data); err != nil {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
+	if mode := fileMode(t, filepath.Join(data, "khien.db")); mode&0o077 != 0 {
+		t.Fatalf("restored database mode %o, want owner-only", mode)
+	}
 	s2 := startServe(t, data)
 	if code, body = s2.request("GET", "/api/v1/agencies?q=thu+nghiem", tok, "", nil); code != 200 || !strings.Contains(body, `"total":1`) {
 		t.Fatalf("after restore: %d %s", code, body)
 	}
+}
+
+func fileMode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
 }
 
 // TestSIGKILLDuringImport kills serve while a large CSV import is being

@@ -199,12 +199,3 @@ func clientAddr(r *http.Request) string {
 	}
 	return host
 }
-
-// localPath keeps a redirect target on this site: a path starting with a
-// single '/', else "/".
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
-		return "/"
-	}
-	return p
-}

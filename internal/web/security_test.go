@@ -166,3 +166,68 @@ func TestAuditPageFilters(t *testing.T) {
 		t.Errorf("bad date: %d", code)
 	}
 }
+
+// redirectCases are `next` values as they arrive in a query string or a
+// form body, with the Location the server must answer after /lang or a
+// login: the target itself when it stays on this site, else "/".
+var redirectCases = []struct{ name, next, want string }{
+	{"path with a query", "%2Fsystems%3Fq%3Da%2Bb%26page%3D2", "/systems?q=a+b&page=2"},
+	{"path with a fragment", "%2Fsites%2F12%23x", "/sites/12#x"},
+	{"Vietnamese path", "/h%E1%BB%87-th%E1%BB%91ng/c%E1%BB%95ng", "/h%e1%bb%87-th%e1%bb%91ng/c%e1%bb%95ng"},
+	{"tab", "/%09/evil.example", "/"},
+	{"newline", "/%0A/evil.example", "/"},
+	{"carriage return", "/%0D/evil.example", "/"},
+	{"CR LF", "/%0d%0a//evil.example", "/"},
+	{"slash backslash", "/%5Cevil.example", "/"},
+	{"two backslashes", "/%5C%5Cevil.example", "/"},
+	{"backslash tab", "/%5C%09/evil.example", "/"},
+	{"encoded tab", "/%2509/evil.example", "/"},
+	{"encoded backslash", "/%255Cevil.example", "/"},
+	{"encoded double slash", "/%252F%252Fevil.example", "/"},
+	{"protocol-relative", "//evil.example/", "/"},
+	{"absolute", "https://evil.example/", "/"},
+	{"javascript", "javascript:alert(1)", "/"},
+	{"bidi override", "/%E2%80%AE/evil.example", "/"},
+	{"leading space", "+//evil.example", "/"},
+}
+
+// TestRedirectTargetsStayOnSite sends each `next` to the language switch
+// (anonymous and logged in), the login page and the login form.
+func TestRedirectTargetsStayOnSite(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	anon, admin := w.browser("anonymous"), w.browser("admin")
+	// The transport, not the client: Go's client refuses to parse the
+	// very Locations a browser follows.
+	location := func(br *browser, req *http.Request) string {
+		t.Helper()
+		for _, ck := range br.client.Jar.Cookies(req.URL) {
+			req.AddCookie(ck)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s %s: status %d", req.Method, req.URL, resp.StatusCode)
+		}
+		return resp.Header.Get("Location")
+	}
+	for _, c := range redirectCases {
+		for role, br := range map[string]*browser{"anonymous": anon, "admin": admin} {
+			req, _ := http.NewRequest("GET", w.ts.URL+"/lang/en?next="+c.next, nil)
+			if got := location(br, req); got != c.want {
+				t.Errorf("%s: /lang as %s answered Location %q, want %q", c.name, role, got, c.want)
+			}
+		}
+		_, page := anon.get("/login?next=" + c.next)
+		if m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindSubmatch(page); m == nil || (c.want == "/" && string(m[1]) != "/") {
+			t.Errorf("%s: login page carries next %q", c.name, m)
+		}
+		req, _ := http.NewRequest("POST", w.ts.URL+"/login", strings.NewReader("username=analyst&password="+url.QueryEscape(testPassword)+"&next="+c.next))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if got := location(w.browser("anonymous"), req); got != c.want {
+			t.Errorf("%s: login answered Location %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -18,9 +18,6 @@ func (db *DB) Backup(ctx context.Context, out string) error {
 	if db.Engine != SQLite {
 		return errors.New("store: backup of PostgreSQL is done with pg_dump (see docs/operations.md)")
 	}
-	if _, err := os.Stat(out); err == nil {
-		return fmt.Errorf("store: backup target %s already exists", out)
-	}
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
@@ -28,7 +25,22 @@ func (db *DB) Backup(ctx context.Context, out string) error {
 	if strings.ContainsRune(abs, 0) {
 		return errors.New("store: invalid backup path")
 	}
+	// The snapshot holds password hashes and webhook secrets: create it
+	// empty and owner-only first (VACUUM INTO accepts an empty file and
+	// keeps its mode), refusing a file that already exists.
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("store: backup target %s already exists", out)
+	}
+	if err != nil {
+		return fmt.Errorf("store: backup to %s: %w", out, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(abs)
+		return fmt.Errorf("store: backup to %s: %w", out, err)
+	}
 	if _, err := db.write.ExecContext(ctx, `VACUUM INTO $1`, abs); err != nil {
+		os.Remove(abs)
 		return fmt.Errorf("store: backup to %s: %w", out, err)
 	}
 	return nil
@@ -72,11 +84,17 @@ func RestoreSQLiteFile(ctx context.Context, src, target string) error {
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return err
 	}
+	// CreateTemp makes the file owner-only; say so, as the database it
+	// replaces may have been more open.
 	tmp, err := os.CreateTemp(filepath.Dir(target), ".restore-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
 	in, err := os.Open(src)
 	if err != nil {
 		tmp.Close()
