@@ -95,14 +95,14 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	actor := httpx.Actor(ctx)
+	// A new scan's job is queued with its row (sitescan's outbox).
 	var scan sitescan.Scan
-	var created bool
 	var err error
 	switch {
 	case in.SiteID != 0:
-		scan, created, err = a.Sites.RequestScan(ctx, actor, in.SiteID)
+		scan, _, err = a.Sites.RequestScan(ctx, actor, in.SiteID)
 	case in.URL != "":
-		scan, created, err = a.Sites.RequestURL(ctx, actor, in.URL)
+		scan, _, err = a.Sites.RequestURL(ctx, actor, in.URL)
 	default:
 		err = httpx.BadRequest("give site_id, or url (a registered site's URL, or any URL for an ad-hoc scan)")
 	}
@@ -110,7 +110,6 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	_ = created // a new scan's job was queued with its row (sitescan's outbox)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/scans/%d", scan.ID))
 	httpx.WriteJSON(w, http.StatusAccepted, scan)
 }

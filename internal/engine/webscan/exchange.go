@@ -50,7 +50,8 @@ func values(r *Response, name string) []string {
 	return r.Header.Values(name)
 }
 
-func hostOf(raw string) string {
+// HostOf is the lower-case host name of a URL ("" when it does not parse).
+func HostOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""

@@ -89,7 +89,7 @@ func ExchangeFromHAR(data []byte) (*Exchange, error) {
 		ex.HTTPChain = hops(chain)
 	}
 	// The HTTPS side: the first https entry on the chain, or on the page's host.
-	host := hostOf(first.Request.URL)
+	host := HostOf(first.Request.URL)
 	for _, e := range chain {
 		if schemeOf(e.Request.URL) == "https" {
 			ex.HTTPS = toResponse(e)
@@ -98,7 +98,7 @@ func ExchangeFromHAR(data []byte) (*Exchange, error) {
 	}
 	if ex.HTTPS == nil {
 		for i := range entries {
-			if e := &entries[i]; schemeOf(e.Request.URL) == "https" && hostOf(e.Request.URL) == host {
+			if e := &entries[i]; schemeOf(e.Request.URL) == "https" && HostOf(e.Request.URL) == host {
 				ex.HTTPS = toResponse(e)
 				break
 			}
@@ -114,7 +114,7 @@ func ExchangeFromHAR(data []byte) (*Exchange, error) {
 	ex.CORS = ex.Final
 	for i := range entries {
 		e := &entries[i]
-		if o := headerOf(e.Request.Headers).Get("Origin"); o != "" && hostOf(e.Request.URL) == hostOf(ex.Final.URL) {
+		if o := headerOf(e.Request.Headers).Get("Origin"); o != "" && HostOf(e.Request.URL) == HostOf(ex.Final.URL) {
 			ex.CORS, ex.CORSOrigin = toResponse(e), o
 			break
 		}

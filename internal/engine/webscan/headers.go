@@ -27,7 +27,7 @@ func HSTS(ex *Exchange) HeaderResult {
 	if r == nil {
 		return result(TestHSTS, "hsts-not-implemented-no-https", false, nil)
 	}
-	if ex.Preloaded != nil && ex.Preloaded(hostOf(r.URL)) {
+	if ex.Preloaded != nil && ex.Preloaded(HostOf(r.URL)) {
 		return result(TestHSTS, "hsts-preloaded", true, map[string]any{"preloaded": true})
 	}
 	if !r.Verified {
@@ -326,7 +326,7 @@ func Redirection(ex *Exchange) HeaderResult {
 		return result(TestRedirection, "redirection-not-to-https", false, data)
 	case schemeOf(ex.HTTPChain[1].URL) != "https":
 		return result(TestRedirection, "redirection-not-to-https-on-initial-redirection", false, data)
-	case hostOf(ex.HTTPChain[1].URL) != hostOf(ex.HTTPChain[0].URL):
+	case HostOf(ex.HTTPChain[1].URL) != HostOf(ex.HTTPChain[0].URL):
 		return result(TestRedirection, "redirection-off-host-from-http", false, data)
 	case ex.HTTPS != nil && !ex.HTTPS.Verified:
 		return result(TestRedirection, "redirection-invalid-cert", false, data)

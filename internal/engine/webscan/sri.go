@@ -78,7 +78,7 @@ func SubresourceIntegrity(ex *Exchange) HeaderResult {
 	if len(scripts) == 0 {
 		return result(TestSRI, "sri-not-implemented-but-no-scripts-loaded", true, nil)
 	}
-	site := registrable(hostOf(r.URL))
+	site := registrable(HostOf(r.URL))
 	anySRI, external, externalSRI, externalSecure := false, 0, 0, 0
 	for _, s := range scripts {
 		anySRI = anySRI || s.integrity

@@ -14,8 +14,6 @@ package monitor
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
@@ -128,7 +126,7 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 	}
 	// One probe of a host at a time, across every process.
 	wait, cancel := context.WithTimeout(ctx, s.cfg.Probe.Timeout)
-	hold, err := s.leases.Acquire(wait, "probe-host:"+hostOf(t.URL), s.cfg.Probe.Timeout+5*time.Second, 100*time.Millisecond)
+	hold, err := s.leases.Acquire(wait, "probe-host:"+webscan.HostOf(t.URL), s.cfg.Probe.Timeout+5*time.Second, 100*time.Millisecond)
 	cancel()
 	if err != nil {
 		return nil, err
@@ -150,13 +148,4 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 		}
 	}
 	return out, nil
-}
-
-// hostOf is the host name of a site's URL, for the per-host lease.
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return strings.ToLower(u.Hostname())
 }

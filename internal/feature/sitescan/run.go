@@ -217,7 +217,7 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 			return nil, err
 		}
 	}
-	hostLease, err := s.holdHost(ctx, HostOf(site.URL))
+	hostLease, err := s.holdHost(ctx, webscan.HostOf(site.URL))
 	if err != nil {
 		return nil, err
 	}

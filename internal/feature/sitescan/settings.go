@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
@@ -114,15 +112,6 @@ func (s *Service) CheckInterval(x Site) time.Duration {
 // stay in step.
 func Jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d/10)+1))
-}
-
-// HostOf is the host a URL points at (for per-host politeness).
-func HostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return strings.ToLower(u.Hostname())
 }
 
 // holdHost waits until no other scan of host runs in any process sharing
