@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,10 @@ type Options struct {
 	// Baseline, when set, is the page's approved state: content.defacement
 	// then also reports a change beyond its threshold.
 	Baseline *Baseline
+	// HTTPPort and HTTPSPort are where the other scheme is tried when the
+	// target names its own port (https://host:8443/ says nothing of where
+	// plain HTTP listens). 0 means the scheme's standard port (80, 443).
+	HTTPPort, HTTPSPort int
 }
 
 func (o *Options) defaults() {
@@ -227,10 +233,10 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 	httpURL, httpsURL := *u, *u
 	httpURL.Scheme, httpsURL.Scheme = "http", "https"
 	if u.Scheme == "https" && u.Port() != "" {
-		httpURL.Host = u.Hostname() // an https port says nothing of the http one
+		httpURL.Host = hostPort(u.Hostname(), opts.HTTPPort) // an https port says nothing of the http one
 	}
 	if u.Scheme == "http" && u.Port() != "" {
-		httpsURL.Host = u.Hostname()
+		httpsURL.Host = hostPort(u.Hostname(), opts.HTTPSPort)
 	}
 	httpChain, httpErr := f.chain(ctx, httpURL.String())
 	if len(httpChain) > 0 {
@@ -258,4 +264,16 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 		ex.CORS = ex.Final
 	}
 	return ex, nil
+}
+
+// hostPort is host with port, or the bare host (the scheme's standard port)
+// when port is 0. IPv6 literals keep their brackets.
+func hostPort(host string, port int) string {
+	if port == 0 {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }

@@ -85,6 +85,43 @@ func TestAssessLiveSite(t *testing.T) {
 	}
 }
 
+// TestOtherSchemePort: a target naming its port has the other scheme tried
+// on the port the options give (the standard one by default), IPv6 literals
+// included.
+func TestOtherSchemePort(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://example.invalid/", http.StatusMovedPermanently)
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<p>ok</p>"))
+	}))
+	defer secure.Close()
+	port := plain.Listener.Addr().(*net.TCPAddr).Port
+	ex, err := Fetch(context.Background(), secure.URL+"/", Options{RootCAs: pool(secure), AllowPrivate: true, Timeout: 5 * time.Second, HTTPPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.HTTP == nil || ex.HTTP.Status != http.StatusMovedPermanently {
+		t.Fatalf("plain HTTP was not fetched from port %d: %+v", port, ex.HTTP)
+	}
+	for _, c := range []struct {
+		host string
+		port int
+		want string
+	}{
+		{"example.org", 0, "example.org"},
+		{"example.org", 8080, "example.org:8080"},
+		{"::1", 0, "[::1]"},
+		{"::1", 8080, "[::1]:8080"},
+		{"127.0.0.1", 80, "127.0.0.1:80"},
+	} {
+		if got := hostPort(c.host, c.port); got != c.want {
+			t.Errorf("hostPort(%q, %d) = %q, want %q", c.host, c.port, got, c.want)
+		}
+	}
+}
+
 // TestBadTargets: each ends in a clear error or a report, within the
 // timeout, never a hang.
 func TestBadTargets(t *testing.T) {
@@ -123,6 +160,7 @@ func TestBadTargets(t *testing.T) {
 	}()
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	unreachable := "https://" + closed.Addr().String() + "/"
+	closedPort := closed.Addr().(*net.TCPAddr).Port
 	closed.Close()
 	cases := []struct {
 		name, url string
@@ -137,7 +175,9 @@ func TestBadTargets(t *testing.T) {
 	}
 	for _, c := range cases {
 		start := time.Now()
-		rep, err := Assess(context.Background(), c.url, Options{RootCAs: c.ca, AllowPrivate: true, Timeout: 3 * time.Second})
+		// Plain HTTP is tried on a closed port, not on 127.0.0.1:80, where
+		// whatever the machine runs would answer for these targets.
+		rep, err := Assess(context.Background(), c.url, Options{RootCAs: c.ca, AllowPrivate: true, Timeout: 3 * time.Second, HTTPPort: closedPort})
 		if took := time.Since(start); took > 20*time.Second { // a hang, not a slow scan
 			t.Errorf("%s: still running after %s with a 3s timeout", c.name, took)
 		}
