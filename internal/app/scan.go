@@ -42,7 +42,12 @@ type ScanOptions struct {
 // ScanURL assesses a live site.
 func ScanURL(ctx context.Context, target string, o ScanOptions) (webscan.Report, error) {
 	var errs valid.Errors
-	target = errs.URL("url", target)
+	target = valid.WithScheme(target)
+	if o.AllowPrivate {
+		target = errs.IntranetURL("url", target)
+	} else {
+		target = errs.URL("url", target)
+	}
 	if err := errs.Err(); err != nil {
 		return webscan.Report{}, err
 	}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -58,6 +61,10 @@ The exit status is 0 whenever the assessment ran, whatever the grade.`,
 		default:
 			return errors.New("give a URL to scan, or --har FILE")
 		}
+		var unreachable *webscan.UnreachableError
+		if errors.As(err, &unreachable) {
+			return errors.New(unreachable.Message(lang))
+		}
 		if err != nil {
 			return err
 		}
@@ -72,7 +79,9 @@ The exit status is 0 whenever the assessment ran, whatever the grade.`,
 	return cmd
 }
 
-var resultMark = map[string]string{webscan.Pass: "ĐẠT", webscan.Fail: "LỖI", webscan.Warn: "LƯU Ý", webscan.Info: "TIN", webscan.Error: "SAI"}
+// resultMark: a failed check is "KHÔNG ĐẠT" (not met); "LỖI" is kept for
+// a check that could not run, which is what the word reads as.
+var resultMark = map[string]string{webscan.Pass: "ĐẠT", webscan.Fail: "KHÔNG ĐẠT", webscan.Warn: "LƯU Ý", webscan.Info: "THÔNG TIN", webscan.Error: "LỖI"}
 var resultMarkEN = map[string]string{webscan.Pass: "PASS", webscan.Fail: "FAIL", webscan.Warn: "WARN", webscan.Info: "INFO", webscan.Error: "ERROR"}
 
 func printReport(w io.Writer, rep webscan.Report, lang string) {
@@ -81,7 +90,23 @@ func printReport(w io.Writer, rep webscan.Report, lang string) {
 	} else {
 		fmt.Fprintf(w, "%s\nXếp loại %s, điểm %d (%d ms)\n\n", rep.URL, rep.Grade, rep.Score, rep.DurationMS)
 	}
+	marks := resultMark
+	if lang == "en" {
+		marks = resultMarkEN
+	}
+	width := 0
+	for _, m := range marks {
+		width = max(width, utf8.RuneCountInString(m)+2)
+	}
+	ipTarget := false
+	if u, err := url.Parse(rep.URL); err == nil {
+		_, perr := netip.ParseAddr(u.Hostname())
+		ipTarget = perr == nil
+	}
 	for _, c := range rep.Checks {
+		if ipTarget && c.Result == webscan.Info && (strings.HasPrefix(c.ID, "dns.") || strings.HasPrefix(c.ID, "email.")) {
+			continue // an address has no domain to look up
+		}
 		mark, title, fix := resultMark[c.Result], c.Title, c.Remediation
 		if lang == "en" {
 			mark, title, fix = resultMarkEN[c.Result], c.TitleEN, c.RemediationEN
@@ -90,12 +115,14 @@ func printReport(w io.Writer, rep webscan.Report, lang string) {
 		if c.ScoreModifier != nil {
 			mod = fmt.Sprintf(" %+d", *c.ScoreModifier)
 		}
-		fmt.Fprintf(w, "%-7s %-32s %s%s\n", "["+mark+"]", c.ID, title, mod)
+		pad := strings.Repeat(" ", width+1)
+		label := "[" + mark + "]"
+		fmt.Fprintf(w, "%s%s %-32s %s%s\n", label, strings.Repeat(" ", width-utf8.RuneCountInString(label)), c.ID, title, mod)
 		if c.Result == webscan.Fail || c.Result == webscan.Warn {
 			if c.Evidence != "" {
-				fmt.Fprintf(w, "        %s\n", strings.ReplaceAll(c.Evidence, "\n", "\n        "))
+				fmt.Fprintf(w, "%s%s\n", pad, strings.ReplaceAll(c.Evidence, "\n", "\n"+pad))
 			}
-			fmt.Fprintf(w, "        → %s\n", fix)
+			fmt.Fprintf(w, "%s→ %s\n", pad, fix)
 		}
 	}
 }

@@ -36,10 +36,12 @@ func (r *resolver) query(ctx context.Context, name string, qtype uint16) (*dns.M
 	m.SetEdns0(4096, true)
 	in, _, err := r.client.ExchangeContext(ctx, m, r.server)
 	if err != nil {
-		return nil, err
+		// Said of the name asked, not of the resolver (whose address
+		// the transport error holds).
+		return nil, &net.DNSError{Name: name, Err: "no answer from the DNS server", IsTimeout: isTimeout(err)}
 	}
 	if in.Rcode != dns.RcodeSuccess && in.Rcode != dns.RcodeNameError {
-		return nil, fmt.Errorf("%s %s: %s", name, dns.TypeToString[qtype], dns.RcodeToString[in.Rcode])
+		return nil, &net.DNSError{Name: name, Err: dns.TypeToString[qtype] + " " + dns.RcodeToString[in.Rcode]}
 	}
 	return in, nil
 }
@@ -159,7 +161,8 @@ func dnsCheck(result func(c *Check, f *dnsFacts)) checkFunc {
 		result(&c, f)
 		if f.err != nil {
 			c.Result, c.Severity = Error, Info
-			c.Detail, c.DetailEN = "Không tra cứu được DNS: "+f.err.Error(), "DNS lookup failed: "+f.err.Error()
+			vi, en := Explain(f.err)
+			c.Detail, c.DetailEN = "Không tra cứu được DNS: "+vi+".", "DNS lookup failed: "+en+"."
 		}
 		return c, nil, true
 	}

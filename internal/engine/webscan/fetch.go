@@ -253,10 +253,7 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 		ex.Final = httpChain[len(httpChain)-1]
 	}
 	if ex.Final == nil {
-		if errors.Is(httpsErr, ErrForbiddenAddress) {
-			return nil, fmt.Errorf("%w (internal sites need --allow-private)", httpsErr)
-		}
-		return nil, fmt.Errorf("the site answered neither over HTTP (%v) nor over HTTPS (%v)", httpErr, httpsErr)
+		return nil, &UnreachableError{HTTP: httpErr, HTTPS: httpsErr}
 	}
 	if cors, err := f.get(ctx, ex.Final.URL, http.Header{"Origin": {CORSProbeOrigin}}); err == nil {
 		ex.CORS = cors

@@ -35,6 +35,14 @@ func TestCheckAddress(t *testing.T) {
 		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false,
 		"fe80::1": false, "fd00::1": false, "100.64.0.1": false, "0.0.0.0": false, "::ffff:127.0.0.1": false, "224.0.0.1": false,
 		"8.8.8.8": true, "203.113.131.1": true, "2606:4700::1111": true,
+		// IPv6 forms that carry an IPv4 address are judged by it.
+		"::127.0.0.1": false, "::10.0.0.1": false, "::169.254.169.254": false, "::8.8.8.8": true,
+		"64:ff9b::127.0.0.1": false, "64:ff9b::a9fe:a9fe": false, "64:ff9b::c0a8:101": false, "64:ff9b::808:808": true,
+		"64:ff9b:1::808:808": false, // local-use NAT64, refused as a whole
+		"2002:7f00:1::1":     false, "2002:a9fe:a9fe::": false, "2002:808:808::1": true,
+		"2001:0:4136:e378:8000:63bf:80ff:fffe": false, // Teredo client 127.0.0.1
+		"2001:0:4136:e378:8000:63bf:f7f7:f7f7": true,  // Teredo client 8.8.8.8
+		"2001:4860:4860::8888":                 true, "::": false,
 	} {
 		err := checkAddress(netip.MustParseAddr(addr))
 		if (err == nil) != allowed || (err != nil && !errors.Is(err, ErrForbiddenAddress)) {

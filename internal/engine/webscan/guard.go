@@ -35,9 +35,16 @@ var forbiddenRanges = []netip.Prefix{
 // it to refuse the same addresses.
 func CheckAddress(a netip.Addr) error { return checkAddress(a) }
 
-// checkAddress refuses addresses a scan must not reach.
+// checkAddress refuses addresses a scan must not reach. An IPv6 address
+// that carries an IPv4 one the network may deliver to (IPv4-mapped,
+// IPv4-compatible, NAT64, 6to4, Teredo) is judged as the IPv4 address too.
 func checkAddress(a netip.Addr) error {
 	a = a.Unmap()
+	if v4, how := EmbeddedIPv4(a); how != "" {
+		if err := checkAddress(v4); err != nil {
+			return fmt.Errorf("%w (%s embeds %s as %s)", err, a, v4, how)
+		}
+	}
 	switch {
 	case !a.IsValid():
 		return fmt.Errorf("%w: invalid address", ErrForbiddenAddress)
@@ -58,6 +65,38 @@ func checkAddress(a netip.Addr) error {
 		}
 	}
 	return nil
+}
+
+// Prefixes of IPv6 addresses that carry an IPv4 address.
+var (
+	ipv4Compatible = netip.MustParsePrefix("::/96")
+	nat64          = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+	teredo         = netip.MustParsePrefix("2001::/32")
+)
+
+// EmbeddedIPv4 returns the IPv4 address an IPv6 address reaches through a
+// translation or tunnel mechanism, and the mechanism's name ("" if none).
+// Address guards judge such an address as the IPv4 one too.
+// :: and ::1 are not IPv4-compatible forms of 0.0.0.0 and 0.0.0.1; they are
+// judged as themselves.
+func EmbeddedIPv4(a netip.Addr) (netip.Addr, string) {
+	if !a.Is6() {
+		return netip.Addr{}, ""
+	}
+	b := a.As16()
+	switch {
+	case ipv4Compatible.Contains(a) && !a.IsUnspecified() && !a.IsLoopback():
+		return netip.AddrFrom4([4]byte(b[12:16])), "IPv4-compatible address"
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])), "NAT64 address"
+	case sixToFour.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), "6to4 address"
+	case teredo.Contains(a):
+		// The client's address, bit-inverted in the last 32 bits.
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), "Teredo client"
+	}
+	return netip.Addr{}, ""
 }
 
 // guardedDialer connects only to allowed addresses. The check runs on the

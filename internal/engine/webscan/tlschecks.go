@@ -50,7 +50,8 @@ func tlsProtocols(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	case err != nil:
 		c.Result, c.Severity = Error, Info
 		c.Remediation, c.RemediationEN = "", ""
-		c.Detail, c.DetailEN = "Không dò được TLS: "+err.Error(), "TLS could not be probed: "+err.Error()
+		vi, en := Explain(err)
+		c.Detail, c.DetailEN = "Không dò được TLS: "+vi+".", "TLS could not be probed: "+en+"."
 		return c, nil, true
 	case f == nil:
 		return c, nil, false

@@ -102,6 +102,13 @@ type webhookGuard struct {
 
 func (g webhookGuard) check(host string, a netip.Addr) error {
 	a = a.Unmap()
+	if v4, _ := webscan.EmbeddedIPv4(a); v4.IsValid() {
+		// 64:ff9b::a9fe:a9fe reaches 169.254.169.254 through NAT64: the
+		// IPv4 address must pass too, whatever the allow-list says of a.
+		if err := g.check(host, v4); err != nil {
+			return err
+		}
+	}
 	refuse := func(en, vi string) error { return &refusedAddress{Addr: a, EN: en, VI: vi} }
 	for _, p := range metadata {
 		if p.Contains(a) {

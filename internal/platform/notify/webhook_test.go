@@ -81,6 +81,10 @@ func TestSaveWebhookTarget(t *testing.T) {
 		{"loopback even when listed", "http://127.0.0.1:8080/", "127.0.0.0/8", "loopback"},
 		{"loopback even under everything", "http://[::1]/", "::/0, 0.0.0.0/0", "loopback"},
 		{"link-local even when listed", "http://169.254.10.1/", "169.254.0.0/16", "link-local"},
+		{"metadata through NAT64 even when listed", "http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::/96", "cloud metadata"},
+		{"loopback as IPv4-compatible IPv6 under everything", "http://[::127.0.0.1]/", "::/0, 0.0.0.0/0", "loopback"},
+		{"loopback through 6to4 even when listed", "http://[2002:7f00:1::1]/", "2002::/16", "loopback"},
+		{"private through NAT64", "http://[64:ff9b::a14:7]/", "", "private"},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		for _, c := range cases {

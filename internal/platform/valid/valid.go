@@ -175,6 +175,22 @@ func Domain(v string) (string, error) {
 	return v, nil
 }
 
+// intranetName checks a one-label host name (localhost, intranet) with the
+// rules of a domain's labels.
+func intranetName(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSuffix(v, "."))
+	if v == "" || strings.Contains(v, ".") {
+		return "", fmt.Errorf("not a valid host name")
+	}
+	if _, err := strconv.Atoi(v); err == nil {
+		return "", fmt.Errorf("a host name may not be only digits")
+	}
+	if _, err := domainProfile.ToASCII(v); err != nil {
+		return "", fmt.Errorf("not a valid host name: %v", err)
+	}
+	return v, nil
+}
+
 // DomainField checks v with Domain and records a refusal under field.
 func (e *Errors) DomainField(field, v string) string {
 	d, err := Domain(v)
@@ -188,7 +204,24 @@ func (e *Errors) DomainField(field, v string) string {
 // URL checks an absolute http(s) URL with a host (domain or IP literal),
 // no user information and at most 2048 bytes. It returns it as given but
 // for the scheme and host, in lower case.
-func (e *Errors) URL(field, v string) string {
+func (e *Errors) URL(field, v string) string { return e.url(field, v, false) }
+
+// IntranetURL is URL that also accepts a one-label host name (localhost,
+// intranet): for scans allowed to reach private networks.
+func (e *Errors) IntranetURL(field, v string) string { return e.url(field, v, true) }
+
+// WithScheme puts https:// before a target typed without a scheme
+// (portal.example.gov.vn, localhost:8443/x), as a browser's address bar
+// does; the scanner then tries plain HTTP beside it anyway.
+func WithScheme(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.Contains(v, "://") {
+		return v
+	}
+	return "https://" + strings.TrimPrefix(v, "//")
+}
+
+func (e *Errors) url(field, v string, intranet bool) string {
 	bad := func(en, vi string) string {
 		e.Add(field, fmt.Sprintf("%q %s", v, en), fmt.Sprintf("%q %s", v, vi))
 		return v
@@ -221,6 +254,9 @@ func (e *Errors) URL(field, v string) string {
 		return u.String()
 	}
 	d, err := Domain(host)
+	if err != nil && intranet {
+		d, err = intranetName(host)
+	}
 	if err != nil {
 		return bad("has an invalid host name: "+err.Error(), "có tên máy chủ không hợp lệ")
 	}

@@ -93,3 +93,45 @@ func FuzzDomain(f *testing.F) {
 		}
 	})
 }
+
+// TestScanTargets: a one-label host is a target only where private
+// networks may be reached; a target typed without a scheme gets https://.
+func TestScanTargets(t *testing.T) {
+	for _, c := range []struct {
+		in            string
+		public, intra bool
+		want          string
+	}{
+		{"https://portal.example.gov.vn/a", true, true, "https://portal.example.gov.vn/a"},
+		{"https://localhost/", false, true, "https://localhost/"},
+		{"http://INTRANET:8080/x", false, true, "http://intranet:8080/x"},
+		{"https://intranet./", false, true, "https://intranet/"},
+		{"https://1234/", false, false, ""},
+		{"https://bad_name/", false, false, ""},
+		{"https://-x/", false, false, ""},
+		{"https://[::1]:8443/b", true, true, "https://[::1]:8443/b"},
+	} {
+		var pub, intra Errors
+		got := intra.IntranetURL("url", c.in)
+		pub.URL("url", c.in)
+		if (pub.Err() == nil) != c.public || (intra.Err() == nil) != c.intra {
+			t.Errorf("%s: public %v, intranet %v; want %v, %v", c.in, pub.Err(), intra.Err(), c.public, c.intra)
+		}
+		if c.intra && got != c.want {
+			t.Errorf("%s: %q, want %q", c.in, got, c.want)
+		}
+	}
+	for in, want := range map[string]string{
+		"portal.example.gov.vn":   "https://portal.example.gov.vn",
+		" localhost:8443/x ":      "https://localhost:8443/x",
+		"//cdn.example.org/a":     "https://cdn.example.org/a",
+		"http://a.example/":       "http://a.example/",
+		"HTTPS://A.example/":      "HTTPS://A.example/",
+		"":                        "",
+		"ftp://files.example.org": "ftp://files.example.org",
+	} {
+		if got := WithScheme(in); got != want {
+			t.Errorf("WithScheme(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
