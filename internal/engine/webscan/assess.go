@@ -43,10 +43,18 @@ func (a *assessment) run(inputs ...input) ([]Check, []GradeCap) {
 			continue
 		}
 		if c, cc, ok := d.run(d, a); ok {
-			checks, caps = append(checks, c), append(caps, cc...)
+			checks, caps = append(checks, c), append(caps, stamp(cc, d.ID)...)
 		}
 	}
 	return checks, caps
+}
+
+// stamp marks caps as imposed by the check id.
+func stamp(caps []GradeCap, id CheckID) []GradeCap {
+	for i := range caps {
+		caps[i].Check = id
+	}
+	return caps
 }
 
 // runIDs runs the given checks, in the order given.
@@ -56,7 +64,7 @@ func (a *assessment) runIDs(ids ...CheckID) ([]Check, []GradeCap) {
 	for _, id := range ids {
 		d, _ := LookupCheck(string(id))
 		if c, cc, ok := d.run(d, a); ok {
-			checks, caps = append(checks, c), append(caps, cc...)
+			checks, caps = append(checks, c), append(caps, stamp(cc, d.ID)...)
 		}
 	}
 	return checks, caps
@@ -69,7 +77,10 @@ func (a *assessment) report(url string, checks []Check, caps []GradeCap) Report 
 	if a.baseline != nil {
 		rule = a.baseline.Ignore
 	}
-	return Report{URL: url, Score: score, Grade: applyCaps(ObservatoryGrade(score), caps), Checks: checks, Fingerprint: PageFingerprint(a.ex.Final.Body, rule)}
+	scoreGrade := ObservatoryGrade(score)
+	rep := Report{URL: url, Score: score, Grade: applyCaps(scoreGrade, caps), Checks: checks, Fingerprint: PageFingerprint(a.ex.Final.Body, rule)}
+	rep.capReason(scoreGrade, caps)
+	return rep
 }
 
 // headerResults are the twelve Observatory results of the answers.

@@ -237,7 +237,7 @@ var (
 		Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
 		Remediation:   "Trang đã bị xâm nhập: gỡ liên kết, tìm và xóa mã độc (thường trong giao diện, plugin hoặc cơ sở dữ liệu), vá lỗ hổng, đổi mật khẩu quản trị, rồi yêu cầu công cụ tìm kiếm thu thập lại.",
 		RemediationEN: "The site has been compromised: remove the links, find and delete the injected code (often in the theme, a plugin or the database), patch the hole, change admin passwords, then ask search engines to recrawl.",
-		Caps:          []GradeCap{{"F", "injected gambling links"}, {"F", "gambling links"}}}
+		Caps:          []GradeCap{{Grade: "F", Reason: "injected gambling links"}, {Grade: "F", Reason: "gambling links"}}}
 	contentDefacementDef = CheckDef{ID: ContentDefacement, Severity: "critical", input: fromAnswers,
 		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 			c, caps := defacementCheck(def.New(), a.pageFacts(), a.ex.Final.Body, a.baseline)
@@ -246,7 +246,7 @@ var (
 		Title: "Dấu hiệu thay đổi giao diện trái phép", TitleEN: "Defacement",
 		Remediation:   "Đưa trang về bản sạch từ sao lưu, tìm đường xâm nhập và vá, đổi mọi mật khẩu; báo cáo sự cố theo quy định.",
 		RemediationEN: "Restore the site from a clean backup, find and close the way in, change every password; report the incident as the rules require.",
-		Caps:          []GradeCap{{"F", "defacement"}}}
+		Caps:          []GradeCap{{Grade: "F", Reason: "defacement"}}}
 	contentMixedDef = CheckDef{ID: ContentMixed, Severity: "medium", input: fromAnswers,
 		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 			return mixedContentCheck(def.New(), a.pageFacts(), a.ex.Final.URL), nil, true
@@ -295,11 +295,11 @@ func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response) (Check, 
 		c.Evidence = strings.Join(ev, "\n")
 		c.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
 		c.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
-		caps = append(caps, GradeCap{"F", "injected gambling links"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "injected gambling links"})
 	case len(visible) > 0:
 		c.Result, c.Severity, c.Evidence = Fail, "high", strings.Join(visible, "\n")
 		c.Detail, c.DetailEN = "Trang có liên kết tới nội dung cờ bạc, cá cược.", "The page links to gambling or betting content."
-		caps = append(caps, GradeCap{"F", "gambling links"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "gambling links"})
 	default:
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
@@ -315,7 +315,7 @@ func defacementCheck(c Check, page pageFacts, body string, baseline *Baseline) (
 	if sig := signatureIn(page); sig != "" {
 		c.Result, c.Severity, c.Evidence = Fail, "critical", "“"+sig+"” in: "+page.title
 		c.Detail, c.DetailEN = "Trang có dấu hiệu bị thay đổi giao diện trái phép.", "The page shows signs of defacement."
-		caps = append(caps, GradeCap{"F", "defacement"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "defacement"})
 	} else {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thấy dấu hiệu thay đổi giao diện trái phép.", "No sign of defacement."

@@ -163,7 +163,7 @@ var (
 		Title: "Tệp nhạy cảm bị lộ", TitleEN: "Exposed sensitive files",
 		Remediation:   "Xóa các tệp này khỏi thư mục web (mã nguồn .git/.svn, tệp .env, bản sao lưu, phpinfo) và chặn truy cập chúng trong cấu hình máy chủ web; đổi mọi mật khẩu, khóa đã lộ.",
 		RemediationEN: "Remove these files from the web root (.git/.svn sources, .env files, backups, phpinfo) and deny them in the web server; change every password and key they exposed.",
-		Caps:          []GradeCap{{"F", "exposed source tree, secret file or backup"}}}
+		Caps:          []GradeCap{{Grade: "F", Reason: "exposed source tree, secret file or backup"}}}
 	exposedDirectoryListingDef = CheckDef{ID: ExposedDirectoryListing, Severity: "medium", input: fromProbes, run: listingCheck,
 		Title: "Liệt kê thư mục", TitleEN: "Directory listing",
 		Remediation:   "Tắt liệt kê thư mục (autoindex off; Options -Indexes).",
@@ -219,7 +219,7 @@ func exposedFilesProbe(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 			worst = ef.severity
 		}
 		if ef.secret {
-			caps = append(caps, GradeCap{"F", "exposed " + ef.path})
+			caps = append(caps, GradeCap{Grade: "F", Reason: "exposed " + ef.path})
 		}
 	}
 	return exposedFilesCheck(def.New(), hits, worst), caps, true

@@ -9,7 +9,7 @@ var httpsAvailableDef = CheckDef{ID: HTTPSAvailable, Severity: "critical", input
 	Title: "Trang có chạy HTTPS", TitleEN: "HTTPS is available",
 	Remediation:   "Cấp chứng thư số hợp lệ (ví dụ của một tổ chức chứng thực được tin cậy) và phục vụ trang qua HTTPS.",
 	RemediationEN: "Install a valid certificate from a trusted authority and serve the site over HTTPS.",
-	Caps:          []GradeCap{{"F", "no HTTPS"}}}
+	Caps:          []GradeCap{{Grade: "F", Reason: "no HTTPS"}}}
 
 func httpsAvailable(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	c, caps := httpsAvailableCheck(def.New(), a.ex.HTTPS)
@@ -24,7 +24,7 @@ func httpsAvailableCheck(c Check, https *Response) (Check, []GradeCap) {
 	case https == nil:
 		c.Result, c.Severity = Fail, "critical"
 		c.Detail, c.DetailEN = "Trang không trả lời qua HTTPS.", "The site does not answer over HTTPS."
-		return c, []GradeCap{{"F", "no HTTPS"}}
+		return c, []GradeCap{{Grade: "F", Reason: "no HTTPS"}}
 	case !https.Verified:
 		c.Result, c.Severity = Fail, "high"
 		c.Detail, c.DetailEN = "Trang trả lời qua HTTPS nhưng chứng thư số không được tin cậy hoặc không khớp tên miền.", "The site answers over HTTPS but its certificate is not trusted or does not match the name."

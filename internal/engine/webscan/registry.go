@@ -91,7 +91,9 @@ const (
 // GradeCap is a limit a check's finding puts on the site's grade.
 type GradeCap struct {
 	Grade  string // the best grade the site can get
-	Reason string
+	Reason string // in English; capReasonsVI holds the Vietnamese
+	// Check is the check that imposed it (filled in by the runner).
+	Check CheckID
 }
 
 // String gives the cap as "F: certificate expired".

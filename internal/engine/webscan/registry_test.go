@@ -39,6 +39,9 @@ func TestRegistry(t *testing.T) {
 			if !slices.Contains(gradeOrder, c.Grade) || c.Reason == "" {
 				t.Errorf("%s: cap %q", d.ID, c)
 			}
+			if _, ok := capReasonsVI[c.Reason]; !ok {
+				t.Errorf("%s: cap reason %q has no Vietnamese in capReasonsVI", d.ID, c.Reason)
+			}
 		}
 		if d.Scored() {
 			observatory[d.Observatory] = true

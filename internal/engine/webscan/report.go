@@ -36,6 +36,12 @@ type Report struct {
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	Checks     []Check   `json:"checks"`
+	// CapReason and CapReasonEN say why the grade is what it is when a
+	// check's finding capped it (or the score alone gave F); CappedBy
+	// lists those checks.
+	CapReason   string   `json:"cap_reason,omitempty"`
+	CapReasonEN string   `json:"cap_reason_en,omitempty"`
+	CappedBy    []string `json:"capped_by,omitempty"`
 	// Fingerprint is the page's text fingerprint, to keep as a baseline
 	// (not part of the JSON report).
 	Fingerprint Fingerprint `json:"-"`

@@ -17,18 +17,18 @@ var (
 		Title: "Phiên bản giao thức TLS", TitleEN: "TLS protocol versions",
 		Remediation:   "Chỉ bật TLS 1.2 và TLS 1.3; tắt SSLv3, TLS 1.0 và TLS 1.1.",
 		RemediationEN: "Enable TLS 1.2 and TLS 1.3 only; disable SSLv3, TLS 1.0 and TLS 1.1.",
-		Caps:          []GradeCap{{"F", "SSLv3"}, {"C", "no TLS 1.2"}, {"B", "TLS 1.0/1.1"}, {"A-", "no TLS 1.3"}}}
+		Caps:          []GradeCap{{Grade: "F", Reason: "SSLv3"}, {Grade: "C", Reason: "no TLS 1.2"}, {Grade: "B", Reason: "TLS 1.0/1.1"}, {Grade: "A-", Reason: "no TLS 1.3"}}}
 	tlsCiphersDef = CheckDef{ID: TLSCiphers, Severity: "critical", input: fromTLS, run: tlsCiphers,
 		Title: "Bộ mã hóa TLS", TitleEN: "TLS cipher suites",
 		Remediation:   "Chỉ dùng bộ mã ECDHE với AES-GCM hoặc ChaCha20-Poly1305; tắt NULL, EXPORT, RC4, 3DES, ẩn danh và trao đổi khóa RSA tĩnh.",
 		RemediationEN: "Use ECDHE suites with AES-GCM or ChaCha20-Poly1305 only; disable NULL, EXPORT, RC4, 3DES, anonymous and static-RSA key exchange.",
-		Caps:          []GradeCap{{"F", "NULL, EXPORT or anonymous suites"}, {"C", "RC4 or 3DES"}, {"B", "no forward secrecy or no AEAD"}}}
+		Caps:          []GradeCap{{Grade: "F", Reason: "NULL, EXPORT or anonymous suites"}, {Grade: "C", Reason: "RC4 or 3DES"}, {Grade: "B", Reason: "no forward secrecy or no AEAD"}}}
 	tlsCertificateDef = CheckDef{ID: TLSCertificate, Severity: "critical", input: fromTLS, run: tlsCertificate,
 		Title: "Chứng thư số", TitleEN: "Certificate",
 		Remediation:   "Dùng chứng thư do tổ chức chứng thực được tin cậy cấp, đúng tên miền, còn hạn, khóa RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit, ký bằng SHA-256 trở lên, kèm đủ chứng thư trung gian.",
 		RemediationEN: "Use a certificate from a trusted authority, for the right name, in its validity period, with an RSA key of at least 2048 bits or ECDSA of at least 256, signed with SHA-256 or better, served with its intermediates.",
-		Caps: []GradeCap{{"F", "certificate name mismatch"}, {"F", "certificate expired"}, {"F", "untrusted certificate"},
-			{"F", "weak certificate signature"}, {"B", "weak key"}}}
+		Caps: []GradeCap{{Grade: "F", Reason: "certificate name mismatch"}, {Grade: "F", Reason: "certificate expired"}, {Grade: "F", Reason: "untrusted certificate"},
+			{Grade: "F", Reason: "weak certificate signature"}, {Grade: "B", Reason: "weak key"}}}
 	tlsCertificateExpiryDef = CheckDef{ID: TLSCertificateExpiry, Severity: "high", input: fromTLS, run: tlsCertificateExpiry,
 		Title: "Thời hạn chứng thư", TitleEN: "Certificate expiry",
 		Remediation: "Gia hạn chứng thư trước khi hết hạn; nên tự động hóa (ví dụ giao thức ACME).", RemediationEN: "Renew the certificate before it expires; automate it (ACME, for example)."}
@@ -68,21 +68,21 @@ func tlsProtocols(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	case f.Versions["SSLv3"]:
 		c.Result, c.Severity = Fail, "critical"
 		c.Detail, c.DetailEN = "Máy chủ chấp nhận SSLv3 (lỗ hổng POODLE).", "The server accepts SSLv3 (POODLE)."
-		caps = append(caps, GradeCap{"F", "SSLv3"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "SSLv3"})
 	case f.Versions["TLSv1.0"] || f.Versions["TLSv1.1"]:
 		c.Result, c.Severity = Fail, "medium"
 		c.Detail, c.DetailEN = "Máy chủ còn chấp nhận TLS 1.0/1.1 đã lỗi thời.", "The server still accepts obsolete TLS 1.0/1.1."
-		caps = append(caps, GradeCap{"B", "TLS 1.0/1.1"})
+		caps = append(caps, GradeCap{Grade: "B", Reason: "TLS 1.0/1.1"})
 	case !f.Versions["TLSv1.3"]:
 		c.Result, c.Severity = Warn, "low"
 		c.Detail, c.DetailEN = "Máy chủ chưa hỗ trợ TLS 1.3.", "The server does not support TLS 1.3."
-		caps = append(caps, GradeCap{"A-", "no TLS 1.3"})
+		caps = append(caps, GradeCap{Grade: "A-", Reason: "no TLS 1.3"})
 	default:
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Chỉ TLS 1.2 và TLS 1.3.", "TLS 1.2 and TLS 1.3 only."
 	}
 	if !f.Versions["TLSv1.2"] && !f.Versions["TLSv1.3"] {
-		caps = append(caps, GradeCap{"C", "no TLS 1.2"})
+		caps = append(caps, GradeCap{Grade: "C", Reason: "no TLS 1.2"})
 	}
 	return c, caps, true
 }
@@ -116,13 +116,13 @@ func tlsCiphers(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	switch {
 	case f.Weak["NULL"] || f.Weak["EXPORT"] || f.Weak["anon"]:
 		c.Result, c.Severity = Fail, "critical"
-		caps = append(caps, GradeCap{"F", "NULL, EXPORT or anonymous suites"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "NULL, EXPORT or anonymous suites"})
 	case f.Weak["RC4"] || f.Weak["3DES"]:
 		c.Result, c.Severity = Fail, "high"
-		caps = append(caps, GradeCap{"C", "RC4 or 3DES"})
+		caps = append(caps, GradeCap{Grade: "C", Reason: "RC4 or 3DES"})
 	case !f.ForwardSecrecy || !f.AEAD:
 		c.Result, c.Severity = Fail, "medium"
-		caps = append(caps, GradeCap{"B", "no forward secrecy or no AEAD"})
+		caps = append(caps, GradeCap{Grade: "B", Reason: "no forward secrecy or no AEAD"})
 	case f.Weak["RSA-kx"]:
 		// Forward secrecy is offered, but a client can still land on a
 		// suite without it: SSL Labs warns, without a cap.
@@ -157,30 +157,30 @@ func tlsCertificate(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	case f.VerifyErr == nil:
 	case errors.As(f.VerifyErr, &hostErr):
 		problems, problemsVI = append(problems, "it does not match the host name"), append(problemsVI, "không khớp tên miền")
-		caps = append(caps, GradeCap{"F", "certificate name mismatch"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "certificate name mismatch"})
 	case errors.As(f.VerifyErr, &invalid) && invalid.Reason == x509.Expired:
 		problems, problemsVI = append(problems, "it is expired or not yet valid"), append(problemsVI, "đã hết hạn hoặc chưa có hiệu lực")
-		caps = append(caps, GradeCap{"F", "certificate expired"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "certificate expired"})
 	default:
 		problems, problemsVI = append(problems, "its chain is not trusted"), append(problemsVI, "chuỗi chứng thư không được tin cậy")
-		caps = append(caps, GradeCap{"F", "untrusted certificate"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "untrusted certificate"})
 	}
 	switch k := leaf.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if k.N.BitLen() < 2048 {
 			problems, problemsVI = append(problems, fmt.Sprintf("its RSA key has only %d bits", k.N.BitLen())), append(problemsVI, fmt.Sprintf("khóa RSA chỉ có %d bit", k.N.BitLen()))
-			caps = append(caps, GradeCap{"B", "weak key"})
+			caps = append(caps, GradeCap{Grade: "B", Reason: "weak key"})
 		}
 	case *ecdsa.PublicKey:
 		if k.Curve.Params().BitSize < 256 {
 			problems, problemsVI = append(problems, "its EC key is under 256 bits"), append(problemsVI, "khóa EC dưới 256 bit")
-			caps = append(caps, GradeCap{"B", "weak key"})
+			caps = append(caps, GradeCap{Grade: "B", Reason: "weak key"})
 		}
 	}
 	switch leaf.SignatureAlgorithm {
 	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1:
 		problems, problemsVI = append(problems, "it is signed with "+leaf.SignatureAlgorithm.String()), append(problemsVI, "được ký bằng thuật toán yếu "+leaf.SignatureAlgorithm.String())
-		caps = append(caps, GradeCap{"F", "weak certificate signature"})
+		caps = append(caps, GradeCap{Grade: "F", Reason: "weak certificate signature"})
 	}
 	if len(problems) == 0 {
 		c.Result, c.Severity = Pass, Info
