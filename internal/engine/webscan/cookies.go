@@ -1,6 +1,7 @@
 package webscan
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -45,14 +46,31 @@ func isSessionCookie(name string) bool {
 	return strings.Contains(n, "login") || strings.Contains(n, "sess")
 }
 
+// isAntiCSRFCookie follows the Observatory, which looks for "csrf" only
+// (XSRF-TOKEN is not taken as an anti-CSRF cookie there).
 func isAntiCSRFCookie(name string) bool {
-	n := strings.ToLower(name)
-	return strings.Contains(n, "csrf") || strings.Contains(n, "xsrf")
+	return strings.Contains(strings.ToLower(name), "csrf")
 }
 
-// Cookies checks every cookie the final answer sets: Secure everywhere
-// (HSTS softens a missing flag), HttpOnly on session cookies, a valid
-// SameSite (and one on anti-CSRF cookies). The worst finding decides.
+// cookieBadness orders the failing cookie results from least to most bad,
+// as the Observatory does; the worst one met is the test's result. The
+// order is the Observatory's, not its score modifiers' (a cookie without
+// Secure on a site without HSTS, -20, ranks before a session cookie
+// without Secure under HSTS, -10).
+var cookieBadness = []string{
+	"cookies-without-secure-flag-but-protected-by-hsts",
+	"cookies-without-secure-flag",
+	"cookies-session-without-secure-flag-but-protected-by-hsts",
+	"cookies-samesite-flag-invalid",
+	"cookies-anticsrf-without-samesite-flag",
+	"cookies-session-without-httponly-flag",
+	"cookies-session-without-secure-flag",
+}
+
+// Cookies checks every cookie the final answer sets. Each rule applies on
+// its own, and the worst finding decides: Secure everywhere (HSTS softens
+// a missing flag), Secure and HttpOnly on session and login cookies, a
+// valid SameSite (None only with Secure), SameSite on anti-CSRF cookies.
 func Cookies(ex *Exchange) HeaderResult {
 	var list []cookie
 	for _, line := range values(ex.Final, "Set-Cookie") {
@@ -64,45 +82,55 @@ func Cookies(ex *Exchange) HeaderResult {
 		return result(TestCookies, "cookies-not-found", true, nil)
 	}
 	hsts := HSTS(ex).Pass
-	worst := "cookies-secure-with-httponly-sessions"
+	worst := -1
 	consider := func(name string) {
-		if scoreModifiers[name] < scoreModifiers[worst] {
-			worst = name
-		}
+		worst = max(worst, slices.Index(cookieBadness, name))
 	}
 	allSameSite := true
 	data := map[string]any{}
 	for _, c := range list {
 		entry := map[string]any{"secure": c.secure, "httponly": c.httpOnly}
-		switch v := strings.ToLower(c.sameSite); {
-		case !c.hasSameSite:
-			allSameSite = false
-			if isAntiCSRFCookie(c.name) {
-				consider("cookies-anticsrf-without-samesite-flag")
-			}
-		case v == "strict" || v == "lax" || v == "none":
-			entry["samesite"] = v
-		default:
-			allSameSite = false
+		sameSite := strings.ToLower(c.sameSite)
+		valid := c.hasSameSite && (sameSite == "strict" || sameSite == "lax" || sameSite == "none")
+		switch {
+		case valid:
+			entry["samesite"] = sameSite
+		case c.hasSameSite:
 			consider("cookies-samesite-flag-invalid")
+		}
+		if !valid {
+			allSameSite = false
 		}
 		data[c.name] = entry
 		session := isSessionCookie(c.name)
+		if sameSite == "none" && !c.secure {
+			consider("cookies-samesite-flag-invalid") // browsers drop SameSite=None without Secure
+		}
 		switch {
-		case !c.secure && session && hsts:
-			consider("cookies-session-without-secure-flag-but-protected-by-hsts")
-		case !c.secure && session:
-			consider("cookies-session-without-secure-flag")
-		case session && !c.httpOnly:
-			consider("cookies-session-without-httponly-flag")
 		case !c.secure && hsts:
 			consider("cookies-without-secure-flag-but-protected-by-hsts")
 		case !c.secure:
 			consider("cookies-without-secure-flag")
 		}
+		if isAntiCSRFCookie(c.name) && !valid {
+			consider("cookies-anticsrf-without-samesite-flag")
+		}
+		switch {
+		case session && !c.secure && hsts:
+			consider("cookies-session-without-secure-flag-but-protected-by-hsts")
+		case session && !c.secure:
+			consider("cookies-session-without-secure-flag")
+		}
+		if session && !c.httpOnly {
+			consider("cookies-session-without-httponly-flag")
+		}
 	}
-	if worst == "cookies-secure-with-httponly-sessions" && allSameSite {
-		worst = "cookies-secure-with-httponly-sessions-and-samesite"
+	name := "cookies-secure-with-httponly-sessions"
+	switch {
+	case worst >= 0:
+		name = cookieBadness[worst]
+	case allSameSite:
+		name = "cookies-secure-with-httponly-sessions-and-samesite"
 	}
-	return result(TestCookies, worst, scoreModifiers[worst] >= 0, map[string]any{"data": data, "sameSite": allSameSite})
+	return result(TestCookies, name, scoreModifiers[name] >= 0, map[string]any{"data": data, "sameSite": allSameSite})
 }
