@@ -19,6 +19,8 @@ var capReasonsVI = map[string]string{
 	"certificate name mismatch":        "chứng thư không cấp cho tên miền này",
 	"certificate expired":              "chứng thư đã hết hạn",
 	"untrusted certificate":            "chứng thư không được tin cậy",
+	"self-signed certificate":          "chứng thư tự ký",
+	"incomplete certificate chain":     "chuỗi chứng thư thiếu chứng thư trung gian",
 	"weak key":                         "khóa của chứng thư quá yếu",
 	"weak certificate signature":       "chữ ký của chứng thư dùng thuật toán yếu",
 	"injected gambling links":          "trang bị chèn liên kết cờ bạc ẩn",

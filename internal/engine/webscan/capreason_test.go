@@ -40,14 +40,14 @@ func TestCapReason(t *testing.T) {
 		t.Errorf("F by score: %+v", rep)
 	}
 
-	// Live: an untrusted certificate gives F and says so.
+	// Live: httptest's self-signed certificate gives F and says so.
 	ts := httptest.NewTLSServer(http.HandlerFunc(strictHandler))
 	defer ts.Close()
 	live, err := Assess(context.Background(), ts.URL+"/", Options{AllowPrivate: true, Timeout: 10 * time.Second, HTTPPort: ts.Listener.Addr().(*net.TCPAddr).Port})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if live.Grade != "F" || !slices.Contains(live.CappedBy, string(TLSCertificate)) || !strings.Contains(live.CapReasonEN, "untrusted certificate") {
+	if live.Grade != "F" || !slices.Contains(live.CappedBy, string(TLSCertificate)) || !strings.Contains(live.CapReasonEN, "self-signed certificate") {
 		t.Errorf("untrusted certificate: grade %s, %q %v", live.Grade, live.CapReasonEN, live.CappedBy)
 	}
 }

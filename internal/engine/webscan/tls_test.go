@@ -25,6 +25,9 @@ type testCA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
+	// issuerURL, when set, goes into the certificates it issues as where
+	// its own certificate is published (AIA caIssuers).
+	issuerURL string
 }
 
 func newTestCA(t testing.TB) *testCA {
@@ -68,6 +71,9 @@ func (ca *testCA) sign(t testing.TB, ip string, dns []string, notBefore, notAfte
 		NotBefore: notBefore, NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	if ip != "" {
 		tmpl.IPAddresses = []net.IP{net.ParseIP(ip)}
+	}
+	if ca.issuerURL != "" {
+		tmpl.IssuingCertificateURL = []string{ca.issuerURL}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
 	if err != nil {

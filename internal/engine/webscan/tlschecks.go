@@ -1,6 +1,7 @@
 package webscan
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
@@ -27,7 +28,7 @@ var (
 		Title: "Chứng thư số", TitleEN: "Certificate",
 		Remediation:   "Dùng chứng thư do tổ chức chứng thực được tin cậy cấp, đúng tên miền, còn hạn, khóa RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit, ký bằng SHA-256 trở lên, kèm đủ chứng thư trung gian.",
 		RemediationEN: "Use a certificate from a trusted authority, for the right name, in its validity period, with an RSA key of at least 2048 bits or ECDSA of at least 256, signed with SHA-256 or better, served with its intermediates.",
-		Caps: []GradeCap{{Grade: "F", Reason: "certificate name mismatch"}, {Grade: "F", Reason: "certificate expired"}, {Grade: "F", Reason: "untrusted certificate"},
+		Caps: []GradeCap{{Grade: "F", Reason: "certificate name mismatch"}, {Grade: "F", Reason: "certificate expired"}, {Grade: "F", Reason: "untrusted certificate"}, {Grade: "F", Reason: "self-signed certificate"}, {Grade: "F", Reason: "incomplete certificate chain"},
 			{Grade: "F", Reason: "weak certificate signature"}, {Grade: "B", Reason: "weak key"}}}
 	tlsCertificateExpiryDef = CheckDef{ID: TLSCertificateExpiry, Severity: "high", input: fromTLS, run: tlsCertificateExpiry,
 		Title: "Thời hạn chứng thư", TitleEN: "Certificate expiry",
@@ -149,7 +150,7 @@ func tlsCertificate(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	leaf := f.Chain[0]
 	var caps []GradeCap
 	c.Evidence = fmt.Sprintf("subject %s; issuer %s; valid %s – %s; names %s", leaf.Subject.CommonName, leaf.Issuer.CommonName,
-		leaf.NotBefore.Format("2006-01-02"), leaf.NotAfter.Format("2006-01-02"), strings.Join(leaf.DNSNames, ", "))
+		leaf.NotBefore.Format("2006-01-02"), leaf.NotAfter.Format("2006-01-02"), strings.Join(certNames(leaf), ", "))
 	var problems, problemsVI []string
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -162,8 +163,9 @@ func tlsCertificate(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 		problems, problemsVI = append(problems, "it is expired or not yet valid"), append(problemsVI, "đã hết hạn hoặc chưa có hiệu lực")
 		caps = append(caps, GradeCap{Grade: "F", Reason: "certificate expired"})
 	default:
-		problems, problemsVI = append(problems, "its chain is not trusted"), append(problemsVI, "chuỗi chứng thư không được tin cậy")
-		caps = append(caps, GradeCap{Grade: "F", Reason: "untrusted certificate"})
+		en, vi, reason := untrustedWhy(f.Chain)
+		problems, problemsVI = append(problems, en), append(problemsVI, vi)
+		caps = append(caps, GradeCap{Grade: "F", Reason: reason})
 	}
 	switch k := leaf.PublicKey.(type) {
 	case *rsa.PublicKey:
@@ -186,10 +188,69 @@ func tlsCertificate(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Chứng thư hợp lệ, đúng tên miền, khóa và chữ ký đủ mạnh.", "The certificate is valid for this name, with a strong key and signature."
 	} else {
-		c.Result, c.Severity = Fail, "critical"
+		// As severe as the worst cap it imposes: a 1,024-bit key caps
+		// at B and is medium, an untrusted chain caps at F and is critical.
+		c.Result, c.Severity = Fail, capSeverity(applyCaps("A+", caps))
 		c.Detail, c.DetailEN = "Chứng thư có vấn đề: "+strings.Join(problemsVI, "; ")+".", "The certificate has problems: "+strings.Join(problems, "; ")+"."
 	}
 	return c, caps, true
+}
+
+// capSeverity is the severity of a finding that caps the grade at grade,
+// as the TLS checks use it: F critical, C high, B medium, else low.
+func capSeverity(grade string) string {
+	switch grade {
+	case "F":
+		return "critical"
+	case "C", "C+", "C-", "D", "D+", "D-":
+		return "high"
+	case "B", "B+", "B-":
+		return "medium"
+	}
+	return "low"
+}
+
+// certNames are the names a certificate is valid for: DNS names, then IP
+// addresses.
+func certNames(c *x509.Certificate) []string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return names
+}
+
+// selfSigned reports whether c is its own issuer.
+func selfSigned(c *x509.Certificate) bool {
+	// CheckSignatureFrom would demand a CA; a self-signed leaf is none.
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// untrustedWhy says why a chain that verifies against no trusted root
+// fails, in English and Vietnamese: a self-signed certificate, a chain
+// that ends in a root nobody trusts, or a chain the server sent without
+// the certificate of the last certificate's issuer (an incomplete chain
+// when that issuer says where its certificate is published, as public
+// intermediates do).
+func untrustedWhy(chain []*x509.Certificate) (en, vi, capReason string) {
+	leaf, last := chain[0], chain[len(chain)-1]
+	issuer := last.Issuer.CommonName
+	if issuer == "" {
+		issuer = last.Issuer.String()
+	}
+	switch {
+	case len(chain) == 1 && selfSigned(leaf):
+		return "it is self-signed (issued by the site to itself, not by a certificate authority)",
+			"đây là chứng thư tự ký (trang tự cấp cho mình, không do tổ chức chứng thực nào cấp)", "self-signed certificate"
+	case selfSigned(last):
+		return fmt.Sprintf("its chain ends in the root %q, which is not a trusted authority", last.Subject.CommonName),
+			fmt.Sprintf("chuỗi chứng thư kết thúc ở gốc %q, không phải tổ chức chứng thực được tin cậy", last.Subject.CommonName), "untrusted certificate"
+	case len(last.IssuingCertificateURL) > 0:
+		return fmt.Sprintf("its chain is incomplete: the server does not send the intermediate certificate of %q", issuer),
+			fmt.Sprintf("chuỗi chứng thư không đầy đủ: máy chủ không gửi chứng thư trung gian của %q", issuer), "incomplete certificate chain"
+	}
+	return fmt.Sprintf("it is issued by %q, whose certificate the server does not send and which is not a trusted authority (an incomplete chain, or a private authority)", issuer),
+		fmt.Sprintf("chứng thư do %q cấp, máy chủ không gửi chứng thư của bên cấp này và đây không phải tổ chức chứng thực được tin cậy (chuỗi thiếu chứng thư trung gian, hoặc tổ chức chứng thực nội bộ)", issuer), "untrusted certificate"
 }
 
 func tlsCertificateExpiry(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
