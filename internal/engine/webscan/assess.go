@@ -31,6 +31,9 @@ type assessment struct {
 	soft     *Response // the answer to a page that cannot exist
 	softDone bool
 	dns      *dnsFacts
+	// exposedPaths are the sensitive files found, whose directories the
+	// listing check also looks at.
+	exposedPaths []string
 }
 
 // run runs the registered checks that read one of inputs, in report

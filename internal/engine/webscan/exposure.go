@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -106,7 +107,10 @@ func looksLikeHTML(b []byte) bool {
 	return strings.Contains(head, "<html") || strings.Contains(head, "<!doctype") || strings.Contains(head, "<body")
 }
 
-var listingMarker = regexp.MustCompile(`(?i)<title>\s*(Index of /|Directory listing for)`)
+// listingMarker recognises the listings of nginx, Apache, lighttpd and
+// Python ("Index of /…", "Directory listing for /…"), Tomcat ("Directory
+// Listing For") and IIS ("[To Parent Directory]").
+var listingMarker = regexp.MustCompile(`(?i)<title>\s*(Index of /|Directory listing for)|\[To Parent Directory\]`)
 
 // versionPattern finds a product with a version: "Apache/2.4.41", "PHP/7.4.3",
 // "WordPress 6.4.3", "nginx/1.18.0".
@@ -215,6 +219,7 @@ func exposedFilesProbe(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 			continue
 		}
 		hits = append(hits, r.URL)
+		a.exposedPaths = append(a.exposedPaths, ef.path)
 		if worst == "" || severityRank[ef.severity] > severityRank[worst] {
 			worst = ef.severity
 		}
@@ -241,22 +246,120 @@ func exposedFilesCheck(c Check, hits []string, worst string) Check {
 
 var severityRank = map[string]int{Info: 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
+// listingRoots are the directories always looked at for a listing.
+var listingRoots = []string{"/", "/uploads/", "/images/", "/files/", "/backup/"}
+
+// maxListingDirs bounds how many directories one assessment asks for.
+const maxListingDirs = 24
+
+// listingDirs are the directories to look at for a listing: the fixed
+// ones, those of the exposed files found (a listed /.git/), and those the
+// page's own same-origin links and resources live in, nearest first, then
+// their parents; at most maxListingDirs.
+func (a *assessment) listingDirs() []string {
+	seen := map[string]bool{}
+	var dirs []string
+	add := func(d string) {
+		if d != "" && !seen[d] && len(dirs) < maxListingDirs {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	for _, d := range listingRoots {
+		add(d)
+	}
+	for _, p := range a.exposedPaths {
+		add(dirOf(p))
+	}
+	base, err := url.Parse(a.ex.Final.URL)
+	if err != nil {
+		return dirs
+	}
+	var own []string
+	consider := func(ref string) {
+		u, err := base.Parse(strings.TrimSpace(ref))
+		if err != nil || !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
+			return
+		}
+		own = append(own, dirOf(u.Path))
+	}
+	consider(a.ex.Final.URL)
+	page := a.pageFacts()
+	for _, l := range page.links {
+		consider(l.href)
+	}
+	for _, r := range page.resources {
+		consider(r.url)
+	}
+	for _, d := range own {
+		add(d)
+	}
+	for _, d := range own { // then one level up, then the next
+		for p := parentDir(d); p != "/" && p != ""; p = parentDir(p) {
+			add(p)
+		}
+	}
+	return dirs
+}
+
+// dirOf is the directory a path lives in, with its trailing slash.
+func dirOf(p string) string {
+	if p == "" {
+		return "/"
+	}
+	d := path.Dir(p)
+	if strings.HasSuffix(p, "/") {
+		d = path.Clean(p)
+	}
+	if d == "/" || d == "." {
+		return "/"
+	}
+	return d + "/"
+}
+
+// parentDir is the directory above d ("/a/b/" → "/a/").
+func parentDir(d string) string {
+	return dirOf(strings.TrimSuffix(d, "/"))
+}
+
 func listingCheck(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 	if _, ok := a.origin("/"); !ok {
 		return Check{}, nil, false
 	}
 	c := def.New()
+	dirs := a.listingDirs()
+	answers := make([]*Response, len(dirs))
+	f := a.prober()
+	a.soft404()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range probeParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				u, _ := a.origin(dirs[i])
+				if r, err := f.get(a.ctx, u, nil); err == nil {
+					answers[i] = r
+				}
+			}
+		}()
+	}
+	for i := range dirs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var hits []string
-	for _, dir := range []string{"/", "/uploads/", "/images/", "/files/", "/backup/"} {
-		u, _ := a.origin(dir)
-		r, err := a.prober().get(a.ctx, u, nil)
-		if err == nil && r.Status == http.StatusOK && !a.isSoft404(r) && listingMarker.MatchString(r.Body) {
+	for _, r := range answers {
+		if r != nil && r.Status == http.StatusOK && !a.isSoft404(r) && listingMarker.MatchString(r.Body) {
 			hits = append(hits, r.URL)
 		}
 	}
 	if len(hits) == 0 {
 		c.Result, c.Severity = Pass, Info
-		c.Detail, c.DetailEN = "Không thư mục nào bị liệt kê.", "No directory is listed."
+		c.Detail = fmt.Sprintf("Không thư mục nào bị liệt kê (đã thử %d thư mục, gồm các thư mục chứa liên kết và tài nguyên của trang).", len(dirs))
+		c.DetailEN = fmt.Sprintf("No directory is listed (%d directories tried, including those the page's links and resources live in).", len(dirs))
 		return c, nil, true
 	}
 	c.Result, c.Severity, c.Evidence = Fail, "medium", strings.Join(hits, "\n")
