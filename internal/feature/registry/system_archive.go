@@ -20,8 +20,8 @@ const (
 	actionPurge   = "purge"
 )
 
-// archivedError says a system is archived, hence read-only (409).
-func archivedError(s System) error {
+// ArchivedError says a system is archived, hence read-only (409).
+func ArchivedError(s System) error {
 	var e valid.Errors
 	e.Add("id", fmt.Sprintf("system %d is archived and read-only; an admin can restore it", s.ID),
 		fmt.Sprintf("hệ thống %d đã được lưu trữ, chỉ xem được; quản trị viên có thể khôi phục", s.ID))
@@ -51,7 +51,7 @@ func (r *Registry) ArchiveSystem(ctx context.Context, actor access.Actor, id int
 			return err
 		}
 		if before.Archived() {
-			return archivedError(before)
+			return ArchivedError(before)
 		}
 		now := store.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE systems SET archived_at = $1, archived_by = $2, updated_at = $1 WHERE id = $3`, now, actor.Username, id); err != nil {

@@ -107,7 +107,7 @@ func (r *Registry) UpdateSystem(ctx context.Context, actor access.Actor, id int6
 			return err
 		}
 		if before.Archived() {
-			return archivedError(before)
+			return ArchivedError(before)
 		}
 		s := before
 		s.URLs, s.Domains, s.IPs, s.CIDRs = clone(before.URLs), clone(before.Domains), clone(before.IPs), clone(before.CIDRs)
