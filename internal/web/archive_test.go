@@ -138,7 +138,7 @@ func TestArchiveInTheUI(t *testing.T) {
 	}
 	admin := w.browser("admin")
 	_, body = admin.get(page)
-	if !regexp.MustCompile(`action="` + page + `/purge" class="inline confirm" data-confirm="[^"]+"`).Match(body) || !strings.Contains(string(body), page+"/restore") {
+	if !regexp.MustCompile(`action="`+page+`/purge" class="inline confirm" data-confirm="[^"]+"`).Match(body) || !strings.Contains(string(body), page+"/restore") {
 		t.Errorf("admin's page lacks restore and a confirmed purge:\n%s", body)
 	}
 	if _, body := admin.get("/systems?archived=true"); !strings.Contains(string(body), "secretalpha") {
