@@ -61,6 +61,8 @@ func (a *API) Register(r Router) {
 	r.Private("GET /api/v1/systems/{id}", a.getSystem)
 	r.Private("PATCH /api/v1/systems/{id}", a.updateSystem)
 	r.Private("DELETE /api/v1/systems/{id}", a.deleteSystem)
+	r.Private("POST /api/v1/systems/{id}/restore", a.restoreSystem)
+	r.Private("POST /api/v1/systems/{id}/purge", a.purgeSystem)
 
 	r.Private("POST /api/v1/import/{kind}", a.importCSV)
 	r.Private("GET /api/v1/export/{kind}", a.exportCSV)

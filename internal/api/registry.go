@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -102,7 +103,7 @@ func (a *API) listSystems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := registry.SystemFilter{Query: q.Get("q"), AgencyID: agency, Hosting: q.Get("hosting"), Status: q.Get("status"), Domain: q.Get("domain"), Sort: q.Get("sort"), Page: p}
+	f := registry.SystemFilter{Query: q.Get("q"), AgencyID: agency, Hosting: q.Get("hosting"), Status: q.Get("status"), Domain: q.Get("domain"), Archived: q.Get("archived"), Sort: q.Get("sort"), Page: p}
 	items, total, err := a.Registry.Systems(r.Context(), httpx.Actor(r.Context()), f)
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -169,6 +170,7 @@ func (a *API) updateSystem(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, s)
 }
 
+// deleteSystem archives the system (its history stays).
 func (a *API) deleteSystem(w http.ResponseWriter, r *http.Request) {
 	id, err := httpx.ParseID(r, "id")
 	if err == nil {
@@ -179,6 +181,29 @@ func (a *API) deleteSystem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// restoreSystem brings an archived system back (admins).
+func (a *API) restoreSystem(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (registry.System, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return registry.System{}, err
+		}
+		return a.Registry.RestoreSystem(ctx, httpx.Actor(ctx), id)
+	})
+}
+
+// purgeSystem deletes an archived system for good (admins) and answers
+// what was removed.
+func (a *API) purgeSystem(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (registry.Purge, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return registry.Purge{}, err
+		}
+		return a.Registry.PurgeSystem(ctx, httpx.Actor(ctx), id)
+	})
 }
 
 func importKind(r *http.Request) (string, error) {

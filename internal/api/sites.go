@@ -40,7 +40,7 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Inactive: q.Get("inactive") == "true", Limit: p.Limit, Offset: p.Offset}
+	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Inactive: q.Get("inactive") == "true", Archived: q.Get("archived"), Limit: p.Limit, Offset: p.Offset}
 	if sys != nil {
 		f.SystemID = *sys
 	}

@@ -122,6 +122,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// other processes).
 	svc.Trust = trust.New(db, log, bus)
 	svc.Notify = notify.New(db, log, notify.Config{SMTP: pc.SMTP, Allow: pc.WebhookAllow})
+	svc.Notify.Subscribe(bus)
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
 	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})

@@ -52,8 +52,8 @@ func TestUIInChromium(t *testing.T) {
 	if path := c.eval("location.pathname"); path != fmt.Sprintf("/systems/%d", w.sysA.ID) {
 		t.Errorf("delete went ahead without confirmation: now at %v", path)
 	}
-	if code, _ := w.api("admin", "GET", fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID), nil); code != 200 {
-		t.Errorf("system deleted although the confirmation was refused")
+	if code, body := w.api("admin", "GET", fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID), nil); code != 200 || !strings.Contains(string(body), `"archived_at":null`) {
+		t.Errorf("system deleted (archived) although the confirmation was refused")
 	}
 	c.screenshot("system")
 	// CSV import through the form: a file with one bad row writes nothing

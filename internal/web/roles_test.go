@@ -34,6 +34,19 @@ func freshSystem(w *world, role string) string {
 	return fmt.Sprintf("/api/v1/systems/%d", idOf(w.t, body))
 }
 
+// freshArchived makes a new system in A1 and archives it.
+func freshArchived(w *world, role string) string {
+	path := freshSystem(w, "archived "+role)
+	if code, body := w.api("admin", "DELETE", path, nil); code != http.StatusNoContent {
+		w.t.Fatalf("archive: %d %s", code, body)
+	}
+	return path
+}
+
+func suffixed(f func(*world, string) string, suffix string) func(*world, string) string {
+	return func(w *world, role string) string { return f(w, role) + suffix }
+}
+
 func freshAgency(w *world, role string) string {
 	code, body := w.api("admin", "POST", "/api/v1/agencies", map[string]any{"code": "TMP-" + role, "name": "tạm", "parent_id": w.a.ID})
 	if code != http.StatusCreated {
@@ -97,6 +110,14 @@ func apiCases() []roleCase {
 		}, expect{201, 403, 201, 400, 403, 401}},
 		{"patch system A", "PATCH", sysA, func(*world, string) any { return map[string]any{"operator": "Trung tâm"} }, expect{200, 403, 200, 404, 403, 401}},
 		{"delete system in A1", "DELETE", freshSystem, nil, expect{204, 403, 204, 404, 403, 401}},
+		{"list archived systems", "GET", fixed("/api/v1/systems?archived=all"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"get archived system in A1", "GET", freshArchived, nil, expect{200, 200, 200, 404, 200, 401}},
+		{"patch archived system in A1", "PATCH", freshArchived, func(*world, string) any { return map[string]any{"operator": "X"} }, expect{409, 403, 409, 404, 403, 401}},
+		{"delete archived system in A1", "DELETE", freshArchived, nil, expect{409, 403, 409, 404, 403, 401}},
+		{"restore archived system in A1", "POST", suffixed(freshArchived, "/restore"), nil, expect{200, 403, 403, 403, 403, 401}},
+		{"purge archived system in A1", "POST", suffixed(freshArchived, "/purge"), nil, expect{200, 403, 403, 403, 403, 401}},
+		{"purge live system A", "POST", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d/purge", w.sysA.ID) }, nil, expect{409, 403, 403, 403, 403, 401}},
+		{"restore live system A", "POST", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d/restore", w.sysA.ID) }, nil, expect{409, 403, 403, 403, 403, 401}},
 		{"export systems", "GET", fixed("/api/v1/export/systems"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"export agencies", "GET", fixed("/api/v1/export/agencies"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"import systems dry run", "POST", fixed("/api/v1/import/systems?dry_run=true"), func(*world, string) any {
@@ -227,6 +248,10 @@ func uiCases() []roleCase {
 		{"system A", "GET", page("/systems/%d", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"edit system A", "GET", page("/systems/%d/edit", sysA), nil, expect{200, 403, 200, 404, 403, 303}},
 		{"new system form", "GET", fixed("/systems/new"), nil, expect{200, 403, 200, 200, 403, 303}},
+		{"archived systems", "GET", fixed("/systems?archived=true"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"archived system page", "GET", uiArchived(""), nil, expect{200, 200, 200, 404, 200, 303}},
+		{"edit archived system", "GET", uiArchived("/edit"), nil, expect{409, 403, 409, 404, 403, 303}},
+		{"archived sites", "GET", fixed("/sites?archived=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"import form", "GET", fixed("/import"), nil, expect{200, 403, 200, 200, 403, 303}},
 		{"users", "GET", fixed("/users"), nil, expect{200, 403, 403, 403, 403, 303}},
 		{"tokens", "GET", fixed("/tokens"), nil, expect{200, 200, 200, 200, 200, 303}},
@@ -244,6 +269,13 @@ func uiCases() []roleCase {
 		{"unknown page", "GET", fixed("/no-such-page"), nil, expect{404, 404, 404, 404, 404, 404}},
 		{"login page", "GET", fixed("/login"), nil, expect{303, 303, 303, 303, 303, 200}},
 		{"static css", "GET", fixed("/static/khien.css"), nil, expect{200, 200, 200, 200, 200, 200}},
+	}
+}
+
+// uiArchived is the page (with suffix) of a system in A1 archived for the case.
+func uiArchived(suffix string) func(*world, string) string {
+	return func(w *world, role string) string {
+		return strings.TrimPrefix(freshArchived(w, "ui "+role), "/api/v1") + suffix
 	}
 }
 

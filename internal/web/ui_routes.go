@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/sitescan"
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/i18n"
@@ -40,7 +42,12 @@ func (s *Server) registerUI() {
 	s.page("GET /systems/{id}", s.systemPage)
 	s.page("GET /systems/{id}/edit", s.systemEditPage)
 	s.page("POST /systems/{id}", s.systemUpdate)
-	s.page("POST /systems/{id}/delete", s.idAction(s.deps.Registry.DeleteSystem, "/systems?done=deleted"))
+	s.page("POST /systems/{id}/delete", s.systemAction(s.deps.Registry.ArchiveSystem, "archived"))
+	s.page("POST /systems/{id}/restore", s.systemAction(s.deps.Registry.RestoreSystem, "restored"))
+	s.page("POST /systems/{id}/purge", s.idAction(func(ctx context.Context, actor access.Actor, id int64) error {
+		_, err := s.deps.Registry.PurgeSystem(ctx, actor, id)
+		return err
+	}, "/systems?archived=true&done=purged"))
 	s.page("GET /export/{file}", s.exportFile)
 	s.page("GET /import", s.importPage)
 	s.page("POST /import", s.importUpload)

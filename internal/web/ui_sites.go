@@ -45,7 +45,15 @@ var allGrades = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+"
 
 func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Limit: 200}
+	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Archived: q.Get("archived"), Limit: 200}
+	if v := q.Get("system_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.fail(w, r, httpx.BadRequest("system_id: %q is not an id", v))
+			return
+		}
+		f.SystemID = id
+	}
 	items, total, err := s.deps.Sites.Sites(r.Context(), httpx.Actor(r.Context()), f)
 	if err != nil {
 		s.fail(w, r, err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -29,7 +31,7 @@ const uiPageSize = 50
 func (s *Server) systemsPage(w http.ResponseWriter, r *http.Request) {
 	ctx, actor := r.Context(), httpx.Actor(r.Context())
 	q := r.URL.Query()
-	f := registry.SystemFilter{Query: q.Get("q"), Hosting: q.Get("hosting"), Status: q.Get("status"), Domain: q.Get("domain"), Sort: q.Get("sort")}
+	f := registry.SystemFilter{Query: q.Get("q"), Hosting: q.Get("hosting"), Status: q.Get("status"), Domain: q.Get("domain"), Archived: q.Get("archived"), Sort: q.Get("sort")}
 	d := systemsView{Hostings: registry.Hostings, Statuses: registry.Statuses}
 	if v := q.Get("agency_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -131,6 +133,10 @@ func (s *Server) systemEditPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if sys.Archived() {
+		s.fail(w, r, registry.ArchivedError(sys))
+		return
+	}
 	s.systemForm(w, r, http.StatusOK, sys, strings.ReplaceAll(registry.FormatSoftware(sys.Software), "; ", "\n"), nil)
 }
 
@@ -200,4 +206,23 @@ func (s *Server) systemUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	sys.ID = id
 	s.systemForm(w, r, http.StatusBadRequest, sys, r.PostForm.Get("software"), errs)
+}
+
+// systemAction runs an archive or a restore of the system in the path and
+// goes back to its page.
+func (s *Server) systemAction(do func(ctx context.Context, actor access.Actor, id int64) (registry.System, error), done string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.checkForm(w, r) {
+			return
+		}
+		id, err := httpx.ParseID(r, "id")
+		if err == nil {
+			_, err = do(r.Context(), httpx.Actor(r.Context()), id)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/systems/%d?done=%s", id, done), http.StatusSeeOther)
+	}
 }

@@ -31,7 +31,9 @@ schemas = {
                  "hosting": {"type": "string", "enum": ["", "on-premise", "provincial-dc", "cloud"]},
                  "operator": S, "status": {"type": "string", "enum": ["planned", "active", "suspended", "retired"]},
                  "urls": arr(S), "domains": arr(S), "ips": arr(S), "cidrs": arr(S), "software": arr(ref("Software")),
-                 "created_at": T, "updated_at": T}, ["id", "agency_id", "name", "urls", "domains"]),
+                 "created_at": T, "updated_at": T,
+                 "archived_at": {"type": ["string", "null"], "format": "date-time", "description": "when the system was archived (null: live); archived systems are read-only and keep their history"},
+                 "archived_by": S}, ["id", "agency_id", "name", "urls", "domains", "archived_at"]),
   "SystemInput": obj({"agency_id": I, "name": S, "purpose": S, "info_kind": S, "audience": S, "hosting": S, "operator": S, "status": S,
                       "urls": arr(S), "domains": arr(S), "ips": arr(S), "cidrs": arr(S), "software": arr(ref("Software"))}),
   "User": obj({"id": I, "username": S, "display_name": S, "role": {"type": "string", "enum": ["admin", "analyst", "agency", "auditor"]},
@@ -88,7 +90,14 @@ paths = {}
 paths["/api/v1/openapi.json"] = {"get": op("This document", "Meta", {"200": resp("OpenAPI 3 document", {"type": "object"})}, public=True)}
 paths["/api/v1/me"] = {"get": op("The authenticated user", "Accounts", {"200": resp("you", ref("User")), "401": common["401"]})}
 paths.update(crud("Agency", "Agency", "agencies", [q("q", "search code and name (diacritics ignored)"), q("parent_id", "direct children of this agency", I), q("kind", "province, department, district, commune or unit"), q("sort", "code, name, id, created_at, updated_at or tree; '-' for descending")], "agencies"))
-paths.update(crud("System", "System", "information systems", [q("q", "search name, purpose, operator, agency code, URLs, domains, IPs, software (diacritics ignored)"), q("agency_id", "this agency and its units", I), q("hosting", "on-premise, provincial-dc or cloud"), q("status", "planned, active, suspended or retired"), q("domain", "systems listing exactly this domain"), q("sort", "name, id, created_at, updated_at, agency, status or hosting; '-' for descending")], "systems"))
+paths.update(crud("System", "System", "information systems", [q("q", "search name, purpose, operator, agency code, URLs, domains, IPs, software (diacritics ignored)"), q("agency_id", "this agency and its units", I), q("hosting", "on-premise, provincial-dc or cloud"), q("status", "planned, active, suspended or retired"), q("domain", "systems listing exactly this domain"), q("archived", "false (default): live systems; true: archived ones only; all: both"), q("sort", "name, id, created_at, updated_at, agency, status or hosting; '-' for descending")], "systems"))
+paths["/api/v1/systems/{id}"]["delete"] = op("Archive (the system and its sites leave the live registry and are no longer scanned or probed; every scan, finding, label and alert stays readable)", "System",
+    {"204": resp("archived"), "404": E("not found or outside your scope"), "409": E("already archived"), "401": common["401"], "403": common["403"]}, [ID])
+paths["/api/v1/systems/{id}/restore"] = {"post": op("Restore an archived system (admins)", "System",
+    {"200": resp("restored", ref("System")), "404": E("not found"), "409": E("not archived"), "401": common["401"], "403": common["403"]}, [ID])}
+paths["/api/v1/systems/{id}/purge"] = {"post": op("Delete an archived system and everything recorded about it, for good (admins); answers the rows removed by kind", "System",
+    {"200": resp("purged", obj({"system_id": I, "removed": {"type": "object", "additionalProperties": {"type": "integer"}}}, ["system_id", "removed"])),
+     "404": E("not found"), "409": E("the system is live: archive it first"), "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/import/{kind}"] = {"post": op("Import a CSV of agencies or systems, all or nothing", "Import/export", {
     "200": resp("imported (or checked, with dry_run)", ref("ImportReport")),
     "400": resp("the file has errors; nothing was written", obj({"error": obj({"code": S, "message": S}), "report": ref("ImportReport")})),
@@ -128,8 +137,9 @@ schemas.update({
                "next_scan_at": T, "last_scan_id": NI, "grade": S, "score": {"type": "integer"}, "last_scanned_at": NT, "monitor_enabled": B,
                "check_every_minutes": {"type": "integer"}, "next_check_at": T, "state": {"type": "string", "enum": ["up", "down", "unknown"]},
                "consecutive_failures": {"type": "integer"}, "last_checked_at": NT, "last_status": {"type": "integer"}, "last_latency_ms": {"type": "integer"},
-               "last_error": S, "cert_expires_at": NT, "baseline_at": NT, "ignore_rule": S, "change_threshold": N, "last_change": N, "trend": arr(S)},
-              ["id", "system_id", "url", "grade", "state"]),
+               "last_error": S, "cert_expires_at": NT, "baseline_at": NT, "ignore_rule": S, "change_threshold": N, "last_change": N, "trend": arr(S),
+               "archived_at": {"type": ["string", "null"], "format": "date-time", "description": "when the site was archived (its system archived or its URL removed; null: live)"}, "archived_by": S},
+              ["id", "system_id", "url", "grade", "state", "archived_at"]),
   "SiteSettings": obj({"scan_every_hours": {"type": "integer", "description": "0: the default (scan.every)"}, "check_every_minutes": {"type": "integer", "description": "0: the default (monitor.every)"},
                        "monitor_enabled": B, "ignore_rule": {"type": "string", "description": "#id, .class, tag or re:EXPR per line"}, "change_threshold": N, "reset_baseline": B}),
   "Scan": obj({"id": I, "site_id": NI, "url": S, "status": {"type": "string", "enum": ["queued", "running", "done", "error"]}, "origin": {"type": "string", "enum": ["schedule", "manual"]},
@@ -166,7 +176,7 @@ NF = E("not found or outside your scope")
 LID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "the label's public id"}
 auth = {"401": common["401"]}
 paths["/api/v1/sites"] = {"get": op("List sites (one per URL of every system) in your scope, worst grade first", "Sites", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
-    [q("q", "part of the URL, system or agency name"), q("grade", "exact grade, or none"), q("state", "up, down or unknown"), q("system_id", "one system's sites", I), q("inactive", "true: include URLs removed from the registry", B)] + PAGING)}
+    [q("q", "part of the URL, system or agency name"), q("grade", "exact grade, or none"), q("state", "up, down or unknown"), q("system_id", "one system's sites", I), q("inactive", "true: include archived sites (as archived=all)", B), q("archived", "false (default): live sites; true: archived ones only (their system archived or their URL removed); all: both")] + PAGING)}
 paths["/api/v1/sites/{id}"] = {
     "get": op("Get a site", "Sites", {"200": resp("site", ref("Site")), "404": NF, **auth}, [ID]),
     "patch": op("Change a site's schedule and monitoring rules (admins, analysts)", "Sites", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}

@@ -59,7 +59,7 @@ type Service struct {
 
 // New builds the service and subscribes its notifications to the alerts
 // it raises (a durable subscriber: sent after the probe commits, retried,
-// across workers).
+// across workers), and the deletion of its rows to a system's purge.
 func New(db *store.DB, log *audit.Log, bus *events.Bus, labels LabelStates, cfg Config) *Service {
 	if cfg.FailThreshold <= 0 {
 		cfg.FailThreshold = 3
@@ -72,6 +72,7 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus, labels LabelStates, cfg 
 	}
 	s := &Service{db: db, audit: log, events: bus, labels: labels, leases: lease.New(db), cfg: cfg}
 	events.Subscribe(bus, "monitor-notify", events.Durable, s.sendAlert)
+	events.Subscribe(bus, "monitor-purge", events.Inline, s.purgeSites)
 	return s
 }
 
@@ -108,8 +109,12 @@ func (s *Service) CheckNow(ctx context.Context, actor access.Actor, siteID int64
 	if !actor.CanProbeSites() {
 		return nil, fmt.Errorf("monitor: probe a site: %w", store.ErrForbidden)
 	}
-	if _, err := s.target(ctx, actor, siteID); err != nil {
+	t, err := s.target(ctx, actor, siteID)
+	if err != nil {
 		return nil, err
+	}
+	if !t.Active {
+		return nil, fmt.Errorf("monitor: site %d is archived and no longer probed: %w", siteID, store.ErrConflict)
 	}
 	return s.Check(ctx, siteID)
 }

@@ -160,7 +160,8 @@ func sameID(a, b *int64) bool {
 	return *a == *b
 }
 
-// DeleteAgency removes an agency that has no sub-units, systems or users.
+// DeleteAgency removes an agency that has no sub-units, systems (live or
+// archived) or users.
 func (r *Registry) DeleteAgency(ctx context.Context, actor access.Actor, id int64) error {
 	if !actor.CanWriteRegistry() {
 		return fmt.Errorf("registry: delete agency: %w", store.ErrForbidden)
@@ -173,13 +174,19 @@ func (r *Registry) DeleteAgency(ctx context.Context, actor access.Actor, id int6
 		if actor.Scoped() && before.ID == actor.AgencyID {
 			return fmt.Errorf("registry: an agency officer cannot delete their own agency: %w", store.ErrForbidden)
 		}
-		var children, systems, users int
-		err = tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM agencies WHERE parent_id = $1), (SELECT COUNT(*) FROM systems WHERE agency_id = $1), (SELECT COUNT(*) FROM users WHERE agency_id = $1)`, id).Scan(&children, &systems, &users)
+		// Archived systems count: their history keeps the agency until an
+		// admin purges them, so deleting an agency never erases it.
+		var children, systems, archived, users int
+		err = tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM agencies WHERE parent_id = $1), (SELECT COUNT(*) FROM systems WHERE agency_id = $1),
+			(SELECT COUNT(*) FROM systems WHERE agency_id = $1 AND archived_at <> ''), (SELECT COUNT(*) FROM users WHERE agency_id = $1)`, id).Scan(&children, &systems, &archived, &users)
 		if err != nil {
 			return fmt.Errorf("registry: delete agency %d: %w", id, err)
 		}
 		if children+systems+users > 0 {
-			return fmt.Errorf("registry: agency %q still has %d sub-units, %d systems and %d users; move or delete them first: %w", before.Code, children, systems, users, store.ErrConflict)
+			var e valid.Errors
+			e.Add("id", fmt.Sprintf("agency %q still has %d sub-units, %d systems (%d of them archived: only an admin can purge those) and %d users; move or delete them first", before.Code, children, systems, archived, users),
+				fmt.Sprintf("đơn vị %q còn %d đơn vị trực thuộc, %d hệ thống (%d đã lưu trữ: chỉ quản trị viên xoá hẳn được) và %d người dùng; hãy chuyển hoặc xoá chúng trước", before.Code, children, systems, archived, users))
+			return fmt.Errorf("%w (%w)", e, store.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agencies WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("registry: delete agency %d: %w", id, err)

@@ -65,7 +65,7 @@ func (r *Registry) Import(ctx context.Context, actor access.Actor, kind string, 
 	}
 	rep.Rows = len(rows)
 	// Every system: an import may touch many.
-	err = r.writeSystems(ctx, func() []int64 { return nil }, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, actor, func() []int64 { return nil }, func(ctx context.Context, tx *store.Tx) error {
 		var err error
 		if kind == KindAgencies {
 			err = r.importAgencies(ctx, tx, actor, rows, &rep)
@@ -307,7 +307,9 @@ func (r *Registry) systemRow(ctx context.Context, actor access.Actor, row csvRow
 
 func (r *Registry) findSystem(ctx context.Context, tx *store.Tx, agencyID int64, name string) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM systems WHERE agency_id = $1 AND name = $2 ORDER BY id LIMIT 1`, agencyID, strings.TrimSpace(name)).Scan(&id)
+	// A live system only: an archived one is read-only, and a row naming it
+	// registers a new system beside it.
+	err := tx.QueryRowContext(ctx, `SELECT id FROM systems WHERE agency_id = $1 AND name = $2 AND archived_at = '' ORDER BY id LIMIT 1`, agencyID, strings.TrimSpace(name)).Scan(&id)
 	if err != nil && !isNoRows(err) {
 		return 0, fmt.Errorf("registry: find system: %w", err)
 	}

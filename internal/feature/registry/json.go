@@ -61,6 +61,14 @@ func (s System) AppendJSON(b []byte) []byte {
 	b = appendTime(b, s.CreatedAt)
 	b = append(b, `,"updated_at":`...)
 	b = appendTime(b, s.UpdatedAt)
+	b = append(b, `,"archived_at":`...)
+	if s.ArchivedAt == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendTime(b, *s.ArchivedAt)
+	}
+	b = append(b, `,"archived_by":`...)
+	b = appendString(b, s.ArchivedBy)
 	return append(b, '}')
 }
 

@@ -31,7 +31,7 @@ type AgencyCount struct {
 	URLs    int
 }
 
-// Summary counts agencies, systems and URLs in actor's scope, with the
+// Summary counts agencies, live systems and their URLs in actor's scope, with the
 // totals of every agency rolled up over its units, in tree order.
 func (r *Registry) Summary(ctx context.Context, actor access.Actor) (Counts, error) {
 	var c Counts
@@ -49,6 +49,7 @@ func (r *Registry) Summary(ctx context.Context, actor access.Actor) (Counts, err
 	}
 	var w store.Where
 	w.Cond(actor.PathFilter(store.ScopePath))
+	w.Add("s.archived_at = ''") // archived systems are not live
 	rows, err := r.db.Q(ctx).QueryContext(ctx, `SELECT s.agency_id, COUNT(*), COALESCE(SUM(s.url_count), 0)
 		FROM systems s WHERE `+w.SQL()+` GROUP BY s.agency_id`, w.Args()...)
 	if err != nil {

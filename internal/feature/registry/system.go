@@ -55,7 +55,15 @@ type System struct {
 	Software   []Software `json:"software"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// ArchivedAt is when the system was archived (null: live); an archived
+	// system is read-only, no longer scanned or probed, and keeps its
+	// history.
+	ArchivedAt *time.Time `json:"archived_at"`
+	ArchivedBy string     `json:"archived_by"`
 }
+
+// Archived reports whether the system is archived.
+func (s System) Archived() bool { return s.ArchivedAt != nil }
 
 // SystemInput creates a system (all fields) or changes one (only the fields
 // present; a present list replaces the whole list).
@@ -108,7 +116,7 @@ func (in SystemInput) apply(s *System) {
 	}
 }
 
-const systemColumns = `s.id, s.agency_id, a.code, a.name, s.name, s.purpose, s.info_kind, s.audience, s.hosting, s.operator, s.status, s.assets, s.created_at, s.updated_at`
+const systemColumns = `s.id, s.agency_id, a.code, a.name, s.name, s.purpose, s.info_kind, s.audience, s.hosting, s.operator, s.status, s.assets, s.created_at, s.updated_at, s.archived_at, s.archived_by`
 
 // Assets are also kept in systems.assets, a copy of system_assets and
 // system_software written in the same transaction, so that a page of
@@ -159,16 +167,16 @@ func (s *System) parseAssets(text string) {
 
 func scanSystem(r interface{ Scan(...any) error }) (System, error) {
 	var s System
-	var created, updated, assets string
-	if err := r.Scan(&s.ID, &s.AgencyID, &s.AgencyCode, &s.AgencyName, &s.Name, &s.Purpose, &s.InfoKind, &s.Audience, &s.Hosting, &s.Operator, &s.Status, &assets, &created, &updated); err != nil {
+	var created, updated, assets, archived string
+	if err := r.Scan(&s.ID, &s.AgencyID, &s.AgencyCode, &s.AgencyName, &s.Name, &s.Purpose, &s.InfoKind, &s.Audience, &s.Hosting, &s.Operator, &s.Status, &assets, &created, &updated, &archived, &s.ArchivedBy); err != nil {
 		return s, err
 	}
-	s.CreatedAt, s.UpdatedAt = store.ParseTime(created), store.ParseTime(updated)
+	s.CreatedAt, s.UpdatedAt, s.ArchivedAt = store.ParseTime(created), store.ParseTime(updated), store.TimePtr(archived)
 	s.parseAssets(assets)
 	return s, nil
 }
 
-// System returns one system within actor's scope.
+// System returns one system within actor's scope, live or archived.
 func (r *Registry) System(ctx context.Context, actor access.Actor, id int64) (System, error) {
 	var w store.Where
 	w.Add("s.id = ?", id)
@@ -191,6 +199,7 @@ type SystemFilter struct {
 	Hosting  string
 	Status   string
 	Domain   string // systems that list exactly this domain
+	Archived string // "" or "false": live systems only; "true": archived only; "all": both
 	Sort     string // name, id, created_at, updated_at, agency, status, with '-' for descending
 	Page     Page
 }
@@ -199,7 +208,8 @@ var systemSorts = map[string]string{
 	"name": "s.name", "id": "s.id", "created_at": "s.created_at", "updated_at": "s.updated_at", "agency": "a.code", "status": "s.status", "hosting": "s.hosting",
 }
 
-// Systems lists systems within actor's scope and counts all matches.
+// Systems lists systems within actor's scope (live ones unless the filter
+// asks for archived ones) and counts all matches.
 func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilter) ([]System, int, error) {
 	var w store.Where
 	w.Cond(actor.PathFilter(store.ScopePath))
@@ -213,6 +223,15 @@ func (r *Registry) Systems(ctx context.Context, actor access.Actor, f SystemFilt
 			return nil, 0, err
 		}
 		w.Cond(access.SubtreeCondition(store.ScopePath, a.Path))
+	}
+	switch f.Archived {
+	case "", "false":
+		w.Add("s.archived_at = ''")
+	case "true":
+		w.Add("s.archived_at <> ''")
+	case "all":
+	default:
+		return nil, 0, fmt.Errorf("%w: archived: %q is not false, true or all", store.ErrInvalid, f.Archived)
 	}
 	if f.Hosting != "" {
 		w.Add("s.hosting = ?", f.Hosting)

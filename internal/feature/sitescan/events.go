@@ -11,14 +11,16 @@ import (
 )
 
 // subscribe registers what sitescan does when other features report:
-// sites follow the registry's systems, and a monitoring probe's outcome is
+// sites follow the registry's systems (archived with them, deleted with a
+// purge), and a monitoring probe's outcome is
 // kept on the site's record (its state, and its first clean page as the
-// baseline). Both run inside the publisher's transaction.
+// baseline). All run inside the publisher's transaction.
 func (s *Service) subscribe(bus *events.Bus) {
 	events.Subscribe(bus, "sitescan-systems", events.Inline, func(ctx context.Context, e events.SystemsChanged) error {
-		_, err := s.SyncSystems(ctx, e.SystemIDs...)
+		_, err := s.syncSystems(ctx, e.By, e.SystemIDs)
 		return err
 	})
+	events.Subscribe(bus, "sitescan-purge", events.Inline, s.purgeSystem)
 	events.Subscribe(bus, "sitescan-probe", events.Inline, s.recordProbe)
 }
 

@@ -81,6 +81,9 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 		if err != nil {
 			return err
 		}
+		if !site.Active {
+			return archivedSite(site)
+		}
 		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+`, c.started_at < $2 AND c.heartbeat_at < $2 FROM scans c WHERE c.site_id = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`,
 			siteID, store.FormatTime(time.Now().Add(-staleRun)))
 		var silent bool

@@ -54,6 +54,9 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, id int
 		if err != nil {
 			return err
 		}
+		if !before.Active {
+			return archivedSite(before)
+		}
 		after := before
 		if in.ScanEveryHours != nil {
 			after.ScanEveryHours = *in.ScanEveryHours

@@ -89,6 +89,11 @@ type Site struct {
 	LastChange        float64    `json:"last_change"`
 	Raised            string     `json:"-"`
 	AgencyPath        string     `json:"-"`
+	// ArchivedAt is when the site left the live registry (its system was
+	// archived or its URL removed; null: live). An archived site is not
+	// scanned or probed, is read-only, and keeps its history.
+	ArchivedAt *time.Time `json:"archived_at"`
+	ArchivedBy string     `json:"archived_by"`
 	// Trend is the grades of the latest scans, oldest first (lists only).
 	Trend []string `json:"trend,omitempty"`
 }
@@ -96,7 +101,8 @@ type Site struct {
 const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.active, x.scan_every_hours, x.next_scan_at, x.last_scan_id,
 	x.last_grade, x.last_score, x.last_scanned_at, x.monitor_enabled, x.check_every_minutes, x.next_check_at, x.state, x.failures,
 	x.last_checked_at, x.last_status, x.last_latency_ms, x.last_error, x.cert_expires_at, x.baseline, x.baseline_at, x.ignore_rule,
-	x.change_threshold, x.last_change, x.raised, s.agency_path`
+	x.change_threshold, x.last_change, x.raised, s.agency_path,
+	x.archived_at, x.archived_by`
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
 // the caller's scope is then PathFilter(store.ScopePath).
@@ -105,15 +111,17 @@ const SiteJoin = ` FROM sites x` + store.JoinSystemAgency
 func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 	var x Site
 	var active, monitor int
-	var next, scanned, nextCheck, checked, certExp, baselineAt string
+	var next, scanned, nextCheck, checked, certExp, baselineAt, archived string
 	var last sql.NullInt64
 	err := r.Scan(&x.ID, &x.SystemID, &x.SystemName, &x.AgencyID, &x.AgencyName, &x.URL, &active, &x.ScanEveryHours, &next, &last,
 		&x.Grade, &x.Score, &scanned, &monitor, &x.CheckEveryMinutes, &nextCheck, &x.State, &x.Failures,
 		&checked, &x.LastStatus, &x.LastLatencyMS, &x.LastError, &certExp, &x.Baseline, &baselineAt, &x.IgnoreRule,
-		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath)
+		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath,
+		&archived, &x.ArchivedBy)
 	if err != nil {
 		return x, err
 	}
+	x.ArchivedAt = store.TimePtr(archived)
 	x.Active, x.MonitorEnabled = active == 1, monitor == 1
 	x.NextScanAt, x.NextCheckAt = store.ParseTime(next), store.ParseTime(nextCheck)
 	if last.Valid {
@@ -123,15 +131,22 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 	return x, nil
 }
 
-// Sync makes one site for every URL of every system: new URLs become
-// sites due now; a URL removed from its system leaves its site inactive
-// (its history stays), and a URL put back makes it active again.
+// Sync makes one site for every URL of every live system: new URLs become
+// sites due now; a URL removed from its system, or a system archived,
+// archives its site (its history stays), and a URL put back, or a system
+// restored, makes the same site live again with its history.
 func (s *Service) Sync(ctx context.Context) (added int, err error) { return s.SyncSystems(ctx) }
 
 // SyncSystems is Sync limited to the given systems (none: every system),
 // so that saving one system costs a few index lookups, not a pass over
 // every site.
 func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err error) {
+	return s.syncSystems(ctx, access.System, ids)
+}
+
+// syncSystems is SyncSystems for a change made by actor (recorded on the
+// sites it archives).
+func (s *Service) syncSystems(ctx context.Context, actor access.Actor, ids []int64) (added int, err error) {
 	now := store.Now()
 	onlyV, onlySites := "", ""
 	args := []any{}
@@ -145,20 +160,14 @@ func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at)
 			SELECT DISTINCT v.system_id, v.value, $1, $1, $1 FROM system_assets v
-			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)`, append([]any{now}, args...)...)
+			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)
+			AND v.system_id IN (SELECT id FROM systems WHERE archived_at = '')`, append([]any{now}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sitescan: add sites: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		added = int(n)
-		const listed = `EXISTS (SELECT 1 FROM system_assets v WHERE v.kind = 'url' AND v.system_id = sites.system_id AND v.value = sites.url)`
-		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 0 WHERE active = 1`+onlySites+` AND NOT `+listed, args...); err != nil {
-			return fmt.Errorf("sitescan: mark removed sites: %w", err)
-		}
-		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 1 WHERE active = 0`+onlySites+` AND `+listed, args...); err != nil {
-			return fmt.Errorf("sitescan: mark restored sites: %w", err)
-		}
-		return nil
+		return s.followArchive(ctx, tx, actor, onlySites, args)
 	})
 	return added, err
 }
@@ -169,7 +178,8 @@ type SiteFilter struct {
 	Grade    string // exact grade, or "none" for never scanned
 	State    string // up, down, unknown
 	SystemID int64
-	Inactive bool // include sites whose URL left the registry
+	Inactive bool   // include archived sites (as Archived "all")
+	Archived string // "" or "false": live sites; "true": archived ones only; "all": both
 	Limit    int
 	Offset   int
 }
@@ -179,8 +189,14 @@ type SiteFilter struct {
 func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) ([]Site, int, error) {
 	var w store.Where
 	w.Cond(actor.PathFilter(store.ScopePath))
-	if !f.Inactive {
+	switch {
+	case f.Inactive || f.Archived == "all":
+	case f.Archived == "" || f.Archived == "false":
 		w.Add("x.active = 1")
+	case f.Archived == "true":
+		w.Add("x.active = 0")
+	default:
+		return nil, 0, fmt.Errorf("%w: archived: %q is not false, true or all", store.ErrInvalid, f.Archived)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := store.LikeContains(strings.ToLower(q))

@@ -53,6 +53,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 	}
 	var f store.Where
 	f.Add("f.status = 'open'")
+	f.Add("f.site_id IN (SELECT id FROM sites WHERE active = 1)") // live sites only
 	findings := ` FROM findings f `
 	if actor.Scoped() || !actor.Authenticated() {
 		findings += store.JoinSiteSystem("f")

@@ -96,6 +96,12 @@ func (s *Service) Grant(ctx context.Context, actor access.Actor, in GrantInput) 
 		if err != nil {
 			return err
 		}
+		if !site.Active {
+			var e valid.Errors
+			e.Add("site_id", fmt.Sprintf("site %d (%s) is archived: a label needs a live, monitored site", site.ID, site.URL),
+				fmt.Sprintf("trang %d (%s) đã được lưu trữ: nhãn chỉ cấp cho trang đang được giám sát", site.ID, site.URL))
+			return fmt.Errorf("%w (%w)", e, store.ErrConflict)
+		}
 		if in.PolicyID == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM label_policies ORDER BY id LIMIT 1`).Scan(&in.PolicyID); err != nil {
 				return fmt.Errorf("trust: no label policy: %w", err)
@@ -173,6 +179,8 @@ func addEvent(ctx context.Context, tx *store.Tx, labelID int64, state, reason, r
 // labelledSite is what a grant needs of a site (sitescan's table, read).
 type labelledSite struct {
 	ID         int64
+	URL        string
+	Active     bool
 	LastScanID *int64
 }
 
@@ -183,7 +191,9 @@ func (s *Service) site(ctx context.Context, actor access.Actor, id int64) (label
 	w.Cond(actor.PathFilter(store.ScopePath))
 	var x labelledSite
 	var last sql.NullInt64
-	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.last_scan_id FROM sites x`+store.JoinSystemAgency+`WHERE `+w.SQL(), w.Args()...).Scan(&x.ID, &last)
+	var active int
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.url, x.active, x.last_scan_id FROM sites x`+store.JoinSystemAgency+`WHERE `+w.SQL(), w.Args()...).Scan(&x.ID, &x.URL, &active, &last)
+	x.Active = active == 1
 	if errors.Is(err, sql.ErrNoRows) {
 		return x, fmt.Errorf("trust: site %d: %w", id, store.ErrNotFound)
 	}

@@ -30,7 +30,8 @@ type Service struct {
 // a monitoring probe inside the probe's own transaction (a failing
 // critical check suspends the label within that probe), and a finished
 // scan durably after it is stored (a failure to verify never undoes the
-// stored report; it is retried).
+// stored report; it is retried). Archiving a site suspends its label, and
+// purging its system deletes it, both in the publisher's transaction.
 func New(db *store.DB, log *audit.Log, bus *events.Bus) *Service {
 	s := &Service{db: db, audit: log}
 	events.Subscribe(bus, "trust-scan", events.Durable, func(ctx context.Context, e events.ScanFinished) error {
@@ -41,5 +42,7 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus) *Service {
 		_, err := s.Verify(ctx, e.SiteID, nil, e.Failing)
 		return err
 	})
+	events.Subscribe(bus, "trust-archive", events.Inline, s.suspendArchived)
+	events.Subscribe(bus, "trust-purge", events.Inline, s.purgeSites)
 	return s
 }

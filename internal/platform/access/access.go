@@ -68,6 +68,10 @@ func (a Actor) CanWriteRegistry() bool { return a.Role == Admin || a.Role == Age
 // (scans, alerts, incidents, findings).
 func (a Actor) CanWriteSecurity() bool { return a.Role == Admin || a.Role == Analyst }
 
+// CanPurgeSystems reports whether a may restore archived systems, and
+// purge them with everything recorded about them.
+func (a Actor) CanPurgeSystems() bool { return a.Role == Admin }
+
 // CanManageUsers reports whether a may create and change users.
 func (a Actor) CanManageUsers() bool { return a.Role == Admin }
 

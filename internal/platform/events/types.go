@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/platform/access"
 )
 
 // The kinds of event features publish. A new event is a type here with
@@ -14,12 +15,16 @@ const (
 	KindScanFinished   Kind = "sitescan.scan-finished"
 	KindProbeFinished  Kind = "monitor.probe-finished"
 	KindAlertRaised    Kind = "monitor.alert-raised"
+	KindSitesArchived  Kind = "sitescan.sites-archived"
+	KindSystemPurge    Kind = "registry.system-purge"
+	KindSitesPurge     Kind = "sitescan.sites-purge"
 )
 
-// SystemsChanged: information systems were created, changed, imported or
-// deleted (their ids).
+// SystemsChanged: information systems were created, changed, imported,
+// archived or restored (their ids), by By.
 type SystemsChanged struct {
-	SystemIDs []int64 `json:"system_ids"`
+	SystemIDs []int64      `json:"system_ids"`
+	By        access.Actor `json:"by"`
 }
 
 // EventKind implements Event.
@@ -77,3 +82,48 @@ type AlertRaised struct {
 
 // EventKind implements Event.
 func (AlertRaised) EventKind() Kind { return KindAlertRaised }
+
+// SitesArchived: sites left the live registry, by By: their system was
+// archived (SystemArchived), or their URL was removed from it. They are no
+// longer scanned or probed; their history stays.
+type SitesArchived struct {
+	SiteIDs        []int64      `json:"site_ids"`
+	SystemArchived bool         `json:"system_archived"`
+	By             access.Actor `json:"by"`
+}
+
+// EventKind implements Event.
+func (SitesArchived) EventKind() Kind { return KindSitesArchived }
+
+// Tally counts the rows a purge removed, by kind ("scans", "labels", …).
+type Tally map[string]int64
+
+// Add counts n more rows of kind; a kind with 0 rows is kept, so that the
+// audit shows what was looked for as well as what was removed.
+func (t Tally) Add(kind string, n int64) { t[kind] += n }
+
+// SystemPurge: an admin (By) is purging archived system SystemID, in the
+// publisher's transaction. For inline subscribers only: each feature
+// deletes its own rows of the system and adds to Removed what it deleted.
+type SystemPurge struct {
+	SystemID int64        `json:"system_id"`
+	By       access.Actor `json:"by"`
+	Removed  Tally        `json:"-"`
+}
+
+// EventKind implements Event.
+func (SystemPurge) EventKind() Kind { return KindSystemPurge }
+
+// SitesPurge: the sites of a purged system are about to be deleted, in the
+// publisher's transaction. For inline subscribers only: each feature
+// deletes its own rows of those sites (labels, alerts, samples…) and adds
+// to Removed what it deleted.
+type SitesPurge struct {
+	SystemID int64        `json:"system_id"`
+	SiteIDs  []int64      `json:"site_ids"`
+	By       access.Actor `json:"by"`
+	Removed  Tally        `json:"-"`
+}
+
+// EventKind implements Event.
+func (SitesPurge) EventKind() Kind { return KindSitesPurge }

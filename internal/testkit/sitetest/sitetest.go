@@ -164,6 +164,7 @@ func NewWorld(t testing.TB, db *store.DB, cfg monitor.Config) *World {
 	w.Sites = sitescan.New(db, log, w.Events, sitescan.Config{})
 	w.Trust = trust.New(db, log, w.Events)
 	w.Notify = notify.New(db, log, notify.Config{})
+	w.Notify.Subscribe(w.Events)
 	if cfg.Notify == nil {
 		cfg.Notify = w.Notify
 	}
