@@ -159,7 +159,7 @@ var catalog = map[string][2]string{
 	"users.title":             {"Người dùng", "Users"},
 	"users.new":               {"Thêm người dùng", "Add a user"},
 	"users.update":            {"Cập nhật", "Update"},
-	"users.new_password":      {"Mật khẩu mới (để trống nếu không đổi)", "New password (empty: unchanged)"},
+	"users.new_password":      {"Mật khẩu mới (để trống nếu không đổi; mật khẩu mới thu hồi mọi phiên và mã API của người dùng)", "New password (empty: unchanged; a new one ends the user's sessions and API tokens)"},
 	"tokens.title":            {"Mã truy cập API", "API tokens"},
 	"tokens.new":              {"Tạo mã truy cập", "Create a token"},
 	"tokens.shown_once":       {"Mã truy cập mới (chỉ hiển thị một lần, hãy lưu lại ngay):", "Your new token (shown only once; copy it now):"},
