@@ -77,6 +77,24 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// changePassword changes the caller's own password: every session ends,
+// and the API tokens too unless keep_tokens is true (the token this
+// request came with included). A wrong current password counts as a
+// failed login (429 with Retry-After once the login policy holds it back).
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) {
+	var in auth.PasswordChange
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	done, err := a.Auth.ChangePassword(r.Context(), httpx.Actor(r.Context()), in, httpx.ClientAddr(r), "")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, done)
+}
+
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
 	toks, err := a.Auth.Tokens(r.Context(), httpx.Actor(r.Context()))
 	if err != nil {

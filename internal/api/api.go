@@ -49,6 +49,7 @@ func (a *API) Register(r Router) {
 		_, _ = w.Write(openAPI)
 	})
 	r.Private("GET /api/v1/me", a.me)
+	r.Private("POST /api/v1/me/password", a.changePassword)
 
 	r.Private("GET /api/v1/agencies", a.listAgencies)
 	r.Private("POST /api/v1/agencies", a.createAgency)

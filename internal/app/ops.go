@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -115,6 +116,30 @@ func CreateToken(ctx context.Context, dsn, username, label string) (string, erro
 		return "", err
 	}
 	return t.Secret, nil
+}
+
+// ResetPassword sets a new password for the named user as the operator
+// ("cli" in the audit log): password, or a random one when it is empty.
+// The user's sessions and API tokens end. It returns the password set.
+func ResetPassword(ctx context.Context, dsn, username, password string) (string, error) {
+	svc, err := OpenServices(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer svc.DB.Close()
+	if password == "" {
+		password = auth.RandomPassword(20)
+	}
+	actor := access.System
+	actor.Username = "cli"
+	_, err = svc.Auth.ResetPassword(ctx, actor, username, password)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("no user named %q", username)
+	}
+	if err != nil {
+		return "", err
+	}
+	return password, nil
 }
 
 // VerifyAudit checks the audit chain and its anchors. The database must

@@ -90,6 +90,48 @@ func tokenCmd() *cobra.Command {
 	return cmd
 }
 
+// NewPasswordEnv holds the password `khien user reset-password` sets
+// instead of a random one.
+const NewPasswordEnv = "KHIEN_NEW_PASSWORD"
+
+func userCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage user accounts"}
+	reset := &cobra.Command{
+		Use:   "reset-password --user NAME",
+		Short: "Set a new password for a user and end their sessions and API tokens (works while serve runs)",
+		Long: `Set a new password for the user called NAME (whatever its case): the
+password in ` + NewPasswordEnv + ` (8 to 256 characters; not printed), or else a
+random one printed once. Every session and API token of the user ends. The
+change is in the audit log with actor "cli".`,
+		Args: cobra.NoArgs,
+	}
+	var user string
+	reset.Flags().StringVar(&user, "user", "", "user name whose password is reset")
+	resolve := options(reset, "data", "db")
+	reset.RunE = func(cmd *cobra.Command, _ []string) error {
+		if user == "" {
+			return errors.New("--user NAME is required")
+		}
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		given := os.Getenv(NewPasswordEnv)
+		password, err := app.ResetPassword(cmd.Context(), v.String("db"), user, given)
+		if err != nil {
+			return err
+		}
+		if given != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s set from %s; their sessions and API tokens have ended\n", user, NewPasswordEnv)
+			return nil
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "new password of %s (shown once; their sessions and API tokens have ended):\n%s\n", user, password)
+		return nil
+	}
+	cmd.AddCommand(reset)
+	return cmd
+}
+
 func auditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Work with the audit log"}
 	verify := &cobra.Command{Use: "verify", Short: "Check the audit log's hash chain and its latest anchor (the database must be at this khien's schema); report the first broken link", Args: cobra.NoArgs}

@@ -42,6 +42,14 @@ func TestDemoVersionMigrateAndAuditVerify(t *testing.T) {
 	if out, err = run(t, nil, "audit", "verify", "--data", data); err == nil || !strings.Contains(out, "BROKEN: entry 7") {
 		t.Fatalf("tampered audit verify: %v %s", err, out)
 	}
+	// The operator who lost the admin's password sets another.
+	if out, err = run(t, []string{"KHIEN_NEW_PASSWORD=operator chosen password"}, "user", "reset-password", "--user", "ADMIN", "--data", data); err != nil ||
+		!strings.Contains(out, "set from KHIEN_NEW_PASSWORD") || strings.Contains(out, "operator chosen") {
+		t.Fatalf("reset-password from the environment: %v %s", err, out)
+	}
+	if out, err = run(t, nil, "user", "reset-password", "--user", "admin", "--data", data); err != nil || !strings.Contains(out, "shown once") {
+		t.Fatalf("reset-password: %v %s", err, out)
+	}
 }
 
 func TestServeDemoAndConfigFile(t *testing.T) {

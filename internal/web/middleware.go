@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -18,10 +18,13 @@ import (
 // no inline code, no framing, forms only to Khiên itself.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// Session cookie names: with TLS the __Host- prefix pins it to this host.
+// Session and device cookie names: with TLS the __Host- prefix pins them
+// to this host.
 const (
 	sessionCookie       = "khien_session"
 	secureSessionCookie = "__Host-khien_session"
+	deviceCookie        = "khien_device"
+	secureDeviceCookie  = "__Host-khien_device"
 	langCookie          = "khien_lang"
 )
 
@@ -30,6 +33,31 @@ func (s *Server) cookieName() string {
 		return secureSessionCookie
 	}
 	return sessionCookie
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, sess auth.Session) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: sess.Secret, Path: "/", Expires: sess.Expires, HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteLaxMode})
+}
+
+// The device cookie tells the login that this browser has logged in as
+// the account before (see auth.LoginPolicy). Only the login form and the
+// password change read it, so it is never sent cross-site.
+func (s *Server) deviceCookieName() string {
+	if s.deps.TLS {
+		return secureDeviceCookie
+	}
+	return deviceCookie
+}
+
+func (s *Server) deviceCookie(r *http.Request) string {
+	if c, err := r.Cookie(s.deviceCookieName()); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (s *Server) setDeviceCookie(w http.ResponseWriter, device string) {
+	http.SetCookie(w, &http.Cookie{Name: s.deviceCookieName(), Value: device, Path: "/", MaxAge: int(auth.DeviceTTL.Seconds()), HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteStrictMode})
 }
 
 // middleware wraps every request: a request id, panic recovery, metrics
@@ -189,13 +217,4 @@ func (s *Server) requireLogin(h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
-}
-
-// clientAddr is the caller's address for login throttling.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

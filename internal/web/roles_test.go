@@ -131,6 +131,13 @@ func apiCases() []roleCase {
 		{"patch user", "PATCH", freshUser, func(*world, string) any { return map[string]any{"display_name": "X"} }, expect{200, 403, 403, 403, 403, 401}},
 		{"delete user", "DELETE", freshUser, nil, expect{204, 403, 403, 403, 403, 401}},
 		{"me", "GET", fixed("/api/v1/me"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"change own password, keeping tokens", "POST", fixed("/api/v1/me/password"), func(*world, string) any {
+			return map[string]any{"current_password": testPassword, "new_password": testPassword, "keep_tokens": true}
+		}, expect{200, 200, 200, 200, 200, 401}},
+		{"demote the last admin", "PATCH", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/users/%d", w.users["admin"].ID) },
+			func(*world, string) any { return map[string]any{"role": "analyst"} }, expect{409, 403, 403, 403, 403, 401}},
+		{"disable the last admin", "PATCH", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/users/%d", w.users["admin"].ID) },
+			func(*world, string) any { return map[string]any{"disabled": true} }, expect{409, 403, 403, 403, 403, 401}},
 		{"list tokens", "GET", fixed("/api/v1/tokens"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"create own token", "POST", fixed("/api/v1/tokens"), func(*world, string) any { return map[string]any{"label": "ci"} }, expect{201, 201, 201, 201, 201, 401}},
 		{"revoke agencyA's token", "DELETE", func(w *world, role string) string {
@@ -255,6 +262,7 @@ func uiCases() []roleCase {
 		{"import form", "GET", fixed("/import"), nil, expect{200, 403, 200, 200, 403, 303}},
 		{"users", "GET", fixed("/users"), nil, expect{200, 403, 403, 403, 403, 303}},
 		{"tokens", "GET", fixed("/tokens"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"account", "GET", fixed("/account"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"audit", "GET", fixed("/audit"), nil, expect{200, 403, 403, 403, 200, 303}},
 		{"export csv", "GET", fixed("/export/systems.csv"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"sites", "GET", fixed("/sites?grade=A%2B&state=unknown&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},

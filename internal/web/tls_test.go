@@ -42,6 +42,15 @@ func TestUnderTLS(t *testing.T) {
 	if session == nil || !session.Secure || !session.HttpOnly || session.Path != "/" {
 		t.Fatalf("session cookie under TLS: %+v", resp.Cookies())
 	}
+	var device *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "__Host-khien_device" {
+			device = c
+		}
+	}
+	if device == nil || !device.Secure || !device.HttpOnly || device.Path != "/" || device.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("device cookie under TLS: %+v", resp.Cookies())
+	}
 	req, _ := http.NewRequest("GET", ts.URL+"/", nil)
 	req.AddCookie(session)
 	if resp, err = client.Do(req); err != nil || resp.StatusCode != 200 {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -55,6 +56,8 @@ func (s *Server) registerUI() {
 	s.page("POST /users", s.userCreate)
 	s.page("POST /users/{id}", s.userUpdate)
 	s.page("POST /users/{id}/delete", s.idAction(s.deps.Auth.DeleteUser, "/users?done=deleted"))
+	s.page("GET /account", s.accountPage)
+	s.page("POST /account/password", s.passwordChange)
 	s.page("GET /tokens", s.tokensPage)
 	s.page("POST /tokens", s.tokenCreate)
 	s.page("POST /tokens/{id}/revoke", s.idAction(s.deps.Auth.RevokeToken, "/tokens?done=saved"))
@@ -83,7 +86,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, next := r.PostForm.Get("username"), localPath(r.PostForm.Get("next"))
-	u, err := s.deps.Auth.Login(r.Context(), name, r.PostForm.Get("password"), clientAddr(r))
+	device := s.deviceCookie(r)
+	u, err := s.deps.Auth.LoginWith(r.Context(), auth.Credentials{Username: name, Password: r.PostForm.Get("password"), Addr: httpx.ClientAddr(r), Device: device})
 	if err != nil {
 		v := s.newView(r, "login.title", "", loginView{Next: next, Username: name})
 		status := http.StatusUnauthorized
@@ -91,7 +95,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		var thr *auth.ThrottledError
 		if errors.As(err, &thr) {
 			status = http.StatusTooManyRequests
-			v.ErrorText = i18n.T(v.Lang, "login.throttled")
+			v.ErrorText = throttledText(v.Lang, thr)
 			w.Header().Set("Retry-After", httpRetry(thr.RetryAfter))
 		} else if !errors.Is(err, auth.ErrBadCredentials) {
 			s.fail(w, r, err)
@@ -100,13 +104,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, status, "login", v)
 		return
 	}
+	if device, err = s.deps.Auth.RememberDevice(r.Context(), u, device); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setDeviceCookie(w, device)
 	sess, err := s.deps.Auth.StartSession(r.Context(), u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: sess.Secret, Path: "/", Expires: sess.Expires, HttpOnly: true, Secure: s.deps.TLS, SameSite: http.SameSiteLaxMode})
+	s.setSessionCookie(w, sess)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// throttledText says a password entry was refused for now, and for how
+// long, in the same words whether the account exists or not.
+func throttledText(lang string, thr *auth.ThrottledError) string {
+	return fmt.Sprintf(i18n.T(lang, "login.throttled"), httpRetry(thr.RetryAfter))
 }
 
 func httpRetry(d time.Duration) string { return strconv.Itoa(int(d.Seconds()) + 1) }

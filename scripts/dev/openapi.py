@@ -39,6 +39,10 @@ schemas = {
   "User": obj({"id": I, "username": S, "display_name": S, "role": {"type": "string", "enum": ["admin", "analyst", "agency", "auditor"]},
                "agency_id": NI, "disabled": B, "created_at": T, "updated_at": T, "last_login_at": S}, ["id", "username", "role", "agency_id"]),
   "UserInput": obj({"username": S, "password": S, "display_name": S, "role": S, "agency_id": NI, "disabled": B}),
+  "PasswordChange": obj({"current_password": S, "new_password": {"type": "string", "description": "8 to 256 characters"},
+                         "keep_tokens": {"type": "boolean", "description": "keep your API tokens working; default false: a new password revokes every one of them, this request's included"}},
+                        ["current_password", "new_password"]),
+  "PasswordChanged": obj({"sessions_ended": I, "tokens_revoked": I}, ["sessions_ended", "tokens_revoked"]),
   "Token": obj({"id": I, "user_id": I, "username": S, "label": S, "prefix": S, "created_at": T, "last_used_at": S, "revoked_at": S}),
   "NewToken": obj({"id": I, "user_id": I, "username": S, "label": S, "prefix": S, "created_at": T, "last_used_at": S, "revoked_at": S,
                    "token": {"type": "string", "description": "the secret, shown only in this answer"}}, ["token"]),
@@ -89,6 +93,9 @@ def crud(tag, name, plural, filters, base):
 paths = {}
 paths["/api/v1/openapi.json"] = {"get": op("This document", "Meta", {"200": resp("OpenAPI 3 document", {"type": "object"})}, public=True)}
 paths["/api/v1/me"] = {"get": op("The authenticated user", "Accounts", {"200": resp("you", ref("User")), "401": common["401"]})}
+paths["/api/v1/me/password"] = {"post": op("Change your own password: every session ends, and every API token unless keep_tokens", "Accounts", {
+    "200": resp("changed", ref("PasswordChanged")), "400": E("wrong current password (field current_password) or invalid new password"), "401": common["401"],
+    "429": E("too many wrong passwords for this account or address; see Retry-After"), "413": common["413"]}, reqbody=body("PasswordChange"))}
 paths.update(crud("Agency", "Agency", "agencies", [q("q", "search code and name (diacritics ignored)"), q("parent_id", "direct children of this agency", I), q("kind", "province, department, district, commune or unit"), q("sort", "code, name, id, created_at, updated_at or tree; '-' for descending")], "agencies"))
 paths.update(crud("System", "System", "information systems", [q("q", "search name, purpose, operator, agency code, URLs, domains, IPs, software (diacritics ignored)"), q("agency_id", "this agency and its units", I), q("hosting", "on-premise, provincial-dc or cloud"), q("status", "planned, active, suspended or retired"), q("domain", "systems listing exactly this domain"), q("archived", "false (default): live systems; true: archived ones only; all: both"), q("sort", "name, id, created_at, updated_at, agency, status or hosting; '-' for descending")], "systems"))
 paths["/api/v1/systems/{id}"]["delete"] = op("Archive (the system and its sites leave the live registry and are no longer scanned or probed; every scan, finding, label and alert stays readable)", "System",
@@ -107,12 +114,12 @@ paths["/api/v1/import/{kind}"] = {"post": op("Import a CSV of agencies or system
 paths["/api/v1/export/{kind}"] = {"get": op("Export agencies or systems in your scope as CSV (UTF-8 with BOM)", "Import/export", {"200": resp("CSV", S, "text/csv"), "401": common["401"], "404": E("unknown kind")}, [KIND])}
 paths["/api/v1/users"] = {
     "get": op("List users (admins)", "Accounts", {"200": resp("users", listof("User")), "401": common["401"], "403": common["403"]}),
-    "post": op("Create a user (admins)", "Accounts", {"201": resp("created", ref("User")), "409": E("user name taken"), **common}, reqbody=body("UserInput")),
+    "post": op("Create a user (admins)", "Accounts", {"201": resp("created", ref("User")), "409": E("user name taken (user names do not depend on case)"), **common}, reqbody=body("UserInput")),
 }
 paths["/api/v1/users/{id}"] = {
     "get": op("Get a user (admins; others only themselves)", "Accounts", {"200": resp("user", ref("User")), "404": E("not found"), "401": common["401"]}, [ID]),
-    "patch": op("Change a user (admins); a new password or disabling ends their sessions", "Accounts", {"200": resp("updated", ref("User")), "404": E("not found"), **common}, [ID], body("UserInput")),
-    "delete": op("Delete a user (admins; not yourself)", "Accounts", {"204": resp("deleted"), "404": E("not found"), "409": E("cannot delete yourself"), "401": common["401"], "403": common["403"]}, [ID]),
+    "patch": op("Change a user (admins); a new password ends their sessions and API tokens, disabling or a new role their sessions; the last active admin cannot be disabled or demoted", "Accounts", {"200": resp("updated", ref("User")), "404": E("not found"), "409": E("user name taken (in any case), or the last active admin"), **common}, [ID], body("UserInput")),
+    "delete": op("Delete a user (admins; not yourself, not the last active admin)", "Accounts", {"204": resp("deleted"), "404": E("not found"), "409": E("cannot delete yourself or the last active admin"), "401": common["401"], "403": common["403"]}, [ID]),
 }
 paths["/api/v1/tokens"] = {
     "get": op("List API tokens (admins: all; others: their own)", "Accounts", {"200": resp("tokens", listof("Token")), "401": common["401"]}),

@@ -121,19 +121,23 @@ func TestEnsureAdmin(t *testing.T) {
 	}
 }
 
+// TestThrottle: the in-memory throttle became the login policy; what its
+// test asserted (blocked after the limit, free again after a success)
+// holds for the failures of one account from one address.
 func TestThrottle(t *testing.T) {
-	th := auth.NewThrottle(3, 60e9)
+	db := storetest.Open(t, store.SQLite)
+	svc := auth.New(db, audit.New(db))
+	ctx := context.Background()
+	if _, err := svc.CreateUser(ctx, access.System, auth.UserInput{Username: sp("kk"), Password: sp("a long password"), Role: sp("analyst")}); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
-		if blocked, _ := th.Blocked("k"); blocked {
-			t.Fatalf("blocked after %d failures", i)
+		if _, err := svc.Login(ctx, "kk", "wrong", "192.0.2.9"); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
 		}
-		th.Fail("k")
 	}
-	if blocked, wait := th.Blocked("k"); !blocked || wait <= 0 {
-		t.Fatal("not blocked after 3 failures")
-	}
-	th.Reset("k")
-	if blocked, _ := th.Blocked("k"); blocked {
-		t.Fatal("still blocked after reset")
+	var thr *auth.ThrottledError
+	if _, err := svc.Login(ctx, "kk", "a long password", "192.0.2.9"); !errors.As(err, &thr) || thr.RetryAfter <= 0 {
+		t.Fatalf("not held back after 3 failures: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,37 +37,59 @@ func hashSecret(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Login checks a user name and password from address addr, with failed
-// attempts throttled per account and per address. On success it returns
-// the user.
+// Credentials are one password entry: the user name and password typed,
+// the caller's address and the device cookie its browser showed ("" for
+// none).
+type Credentials struct {
+	Username, Password, Addr, Device string
+}
+
+// Login checks a user name and password from address addr (a client with
+// no device cookie). See LoginWith.
 func (s *Service) Login(ctx context.Context, username, password, addr string) (User, error) {
-	acctKey, addrKey := "u:"+strings.ToLower(username), "a:"+addr
-	for _, k := range []struct {
-		t   *Throttle
-		key string
-	}{{s.accounts, acctKey}, {s.addrs, addrKey}} {
-		if blocked, wait := k.t.Blocked(k.key); blocked {
-			return User{}, &ThrottledError{RetryAfter: wait}
-		}
+	return s.LoginWith(ctx, Credentials{Username: username, Password: password, Addr: addr})
+}
+
+// LoginWith checks credentials, with failed attempts slowed down and
+// refused by the login policy (a *ThrottledError says how long to wait).
+// User names are matched whatever their case. On success it returns the
+// user.
+func (s *Service) LoginWith(ctx context.Context, c Credentials) (User, error) {
+	u, err := s.checkPassword(ctx, c)
+	if err != nil {
+		return User{}, err
 	}
-	u, err := s.userWhere(ctx, "u.username = $1", username)
+	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, store.Now(), u.ID); err != nil {
+		return User{}, fmt.Errorf("auth: record login: %w", err)
+	}
+	return u, nil
+}
+
+// checkPassword is every password entry's check: the login policy first,
+// then the password (against a dummy hash for an unknown name, so that
+// both take as long), failures counted either way.
+func (s *Service) checkPassword(ctx context.Context, c Credentials) (User, error) {
+	name, now := NormalName(c.Username), s.now()
+	device, err := s.trustedDevice(ctx, c.Device, name, now)
+	if err != nil {
+		return User{}, err
+	}
+	counters := s.policy.counters(name, c.Addr, device)
+	if err := s.admit(ctx, counters, now); err != nil {
+		return User{}, err
+	}
+	u, err := s.userWhere(ctx, "lower(u.username) = $1", name)
 	hash := dummyHash
 	if err == nil {
 		hash = u.hash
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return User{}, err
 	}
-	ok, herr := CheckPassword(hash, password)
+	ok, herr := CheckPassword(hash, c.Password)
 	if err != nil || herr != nil || !ok || u.Disabled {
-		s.accounts.Fail(acctKey)
-		s.addrs.Fail(addrKey)
 		return User{}, ErrBadCredentials
 	}
-	s.accounts.Reset(acctKey)
-	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, store.Now(), u.ID); err != nil {
-		return User{}, fmt.Errorf("auth: record login: %w", err)
-	}
-	return u, nil
+	return u, s.forgive(ctx, counters)
 }
 
 // Session is a browser session: the secret goes into the cookie, only its
@@ -125,10 +146,17 @@ func (s *Service) EndSession(ctx context.Context, secret string) error {
 	return err
 }
 
-// PurgeSessions removes expired sessions.
+// PurgeSessions removes expired sessions, device cookies and login
+// failures whose window has passed.
 func (s *Service) PurgeSessions(ctx context.Context) error {
-	_, err := s.db.Writer().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, store.Now())
-	return err
+	now := s.now()
+	if _, err := s.db.Writer().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, store.FormatTime(now)); err != nil {
+		return err
+	}
+	if err := s.purgeDevices(ctx, now); err != nil {
+		return err
+	}
+	return s.purgeFailures(ctx, now)
 }
 
 // touchCache limits how often a token's last-use time is written: at most

@@ -18,12 +18,12 @@ import (
 
 // Service is the accounts service.
 type Service struct {
-	db       *store.DB
-	audit    *audit.Log
-	accounts *Throttle
-	addrs    *Throttle
-	touched  touchCache
-	tokens   tokenCache
+	db      *store.DB
+	audit   *audit.Log
+	policy  LoginPolicy
+	now     func() time.Time
+	touched touchCache
+	tokens  tokenCache
 	// SessionTTL is how long a browser session lasts.
 	SessionTTL time.Duration
 }
@@ -32,12 +32,15 @@ type Service struct {
 func New(db *store.DB, log *audit.Log) *Service {
 	return &Service{
 		db: db, audit: log,
-		accounts:   NewThrottle(5, 15*time.Minute),
-		addrs:      NewThrottle(30, 15*time.Minute),
+		policy:     DefaultLoginPolicy,
+		now:        time.Now,
 		touched:    touchCache{last: map[int64]time.Time{}},
 		SessionTTL: 12 * time.Hour,
 	}
 }
+
+// SetLoginPolicy replaces the login policy (tests shorten it).
+func (s *Service) SetLoginPolicy(p LoginPolicy) { s.policy = p }
 
 // User is an account. The password hash never leaves this package.
 type User struct {
@@ -128,9 +131,10 @@ func (s *Service) User(ctx context.Context, actor access.Actor, id int64) (User,
 	return s.userWhere(ctx, "u.id = $1", id)
 }
 
-// UserByName returns the user called name (for the operator's command line).
+// UserByName returns the user called name, whatever its case (for the
+// operator's command line).
 func (s *Service) UserByName(ctx context.Context, name string) (User, error) {
-	return s.userWhere(ctx, "u.username = $1", name)
+	return s.userWhere(ctx, "lower(u.username) = $1", NormalName(name))
 }
 
 // Users lists every user (admins only).
@@ -183,11 +187,17 @@ func validateUser(u *User, password *string, creating bool) error {
 		if password != nil {
 			p = *password
 		}
-		if n := len([]rune(p)); n < 8 || len(p) > 256 {
-			e.Add("password", "must be 8 to 256 characters", "phải dài từ 8 đến 256 ký tự")
-		}
+		checkNewPassword(&e, "password", p)
 	}
 	return e.Err()
+}
+
+// checkNewPassword is the rule every new password meets, wherever it is
+// set (the user form, a change of one's own, the command line).
+func checkNewPassword(e *valid.Errors, field, p string) {
+	if n := len([]rune(p)); n < 8 || len(p) > 256 {
+		e.Add(field, "must be 8 to 256 characters", "phải dài từ 8 đến 256 ký tự")
+	}
 }
 
 // CreateUser adds an account (admins only; access.System too).
@@ -209,14 +219,15 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, in UserInp
 		if err := checkAgency(ctx, tx, u.AgencyID); err != nil {
 			return err
 		}
+		if err := nameFree(ctx, tx, u.Username, 0); err != nil {
+			return err
+		}
 		now := store.Now()
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, agency_id, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
 			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, store.Flag(u.Disabled), now).Scan(&id)
 		if store.IsUniqueViolation(err) {
-			var e valid.Errors
-			e.Add("username", fmt.Sprintf("%q is already taken", u.Username), fmt.Sprintf("%q đã có người dùng", u.Username))
-			return fmt.Errorf("%w (%w)", e, store.ErrConflict)
+			return nameTaken(u.Username, u.Username)
 		}
 		if err != nil {
 			return fmt.Errorf("auth: create user: %w", err)
@@ -245,8 +256,9 @@ func checkAgency(ctx context.Context, tx *store.Tx, id *int64) error {
 	return nil
 }
 
-// UpdateUser changes an account (admins only). Changing the password or
-// disabling the account ends its sessions.
+// UpdateUser changes an account (admins only). Setting its password ends
+// its sessions and API tokens; disabling it or changing its role ends its
+// sessions. The last active admin keeps that role and stays enabled.
 func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, in UserInput) (User, error) {
 	if !actor.CanManageUsers() {
 		return User{}, fmt.Errorf("auth: update user: %w", store.ErrForbidden)
@@ -254,6 +266,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 	defer s.tokens.clear()
 	var out User
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockAdmins(ctx, tx); err != nil {
+			return err
+		}
 		before, err := s.userWhere(ctx, "u.id = $1", id)
 		if err != nil {
 			return err
@@ -266,6 +281,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 		if err := checkAgency(ctx, tx, u.AgencyID); err != nil {
 			return err
 		}
+		if err := nameFree(ctx, tx, u.Username, id); err != nil {
+			return err
+		}
+		if err := keepAnAdmin(ctx, tx, before, &u); err != nil {
+			return err
+		}
 		hash := before.hash
 		if in.Password != nil {
 			if hash, err = HashPassword(*in.Password); err != nil {
@@ -275,9 +296,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 		_, err = tx.ExecContext(ctx, `UPDATE users SET username = $1, display_name = $2, password_hash = $3, role = $4, agency_id = $5, disabled = $6, updated_at = $7 WHERE id = $8`,
 			u.Username, u.DisplayName, hash, u.Role, u.AgencyID, store.Flag(u.Disabled), store.Now(), id)
 		if store.IsUniqueViolation(err) {
-			var e valid.Errors
-			e.Add("username", fmt.Sprintf("%q is already taken", u.Username), fmt.Sprintf("%q đã có người dùng", u.Username))
-			return fmt.Errorf("%w (%w)", e, store.ErrConflict)
+			return nameTaken(u.Username, u.Username)
 		}
 		if err != nil {
 			return fmt.Errorf("auth: update user %d: %w", id, err)
@@ -290,13 +309,19 @@ func (s *Service) UpdateUser(ctx context.Context, actor access.Actor, id int64, 
 		if out, err = s.userWhere(ctx, "u.id = $1", id); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, actor, audit.Update, "user", id, before, out)
+		if err := s.audit.Record(ctx, actor, audit.Update, "user", id, before, out); err != nil {
+			return err
+		}
+		if in.Password != nil {
+			_, err = s.passwordSet(ctx, actor, id, "set by an admin", false)
+		}
+		return err
 	})
 	return out, err
 }
 
 // DeleteUser removes an account with its sessions and tokens. Nobody can
-// delete their own account.
+// delete their own account, nor the last active admin.
 func (s *Service) DeleteUser(ctx context.Context, actor access.Actor, id int64) error {
 	if !actor.CanManageUsers() {
 		return fmt.Errorf("auth: delete user: %w", store.ErrForbidden)
@@ -306,8 +331,14 @@ func (s *Service) DeleteUser(ctx context.Context, actor access.Actor, id int64) 
 	}
 	defer s.tokens.clear()
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockAdmins(ctx, tx); err != nil {
+			return err
+		}
 		before, err := s.userWhere(ctx, "u.id = $1", id)
 		if err != nil {
+			return err
+		}
+		if err := keepAnAdmin(ctx, tx, before, nil); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -188,6 +189,16 @@ func DecodeStrict(body []byte, v any) error {
 		return BadRequest("request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// ClientAddr is the address the request came from (its host, without the
+// port), which login throttling counts failures by.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // ParseID reads a positive integer path value.
