@@ -74,7 +74,7 @@ var ErrNoKey = &KeyError{Msg: "the audit log is keyed and this process has no au
 
 // KeyID identifies the log's key ("" for an unkeyed Log).
 func (l *Log) KeyID() string {
-	if l.key.isZero() {
+	if l.key.IsZero() {
 		return ""
 	}
 	return l.key.ID()
@@ -110,7 +110,7 @@ func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType
 			return fmt.Errorf("audit: read chain head: %w", err)
 		}
 		e.scheme = SchemeHMAC
-		if l.key.isZero() {
+		if l.key.IsZero() {
 			if headScheme == SchemeHMAC {
 				return fmt.Errorf("audit: append: %w", ErrNoKey)
 			}

@@ -20,7 +20,7 @@ const AnchorMessage = "audit anchor"
 // many entries lead to it, its hash, now and the key's id. ok is false
 // when the log is empty.
 func (l *Log) Head(ctx context.Context) (a Anchor, ok bool, err error) {
-	if !l.key.isZero() {
+	if !l.key.IsZero() {
 		if err := l.checkKeyID(ctx); err != nil {
 			return a, false, err
 		}

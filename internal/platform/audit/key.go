@@ -72,7 +72,8 @@ func (k Key) ID() string {
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 
-func (k Key) isZero() bool { return len(k.secret) == 0 }
+// IsZero reports the absence of a key.
+func (k Key) IsZero() bool { return len(k.secret) == 0 }
 
 // ReadKeyFile reads the key in path (hexadecimal text, or the raw bytes).
 func ReadKeyFile(path string) (Key, error) {
@@ -125,6 +126,9 @@ type KeySource struct {
 	// no key yet (no key registered and no keyed entry): a new key for a
 	// keyed log would fork its chain.
 	Create bool
+	// Optional lets a log that has no key yet be read without one (a
+	// missing File then gives the zero Key, nil).
+	Optional bool
 }
 
 // IsZero reports that no key was asked for (tests and tools that open
@@ -163,6 +167,9 @@ func LoadKey(ctx context.Context, db *store.DB, src KeySource) (Key, error) {
 			"restore it from your backup, copy it from another khien machine, or give KHIEN_AUDIT_KEY / --audit.key_file; "+
 			"khien does not create a new key for a keyed log, which would fork its chain", shortID(registered), keyed, src.File)}
 	}
+	if src.Optional {
+		return Key{}, nil
+	}
 	if !src.Create {
 		return Key{}, &KeyError{Msg: fmt.Sprintf("no audit key file %s (khien serve creates it at first start)", src.File)}
 	}
@@ -199,7 +206,7 @@ func registeredKeyID(ctx context.Context, q store.Querier) (string, error) {
 // a key that is not the registered one: call it at start-up, before the
 // process appends.
 func (l *Log) Bind(ctx context.Context) error {
-	if l.key.isZero() {
+	if l.key.IsZero() {
 		return &KeyError{Msg: "audit: no key to bind"}
 	}
 	_, err := l.db.Writer().ExecContext(ctx, `INSERT INTO audit_key (id, key_id, at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`, l.key.ID(), store.Now())

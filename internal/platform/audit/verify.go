@@ -46,7 +46,7 @@ func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
 // it records, or has another hash breaks the log.
 func (l *Log) Check(ctx context.Context, exported []Anchor) (Report, error) {
 	var r Report
-	if !l.key.isZero() {
+	if !l.key.IsZero() {
 		if err := l.checkKeyID(ctx); err != nil {
 			return r, err
 		}
@@ -118,7 +118,7 @@ func (w *walker) entry(e Entry) (*Broken, error) {
 	}
 	switch e.scheme {
 	case SchemeHMAC:
-		if w.log.key.isZero() {
+		if w.log.key.IsZero() {
 			return nil, fmt.Errorf("audit: verify entry %d: %w", e.ID, ErrNoKey)
 		}
 		w.keyed = true
