@@ -61,6 +61,11 @@ type PlatformConfig struct {
 	PublicRate      int              // requests per minute per address on public pages
 	RetryHorizon    time.Duration
 	NATSReplicas    int // 0: automatic
+	// AuditKey is where the audit chain's key is (zero: none, the log
+	// stays unkeyed; tests only). AnchorsFile receives the exported
+	// anchors ("": none).
+	AuditKey    audit.KeySource
+	AnchorsFile string
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -74,6 +79,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		CheckEvery: v.Duration("monitor.every"), FailThreshold: v.Int("monitor.failures"), CertWarnDays: v.Int("monitor.cert_warn_days"),
 		SMTP:       notify.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
 		PublicRate: v.Int("public.rate"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
+		AuditKey: AuditKeySource(v, true), AnchorsFile: v.String("audit.anchors_file"),
 	}
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
 	if err != nil {
@@ -111,7 +117,11 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	if n > 0 {
 		slog.Info("database schema migrated", "applied", n, "schema", store.LatestVersion(db.Engine))
 	}
-	log := audit.New(db)
+	log, err := openAudit(ctx, db, pc.AuditKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The features meet only through events: the bus gets its job queue
 	// (for durable subscribers) when serve or worker opens NATS.
 	bus := events.New(db, nil)
@@ -130,6 +140,33 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil
+}
+
+// AuditKeyOptions are the options naming the audit key.
+var AuditKeyOptions = []string{"audit.key_file", "audit.key"}
+
+// AuditKeySource reads where the audit key is from v (which resolved
+// AuditKeyOptions); create lets a missing key file be made for a log
+// that has no key yet.
+func AuditKeySource(v config.Values, create bool) audit.KeySource {
+	return audit.KeySource{Text: v.String("audit.key"), File: v.String("audit.key_file"), Create: create}
+}
+
+// openAudit returns the audit log keyed with the key src names, bound to
+// the database (a key that is not the log's is refused here, at start).
+func openAudit(ctx context.Context, db *store.DB, src audit.KeySource) (*audit.Log, error) {
+	if src.IsZero() {
+		return audit.New(db), nil
+	}
+	key, err := audit.LoadKey(ctx, db, src)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	log := audit.NewKeyed(db, key)
+	if err := log.Bind(ctx); err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	return log, nil
 }
 
 func nonZero(d, def time.Duration) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/khien-project/khien/internal/feature/auth"
@@ -95,9 +96,10 @@ func Restore(ctx context.Context, dataDir, dsn, src string) (int, error) {
 	return v, store.RestoreSQLiteFile(ctx, src, dsn)
 }
 
-// CreateToken makes an API token for the named user, as the operator.
-func CreateToken(ctx context.Context, dsn, username, label string) (string, error) {
-	svc, err := OpenServices(ctx, dsn)
+// CreateToken makes an API token for the named user, as the operator
+// (recorded in the audit log keyed with the key key names).
+func CreateToken(ctx context.Context, dsn string, key audit.KeySource, username, label string) (string, error) {
+	svc, err := OpenPlatform(ctx, dsn, PlatformConfig{AuditKey: key})
 	if err != nil {
 		return "", err
 	}
@@ -121,8 +123,8 @@ func CreateToken(ctx context.Context, dsn, username, label string) (string, erro
 // ResetPassword sets a new password for the named user as the operator
 // ("cli" in the audit log): password, or a random one when it is empty.
 // The user's sessions and API tokens end. It returns the password set.
-func ResetPassword(ctx context.Context, dsn, username, password string) (string, error) {
-	svc, err := OpenServices(ctx, dsn)
+func ResetPassword(ctx context.Context, dsn string, key audit.KeySource, username, password string) (string, error) {
+	svc, err := OpenPlatform(ctx, dsn, PlatformConfig{AuditKey: key})
 	if err != nil {
 		return "", err
 	}
@@ -142,34 +144,91 @@ func ResetPassword(ctx context.Context, dsn, username, password string) (string,
 	return password, nil
 }
 
-// VerifyAudit checks the audit chain and its anchors. The database must
-// be at exactly this binary's schema: an older one may lack the anchors,
-// a newer one may hash entries in a way this binary does not know.
-func VerifyAudit(ctx context.Context, dsn string) (int, *audit.Broken, error) {
+// VerifyAudit checks the audit chain with the key key names, against the
+// anchors in the database and those in the files anchors (a file that does
+// not exist is an error). The database must be at exactly this binary's
+// schema: an older one may lack the anchors, a newer one may hash entries
+// in a way this binary does not know.
+func VerifyAudit(ctx context.Context, dsn string, key audit.KeySource, anchors []string) (audit.Report, error) {
+	var given []audit.Anchor
+	for _, f := range anchors {
+		as, err := audit.ReadAnchors(f)
+		if err != nil {
+			return audit.Report{}, fmt.Errorf("audit verify: %w", err)
+		}
+		given = append(given, as...)
+	}
+	log, closeDB, err := openAuditAt(ctx, dsn, key, "audit verify")
+	if err != nil {
+		return audit.Report{}, err
+	}
+	defer closeDB()
+	return log.Check(ctx, given)
+}
+
+// AuditHead is the anchor of the audit log as it stands (ok false: the
+// log is empty), for `khien audit anchors export`.
+func AuditHead(ctx context.Context, dsn string, key audit.KeySource) (audit.Anchor, bool, error) {
+	log, closeDB, err := openAuditAt(ctx, dsn, key, "audit anchors export")
+	if err != nil {
+		return audit.Anchor{}, false, err
+	}
+	defer closeDB()
+	return log.Head(ctx)
+}
+
+// openAuditAt opens the audit log of the database at dsn, which must be
+// at this binary's schema, with the key key names (never created here).
+func openAuditAt(ctx context.Context, dsn string, key audit.KeySource, what string) (*audit.Log, func(), error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
-	defer db.Close()
 	s, v, err := db.CheckSchema(ctx)
 	if err != nil {
-		return 0, nil, fmt.Errorf("audit verify: %w", err)
+		db.Close()
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if v != store.Current {
-		return 0, nil, fmt.Errorf("audit verify: the database is at schema %d, this khien is at schema %d: verify with the khien built for the database's schema", s.Version, SchemaVersion())
+		db.Close()
+		return nil, nil, fmt.Errorf("%s: the database is at schema %d, this khien is at schema %d: verify with the khien built for the database's schema", what, s.Version, SchemaVersion())
 	}
-	return audit.New(db).Verify(ctx)
+	key.Create, key.Optional = false, true
+	k, err := audit.LoadKey(ctx, db, key)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if k.IsZero() { // a log not keyed yet, and no key: the unkeyed chain is checked
+		return audit.New(db), func() { db.Close() }, nil
+	}
+	return audit.NewKeyed(db, k), func() { db.Close() }, nil
+}
+
+// PublishAnchor exports the audit log's head: one structured log line
+// and one line appended to file ("": the log line only). An empty log has
+// nothing to anchor.
+func PublishAnchor(ctx context.Context, log *audit.Log, file string) error {
+	a, ok, err := log.Head(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	slog.Info(audit.AnchorMessage, "entry_id", a.EntryID, "entries", a.Entries, "hash", a.Hash, "at", a.At, "key_id", a.KeyID)
+	if file == "" {
+		return nil
+	}
+	return audit.AppendAnchor(file, a)
 }
 
 // Demo fills an empty data folder with the demo province and prints how
-// to log in.
-func Demo(ctx context.Context, dataDir, dsn, adminPassword string, out io.Writer) error {
+// to log in; key names the audit key (created if the log has none).
+func Demo(ctx context.Context, dataDir, dsn string, key audit.KeySource, adminPassword string, out io.Writer) error {
 	release, err := LockData(dataDir)
 	if err != nil {
 		return err
 	}
 	defer release()
-	svc, err := OpenServices(ctx, dsn)
+	svc, err := OpenPlatform(ctx, dsn, PlatformConfig{AuditKey: key})
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,10 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	if err := firstStart(ctx, svc, cfg); err != nil {
 		return err
 	}
+	// An anchor at every start, and daily (the audit-anchor job).
+	if err := PublishAnchor(ctx, svc.Audit, cfg.Platform.AnchorsFile); err != nil {
+		return fmt.Errorf("export the audit anchor: %w", err)
+	}
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, DataDir: cfg.DataDir, Name: "khien-serve", Replicas: cfg.Platform.NATSReplicas})
 	if err != nil {
 		return err
@@ -295,5 +299,6 @@ func tuneGC() {
 // jobDeps are what the background jobs need from the services.
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
 	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Events: svc.Events,
-		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon}
+		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon,
+		AuditAnchor: func(ctx context.Context) error { return PublishAnchor(ctx, svc.Audit, svc.Platform.AnchorsFile) }}
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/khien-project/khien/internal/app"
+	"github.com/khien-project/khien/internal/platform/audit"
 )
 
 func backupCmd() *cobra.Command {
@@ -70,7 +72,7 @@ func tokenCmd() *cobra.Command {
 	var user, label string
 	create.Flags().StringVar(&user, "user", "", "user name the token acts as")
 	create.Flags().StringVar(&label, "label", "", "what the token is for")
-	resolve := options(create, "data", "db")
+	resolve := options(create, append([]string{"data", "db"}, app.AuditKeyOptions...)...)
 	create.RunE = func(cmd *cobra.Command, _ []string) error {
 		if user == "" {
 			return errors.New("--user NAME is required")
@@ -79,7 +81,7 @@ func tokenCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		secret, err := app.CreateToken(cmd.Context(), v.String("db"), user, label)
+		secret, err := app.CreateToken(cmd.Context(), v.String("db"), app.AuditKeySource(v, true), user, label)
 		if err != nil {
 			return err
 		}
@@ -107,7 +109,7 @@ change is in the audit log with actor "cli".`,
 	}
 	var user string
 	reset.Flags().StringVar(&user, "user", "", "user name whose password is reset")
-	resolve := options(reset, "data", "db")
+	resolve := options(reset, append([]string{"data", "db"}, app.AuditKeyOptions...)...)
 	reset.RunE = func(cmd *cobra.Command, _ []string) error {
 		if user == "" {
 			return errors.New("--user NAME is required")
@@ -117,7 +119,7 @@ change is in the audit log with actor "cli".`,
 			return err
 		}
 		given := os.Getenv(NewPasswordEnv)
-		password, err := app.ResetPassword(cmd.Context(), v.String("db"), user, given)
+		password, err := app.ResetPassword(cmd.Context(), v.String("db"), app.AuditKeySource(v, true), user, given)
 		if err != nil {
 			return err
 		}
@@ -134,26 +136,101 @@ change is in the audit log with actor "cli".`,
 
 func auditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Work with the audit log"}
-	verify := &cobra.Command{Use: "verify", Short: "Check the audit log's hash chain and its latest anchor (the database must be at this khien's schema); report the first broken link", Args: cobra.NoArgs}
-	resolve := options(verify, "data", "db")
+	cmd.AddCommand(auditVerifyCmd(), auditAnchorsCmd())
+	return cmd
+}
+
+func auditVerifyCmd() *cobra.Command {
+	verify := &cobra.Command{
+		Use:   "verify [--anchors FILE]...",
+		Short: "Check the audit log's keyed hash chain and its anchors (the database must be at this khien's schema); report the first broken link",
+		Long: `Check every link of the audit log's chain with the audit key, and compare
+the log with every anchor: those in the database, and those in the files
+given by --anchors (anchors files, or JSON logs holding "audit anchor"
+lines; by default the anchors file in the data folder, if there is one).
+The exit status is 1 when an entry was altered or removed, or when the log
+is shorter than an anchor records.`,
+		Args: cobra.NoArgs,
+	}
+	var files []string
+	verify.Flags().StringArrayVar(&files, "anchors", nil, "anchors file or JSON log to check the log against (repeatable)")
+	resolve := options(verify, append([]string{"data", "db", "audit.anchors_file"}, app.AuditKeyOptions...)...)
 	verify.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
 			return err
 		}
-		n, broken, err := app.VerifyAudit(cmd.Context(), v.String("db"))
+		if len(files) == 0 {
+			if _, err := os.Stat(v.String("audit.anchors_file")); err == nil {
+				files = []string{v.String("audit.anchors_file")}
+			}
+		}
+		r, err := app.VerifyAudit(cmd.Context(), v.String("db"), app.AuditKeySource(v, false), files)
 		if err != nil {
 			return err
 		}
-		if broken != nil {
-			fmt.Fprintf(cmd.OutOrStdout(), "BROKEN: entry %d: %s (%d entries read)\n", broken.ID, broken.Reason, n)
-			return fmt.Errorf("audit log hash chain is broken at entry %d", broken.ID)
+		out := cmd.OutOrStdout()
+		if b := r.Broken; b != nil {
+			fmt.Fprintf(out, "BROKEN: entry %d: %s (%d entries read)\n", b.ID, b.Reason, r.Entries)
+			return fmt.Errorf("audit log hash chain is broken at entry %d", b.ID)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "ok: %d entries, hash chain intact and matching its latest anchor\n", n)
+		fmt.Fprintf(out, "ok: %d entries, hash chain intact and matching its latest anchor\n", r.Entries)
+		fmt.Fprintf(out, "keyed entries: %d (unkeyed, from before the key: %d)\n", r.Keyed, r.Entries-r.Keyed)
+		printAnchor(out, "last exported anchor checked", r.LastExported, "none (give --anchors FILE)")
+		printAnchor(out, "last anchor in the database checked", r.LastInDB, "none")
 		return nil
 	}
-	cmd.AddCommand(verify)
-	return cmd
+	return verify
+}
+
+func printAnchor(out io.Writer, what string, a *audit.Anchor, none string) {
+	if a == nil {
+		fmt.Fprintf(out, "%s: %s\n", what, none)
+		return
+	}
+	fmt.Fprintf(out, "%s: entry %d, %d entries, at %s (%s)\n", what, a.EntryID, a.Entries, a.At, a.Source)
+}
+
+func auditAnchorsCmd() *cobra.Command {
+	anchors := &cobra.Command{Use: "anchors", Short: "Export the audit log's anchors"}
+	export := &cobra.Command{
+		Use:   "export [--out FILE]",
+		Short: "Print the audit log's current anchor (newest entry, entries, hash, time) as a JSON line, or append it to FILE",
+		Long: `Print the audit log's current anchor as one JSON line: its newest entry's
+id, the number of entries up to it, its keyed hash, the time and the key's
+id. With --out, append it to FILE instead (created 0600). Keep anchors
+outside the machines that hold the database: khien audit verify --anchors
+FILE then fails if the log no longer holds what they record.`,
+		Args: cobra.NoArgs,
+	}
+	var outFile string
+	export.Flags().StringVar(&outFile, "out", "", "append the anchor to this file instead of printing it")
+	resolve := options(export, append([]string{"data", "db"}, app.AuditKeyOptions...)...)
+	export.RunE = func(cmd *cobra.Command, _ []string) error {
+		v, err := resolve()
+		if err != nil {
+			return err
+		}
+		a, ok, err := app.AuditHead(cmd.Context(), v.String("db"), app.AuditKeySource(v, false))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(cmd.OutOrStdout(), "the audit log is empty: nothing to anchor")
+			return nil
+		}
+		if outFile == "" {
+			fmt.Fprintln(cmd.OutOrStdout(), a.Line())
+			return nil
+		}
+		if err := audit.AppendAnchor(outFile, a); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "anchor of entry %d (%d entries) appended to %s\n", a.EntryID, a.Entries, outFile)
+		return nil
+	}
+	anchors.AddCommand(export)
+	return anchors
 }
 
 func demoCmd() *cobra.Command {
@@ -162,13 +239,13 @@ func demoCmd() *cobra.Command {
 		Short: "Fill an empty data folder with a demo province (agencies, systems, users)",
 		Args:  cobra.NoArgs,
 	}
-	resolve := options(cmd, "data", "db", "admin-password")
+	resolve := options(cmd, append([]string{"data", "db", "admin-password"}, app.AuditKeyOptions...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
 			return err
 		}
-		return app.Demo(cmd.Context(), v.String("data"), v.String("db"), v.String("admin-password"), os.Stderr)
+		return app.Demo(cmd.Context(), v.String("data"), v.String("db"), app.AuditKeySource(v, true), v.String("admin-password"), os.Stderr)
 	}
 	return cmd
 }

@@ -280,7 +280,7 @@ func startKhien(t *testing.T, name, command string, args ...string) *khienProc {
 
 func (k *khienProc) start(t *testing.T) {
 	t.Helper()
-	k.process = startProcess(t, k.label, khien, []string{"KHIEN_ADMIN_PASSWORD=" + adminPassword}, k.args...)
+	k.process = startProcess(t, k.label, khien, []string{"KHIEN_ADMIN_PASSWORD=" + adminPassword, sharedAuditKey}, k.args...)
 	if k.url != "" {
 		k.waitReady(60 * time.Second)
 	}

@@ -117,7 +117,7 @@ func TestFaultsLoseNoScan(t *testing.T) {
 // pgToken creates an API token for admin in the PostgreSQL database.
 func pgToken(t *testing.T, pg *postgres) string {
 	t.Helper()
-	out, err := run(t, nil, "token", "create", "--user", "admin", "--label", "e2e", "--db", pg.dsn(), "--data", t.TempDir())
+	out, err := run(t, []string{sharedAuditKey}, "token", "create", "--user", "admin", "--label", "e2e", "--db", pg.dsn(), "--data", t.TempDir())
 	if err != nil {
 		t.Fatalf("token create: %v\n%s", err, out)
 	}

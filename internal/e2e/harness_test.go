@@ -42,6 +42,11 @@ func TestMain(m *testing.M) {
 
 const adminPassword = "e2e admin password"
 
+// sharedAuditKey is the audit key every khien process of a test cluster
+// is given (KHIEN_AUDIT_KEY): machines sharing one database share one key,
+// or all but the first refuse to start.
+const sharedAuditKey = "KHIEN_AUDIT_KEY=6b6869656e2d6532652d636c75737465722d61756469742d6b65792d30303031"
+
 // run executes a khien command to completion.
 func run(t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()

@@ -50,6 +50,9 @@ type Deps struct {
 	Scan webscan.Options
 	// ScanConcurrency is how many sites this process assesses at once.
 	ScanConcurrency int
+	// AuditAnchor exports the audit log's head (a log line and a line of
+	// the anchors file); nil: no such job.
+	AuditAnchor func(ctx context.Context) error
 	// RetryHorizon is how long a job failing because the database or the
 	// bus is unreachable keeps being retried before it is dead-lettered.
 	RetryHorizon time.Duration
@@ -67,6 +70,8 @@ const (
 	// KindEventsRelay puts on the bus the durable event deliveries that a
 	// crash or an outage left in the outbox.
 	KindEventsRelay = "events-relay"
+	// KindAuditAnchor exports the audit log's anchor (daily).
+	KindAuditAnchor = "audit-anchor"
 )
 
 // ScanJob is the payload of a site-scan job.
@@ -150,6 +155,11 @@ func Kinds(d Deps) []Kind {
 			return d.Monitor.PurgeSamples(ctx, 90*24*time.Hour)
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
 	}
+	if d.AuditAnchor != nil {
+		kinds = append(kinds, Kind{Name: KindAuditAnchor, Handler: func(ctx context.Context, _ bus.Job) error {
+			return d.AuditAnchor(ctx)
+		}, Options: bus.WorkerOptions{Concurrency: 1}})
+	}
 	if d.Events != nil {
 		kinds = append(kinds, Kind{Name: KindEventsRelay, Handler: func(ctx context.Context, _ bus.Job) error {
 			n, err := d.Events.Relay(ctx, 20*time.Second)
@@ -178,6 +188,7 @@ func Schedules() []Schedule {
 		{Kind: KindScanDue, Every: time.Minute},
 		{Kind: KindMonitorDue, Every: time.Minute},
 		{Kind: KindEventsRelay, Every: 30 * time.Second},
+		{Kind: KindAuditAnchor, Every: 24 * time.Hour},
 	}
 }
 

@@ -12,10 +12,19 @@ import (
 // entry's transaction and its table is append-only, so a log emptied or
 // shortened behind Khiên's back (TRUNCATE with the trigger dropped, a
 // restored older copy of the table) no longer matches its latest anchor.
+//
+// The same record exported (see Head) is what an operator keeps outside
+// Khiên: the log must still hold the anchored entry, with that hash, as
+// its entries-th entry.
 type Anchor struct {
-	EntryID int64
-	Entries int64
-	Hash    string
+	EntryID int64  `json:"entry_id"`
+	Entries int64  `json:"entries"`
+	Hash    string `json:"hash"`
+	At      string `json:"at"`
+	KeyID   string `json:"key_id,omitempty"`
+	// Source is where the anchor was read (a file and line, or the
+	// database); not exported.
+	Source string `json:"-"`
 }
 
 // anchor appends the anchor of e, just written in tx. The count is the
@@ -52,26 +61,4 @@ func latestAnchor(ctx context.Context, q store.Querier) (*Anchor, error) {
 		return nil, fmt.Errorf("audit: read the latest anchor: %w", err)
 	}
 	return &a, nil
-}
-
-// anchorSeen is where the walk met the anchored entry.
-type anchorSeen struct {
-	position int
-	hash     string
-}
-
-// check compares a walk of n entries, which met the anchored entry at
-// seen (nil if never), with the anchor a (nil: nothing to compare).
-func (a *Anchor) check(n int, seen *anchorSeen) *Broken {
-	switch {
-	case a == nil:
-		return nil
-	case seen == nil:
-		return &Broken{ID: a.EntryID, Reason: fmt.Sprintf("the log holds %d entries, but its latest anchor records %d up to entry %d: entries were removed (the log was emptied or shortened)", n, a.Entries, a.EntryID)}
-	case seen.hash != a.Hash:
-		return &Broken{ID: a.EntryID, Reason: "the entry's hash differs from the one its anchor recorded (the row was replaced)"}
-	case int64(seen.position) != a.Entries:
-		return &Broken{ID: a.EntryID, Reason: fmt.Sprintf("the entry is number %d in the log, but its anchor records it as number %d: entries before it were removed", seen.position, a.Entries)}
-	}
-	return nil
 }

@@ -4,10 +4,12 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"strconv"
 	"time"
 
@@ -21,6 +23,14 @@ const (
 	Update = "update"
 	Delete = "delete"
 	Login  = "login"
+)
+
+// How an entry's hash is made: SchemeSHA256 is the unkeyed chain of the
+// entries written before the log was keyed; SchemeHMAC keys every link
+// with the audit key. Once an entry is keyed, every later one is.
+const (
+	SchemeSHA256 = "sha256"
+	SchemeHMAC   = "hmac-sha256"
 )
 
 // genesis is the previous hash of the first entry.
@@ -40,13 +50,35 @@ type Entry struct {
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
 	at         string
+	scheme     string
 }
 
 // Log writes and reads the audit log.
-type Log struct{ db *store.DB }
+type Log struct {
+	db  *store.DB
+	key Key
+}
 
-// New returns the audit log kept in db.
+// New returns the audit log kept in db, without a key: it appends
+// unkeyed entries as long as the log holds no keyed one, and refuses to
+// append to a keyed log (tests and tools; khien's processes use NewKeyed).
 func New(db *store.DB) *Log { return &Log{db: db} }
+
+// NewKeyed returns the audit log kept in db, whose new entries are keyed
+// with key. Bind it before appending.
+func NewKeyed(db *store.DB, key Key) *Log { return &Log{db: db, key: key} }
+
+// ErrNoKey is an unkeyed Log asked to append to, or to verify, a keyed
+// chain.
+var ErrNoKey = &KeyError{Msg: "the audit log is keyed and this process has no audit key (--audit.key_file or KHIEN_AUDIT_KEY)"}
+
+// KeyID identifies the log's key ("" for an unkeyed Log).
+func (l *Log) KeyID() string {
+	if l.key.IsZero() {
+		return ""
+	}
+	return l.key.ID()
+}
 
 // Record appends one entry inside the caller's transaction (ctx must carry
 // one from store.WithTx; Record opens one otherwise). before and after are
@@ -72,15 +104,23 @@ func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType
 			}
 		}
 		e.PrevHash = genesis
-		err = tx.QueryRowContext(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)
+		headScheme := ""
+		err = tx.QueryRowContext(ctx, `SELECT hash, scheme FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash, &headScheme)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("audit: read chain head: %w", err)
 		}
+		e.scheme = SchemeHMAC
+		if l.key.IsZero() {
+			if headScheme == SchemeHMAC {
+				return fmt.Errorf("audit: append: %w", ErrNoKey)
+			}
+			e.scheme = SchemeSHA256
+		}
 		e.at = store.Now()
-		e.Hash = e.computeHash()
-		err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash).Scan(&e.ID)
+		e.Hash = e.linkHash(l.key)
+		err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash, e.scheme).Scan(&e.ID)
 		if err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
@@ -102,10 +142,22 @@ func marshal(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
-// computeHash chains the entry to its predecessor. Every field is length
-// prefixed so that no two different entries encode the same.
-func (e *Entry) computeHash() string {
-	h := sha256.New()
+// computeHash is the entry's unkeyed link (SchemeSHA256).
+func (e *Entry) computeHash() string { return e.linkHash(Key{}) }
+
+// linkHash chains the entry to its predecessor, by the entry's scheme
+// (a keyed entry with key). Every field is length prefixed so that no two
+// different entries encode the same.
+func (e *Entry) linkHash(key Key) string {
+	var h hash.Hash
+	switch e.scheme {
+	case SchemeHMAC:
+		h = hmac.New(sha256.New, key.secret)
+	case SchemeSHA256, "":
+		h = sha256.New()
+	default:
+		return "" // an unknown scheme matches no stored hash
+	}
 	actorID := ""
 	if e.ActorID != nil {
 		actorID = strconv.FormatInt(*e.ActorID, 10)
@@ -159,7 +211,7 @@ func (l *Log) List(ctx context.Context, actor access.Actor, f Filter) ([]Entry, 
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
 	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.ClampedTo(50, 500))
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
+	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme
 		FROM audit_log WHERE `+w.SQL()+` ORDER BY id DESC`+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
@@ -181,7 +233,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanEntry(r scanner) (Entry, error) {
 	var e Entry
 	var before, after string
-	if err := r.Scan(&e.ID, &e.at, &e.ActorID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &before, &after, &e.PrevHash, &e.Hash); err != nil {
+	if err := r.Scan(&e.ID, &e.at, &e.ActorID, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &before, &after, &e.PrevHash, &e.Hash, &e.scheme); err != nil {
 		return e, fmt.Errorf("audit: read entry: %w", err)
 	}
 	e.At = store.ParseTime(e.at)
@@ -200,7 +252,7 @@ func (l *Log) Recent(ctx context.Context, actor access.Actor, n int) ([]Entry, e
 	if !actor.CanReadAudit() {
 		return nil, fmt.Errorf("audit: %w", store.ErrForbidden)
 	}
-	rows, err := l.db.Q(ctx).QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
+	rows, err := l.db.Q(ctx).QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme
 		FROM audit_log ORDER BY id DESC LIMIT $1`, n)
 	if err != nil {
 		return nil, fmt.Errorf("audit: recent: %w", err)
@@ -215,51 +267,4 @@ func (l *Log) Recent(ctx context.Context, actor access.Actor, n int) ([]Entry, e
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// Broken describes the first entry whose link in the chain does not hold.
-type Broken struct {
-	ID     int64
-	Reason string
-}
-
-// Verify walks the whole chain in order and compares it with the latest
-// anchor; it returns the number of entries checked and the first broken
-// link (or the anchor the log falls short of), or nil when all holds.
-func (l *Log) Verify(ctx context.Context) (int, *Broken, error) {
-	// The anchor first: the log read after it holds at least what it records.
-	a, err := latestAnchor(ctx, l.db.Reader())
-	if err != nil {
-		return 0, nil, err
-	}
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT id, at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash
-		FROM audit_log ORDER BY id`)
-	if err != nil {
-		return 0, nil, fmt.Errorf("audit: verify: %w", err)
-	}
-	defer rows.Close()
-	prev := genesis
-	n := 0
-	var at *anchorSeen
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return n, nil, err
-		}
-		n++
-		if a != nil && e.ID == a.EntryID {
-			at = &anchorSeen{position: n, hash: e.Hash}
-		}
-		if e.PrevHash != prev {
-			return n, &Broken{ID: e.ID, Reason: "previous-hash link does not match the entry before it (a row was removed or altered)"}, nil
-		}
-		if got := e.computeHash(); got != e.Hash {
-			return n, &Broken{ID: e.ID, Reason: "stored hash does not match the entry's content (the row was altered)"}, nil
-		}
-		prev = e.Hash
-	}
-	if err := rows.Err(); err != nil {
-		return n, nil, err
-	}
-	return n, a.check(n, at), nil
 }

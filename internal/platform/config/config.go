@@ -81,6 +81,9 @@ var Options = []Option{
 	{Name: "smtp.username", Help: "SMTP user (PLAIN authentication, over TLS or to localhost only)"},
 	{Name: "smtp.password", Help: "SMTP password (best set by environment variable)"},
 	{Name: "notify.allow", Help: "intranet webhook receivers allowed at private addresses: CIDRs and host names, comma-separated (10.20.0.0/16,hooks.intranet); loopback, link-local and cloud metadata addresses (169.254.169.254, fd00:ec2::254) are refused even if listed", Check: hostsOrCIDRs},
+	{Name: "audit.key_file", Help: "file holding the audit chain's key (created 0600 at first start when the log has no key yet; back it up, and give every khien machine the same one); default: audit.key in --data"},
+	{Name: "audit.key", Help: "the audit chain's key itself, in hexadecimal (wins over audit.key_file; best set by environment variable)"},
+	{Name: "audit.anchors_file", Help: "file the audit log's anchors are appended to (daily and at start; copy it elsewhere); default: audit-anchors.jsonl in --data"},
 	{Name: "public.rate", Kind: Int, Default: "60", Help: "requests per minute one address may make to the public trust-label pages", Check: positive},
 }
 
@@ -239,6 +242,12 @@ func Resolve(flags *pflag.FlagSet, getenv func(string) string, names ...string) 
 	}
 	if db, asked := vals["db"]; asked && db == "" {
 		vals["db"] = filepath.Join(vals["data"], "khien.db")
+	}
+	if f, asked := vals["audit.key_file"]; asked && f == "" {
+		vals["audit.key_file"] = filepath.Join(vals["data"], "audit.key")
+	}
+	if f, asked := vals["audit.anchors_file"]; asked && f == "" {
+		vals["audit.anchors_file"] = filepath.Join(vals["data"], "audit-anchors.jsonl")
 	}
 	return vals, errors.Join(errs...)
 }
