@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // An agency proves it controls a host, before the platform scans it, by
@@ -26,6 +28,14 @@ func OwnershipRecord(token string) string { return OwnershipPrefix + token }
 // ErrNotProven means the token was found neither in DNS nor in the file.
 var ErrNotProven = errors.New("the verification token was not found")
 
+// resolverAt is a resolver that asks server (host:port) only.
+func resolverAt(server string) *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
+}
+
 // ownershipRedirects bounds the redirects followed to the file; they must
 // stay on the host.
 const ownershipRedirects = 3
@@ -34,7 +44,8 @@ const ownershipRedirects = 3
 // records at _khien-verify.<host> and at host, asked of opts.DNSServer
 // (the system's resolver when empty), then the file on each origin
 // ("https://host", "http://host:8080"…; the host's https and http origins
-// when none), fetched through the scanner's address guard (private
+// when none; its address also from opts.DNSServer when set), fetched
+// through the scanner's address guard (private
 // addresses only with opts.AllowPrivate), following at most three
 // redirects that stay on the host. It answers how control was shown
 // ("dns" or "http"), or an error wrapping ErrNotProven whose text is fit
@@ -102,6 +113,12 @@ func ownershipInDNS(ctx context.Context, host, token, server string) (bool, stri
 func ownershipInFile(ctx context.Context, host, target, token string, opts Options) (bool, string) {
 	f := newFetcher(opts)
 	defer f.close()
+	if opts.DNSServer != "" {
+		// The host's address comes from the same DNS server as its TXT
+		// record; the guard still judges the address connected to.
+		d := guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 10 * time.Second, Resolver: resolverAt(opts.DNSServer)})
+		f.client.Transport.(*http.Transport).DialContext = d.DialContext
+	}
 	cur := target
 	for hop := 0; ; hop++ {
 		r, err := f.get(ctx, cur, http.Header{"Accept": {"text/plain"}})

@@ -65,7 +65,7 @@ func (r *Registry) Import(ctx context.Context, actor access.Actor, kind string, 
 	}
 	rep.Rows = len(rows)
 	// Every system: an import may touch many.
-	err = r.writeSystems(ctx, func() []int64 { return nil }, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, actor, func() []int64 { return nil }, func(ctx context.Context, tx *store.Tx) error {
 		var err error
 		if kind == KindAgencies {
 			err = r.importAgencies(ctx, tx, actor, rows, &rep)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -25,15 +26,17 @@ type Registry struct {
 }
 
 // writeSystems is write for a change to the systems (create, update,
-// delete, import): once fn succeeds, events.SystemsChanged is published in
-// the same transaction with the ids ids gives then (none: possibly all),
-// so what follows the systems (sitescan's sites) commits with them.
-func (r *Registry) writeSystems(ctx context.Context, ids func() []int64, fn func(ctx context.Context, tx *store.Tx) error) error {
+// delete, import) made by actor: once fn succeeds, events.SystemsChanged
+// is published in the same transaction with the ids ids gives then (none:
+// possibly all) and the actor's role, so what follows the systems
+// (sitescan's sites, approved or waiting by who added them) commits with
+// them.
+func (r *Registry) writeSystems(ctx context.Context, actor access.Actor, ids func() []int64, fn func(ctx context.Context, tx *store.Tx) error) error {
 	return r.write(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		return r.events.Publish(ctx, events.SystemsChanged{SystemIDs: ids()})
+		return r.events.Publish(ctx, events.SystemsChanged{SystemIDs: ids(), ByRole: string(actor.Role)})
 	})
 }
 

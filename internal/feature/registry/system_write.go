@@ -36,7 +36,7 @@ func (r *Registry) CreateSystem(ctx context.Context, actor access.Actor, in Syst
 	if err := s.validate(); err != nil {
 		return s, err
 	}
-	err = r.writeSystems(ctx, func() []int64 { return []int64{out.ID} }, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, actor, func() []int64 { return []int64{out.ID} }, func(ctx context.Context, tx *store.Tx) error {
 		ag, err := r.Agency(ctx, actor, s.AgencyID)
 		if errors.Is(err, store.ErrNotFound) {
 			return agencyError(s.AgencyID)
@@ -101,7 +101,7 @@ func (r *Registry) UpdateSystem(ctx context.Context, actor access.Actor, id int6
 	if !actor.CanWriteRegistry() {
 		return System{}, fmt.Errorf("registry: update system: %w", store.ErrForbidden)
 	}
-	err = r.writeSystems(ctx, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
+	err = r.writeSystems(ctx, actor, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.System(ctx, actor, id)
 		if err != nil {
 			return err
@@ -144,7 +144,7 @@ func (r *Registry) DeleteSystem(ctx context.Context, actor access.Actor, id int6
 	if !actor.CanWriteRegistry() {
 		return fmt.Errorf("registry: delete system: %w", store.ErrForbidden)
 	}
-	return r.writeSystems(ctx, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
+	return r.writeSystems(ctx, actor, func() []int64 { return []int64{id} }, func(ctx context.Context, tx *store.Tx) error {
 		before, err := r.System(ctx, actor, id)
 		if err != nil {
 			return err

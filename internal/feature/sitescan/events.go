@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -16,7 +17,7 @@ import (
 // baseline). Both run inside the publisher's transaction.
 func (s *Service) subscribe(bus *events.Bus) {
 	events.Subscribe(bus, "sitescan-systems", events.Inline, func(ctx context.Context, e events.SystemsChanged) error {
-		_, err := s.SyncSystems(ctx, e.SystemIDs...)
+		_, err := s.SyncAs(ctx, access.Role(e.ByRole), e.SystemIDs...)
 		return err
 	})
 	events.Subscribe(bus, "sitescan-probe", events.Inline, s.recordProbe)
@@ -61,6 +62,7 @@ func (s *Service) DueProbes(ctx context.Context, now time.Time, limit int) ([]in
 	var ids []int64
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, check_every_minutes FROM sites WHERE active = 1 AND monitor_enabled = 1 AND next_check_at <= $1
+			AND verification IN ('approved', 'verified')
 			ORDER BY next_check_at, id LIMIT $2`, store.FormatTime(now), limit)
 		if err != nil {
 			return fmt.Errorf("sitescan: due probes: %w", err)

@@ -10,12 +10,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -24,6 +27,12 @@ import (
 type Config struct {
 	ScanEvery  time.Duration // default time between scans of a site (24h)
 	CheckEvery time.Duration // default time between monitoring probes (5m)
+	// Rates paces each host across processes (scans, probes and
+	// verification checks share it); nil paces nothing.
+	Rates *hostrate.Limiter
+	// Target holds the scanner's limits for the verification checks:
+	// private addresses, the DNS server, the timeout.
+	Target webscan.Options
 }
 
 // Service is the web-assessment feature over one database. It owns the
@@ -89,6 +98,12 @@ type Site struct {
 	LastChange        float64    `json:"last_change"`
 	Raised            string     `json:"-"`
 	AgencyPath        string     `json:"-"`
+	// Verification is whether the site may be scanned and probed:
+	// approved, verified (its agency proved control of its host), pending
+	// or rejected (never scanned nor probed).
+	Verification string `json:"verification"`
+	// Proof is what the agency must publish, for a pending site.
+	Proof *HostProof `json:"verification_request,omitempty"`
 	// Trend is the grades of the latest scans, oldest first (lists only).
 	Trend []string `json:"trend,omitempty"`
 }
@@ -96,7 +111,7 @@ type Site struct {
 const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.active, x.scan_every_hours, x.next_scan_at, x.last_scan_id,
 	x.last_grade, x.last_score, x.last_scanned_at, x.monitor_enabled, x.check_every_minutes, x.next_check_at, x.state, x.failures,
 	x.last_checked_at, x.last_status, x.last_latency_ms, x.last_error, x.cert_expires_at, x.baseline, x.baseline_at, x.ignore_rule,
-	x.change_threshold, x.last_change, x.raised, s.agency_path`
+	x.change_threshold, x.last_change, x.raised, s.agency_path, x.verification`
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
 // the caller's scope is then PathFilter(store.ScopePath).
@@ -110,7 +125,7 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 	err := r.Scan(&x.ID, &x.SystemID, &x.SystemName, &x.AgencyID, &x.AgencyName, &x.URL, &active, &x.ScanEveryHours, &next, &last,
 		&x.Grade, &x.Score, &scanned, &monitor, &x.CheckEveryMinutes, &nextCheck, &x.State, &x.Failures,
 		&checked, &x.LastStatus, &x.LastLatencyMS, &x.LastError, &certExp, &x.Baseline, &baselineAt, &x.IgnoreRule,
-		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath)
+		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath, &x.Verification)
 	if err != nil {
 		return x, err
 	}
@@ -124,15 +139,27 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 }
 
 // Sync makes one site for every URL of every system: new URLs become
-// sites due now; a URL removed from its system leaves its site inactive
-// (its history stays), and a URL put back makes it active again.
+// sites due now, pending verification (SyncAs says who added them); a URL
+// removed from its system leaves its site inactive (its history stays),
+// and a URL put back makes it active again.
 func (s *Service) Sync(ctx context.Context) (added int, err error) { return s.SyncSystems(ctx) }
 
 // SyncSystems is Sync limited to the given systems (none: every system),
 // so that saving one system costs a few index lookups, not a pass over
 // every site.
 func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err error) {
+	return s.SyncAs(ctx, "", ids...)
+}
+
+// SyncAs is SyncSystems for URLs added by a user of role by: an admin's or
+// analyst's are approved at once; the others wait until their agency
+// proves control of the host (or already has) or an analyst approves.
+func (s *Service) SyncAs(ctx context.Context, by access.Role, ids ...int64) (added int, err error) {
 	now := store.Now()
+	initial := Pending
+	if by == access.Admin || by == access.Analyst {
+		initial = Approved
+	}
 	onlyV, onlySites := "", ""
 	args := []any{}
 	if len(ids) > 0 {
@@ -143,9 +170,9 @@ func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err
 		onlySites = ` AND system_id IN (` + store.Placeholders(1, len(ids)) + `)`
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at)
-			SELECT DISTINCT v.system_id, v.value, $1, $1, $1 FROM system_assets v
-			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)`, append([]any{now}, args...)...)
+		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at, verification)
+			SELECT DISTINCT v.system_id, v.value, $1, $1, $1, $`+strconv.Itoa(len(args)+2)+` FROM system_assets v
+			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)`, append(append([]any{now}, args...), initial)...)
 		if err != nil {
 			return fmt.Errorf("sitescan: add sites: %w", err)
 		}
@@ -158,7 +185,10 @@ func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err
 		if _, err = tx.ExecContext(ctx, `UPDATE sites SET active = 1 WHERE active = 0`+onlySites+` AND `+listed, args...); err != nil {
 			return fmt.Errorf("sitescan: mark restored sites: %w", err)
 		}
-		return nil
+		if added == 0 || initial != Pending {
+			return nil
+		}
+		return s.settleNew(ctx, tx, now)
 	})
 	return added, err
 }
@@ -169,9 +199,11 @@ type SiteFilter struct {
 	Grade    string // exact grade, or "none" for never scanned
 	State    string // up, down, unknown
 	SystemID int64
-	Inactive bool // include sites whose URL left the registry
-	Limit    int
-	Offset   int
+	// Verification is approved, verified, pending or rejected ("": any).
+	Verification string
+	Inactive     bool // include sites whose URL left the registry
+	Limit        int
+	Offset       int
 }
 
 // Sites lists the sites in actor's scope, worst grade first, with the
@@ -199,6 +231,9 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 	if f.SystemID != 0 {
 		w.Add("x.system_id = ?", f.SystemID)
 	}
+	if f.Verification != "" {
+		w.Add("x.verification = ?", f.Verification)
+	}
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+SiteJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count sites: %w", err)
@@ -224,6 +259,9 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 		return nil, 0, err
 	}
 	if err := s.addTrends(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	if err := s.addProofs(ctx, out); err != nil {
 		return nil, 0, err
 	}
 	return out, total, nil
@@ -276,6 +314,9 @@ func (s *Service) Site(ctx context.Context, actor access.Actor, id int64) (Site,
 	}
 	list := []Site{x}
 	if err := s.addTrends(ctx, list); err != nil {
+		return x, err
+	}
+	if err := s.addProofs(ctx, list); err != nil {
 		return x, err
 	}
 	return list[0], nil

@@ -17,9 +17,12 @@ const (
 )
 
 // SystemsChanged: information systems were created, changed, imported or
-// deleted (their ids).
+// deleted (their ids), by a user of role ByRole ("admin", "agency"…; ""
+// when unknown). URLs added by an agency officer, or by no known role,
+// wait for verification before they are scanned.
 type SystemsChanged struct {
 	SystemIDs []int64 `json:"system_ids"`
+	ByRole    string  `json:"by_role"`
 }
 
 // EventKind implements Event.
