@@ -282,3 +282,51 @@ func TestApproveAndReject(t *testing.T) {
 		}
 	})
 }
+
+// TestSitesBeforeTheMigrationStayApproved: sites that exist when the
+// verification migration runs keep being scanned (approved); a site
+// inserted afterwards without a state is pending (the column's default).
+func TestSitesBeforeTheMigrationStayApproved(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, storetest.DSN(t, engine))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			ms, _ := store.Migrations(engine)
+			var before int
+			for _, m := range ms {
+				if strings.Contains(m.Name, "scan_targets") {
+					before = m.Version - 1
+				}
+			}
+			if _, err := db.MigrateTo(ctx, before); err != nil {
+				t.Fatal(err)
+			}
+			now := store.Now()
+			for _, q := range []string{
+				`INSERT INTO agencies (id, code, name, path, created_at, updated_at) VALUES (1, 'A', 'A', '/1/', $1, $1)`,
+				`INSERT INTO systems (id, agency_id, name, created_at, updated_at) VALUES (1, 1, 'S', $1, $1)`,
+				`INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at) VALUES (1, 'https://old.example/', $1, $1, $1)`,
+			} {
+				if _, err := db.Writer().ExecContext(ctx, q, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Writer().ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at) VALUES (1, 'https://new.example/', $1, $1, $1)`, now); err != nil {
+				t.Fatal(err)
+			}
+			for url, want := range map[string]string{"https://old.example/": sitescan.Approved, "https://new.example/": sitescan.Pending} {
+				var got string
+				if err := db.Reader().QueryRowContext(ctx, `SELECT verification FROM sites WHERE url = $1`, url).Scan(&got); err != nil || got != want {
+					t.Errorf("%s: %q %v, want %q", url, got, err, want)
+				}
+			}
+		})
+	}
+}
