@@ -126,3 +126,28 @@ func TestHostRateAfterImport(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduleQueuesAFewScansPerHost: of 10 due sites on one host the
+// schedule queues four; the others wait a minute, without holding up a
+// site on another host.
+func TestScheduleQueuesAFewScansPerHost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := sitetest.NewWorld(t, db, monitor.Config{})
+		for i := range 10 {
+			w.AddSite(t, w.A, fmt.Sprintf("https://busy.example/?p=%d", i))
+		}
+		w.AddSite(t, w.B, "https://quiet.example/")
+		now := time.Now().Add(time.Second)
+		ids, err := w.Sites.DueScans(ctx, now, 100)
+		if err != nil || len(ids) != 5 {
+			t.Fatalf("first pass queued %d (%v), want 4 of busy.example and quiet.example", len(ids), err)
+		}
+		if again, _ := w.Sites.DueScans(ctx, now.Add(30*time.Second), 100); len(again) != 0 {
+			t.Fatalf("%d queued before the minute passed", len(again))
+		}
+		if again, _ := w.Sites.DueScans(ctx, now.Add(2*time.Minute), 100); len(again) != 0 {
+			t.Fatalf("%d more queued while four of the host are queued", len(again))
+		}
+	})
+}

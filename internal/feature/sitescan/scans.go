@@ -169,22 +169,23 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// One scan of a host in the queue at a time: the other sites of a
-		// busy host wait a minute (the next pass), so that a host with
-		// hundreds of sites neither floods the queue nor holds up the rest.
-		busy, err := queuedHosts(ctx, tx)
+		// At most maxQueuedPerHost scans of a host in the queue at once:
+		// the other sites of a busy host wait a minute (the next pass), so
+		// that a host with hundreds of sites neither floods the queue nor
+		// holds up the rest.
+		active, err := queuedHosts(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for _, x := range due {
 			host := webscan.HostOf(x.URL)
-			if busy[host] {
+			if active[host] >= maxQueuedPerHost {
 				if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_scan_at = $1 WHERE id = $2`, store.FormatTime(now.Add(time.Minute)), x.ID); err != nil {
 					return fmt.Errorf("sitescan: reschedule site %d: %w", x.ID, err)
 				}
 				continue
 			}
-			busy[host] = true
+			active[host]++
 			id, err := insertScan(ctx, tx, x, "schedule", access.System.Username)
 			if err != nil {
 				return err
@@ -206,20 +207,24 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 // scannableSQL is Scannable for a site aliased x.
 const scannableSQL = `x.verification IN ('approved', 'verified')`
 
-// queuedHosts are the hosts with a scan queued or running.
-func queuedHosts(ctx context.Context, tx *store.Tx) (map[string]bool, error) {
+// maxQueuedPerHost bounds the scheduled scans of one host queued or
+// running at once.
+const maxQueuedPerHost = 4
+
+// queuedHosts counts the scans queued or running per host.
+func queuedHosts(ctx context.Context, tx *store.Tx) (map[string]int, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT url FROM scans WHERE status IN ('queued', 'running')`)
 	if err != nil {
 		return nil, fmt.Errorf("sitescan: queued scans: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]bool{}
+	out := map[string]int{}
 	for rows.Next() {
 		var u string
 		if err := rows.Scan(&u); err != nil {
 			return nil, err
 		}
-		out[webscan.HostOf(u)] = true
+		out[webscan.HostOf(u)]++
 	}
 	return out, rows.Err()
 }

@@ -189,7 +189,7 @@ func originOf(raw string) string {
 type ThrottledError struct{ wait time.Duration }
 
 func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("sitescan: this host was checked a moment ago; try again in %s", e.wait.Round(time.Second))
+	return fmt.Sprintf("this host was checked a moment ago; try again in %s", e.wait.Round(time.Second))
 }
 
 // Is makes errors.Is(err, store.ErrThrottled) hold.
