@@ -17,6 +17,9 @@ func (a *API) registerSites(r Router) {
 	r.Private("GET /api/v1/sites", a.listSites)
 	r.Private("GET /api/v1/sites/{id}", a.getSite)
 	r.Private("PATCH /api/v1/sites/{id}", a.updateSite)
+	r.Private("POST /api/v1/sites/{id}/verify", a.siteAction(a.Sites.VerifyNow))
+	r.Private("POST /api/v1/sites/{id}/approve", a.siteAction(a.Sites.Approve))
+	r.Private("POST /api/v1/sites/{id}/reject", a.siteAction(a.Sites.Reject))
 
 	r.Private("POST /api/v1/scans", a.startScan)
 	r.Private("GET /api/v1/scans", a.listScans)
@@ -40,7 +43,14 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Inactive: q.Get("inactive") == "true", Archived: q.Get("archived"), Limit: p.Limit, Offset: p.Offset}
+	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Verification: q.Get("verification"),
+		Inactive: q.Get("inactive") == "true", Archived: q.Get("archived"), Limit: p.Limit, Offset: p.Offset}
+	switch f.Verification {
+	case "", sitescan.Approved, sitescan.Verified, sitescan.Pending, sitescan.Rejected:
+	default:
+		httpx.WriteError(w, r, fmt.Errorf("%w: verification must be approved, verified, pending or rejected", store.ErrInvalid))
+		return
+	}
 	if sys != nil {
 		f.SystemID = *sys
 	}
@@ -63,6 +73,20 @@ func (a *API) getSite(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.Sites.Site(ctx, httpx.Actor(ctx), id)
 	})
+}
+
+// siteAction answers POST /api/v1/sites/{id}/<action> with the site after
+// do (verify now, approve, reject).
+func (a *API) siteAction(do func(context.Context, access.Actor, int64) (sitescan.Site, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		run(w, r, http.StatusOK, func(ctx context.Context) (sitescan.Site, error) {
+			id, err := httpx.ParseID(r, "id")
+			if err != nil {
+				return sitescan.Site{}, err
+			}
+			return do(ctx, httpx.Actor(ctx), id)
+		})
+	}
 }
 
 func (a *API) updateSite(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/config"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
@@ -43,6 +44,7 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Events   *events.Bus
+	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
 	Links    *events.Directory
 	Platform PlatformConfig
@@ -59,6 +61,8 @@ type PlatformConfig struct {
 	SMTP            notify.SMTPConfig
 	WebhookAllow    notify.AllowList // intranet webhook receivers (notify.allow)
 	PublicRate      int              // requests per minute per address on public pages
+	HostRate        int              // requests per minute to one host (scan.host_rate)
+	HostSpacing     time.Duration    // least time between assessments of one host
 	RetryHorizon    time.Duration
 	NATSReplicas    int // 0: automatic
 	// AuditKey is where the audit chain's key is (zero: none, the log
@@ -78,7 +82,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		ScanEvery: v.Duration("scan.every"), ScanConcurrency: v.Int("scan.concurrency"),
 		CheckEvery: v.Duration("monitor.every"), FailThreshold: v.Int("monitor.failures"), CertWarnDays: v.Int("monitor.cert_warn_days"),
 		SMTP:       notify.SMTPConfig{Addr: v.String("smtp.addr"), From: v.String("smtp.from"), Username: v.String("smtp.username"), Password: v.String("smtp.password")},
-		PublicRate: v.Int("public.rate"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
+		PublicRate: v.Int("public.rate"), HostRate: v.Int("scan.host_rate"), HostSpacing: v.Duration("scan.host_spacing"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
 		AuditKey: AuditKeySource(v, true), AnchorsFile: v.String("audit.anchors_file"),
 	}
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
@@ -126,7 +130,11 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// (for durable subscribers) when serve or worker opens NATS.
 	bus := events.New(db, nil)
 	svc := &Services{DB: db, Audit: log, Events: bus, Auth: auth.New(db, log), Registry: registry.New(db, log, bus), Platform: pc}
-	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery})
+	// Scans, probes and verification checks share each host's pace.
+	svc.Rates = hostrate.New(db, hostrate.Config{PerMinute: pc.HostRate, Spacing: pc.HostSpacing})
+	verify := pc.Scan
+	verify.Baseline = nil
+	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery, Rates: svc.Rates, Target: verify})
 	// Every URL of every system is a site: sitescan follows the registry's
 	// SystemsChanged (the scan schedule also syncs, for changes made by
 	// other processes).
@@ -135,7 +143,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Notify.Subscribe(bus)
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
-	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Notify: svc.Notify})
+	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Rates: svc.Rates, Notify: svc.Notify})
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)

@@ -77,6 +77,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"scan of a non-web URL", "POST", "/api/v1/scans", map[string]any{"url": "javascript:alert(1)"}, 400, "validation_failed", "url"},
 				{"scan with a bad site id", "POST", "/api/v1/scans", `{"site_id": "x"}`, 400, "bad_request", ""},
 				{"negative scan interval", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"scan_every_hours": -1}, 400, "validation_failed", "scan_every_hours"},
+				{"unknown verification state", "GET", "/api/v1/sites?verification=trusted", nil, 400, "bad_request", ""},
+				{"verify a site that does not exist", "POST", "/api/v1/sites/999999/verify", nil, 404, "not_found", ""},
 				{"broken ignore rule", "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.siteA.ID), map[string]any{"ignore_rule": "re:("}, 400, "validation_failed", "ignore_rule"},
 				{"threshold above 1", "PATCH", fmt.Sprintf("/api/v1/monitors/%d", w.siteA.ID), map[string]any{"change_threshold": 7}, 400, "validation_failed", "change_threshold"},
 				{"window ending first", "POST", "/api/v1/maintenance", map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-01T02:00:00Z", "ends_at": "2026-12-01T01:00:00Z"}, 400, "validation_failed", "ends_at"},

@@ -66,6 +66,33 @@ func freshUser(w *world, role string) string {
 	return fmt.Sprintf("/api/v1/users/%d", idOf(w.t, body))
 }
 
+var freshSites int
+
+// freshPendingSite makes, as agency A's officer, a system in A1 with one
+// URL on a host of its own (so that no check waits for another's spacing):
+// a site pending verification, then the path suffix on it.
+func freshPendingSite(suffix string) func(*world, string) string {
+	return func(w *world, role string) string {
+		freshSites++
+		url := fmt.Sprintf("https://127.0.1.%d:1/", freshSites)
+		code, body := w.api("agencyA", "POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": fmt.Sprintf("chờ %s %d", role, freshSites), "urls": []string{url}})
+		if code != http.StatusCreated {
+			w.t.Fatalf("fresh pending site: %d %s", code, body)
+		}
+		code, body = w.api("admin", "GET", fmt.Sprintf("/api/v1/sites?system_id=%d", idOf(w.t, body)), nil)
+		var l struct {
+			Items []struct {
+				ID           int64
+				Verification string
+			}
+		}
+		if err := json.Unmarshal(body, &l); code != 200 || err != nil || len(l.Items) != 1 || l.Items[0].Verification != "pending" {
+			w.t.Fatalf("fresh pending site: %d %s", code, body)
+		}
+		return fmt.Sprintf("/api/v1/sites/%d%s", l.Items[0].ID, suffix)
+	}
+}
+
 func siteA(suffix string) func(*world, string) string {
 	return func(w *world, _ string) string { return fmt.Sprintf("/api/v1/sites/%d%s", w.siteA.ID, suffix) }
 }
@@ -153,6 +180,12 @@ func apiCases() []roleCase {
 		{"get site A", "GET", siteA(""), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"get site B", "GET", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/sites/%d", w.siteB.ID) }, nil, expect{200, 200, 404, 200, 200, 401}},
 		{"site A settings", "PATCH", siteA(""), func(*world, string) any { return map[string]any{"scan_every_hours": 12} }, expect{200, 200, 403, 403, 403, 401}},
+		{"verify a pending site now", "POST", freshPendingSite("/verify"), nil, expect{200, 200, 200, 404, 403, 401}},
+		{"approve a pending site", "POST", freshPendingSite("/approve"), nil, expect{200, 200, 403, 403, 403, 401}},
+		{"reject a pending site", "POST", freshPendingSite("/reject"), nil, expect{200, 200, 403, 403, 403, 401}},
+		{"scan a pending site", "POST", fixed("/api/v1/scans"), func(w *world, role string) any {
+			return map[string]any{"site_id": idOf(w.t, []byte(`{"id":`+strings.TrimPrefix(freshPendingSite("")(w, role), "/api/v1/sites/")+`}`))}
+		}, expect{409, 409, 409, 404, 403, 401}},
 		{"scan site A now", "POST", fixed("/api/v1/scans"), func(w *world, _ string) any { return map[string]any{"site_id": w.siteA.ID} }, expect{202, 202, 202, 404, 403, 401}},
 		{"ad-hoc scan of an unregistered URL", "POST", fixed("/api/v1/scans"), func(*world, string) any { return map[string]any{"url": "https://phishing.example/login"} }, expect{202, 202, 404, 404, 403, 401}},
 		{"scan site A by its URL", "POST", fixed("/api/v1/scans"), func(w *world, _ string) any { return map[string]any{"url": w.siteA.URL} }, expect{202, 202, 202, 404, 403, 401}},

@@ -132,7 +132,7 @@ func (s *Server) newView(r *http.Request, titleKey, section string, data any) vi
 
 func flashText(lang, done string) string {
 	switch done {
-	case "saved", "deleted", "queued", "archived", "restored", "purged":
+	case "saved", "deleted", "queued", "archived", "restored", "purged", "verification.checked":
 		return i18n.T(lang, done)
 	}
 	return ""

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 )
 
@@ -27,6 +29,9 @@ func (s *Server) registerSiteUI() {
 	s.page("GET /sites/{id}", s.sitePage)
 	s.page("POST /sites/{id}/scan", s.siteScanNow)
 	s.page("POST /sites/{id}/settings", s.siteSettings)
+	s.page("POST /sites/{id}/verify", s.siteVerification(s.deps.Sites.VerifyNow, "verification.checked"))
+	s.page("POST /sites/{id}/approve", s.siteVerification(s.deps.Sites.Approve, "saved"))
+	s.page("POST /sites/{id}/reject", s.siteVerification(s.deps.Sites.Reject, "saved"))
 	s.page("GET /scans/{id}", s.scanPage)
 	s.page("GET /findings", s.findingsPage)
 	s.page("POST /findings/{id}/resolve", s.idAction(s.deps.Sites.ResolveFinding, "/findings?done=saved"))
@@ -145,6 +150,25 @@ func (s *Server) siteScanNow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=queued", id), http.StatusSeeOther)
+}
+
+// siteVerification runs a verification action on a site (verify now,
+// approve, reject) and shows the site again.
+func (s *Server) siteVerification(do func(context.Context, access.Actor, int64) (sitescan.Site, error), done string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.checkForm(w, r) {
+			return
+		}
+		id, err := httpx.ParseID(r, "id")
+		if err == nil {
+			_, err = do(r.Context(), httpx.Actor(r.Context()), id)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=%s", id, done), http.StatusSeeOther)
+	}
 }
 
 func (s *Server) siteSettings(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,3 +114,43 @@ func TestPortalForms(t *testing.T) {
 }
 
 func sitescanOpen() sitescan.FindingFilter { return sitescan.FindingFilter{Status: "open"} }
+
+// TestPendingSitePage: a URL an officer registers shows as pending in the
+// list and on its page, with the token, both ways to publish it and a
+// "verify now" button (no "scan now"); an analyst approves it from the page.
+func TestPendingSitePage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	ctx := context.Background()
+	analyst, officer := w.browser("analyst"), w.browser("agencyA")
+	path := freshPendingSite("")(w, "agencyA")
+	id := strings.TrimPrefix(path, "/api/v1/sites/")
+	site, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := w.svc.Sites.Site(ctx, access.System, site)
+	code, page := officer.get("/sites/" + id)
+	for _, want := range []string{"Chờ xác minh", pending.Proof.DNSValue, "_khien-verify." + pending.Proof.Host, "/.well-known/khien-verify.txt", "Xác minh ngay"} {
+		if code != 200 || !strings.Contains(string(page), want) {
+			t.Errorf("officer's page lacks %q (%d)", want, code)
+		}
+	}
+	if strings.Contains(string(page), "Đánh giá ngay") || strings.Contains(string(page), "Duyệt không cần xác minh") {
+		t.Error("officer's page of a pending site offers a scan or an approval")
+	}
+	if _, list := officer.get("/sites"); !strings.Contains(string(list), "badge v-pending") {
+		t.Error("the site list does not mark the pending site")
+	}
+	if code, _ := officer.post("/sites/"+id+"/approve", officer.withCSRF(url.Values{})); code != 403 {
+		t.Errorf("officer approves: %d", code)
+	}
+	if code, _ := analyst.post("/sites/"+id+"/approve", analyst.withCSRF(url.Values{})); code != 303 {
+		t.Fatalf("analyst approves: %d", code)
+	}
+	if got, _ := w.svc.Sites.Site(ctx, access.System, site); got.Verification != sitescan.Approved {
+		t.Fatalf("after approval: %s", got.Verification)
+	}
+	if _, page := officer.get("/sites/" + id); !strings.Contains(string(page), "Đánh giá ngay") {
+		t.Error("an approved site offers no scan")
+	}
+}

@@ -145,8 +145,14 @@ schemas.update({
                "check_every_minutes": {"type": "integer"}, "next_check_at": T, "state": {"type": "string", "enum": ["up", "down", "unknown"]},
                "consecutive_failures": {"type": "integer"}, "last_checked_at": NT, "last_status": {"type": "integer"}, "last_latency_ms": {"type": "integer"},
                "last_error": S, "cert_expires_at": NT, "baseline_at": NT, "ignore_rule": S, "change_threshold": N, "last_change": N, "trend": arr(S),
-               "archived_at": {"type": ["string", "null"], "format": "date-time", "description": "when the site was archived (its system archived or its URL removed; null: live)"}, "archived_by": S},
-              ["id", "system_id", "url", "grade", "state", "archived_at"]),
+               "archived_at": {"type": ["string", "null"], "format": "date-time", "description": "when the site was archived (its system archived or its URL removed; null: live)"}, "archived_by": S,
+               "verification": {"type": "string", "enum": ["approved", "verified", "pending", "rejected"], "description": "only approved and verified sites are scanned and probed"},
+               "verification_request": ref("HostProof")},
+              ["id", "system_id", "url", "grade", "state", "archived_at", "verification"]),
+  "HostProof": obj({"host": S, "token": S, "dns_name": {"type": "string", "description": "_khien-verify.<host>: where the TXT record goes"},
+                    "dns_value": {"type": "string", "description": "khien-verify=<token>: the TXT value, or a line of the file"},
+                    "file_url": {"type": "string", "description": "where the file may be published instead"}, "instructions": S, "instructions_en": S,
+                    "checked_at": NT, "next_check_at": NT, "attempts": {"type": "integer"}, "last_error": S}, ["host", "token", "dns_name", "dns_value", "file_url"]),
   "SiteSettings": obj({"scan_every_hours": {"type": "integer", "description": "0: the default (scan.every)"}, "check_every_minutes": {"type": "integer", "description": "0: the default (monitor.every)"},
                        "monitor_enabled": B, "ignore_rule": {"type": "string", "description": "#id, .class, tag or re:EXPR per line"}, "change_threshold": N, "reset_baseline": B}),
   "Scan": obj({"id": I, "site_id": NI, "url": S, "status": {"type": "string", "enum": ["queued", "running", "done", "error"]}, "origin": {"type": "string", "enum": ["schedule", "manual"]},
@@ -183,10 +189,17 @@ NF = E("not found or outside your scope")
 LID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "the label's public id"}
 auth = {"401": common["401"]}
 paths["/api/v1/sites"] = {"get": op("List sites (one per URL of every system) in your scope, worst grade first", "Sites", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
-    [q("q", "part of the URL, system or agency name"), q("grade", "exact grade, or none"), q("state", "up, down or unknown"), q("system_id", "one system's sites", I), q("inactive", "true: include archived sites (as archived=all)", B), q("archived", "false (default): live sites; true: archived ones only (their system archived or their URL removed); all: both")] + PAGING)}
+    [q("q", "part of the URL, system or agency name"), q("grade", "exact grade, or none"), q("state", "up, down or unknown"), q("system_id", "one system's sites", I), q("inactive", "true: include archived sites (as archived=all)", B), q("archived", "false (default): live sites; true: archived ones only (their system archived or their URL removed); all: both"),
+     q("verification", "approved, verified, pending or rejected")] + PAGING)}
 paths["/api/v1/sites/{id}"] = {
     "get": op("Get a site", "Sites", {"200": resp("site", ref("Site")), "404": NF, **auth}, [ID]),
     "patch": op("Change a site's schedule and monitoring rules (admins, analysts)", "Sites", {"200": resp("updated", ref("Site")), "404": NF, **common}, [ID], body("SiteSettings"))}
+paths["/api/v1/sites/{id}/verify"] = {"post": op("Check now whether the site's agency published its verification token (DNS TXT or /.well-known/khien-verify.txt); a failed check answers 200 with the site still pending and the reason (agency officers, analysts, admins)", "Sites",
+    {"200": resp("the site after the check", ref("Site")), "404": NF, "429": E("the host was checked a moment ago (Retry-After)"), "401": common["401"], "403": common["403"]}, [ID])}
+paths["/api/v1/sites/{id}/approve"] = {"post": op("Approve a site for scanning and monitoring without a domain proof (admins, analysts; audited)", "Sites",
+    {"200": resp("approved", ref("Site")), "404": NF, "401": common["401"], "403": common["403"]}, [ID])}
+paths["/api/v1/sites/{id}/reject"] = {"post": op("Reject a site: it is never scanned nor probed (admins, analysts; audited)", "Sites",
+    {"200": resp("rejected", ref("Site")), "404": NF, "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/scans"] = {
     "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
     "post": op("Start a scan of a registered site now (admins and analysts; agency officers for their own sites); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}

@@ -19,6 +19,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -44,6 +45,8 @@ type Deps struct {
 	Sites   *sitescan.Service
 	Trust   *trust.Service
 	Monitor *monitor.Service
+	// Rates paces each host (its old rows are purged with the samples).
+	Rates *hostrate.Limiter
 	// Events are the durable event subscribers, each run as a job kind.
 	Events *events.Bus
 	// Scan bounds every platform scan (timeout, private addresses, CAs).
@@ -67,6 +70,9 @@ const (
 	KindSiteScan     = sitescan.JobKind
 	KindMonitorDue   = "monitor-due"
 	KindMonitorProbe = "monitor-probe"
+	// KindVerifyDue checks again the hosts of pending sites whose agency
+	// has not yet proved control (with back-off).
+	KindVerifyDue = "verify-due"
 	// KindEventsRelay puts on the bus the durable event deliveries that a
 	// crash or an outage left in the outbox.
 	KindEventsRelay = "events-relay"
@@ -152,8 +158,20 @@ func Kinds(d Deps) []Kind {
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: 8, Attempts: 2}},
 		{Name: "purge-samples", Handler: func(ctx context.Context, _ bus.Job) error {
+			if d.Rates != nil {
+				if err := d.Rates.Purge(ctx, time.Now()); err != nil {
+					return err
+				}
+			}
 			return d.Monitor.PurgeSamples(ctx, 90*24*time.Hour)
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
+		{Name: KindVerifyDue, Handler: func(ctx context.Context, _ bus.Job) error {
+			checked, verified, err := d.Sites.RecheckDue(ctx, time.Now(), 20)
+			if checked > 0 {
+				slog.Info("pending hosts rechecked", "checked", checked, "verified", verified)
+			}
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: 1, AckWait: time.Minute}},
 	}
 	if d.AuditAnchor != nil {
 		kinds = append(kinds, Kind{Name: KindAuditAnchor, Handler: func(ctx context.Context, _ bus.Job) error {
@@ -187,6 +205,7 @@ func Schedules() []Schedule {
 		{Kind: "purge-samples", Every: 6 * time.Hour},
 		{Kind: KindScanDue, Every: time.Minute},
 		{Kind: KindMonitorDue, Every: time.Minute},
+		{Kind: KindVerifyDue, Every: time.Minute},
 		{Kind: KindEventsRelay, Every: 30 * time.Second},
 		{Kind: KindAuditAnchor, Every: 24 * time.Hour},
 	}

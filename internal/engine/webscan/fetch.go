@@ -38,6 +38,19 @@ type Options struct {
 	// target names its own port (https://host:8443/ says nothing of where
 	// plain HTTP listens). 0 means the scheme's standard port (80, 443).
 	HTTPPort, HTTPSPort int
+	// Pace, when set, is called with the host's name before every HTTP
+	// request and TLS connection the scan makes, and may wait: the
+	// platform paces each host with it. Its error ends that request, which
+	// is then reported as the error.
+	Pace func(ctx context.Context, host string) error
+}
+
+// pace waits for host's turn, when the caller paces hosts.
+func (o Options) pace(ctx context.Context, host string) error {
+	if o.Pace == nil {
+		return nil
+	}
+	return o.Pace(ctx, host)
 }
 
 func (o *Options) defaults() {
@@ -133,6 +146,9 @@ func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	for k, vs := range header {
 		req.Header[k] = vs
+	}
+	if err := f.opts.pace(ctx, req.URL.Hostname()); err != nil {
+		return nil, err
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {

@@ -36,7 +36,7 @@ func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, erro
 		port = "443"
 	}
 	p := &prober{addr: net.JoinHostPort(u.Hostname(), port), serverName: u.Hostname(),
-		dialer: guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 5 * time.Second}), timeout: 5 * time.Second}
+		dialer: guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 5 * time.Second}), timeout: 5 * time.Second, pace: opts.pace}
 	f := &TLSFacts{Versions: map[string]bool{}, Weak: map[string]bool{}, Now: time.Now()}
 	for name, v := range map[string]uint16{"SSLv3": versionSSL30, "TLSv1.0": versionTLS10, "TLSv1.1": versionTLS11, "TLSv1.2": versionTLS12} {
 		ok, _, err := p.accepts(ctx, v, suitesCommon)
@@ -60,6 +60,9 @@ func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, erro
 	hs := func(min, max uint16) (*tls.ConnectionState, error) {
 		dctx, cancel := context.WithTimeout(ctx, p.timeout)
 		defer cancel()
+		if err := p.pace(dctx, p.serverName); err != nil {
+			return nil, err
+		}
 		d := &tls.Dialer{NetDialer: p.dialer, Config: &tls.Config{ServerName: u.Hostname(), MinVersion: min, MaxVersion: max, InsecureSkipVerify: true, CipherSuites: allSuites()}} //nolint:gosec // verified below, by hand, to report why a chain fails
 		c, err := d.DialContext(dctx, "tcp", p.addr)
 		if err != nil {

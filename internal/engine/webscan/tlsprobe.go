@@ -131,6 +131,7 @@ type prober struct {
 	serverName string
 	dialer     *net.Dialer
 	timeout    time.Duration
+	pace       func(ctx context.Context, host string) error
 }
 
 // offer sends one ClientHello and returns what the server chose, or
@@ -138,6 +139,11 @@ type prober struct {
 func (p *prober) offer(ctx context.Context, version uint16, suites []uint16) (uint16, uint16, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
+	if p.pace != nil {
+		if err := p.pace(ctx, p.serverName); err != nil {
+			return 0, 0, err
+		}
+	}
 	conn, err := p.dialer.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
 		return 0, 0, err

@@ -13,13 +13,16 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -30,6 +33,8 @@ type Config struct {
 	FailThreshold int // consecutive failed probes before "down" (default 3)
 	CertWarnDays  int // alert when the certificate has fewer days left (default 14)
 	Probe         webscan.Options
+	// Rates paces each host, shared with the scans (nil: no pacing).
+	Rates *hostrate.Limiter
 	// Notify sends alerts and knows the maintenance windows; nil sends
 	// nothing and mutes nothing.
 	Notify Notifier
@@ -99,6 +104,9 @@ type Sample struct {
 
 // Outcome is what one check did, for tests and logs.
 type Outcome struct {
+	// Skipped: the site was not probed (pending, rejected, disabled, or
+	// its host's rate limit was reached).
+	Skipped    bool
 	Sample     Sample
 	Alerts     []Alert
 	LabelState string
@@ -116,7 +124,24 @@ func (s *Service) CheckNow(ctx context.Context, actor access.Actor, siteID int64
 	if !t.Active {
 		return nil, fmt.Errorf("monitor: site %d is archived and no longer probed: %w", siteID, store.ErrConflict)
 	}
+	if t.Verification != "approved" && t.Verification != "verified" {
+		return nil, store.NewKind(fmt.Sprintf("monitor: site %d is %s: it is probed only once its domain is verified or an analyst approves it", siteID, t.Verification), store.ErrConflict)
+	}
 	return s.Check(ctx, siteID)
+}
+
+// probeSlotWait is how long a probe waits for its host's next slot
+// before it is skipped.
+const probeSlotWait = 3 * time.Second
+
+// skipped is the outcome of a probe the host's pace left out (no sample,
+// no failure); other errors stay errors.
+func skipped(err error) (*Outcome, error) {
+	if errors.Is(err, hostrate.ErrBusy) {
+		slog.Debug("probe skipped: the host's rate limit", "err", err)
+		return &Outcome{Skipped: true}, nil
+	}
+	return nil, err
 }
 
 // Check probes one site now (the scheduled job), records the sample and
@@ -126,21 +151,32 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !t.Active || !t.Enabled {
-		return &Outcome{}, nil
+	if !t.Active || !t.Enabled || (t.Verification != "approved" && t.Verification != "verified") {
+		return &Outcome{Skipped: true}, nil // a pending or rejected site is never probed, nor counted as down
+	}
+	host := webscan.HostOf(t.URL)
+	opts := s.cfg.Probe
+	if s.cfg.Rates != nil {
+		// The host's pace, shared with the scans: a probe that cannot
+		// start within a few seconds is skipped (the next one comes on
+		// schedule), and is no failure of the site.
+		if err := s.cfg.Rates.Assessment(ctx, host, probeSlotWait); err != nil {
+			return skipped(err)
+		}
+		opts.Pace = func(ctx context.Context, host string) error { return s.cfg.Rates.Request(ctx, host) }
 	}
 	// One probe of a host at a time, across every process.
 	wait, cancel := context.WithTimeout(ctx, s.cfg.Probe.Timeout)
-	hold, err := s.leases.Acquire(wait, "probe-host:"+webscan.HostOf(t.URL), s.cfg.Probe.Timeout+5*time.Second, 100*time.Millisecond)
+	hold, err := s.leases.Acquire(wait, "probe-host:"+host, s.cfg.Probe.Timeout+5*time.Second, 100*time.Millisecond)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	defer hold.Release(ctx)
 	now := time.Now().UTC()
-	v, err := evaluate(ctx, t, s.cfg.Probe, now)
+	v, err := evaluate(ctx, t, opts, now)
 	if err != nil {
-		return nil, err
+		return skipped(err)
 	}
 	st := advance(t, v, s.cfg, now)
 	if err := s.persist(ctx, t, &st); err != nil {

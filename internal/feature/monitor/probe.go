@@ -12,6 +12,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -24,6 +25,7 @@ type target struct {
 	URL             string
 	AgencyName      string
 	Active, Enabled bool
+	Verification    string // probed only when approved or verified
 	State           string
 	Failures        int
 	Raised          []string
@@ -39,9 +41,9 @@ func (s *Service) target(ctx context.Context, actor access.Actor, siteID int64) 
 	var t target
 	var active, enabled int
 	var raised string
-	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.url, a.name, x.active, x.monitor_enabled, x.state, x.failures, x.raised, x.baseline, x.ignore_rule, x.change_threshold
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT x.id, x.url, a.name, x.active, x.monitor_enabled, x.state, x.failures, x.raised, x.baseline, x.ignore_rule, x.change_threshold, x.verification
 		FROM sites x`+store.JoinSystemAgency+`WHERE `+w.SQL(), w.Args()...).
-		Scan(&t.ID, &t.URL, &t.AgencyName, &active, &enabled, &t.State, &t.Failures, &raised, &t.Baseline, &t.IgnoreRule, &t.ChangeThreshold)
+		Scan(&t.ID, &t.URL, &t.AgencyName, &active, &enabled, &t.State, &t.Failures, &raised, &t.Baseline, &t.IgnoreRule, &t.ChangeThreshold, &t.Verification)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("monitor: site %d: %w", siteID, store.ErrNotFound)
 	}
@@ -134,6 +136,9 @@ func evaluate(ctx context.Context, t target, opts webscan.Options, now time.Time
 	if err != nil {
 		if ctx.Err() != nil {
 			return verdict{}, ctx.Err() // shutting down: the job is redelivered
+		}
+		if errors.Is(err, hostrate.ErrBusy) {
+			return verdict{}, err // the host's pace, not the site's failure
 		}
 		return verdict{Error: err.Error(), Failing: map[string]string{}}, nil
 	}

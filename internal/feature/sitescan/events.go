@@ -17,7 +17,7 @@ import (
 // baseline). All run inside the publisher's transaction.
 func (s *Service) subscribe(bus *events.Bus) {
 	events.Subscribe(bus, "sitescan-systems", events.Inline, func(ctx context.Context, e events.SystemsChanged) error {
-		_, err := s.syncSystems(ctx, e.By, e.SystemIDs)
+		_, err := s.syncSystems(ctx, e.By, e.By.Role, e.SystemIDs)
 		return err
 	})
 	events.Subscribe(bus, "sitescan-purge", events.Inline, s.purgeSystem)
@@ -63,6 +63,7 @@ func (s *Service) DueProbes(ctx context.Context, now time.Time, limit int) ([]in
 	var ids []int64
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, check_every_minutes FROM sites WHERE active = 1 AND monitor_enabled = 1 AND next_check_at <= $1
+			AND verification IN ('approved', 'verified')
 			ORDER BY next_check_at, id LIMIT $2`, store.FormatTime(now), limit)
 		if err != nil {
 			return fmt.Errorf("sitescan: due probes: %w", err)

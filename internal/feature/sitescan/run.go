@@ -14,6 +14,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -217,11 +218,29 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 			return nil, err
 		}
 	}
-	hostLease, err := s.holdHost(ctx, webscan.HostOf(site.URL))
+	if c.SiteID != nil && !Scannable(site.Verification) {
+		return nil, s.refuse(ctx, id, site)
+	}
+	host := webscan.HostOf(site.URL)
+	hostLease, err := s.holdHost(ctx, host)
 	if err != nil {
 		return nil, err
 	}
 	defer hostLease.Release(ctx)
+	// Scans and probes of a host share its pace: a scan starts only in
+	// the host's next assessment slot, and each of its requests waits for
+	// a request slot (its time limit grows by what that may cost).
+	if err := s.startAssessment(ctx, host, scanSlotWait); err != nil {
+		var busy *hostrate.BusyError
+		if errors.As(err, &busy) {
+			return nil, &HeldError{wait: busy.Wait()}
+		}
+		return nil, err
+	}
+	if s.cfg.Rates != nil {
+		opts.Pace = s.pace
+		opts.Timeout = nonZero(opts.Timeout, 30*time.Second) + scanRequests*s.cfg.Rates.Config().Step()
+	}
 	if claimed, err := s.claim(ctx, id, token); err != nil || !claimed {
 		return nil, err
 	}
@@ -247,6 +266,33 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 		s.release(ctx, id, token) // the database stayed away: the job's retry runs it again
 	}
 	return res, err
+}
+
+// scanSlotWait is how long a scan job waits for its host's next
+// assessment slot before it gives the job back to the queue for later;
+// scanRequests is about how many requests one assessment makes (its time
+// limit grows by that many request slots).
+const (
+	scanSlotWait = 30 * time.Second
+	scanRequests = 60
+)
+
+func nonZero(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// refuse ends a queued scan of a site that may not be scanned (pending
+// or rejected since it was queued) without touching the network.
+func (s *Service) refuse(ctx context.Context, id int64, site Site) error {
+	_, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3 AND status = 'queued'`,
+		store.Now(), fmt.Sprintf("not scanned: the site is %s (its domain is not verified and no analyst approved it)", site.Verification), id)
+	if err != nil {
+		return fmt.Errorf("sitescan: refuse scan %d: %w", id, err)
+	}
+	return nil
 }
 
 // How long a finished assessment waits for an unavailable database

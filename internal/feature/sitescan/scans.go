@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -84,6 +85,9 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 		if !site.Active {
 			return archivedSite(site)
 		}
+		if !Scannable(site.Verification) {
+			return errNotScannable(site)
+		}
 		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+`, c.started_at < $2 AND c.heartbeat_at < $2 FROM scans c WHERE c.site_id = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`,
 			siteID, store.FormatTime(time.Now().Add(-staleRun)))
 		var silent bool
@@ -149,7 +153,7 @@ func insertScan(ctx context.Context, tx *store.Tx, site Site, origin, by string)
 func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	var ids []int64
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE x.active = 1 AND x.next_scan_at <= $1
+		rows, err := tx.QueryContext(ctx, `SELECT `+siteColumns+SiteJoin+`WHERE x.active = 1 AND x.next_scan_at <= $1 AND `+scannableSQL+`
 			AND NOT EXISTS (SELECT 1 FROM scans c WHERE c.site_id = x.id AND c.status IN ('queued', 'running'))
 			ORDER BY x.next_scan_at, x.id LIMIT $2`, store.FormatTime(now), limit)
 		if err != nil {
@@ -168,7 +172,23 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		// At most maxQueuedPerHost scans of a host in the queue at once:
+		// the other sites of a busy host wait a minute (the next pass), so
+		// that a host with hundreds of sites neither floods the queue nor
+		// holds up the rest.
+		active, err := queuedHosts(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, x := range due {
+			host := webscan.HostOf(x.URL)
+			if active[host] >= maxQueuedPerHost {
+				if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_scan_at = $1 WHERE id = $2`, store.FormatTime(now.Add(time.Minute)), x.ID); err != nil {
+					return fmt.Errorf("sitescan: reschedule site %d: %w", x.ID, err)
+				}
+				continue
+			}
+			active[host]++
 			id, err := insertScan(ctx, tx, x, "schedule", access.System.Username)
 			if err != nil {
 				return err
@@ -185,6 +205,36 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 		return nil
 	})
 	return ids, err
+}
+
+// scannableSQL is Scannable for a site aliased x.
+const scannableSQL = `x.verification IN ('approved', 'verified')`
+
+// maxQueuedPerHost bounds the scheduled scans of one host queued or
+// running at once.
+const maxQueuedPerHost = 4
+
+// queuedHosts counts the scans queued or running per host.
+func queuedHosts(ctx context.Context, tx *store.Tx) (map[string]int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT url FROM scans WHERE status IN ('queued', 'running')`)
+	if err != nil {
+		return nil, fmt.Errorf("sitescan: queued scans: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		out[webscan.HostOf(u)]++
+	}
+	return out, rows.Err()
+}
+
+// errNotScannable refuses a scan of a site that is not approved.
+func errNotScannable(x Site) error {
+	return store.NewKind(fmt.Sprintf("sitescan: site %d is %s: it is scanned only once its domain is verified or an analyst approves it", x.ID, x.Verification), store.ErrConflict)
 }
 
 // ScanFilter selects scans.

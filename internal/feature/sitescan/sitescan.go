@@ -10,12 +10,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -24,6 +27,12 @@ import (
 type Config struct {
 	ScanEvery  time.Duration // default time between scans of a site (24h)
 	CheckEvery time.Duration // default time between monitoring probes (5m)
+	// Rates paces each host across processes (scans, probes and
+	// verification checks share it); nil paces nothing.
+	Rates *hostrate.Limiter
+	// Target holds the scanner's limits for the verification checks:
+	// private addresses, the DNS server, the timeout.
+	Target webscan.Options
 }
 
 // Service is the web-assessment feature over one database. It owns the
@@ -94,6 +103,12 @@ type Site struct {
 	// scanned or probed, is read-only, and keeps its history.
 	ArchivedAt *time.Time `json:"archived_at"`
 	ArchivedBy string     `json:"archived_by"`
+	// Verification is whether the site may be scanned and probed:
+	// approved, verified (its agency proved control of its host), pending
+	// or rejected (never scanned nor probed).
+	Verification string `json:"verification"`
+	// Proof is what the agency must publish, for a pending site.
+	Proof *HostProof `json:"verification_request,omitempty"`
 	// Trend is the grades of the latest scans, oldest first (lists only).
 	Trend []string `json:"trend,omitempty"`
 }
@@ -102,7 +117,7 @@ const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.ac
 	x.last_grade, x.last_score, x.last_scanned_at, x.monitor_enabled, x.check_every_minutes, x.next_check_at, x.state, x.failures,
 	x.last_checked_at, x.last_status, x.last_latency_ms, x.last_error, x.cert_expires_at, x.baseline, x.baseline_at, x.ignore_rule,
 	x.change_threshold, x.last_change, x.raised, s.agency_path,
-	x.archived_at, x.archived_by`
+	x.archived_at, x.archived_by, x.verification`
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
 // the caller's scope is then PathFilter(store.ScopePath).
@@ -117,7 +132,7 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 		&x.Grade, &x.Score, &scanned, &monitor, &x.CheckEveryMinutes, &nextCheck, &x.State, &x.Failures,
 		&checked, &x.LastStatus, &x.LastLatencyMS, &x.LastError, &certExp, &x.Baseline, &baselineAt, &x.IgnoreRule,
 		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath,
-		&archived, &x.ArchivedBy)
+		&archived, &x.ArchivedBy, &x.Verification)
 	if err != nil {
 		return x, err
 	}
@@ -132,7 +147,8 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 }
 
 // Sync makes one site for every URL of every live system: new URLs become
-// sites due now; a URL removed from its system, or a system archived,
+// sites due now, pending verification unless an admin or analyst added
+// them (SyncAs); a URL removed from its system, or a system archived,
 // archives its site (its history stays), and a URL put back, or a system
 // restored, makes the same site live again with its history.
 func (s *Service) Sync(ctx context.Context) (added int, err error) { return s.SyncSystems(ctx) }
@@ -141,13 +157,25 @@ func (s *Service) Sync(ctx context.Context) (added int, err error) { return s.Sy
 // so that saving one system costs a few index lookups, not a pass over
 // every site.
 func (s *Service) SyncSystems(ctx context.Context, ids ...int64) (added int, err error) {
-	return s.syncSystems(ctx, access.System, ids)
+	return s.syncSystems(ctx, access.System, "", ids)
+}
+
+// SyncAs is SyncSystems for URLs added by a user of role by: an admin's or
+// analyst's are approved at once; the others wait until their agency
+// proves control of the host (or already has) or an analyst approves.
+func (s *Service) SyncAs(ctx context.Context, by access.Role, ids ...int64) (added int, err error) {
+	return s.syncSystems(ctx, access.System, by, ids)
 }
 
 // syncSystems is SyncSystems for a change made by actor (recorded on the
-// sites it archives).
-func (s *Service) syncSystems(ctx context.Context, actor access.Actor, ids []int64) (added int, err error) {
+// sites it archives) in the role by (which decides whether new URLs wait
+// for verification).
+func (s *Service) syncSystems(ctx context.Context, actor access.Actor, by access.Role, ids []int64) (added int, err error) {
 	now := store.Now()
+	initial := Pending
+	if by == access.Admin || by == access.Analyst {
+		initial = Approved
+	}
 	onlyV, onlySites := "", ""
 	args := []any{}
 	if len(ids) > 0 {
@@ -158,16 +186,22 @@ func (s *Service) syncSystems(ctx context.Context, actor access.Actor, ids []int
 		onlySites = ` AND system_id IN (` + store.Placeholders(1, len(ids)) + `)`
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at)
-			SELECT DISTINCT v.system_id, v.value, $1, $1, $1 FROM system_assets v
+		res, err := tx.ExecContext(ctx, `INSERT INTO sites (system_id, url, next_scan_at, next_check_at, created_at, verification)
+			SELECT DISTINCT v.system_id, v.value, $1, $1, $1, $`+strconv.Itoa(len(args)+2)+` FROM system_assets v
 			WHERE v.kind = 'url'`+onlyV+` AND NOT EXISTS (SELECT 1 FROM sites x WHERE x.system_id = v.system_id AND x.url = v.value)
-			AND v.system_id IN (SELECT id FROM systems WHERE archived_at = '')`, append([]any{now}, args...)...)
+			AND v.system_id IN (SELECT id FROM systems WHERE archived_at = '')`, append(append([]any{now}, args...), initial)...)
 		if err != nil {
 			return fmt.Errorf("sitescan: add sites: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		added = int(n)
-		return s.followArchive(ctx, tx, actor, onlySites, args)
+		if err := s.followArchive(ctx, tx, actor, onlySites, args); err != nil {
+			return err
+		}
+		if added == 0 || initial != Pending {
+			return nil
+		}
+		return s.settleNew(ctx, tx, now)
 	})
 	return added, err
 }
@@ -180,8 +214,10 @@ type SiteFilter struct {
 	SystemID int64
 	Inactive bool   // include archived sites (as Archived "all")
 	Archived string // "" or "false": live sites; "true": archived ones only; "all": both
-	Limit    int
-	Offset   int
+	// Verification is approved, verified, pending or rejected ("": any).
+	Verification string
+	Limit        int
+	Offset       int
 }
 
 // Sites lists the sites in actor's scope, worst grade first, with the
@@ -215,6 +251,9 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 	if f.SystemID != 0 {
 		w.Add("x.system_id = ?", f.SystemID)
 	}
+	if f.Verification != "" {
+		w.Add("x.verification = ?", f.Verification)
+	}
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+SiteJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count sites: %w", err)
@@ -240,6 +279,9 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 		return nil, 0, err
 	}
 	if err := s.addTrends(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	if err := s.addProofs(ctx, out); err != nil {
 		return nil, 0, err
 	}
 	return out, total, nil
@@ -292,6 +334,9 @@ func (s *Service) Site(ctx context.Context, actor access.Actor, id int64) (Site,
 	}
 	list := []Site{x}
 	if err := s.addTrends(ctx, list); err != nil {
+		return x, err
+	}
+	if err := s.addProofs(ctx, list); err != nil {
 		return x, err
 	}
 	return list[0], nil

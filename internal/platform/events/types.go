@@ -21,7 +21,9 @@ const (
 )
 
 // SystemsChanged: information systems were created, changed, imported,
-// archived or restored (their ids), by By.
+// archived or restored (their ids), by By. URLs added by an agency
+// officer, or by no known role, wait for verification before they are
+// scanned.
 type SystemsChanged struct {
 	SystemIDs []int64      `json:"system_ids"`
 	By        access.Actor `json:"by"`

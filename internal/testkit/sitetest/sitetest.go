@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -48,6 +52,7 @@ type Portal struct {
 	status  int
 	strict  bool
 	hits    int
+	times   []time.Time
 	current int // requests in flight
 	peak    int // most requests in flight at once
 	delay   time.Duration
@@ -91,6 +96,20 @@ func (p *Portal) SetDelay(d time.Duration) {
 	p.delay = d
 }
 
+// Hits is how many requests the portal answered.
+func (p *Portal) Hits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hits
+}
+
+// Times are when the portal's requests arrived, in order.
+func (p *Portal) Times() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.times...)
+}
+
 // Peak is the most requests the portal had in flight at once.
 func (p *Portal) Peak() int {
 	p.mu.Lock()
@@ -103,6 +122,7 @@ func (p *Portal) serve(w http.ResponseWriter, r *http.Request) {
 	page, status, strict, delay := p.page, p.status, p.strict, p.delay
 	file, isFile := p.files[r.URL.Path]
 	p.hits++
+	p.times = append(p.times, time.Now())
 	p.current++
 	p.peak = max(p.peak, p.current)
 	p.mu.Unlock()
@@ -161,7 +181,7 @@ func NewWorld(t testing.TB, db *store.DB, cfg monitor.Config) *World {
 	// The registry publishes nothing here: the tests sync sites by hand, to
 	// see each sync's effect (the platform wires it to sitescan).
 	w.Registry = registry.New(db, log, nil)
-	w.Sites = sitescan.New(db, log, w.Events, sitescan.Config{})
+	w.Sites = sitescan.New(db, log, w.Events, sitescan.Config{Rates: cfg.Rates, Target: cfg.Probe})
 	w.Trust = trust.New(db, log, w.Events)
 	w.Notify = notify.New(db, log, notify.Config{})
 	w.Notify.Subscribe(w.Events)
@@ -192,7 +212,7 @@ func (w *World) AddSite(t testing.TB, agency registry.Agency, url string) sitesc
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Sites.Sync(ctx); err != nil {
+	if _, err := w.Sites.SyncAs(ctx, access.Admin); err != nil { // registered by an admin: approved
 		t.Fatal(err)
 	}
 	list, _, err := w.Sites.Sites(ctx, access.System, sitescan.SiteFilter{SystemID: sys.ID})
@@ -230,4 +250,48 @@ func (w *World) GrantLabel(t testing.TB, site sitescan.Site) trust.Label {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// DNS is a DNS server on loopback (UDP) answering TXT questions from a
+// table a test can change while it runs; other questions get no answer.
+type DNS struct {
+	Addr string // host:port, for webscan.Options.DNSServer
+	mu   sync.Mutex
+	txt  map[string][]string
+}
+
+// NewDNS starts a DNS server, stopped when the test ends.
+func NewDNS(t testing.TB) *DNS {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &DNS{Addr: pc.LocalAddr().String(), txt: map[string][]string{}}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(d.serve)}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return d
+}
+
+// SetTXT makes name answer the TXT values (none: no record).
+func (d *DNS) SetTXT(name string, values ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.txt[dns.Fqdn(strings.ToLower(name))] = values
+}
+
+func (d *DNS) serve(w dns.ResponseWriter, req *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(req)
+	if len(req.Question) == 1 && req.Question[0].Qtype == dns.TypeTXT {
+		q := req.Question[0]
+		d.mu.Lock()
+		values := d.txt[strings.ToLower(q.Name)]
+		d.mu.Unlock()
+		for _, v := range values {
+			m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: []string{v}})
+		}
+	}
+	_ = w.WriteMsg(m)
 }
