@@ -67,8 +67,9 @@ type pageLink struct {
 // that hides it (the outermost hidden one), so that the gambling score
 // judges a hidden block as a whole.
 type hiddenRun struct {
-	text  string
-	block int
+	text   string
+	block  int
+	inLink bool // part of a link's text, which is judged with the link
 }
 
 // pageFacts is what the content checks read from one HTML page.
@@ -94,7 +95,7 @@ func readPage(body string) pageFacts {
 		return f
 	}
 	var text strings.Builder
-	blocks := 0
+	blocks, links := 0, 0 // hidden blocks so far; links the walk is in
 	var walk func(n *html.Node, hidden bool, block int)
 	walk = func(n *html.Node, hidden bool, block int) {
 		if n.Type == html.ElementNode {
@@ -113,6 +114,7 @@ func readPage(body string) pageFacts {
 			case "a":
 				l := pageLink{href: attr(n, "href"), text: nodeText(n), hidden: hidden, block: block}
 				f.links = append(f.links, l)
+				links++
 			case "title":
 				f.title = nodeText(n)
 			case "link":
@@ -132,12 +134,15 @@ func readPage(body string) pageFacts {
 			if t != "" {
 				text.WriteString(t + " ")
 				if hidden {
-					f.hiddenText = append(f.hiddenText, hiddenRun{text: t, block: block})
+					f.hiddenText = append(f.hiddenText, hiddenRun{text: t, block: block, inLink: links > 0})
 				}
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c, hidden, block)
+		}
+		if n.Type == html.ElementNode && n.Data == "a" {
+			links--
 		}
 	}
 	walk(doc, false, 0)

@@ -215,6 +215,9 @@ func gamblingFindings(f pageFacts, pageURL string) []gamblingFinding {
 	}
 	textBlocks := map[int][]string{}
 	for _, t := range f.hiddenText {
+		if t.inLink {
+			continue
+		}
 		u, _ := readUnit(tok, t.text, "", site)
 		b := get(t.block)
 		b.score.add(u, false)

@@ -1,7 +1,6 @@
 package webscan
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,6 +34,33 @@ type letterInfo struct {
 	base, fold rune  // lower case with quality marks; without any mark
 	tone       uint8 // 0 none, 1 grave, 2 acute, 3 hook, 4 tilde, 5 dot below
 	marked     bool
+	kind       runeKind
+}
+
+// runeKind sorts the runes of a text for the tokenizer.
+type runeKind uint8
+
+const (
+	kindOther runeKind = iota
+	kindLetter
+	kindDigit
+	kindMark // a combining mark (decomposed text)
+)
+
+// kindOf sorts a rune, from the table when it is Latin.
+func kindOf(r rune) runeKind {
+	if r >= 0 && r < latinTableSize {
+		return latinTable[r].kind
+	}
+	switch {
+	case unicode.IsLetter(r):
+		return kindLetter
+	case unicode.IsDigit(r):
+		return kindDigit
+	case unicode.Is(unicode.Mn, r):
+		return kindMark
+	}
+	return kindOther
 }
 
 // latinTable covers Latin letters up to U+1EFF (Latin Extended Additional,
@@ -62,11 +88,18 @@ func toneOf(m rune) uint8 {
 func buildLatinTable() []letterInfo {
 	t := make([]letterInfo, latinTableSize)
 	for r := rune(0); r < latinTableSize; r++ {
-		if !unicode.IsLetter(r) {
+		switch {
+		case unicode.IsDigit(r):
+			t[r] = letterInfo{base: r, fold: r, kind: kindDigit}
+			continue
+		case unicode.Is(unicode.Mn, r):
+			t[r].kind = kindMark
+			continue
+		case !unicode.IsLetter(r):
 			continue
 		}
 		lower := unicode.ToLower(r)
-		info := letterInfo{base: lower, fold: lower}
+		info := letterInfo{base: lower, fold: lower, kind: kindLetter}
 		if lower == 'đ' {
 			info.fold, info.marked = 'd', true
 		}
@@ -92,13 +125,13 @@ func buildLatinTable() []letterInfo {
 
 // letter describes one letter or digit rune.
 func letter(r rune) letterInfo {
-	if r < latinTableSize {
+	if r >= 0 && r < latinTableSize {
 		if info := latinTable[r]; info.base != 0 {
 			return info
 		}
 	}
 	l := unicode.ToLower(r)
-	return letterInfo{base: l, fold: l}
+	return letterInfo{base: l, fold: l, kind: kindOf(r)}
 }
 
 const (
@@ -125,12 +158,24 @@ func syllableKeys(word []rune) syllable {
 	var letters, digits bool
 	for i := 0; i < len(word); i++ {
 		r := word[i]
-		if unicode.Is(unicode.Mn, r) {
-			continue // folded into the letter before it, below
+		if r < 0x80 && (i+1 == len(word) || word[i+1] < 0x300) { // plain ASCII
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			if '0' <= r && r <= '9' {
+				digits = true
+			} else {
+				letters = true
+			}
+			m, f = fnvRune(m, r), fnvRune(f, r)
+			continue
 		}
 		info := letter(r)
+		if info.kind == kindMark {
+			continue // folded into the letter before it, below
+		}
 		// Decomposed input: gather the marks that follow this letter.
-		for i+1 < len(word) && unicode.Is(unicode.Mn, word[i+1]) {
+		for i+1 < len(word) && word[i+1] >= 0x300 && kindOf(word[i+1]) == kindMark {
 			i++
 			mk := word[i]
 			if tn := toneOf(mk); tn != 0 {
@@ -149,7 +194,7 @@ func syllableKeys(word []rune) syllable {
 			tone = info.tone
 		}
 		s.hasMarks = s.hasMarks || info.marked
-		if unicode.IsDigit(r) {
+		if info.kind == kindDigit {
 			digits = true
 		} else {
 			letters = true
@@ -165,7 +210,7 @@ func syllableKeys(word []rune) syllable {
 
 // isWordRune is a rune that belongs to a syllable.
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	return kindOf(r) != kindOther
 }
 
 // isJoiner is a rune that spam writes inside a word to dodge filters
@@ -206,6 +251,7 @@ func (t *tokenizer) syllables(text string) []syllable {
 		}
 		// A word: word runes and joiners between word runes.
 		t.word = t.word[:0]
+		joined := false
 		j := i
 		for j < len(text) {
 			r, n := utf8.DecodeRuneInString(text[j:])
@@ -217,13 +263,19 @@ func (t *tokenizer) syllables(text string) []syllable {
 			if isJoiner(r) && j+n < len(text) {
 				if next, _ := utf8.DecodeRuneInString(text[j+n:]); isWordRune(next) {
 					t.word = append(t.word, '.')
+					joined = true
 					j += n
 					continue
 				}
 			}
 			break
 		}
-		brk = t.splitWord(brk)
+		if joined {
+			brk = t.splitWord(brk)
+		} else {
+			t.emit(t.word, brk)
+			brk = false
+		}
 		i = j
 	}
 	return t.out
@@ -237,10 +289,6 @@ func (t *tokenizer) syllables(text string) []syllable {
 // it returns the flag for the next word.
 func (t *tokenizer) splitWord(brk bool) bool {
 	w := t.word
-	if !slices.Contains(w, '.') {
-		t.emit(w, brk)
-		return false
-	}
 	t.frag = t.frag[:0]
 	for start := 0; start <= len(w); {
 		end := start
@@ -276,7 +324,7 @@ func (t *tokenizer) emit(word []rune, brk bool) {
 func letterCount(frag []rune) int {
 	n := 0
 	for _, r := range frag {
-		if !unicode.Is(unicode.Mn, r) {
+		if kindOf(r) != kindMark {
 			n++
 		}
 	}

@@ -55,7 +55,21 @@ type vocabulary struct {
 	patterns           []*regexp.Regexp        // brand names by shape (fb88, 188bet)
 	exclusions         []*regexp.Regexp        // shapes that look like brands but are not (km88)
 	hostTerms          []*vocabTerm            // terms looked for inside host names
+	first              [firstBits / 64]uint64  // the first syllables of all phrases, as a Bloom-like filter
 	patternTerm        *vocabTerm              // stands for any pattern match
+}
+
+// firstBits sizes the filter that spares most syllables a map look-up.
+const firstBits = 1 << 13
+
+func (v *vocabulary) mayStart(key uint64) bool {
+	b := key % firstBits
+	return v.first[b/64]&(1<<(b%64)) != 0
+}
+
+func (v *vocabulary) addFirst(key uint64) {
+	b := key % firstBits
+	v.first[b/64] |= 1 << (b % 64)
 }
 
 // vocab is the embedded vocabulary, parsed once; a test proves it parses.
@@ -118,12 +132,14 @@ func parseVocabulary(text string) (*vocabulary, error) {
 		}
 		seenM[fmt.Sprint(t.keysM)] = rest
 		v.byMarked[t.keysM[0]] = append(v.byMarked[t.keysM[0]], t)
+		v.addFirst(t.keysM[0])
 		if t.folded != classNone {
 			if prev, dup := seenF[fmt.Sprint(t.keysF)]; dup {
 				return nil, fmt.Errorf("line %d: %q is %q without its marks: mark one of them \"/-\"", n+1, rest, prev)
 			}
 			seenF[fmt.Sprint(t.keysF)] = rest
 			v.byFolded[t.keysF[0]] = append(v.byFolded[t.keysF[0]], t)
+			v.addFirst(t.keysF[0])
 		}
 		if t.brand || ((t.marked == classStrong || t.marked == classAdvert) && t.folded == t.marked) {
 			v.hostTerms = append(v.hostTerms, t)
@@ -186,7 +202,11 @@ func (v *vocabulary) matchSyllables(sy []syllable, folded bool, emit func(termHi
 			key = sy[i].folded
 		}
 		n := 0
-		for _, t := range idx[key] {
+		var cands []*vocabTerm
+		if v.mayStart(key) {
+			cands = idx[key]
+		}
+		for _, t := range cands {
 			if matchesAt(sy, i, t, folded) && !v.overlapsNeutral(sy, i, len(t.keysM), folded) {
 				c := t.marked
 				if folded {
