@@ -84,6 +84,8 @@ func readUnit(tok *tokenizer, text, href, site string) (u scoredUnit, external b
 type blockScore struct {
 	terms            []termHit
 	hosts            []hostHit
+	termAt           map[*vocabTerm]int // index in terms
+	hostSeen         map[string]bool    // labels in hosts
 	hidden, external bool
 }
 
@@ -96,7 +98,11 @@ func (b *blockScore) add(u scoredUnit, external bool) {
 		b.addTerm(h)
 	}
 	for _, h := range u.hosts {
-		if !containsHost(b.hosts, h.label) {
+		if b.hostSeen == nil {
+			b.hostSeen = map[string]bool{}
+		}
+		if !b.hostSeen[h.label] {
+			b.hostSeen[h.label] = true
 			b.hosts = append(b.hosts, h)
 		}
 	}
@@ -107,22 +113,15 @@ func (b *blockScore) add(u scoredUnit, external bool) {
 }
 
 func (b *blockScore) addTerm(h termHit) {
-	for i, t := range b.terms {
-		if t.term == h.term {
-			b.terms[i].class = max(t.class, h.class)
-			return
-		}
+	if b.termAt == nil {
+		b.termAt = map[*vocabTerm]int{}
 	}
+	if i, ok := b.termAt[h.term]; ok {
+		b.terms[i].class = max(b.terms[i].class, h.class)
+		return
+	}
+	b.termAt[h.term] = len(b.terms)
 	b.terms = append(b.terms, h)
-}
-
-func containsHost(hosts []hostHit, label string) bool {
-	for _, h := range hosts {
-		if h.label == label {
-			return true
-		}
-	}
-	return false
 }
 
 // score adds up the block's signals: whether it is a finding, its score

@@ -290,18 +290,20 @@ func (t *tokenizer) syllables(text string) []syllable {
 func (t *tokenizer) splitWord(brk bool) bool {
 	w := t.word
 	t.frag = t.frag[:0]
+	fragLetters := 0 // letterCount(t.frag), kept as it grows
 	for start := 0; start <= len(w); {
 		end := start
 		for end < len(w) && w[end] != '.' {
 			end++
 		}
 		frag := w[start:end]
-		if len(t.frag) > 0 && letterCount(t.frag) > 1 && letterCount(frag) > 1 {
+		n := letterCount(frag)
+		if fragLetters > 1 && n > 1 {
 			t.emit(t.frag, brk)
 			brk = unicode.IsUpper(frag[0])
-			t.frag = t.frag[:0]
+			t.frag, fragLetters = t.frag[:0], 0
 		}
-		t.frag = append(t.frag, frag...)
+		t.frag, fragLetters = append(t.frag, frag...), fragLetters+n
 		start = end + 1
 	}
 	if len(t.frag) > 0 {

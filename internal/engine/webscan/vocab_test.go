@@ -335,3 +335,26 @@ func BenchmarkMatchText1MB(b *testing.B) {
 		vocab.matchText(&tok, text, func(termHit) { n++ })
 	}
 }
+
+// TestMatcherCostIsLinear: a hostile page cannot slow the scan down with
+// words that the normaliser works hard on (a megabyte of dotted letters
+// took minutes when each fragment recounted the word before it), nor a
+// hidden block of thousands of betting addresses.
+func TestMatcherCostIsLinear(t *testing.T) {
+	var links strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&links, `<a href="https://s%d.fb88.example/">x</a>`, i)
+	}
+	for name, body := range map[string]string{
+		"dotted letters":  strings.Repeat("a.", 500000),
+		"combining marks": "o" + strings.Repeat("\u031b\u0302\u0301", 100000),
+		"betting words":   strings.Repeat("nhà cái uy tín, ", 60000),
+		"betting links":   `<div hidden>` + links.String() + `</div>`,
+	} {
+		start := time.Now()
+		gamblingLinks(readPage(`<div hidden>`+body+`</div>`), "https://p.example/")
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: %v", name, d)
+		}
+	}
+}
