@@ -20,7 +20,7 @@ const (
 	weightHostBrand   = 5 // a betting brand in a link's host name
 	weightHostTerm    = 4 // a strong betting phrase in a link's host name
 	weightHidden      = 2
-	weightExternal    = 1 // a link with a signal that leaves the site
+	weightExternal    = 1 // a hidden block with a link that leaves the site
 	gamblingThreshold = 7
 )
 
@@ -106,10 +106,11 @@ func (b *blockScore) add(u scoredUnit, external bool) {
 			b.hosts = append(b.hosts, h)
 		}
 	}
-	// A link that leaves the site counts even without words of its own:
-	// the menus and tabs that sites hide link inside the site, injected
-	// blocks link out.
-	b.external = b.external || external
+	// In a hidden block, a link that leaves the site counts even without
+	// words of its own: the menus and tabs that sites hide link inside the
+	// site, injected blocks link out. (Visible links to the press are
+	// ordinary, and are not counted.)
+	b.external = b.external || (b.hidden && external)
 }
 
 func (b *blockScore) addTerm(h termHit) {

@@ -226,7 +226,9 @@ func TestGamblingScore(t *testing.T) {
 		{"news and spam in one hidden block", `<div style="display:none"><p>Công an cảnh báo cờ bạc</p><a href="https://x.example/">Tài xỉu online uy tín</a><a href="https://y.example/">Game bài đổi thưởng</a></div>`, true},
 		{"visible link with one betting word", `<a href="https://x.example/">Nhà cái uy tín</a>`, false},
 		{"visible link to a betting brand", `<a href="https://w88.example/">W88</a>`, true},
-		{"visible advertising link leaving the site", `<a href="https://x.example/">Soi kèo hôm nay</a>`, true},
+		{"visible advertising link leaving the site", `<a href="https://x.example/">Soi kèo hôm nay</a>`, false},
+		{"visible advertising link with a betting word", `<a href="https://x.example/">Soi kèo nhà cái uy tín</a>`, true},
+		{"visible press link with two betting words", `<a href="https://baochinhphu.vn/a.htm">Tham gia đá gà ăn tiền</a>`, false},
 		{"visible state lottery", `<a href="https://xosokienthiet.example/">Kết quả xổ số kiến thiết</a>`, false},
 		{"two separate hidden blocks are judged apart", `<div style="display:none">Nhà cái</div><p>x</p><div style="display:none">uy tín</div>`, false},
 	} {
@@ -356,5 +358,28 @@ func TestMatcherCostIsLinear(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s: %v", name, d)
 		}
+	}
+}
+
+// TestNginxFixturesJudgedAlike: the pages TestNginxConfigurations serves
+// (a hidden block of betting links; betting links shown only to the
+// crawler) are still findings, judged here without nginx.
+func TestNginxFixturesJudgedAlike(t *testing.T) {
+	gambling := strings.Replace(cleanIndex, "</body>", `<div style="position:absolute;left:-10000px"><a href="https://nhacai-uytin.example/">nhà cái uy tín</a> <a href="https://soikeo.example/">soi kèo bóng đá</a></div></body>`, 1)
+	bot := strings.Replace(cleanIndex, "</body>", `<p>Đối tác: <a href="https://fb88.example/">FB88 cá cược thể thao</a></p></body>`, 1)
+	for name, c := range map[string]struct {
+		page    string
+		crawler *Response
+	}{
+		"gambling": {gambling, nil},
+		"cloaked":  {cleanIndex, &Response{Body: bot}},
+	} {
+		checks, caps := ContentChecks(pageExchange("https://127.0.80.6/", c.page), c.crawler, nil)
+		if checks[0].ID != string(ContentInjectedLinks) || checks[0].Result != Fail || len(caps) == 0 {
+			t.Errorf("%s: %+v", name, checks[0])
+		}
+	}
+	if checks, _ := ContentChecks(pageExchange("https://127.0.80.6/", cleanIndex), nil, nil); checks[0].Result != Pass {
+		t.Errorf("clean index: %+v", checks[0])
 	}
 }
