@@ -183,7 +183,6 @@ func gamblingFindings(f pageFacts, pageURL string) []gamblingFinding {
 	type hiddenBlock struct {
 		score blockScore
 		items []string
-		first int
 	}
 	blocks := map[int]*hiddenBlock{}
 	var order []int
