@@ -2,31 +2,13 @@ package webscan
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 )
-
-// gamblingTerms are folded (lower case, no diacritics) words of gambling,
-// betting and scam advertising as injected into Vietnamese sites, and
-// brand names that recur in such injections.
-var gamblingTerms = []string{
-	"ca cuoc", "nha cai", "casino", "danh bac", "tai xiu", "xo so", "lo de", "no hu", "game bai", "da ga", "ban ca", "slot game",
-	"baccarat", "poker", "keo nha cai", "soi keo", "ty le keo", "dang ky nhan", "khuyen mai nap", "rut tien nhanh", "bet88", "w88",
-	"fb88", "188bet", "kubet", "jun88", "bong88", "789bet", "hi88", "new88", "shbet", "f8bet", "mu88", "okvip", "sv388", "cwin",
-	// The international SEO-spam vocabulary injected into government sites.
-	"slot gacor", "judi online", "judi bola", "togel", "sbobet", "maxwin", "online casino", "sportsbook", "betting tips",
-}
-
-// legalTerms are gambling words with a lawful meaning on a government
-// site (the state lottery, xổ số kiến thiết, publishes its results there):
-// a visible link with them is no finding, a hidden one still is.
-var legalTerms = []string{"xo so"}
 
 // fold lowers text and strips Vietnamese diacritics (đ → d), so that
 // "Nhà cái" and "nha cai" match the same term.
@@ -42,17 +24,6 @@ func fold(s string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// gamblingTerm returns the first gambling term in text, or "".
-func gamblingTerm(text string) string {
-	f := " " + fold(text) + " "
-	for _, t := range gamblingTerms {
-		if strings.Contains(f, t) {
-			return t
-		}
-	}
-	return ""
 }
 
 // hiddenStyle recognises the CSS tricks used to hide injected links from
@@ -89,12 +60,22 @@ func isHidden(n *html.Node) bool {
 type pageLink struct {
 	href, text string
 	hidden     bool
+	block      int // the hidden block it is in (see hiddenRun); 0 when visible
+}
+
+// hiddenRun is a text node hidden from visitors. block numbers the element
+// that hides it (the outermost hidden one), so that the gambling score
+// judges a hidden block as a whole.
+type hiddenRun struct {
+	text   string
+	block  int
+	inLink bool // part of a link's text, which is judged with the link
 }
 
 // pageFacts is what the content checks read from one HTML page.
 type pageFacts struct {
 	links      []pageLink
-	hiddenText []string
+	hiddenText []hiddenRun
 	text       string
 	title      string
 	resources  []resource
@@ -114,10 +95,16 @@ func readPage(body string) pageFacts {
 		return f
 	}
 	var text strings.Builder
-	var walk func(n *html.Node, hidden bool)
-	walk = func(n *html.Node, hidden bool) {
+	blocks, links := 0, 0 // hidden blocks so far; links the walk is in
+	var walk func(n *html.Node, hidden bool, block int)
+	walk = func(n *html.Node, hidden bool, block int) {
 		if n.Type == html.ElementNode {
+			wasHidden := hidden
 			hidden = hidden || isHidden(n)
+			if hidden && !wasHidden {
+				blocks++
+				block = blocks
+			}
 			switch n.Data {
 			case "script", "style", "noscript", "template":
 				if n.Data == "script" {
@@ -125,8 +112,9 @@ func readPage(body string) pageFacts {
 				}
 				return
 			case "a":
-				l := pageLink{href: attr(n, "href"), text: nodeText(n), hidden: hidden}
+				l := pageLink{href: attr(n, "href"), text: nodeText(n), hidden: hidden, block: block}
 				f.links = append(f.links, l)
+				links++
 			case "title":
 				f.title = nodeText(n)
 			case "link":
@@ -146,15 +134,18 @@ func readPage(body string) pageFacts {
 			if t != "" {
 				text.WriteString(t + " ")
 				if hidden {
-					f.hiddenText = append(f.hiddenText, t)
+					f.hiddenText = append(f.hiddenText, hiddenRun{text: t, block: block, inLink: links > 0})
 				}
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, hidden)
+			walk(c, hidden, block)
+		}
+		if n.Type == html.ElementNode && n.Data == "a" {
+			links--
 		}
 	}
-	walk(doc, false)
+	walk(doc, false, 0)
 	f.text = text.String()
 	return f
 }
@@ -190,32 +181,13 @@ func nodeText(n *html.Node) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// gamblingLinks lists the page's links to gambling or betting content
-// (by their text or their address), hidden ones first.
-func gamblingLinks(f pageFacts) (hidden, visible []string) {
-	for _, l := range f.links {
-		term := gamblingTerm(l.text)
-		if term == "" {
-			if u, err := url.Parse(l.href); err == nil {
-				term = gamblingTerm(strings.NewReplacer(".", " ", "-", " ", "/", " ").Replace(u.Host + " " + u.Path))
-			}
-		}
-		if term == "" || (!l.hidden && slices.Contains(legalTerms, term)) {
-			continue
-		}
-		item := l.href + " — " + l.text
-		if l.hidden {
-			hidden = append(hidden, item)
-		} else {
-			visible = append(visible, item)
-		}
-	}
-	for _, t := range f.hiddenText {
-		if gamblingTerm(t) != "" {
-			hidden = append(hidden, "(hidden text) "+t)
-		}
-	}
-	return hidden, visible
+// gamblingLinks lists the evidence of the page's gambling or betting
+// blocks (links, and hidden text), hidden ones first: see
+// gamblingFindings and docs/scoring.md §4 for how they are scored.
+// pageURL is the page's own address ("" when unknown): links to its host
+// do not leave the site.
+func gamblingLinks(f pageFacts, pageURL string) (hidden, visible []string) {
+	return splitFindings(gamblingFindings(f, pageURL))
 }
 
 // defacementSignatures are phrases defacers leave on the pages they deface.
@@ -231,7 +203,7 @@ var defacementSignatures = []string{
 var (
 	contentInjectedLinksDef = CheckDef{ID: ContentInjectedLinks, Severity: "critical", input: fromAnswers,
 		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
-			c, caps := injectedLinksCheck(def.New(), a.pageFacts(), a.crawler)
+			c, caps := injectedLinksCheck(def.New(), a.pageFacts(), a.crawler, a.ex.Final.URL)
 			return c, caps, true
 		},
 		Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
@@ -267,13 +239,14 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 
 // injectedLinksCheck fails a page carrying gambling or betting links:
 // hidden ones, or ones shown only to the crawler (crawlerView, when
-// given), are critical.
-func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response) (Check, []GradeCap) {
+// given), are critical. pageURL is the page's address.
+func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response, pageURL string) (Check, []GradeCap) {
 	var caps []GradeCap
-	hidden, visible := gamblingLinks(page)
+	findings := gamblingFindings(page, pageURL)
+	hidden, visible := splitFindings(findings)
 	var cloaked []string
 	if crawlerView != nil {
-		ch, cv := gamblingLinks(readPage(crawlerView.Body))
+		ch, cv := gamblingLinks(readPage(crawlerView.Body), pageURL)
 		seen := map[string]bool{}
 		for _, x := range append(hidden, visible...) {
 			seen[x] = true
@@ -292,12 +265,13 @@ func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response) (Check, 
 			ev = append(ev, "shown only to search-engine crawlers (cloaking):")
 			ev = append(ev, cloaked...)
 		}
+		ev = append(ev, findingReasons(findings, true)...)
 		c.Evidence = strings.Join(ev, "\n")
 		c.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
 		c.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
 		caps = append(caps, GradeCap{Grade: "F", Reason: "injected gambling links"})
 	case len(visible) > 0:
-		c.Result, c.Severity, c.Evidence = Fail, "high", strings.Join(visible, "\n")
+		c.Result, c.Severity, c.Evidence = Fail, "high", strings.Join(append(visible, findingReasons(findings, false)...), "\n")
 		c.Detail, c.DetailEN = "Trang có liên kết tới nội dung cờ bạc, cá cược.", "The page links to gambling or betting content."
 		caps = append(caps, GradeCap{Grade: "F", Reason: "gambling links"})
 	default:

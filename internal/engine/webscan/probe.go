@@ -88,10 +88,10 @@ func EvaluateProbe(obs Observation, baseline, ignoreRule string, now time.Time) 
 	}
 	page := readPage(obs.Body)
 	v.Defacement = signatureIn(page)
-	v.HiddenLinks, _ = gamblingLinks(page)
+	v.HiddenLinks, _ = gamblingLinks(page, obs.URL)
 	v.Secrets = obs.Secrets
 	v.Checks = append(v.Checks, probeSecretsCheck(obs.Secrets))
-	inj, _ := injectedLinksCheck(newCheck(ContentInjectedLinks), page, nil)
+	inj, _ := injectedLinksCheck(newCheck(ContentInjectedLinks), page, nil, obs.URL)
 	if inj.Result == Fail && len(v.HiddenLinks) == 0 {
 		// Visible betting links alone: the full scan fails them, but a
 		// probe suspends a label only for what is hidden from visitors (an
