@@ -35,6 +35,8 @@ command -v nats-server >/dev/null || need_apt+=(nats-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 # testssl.sh: the scanner's TLS findings are compared with its own.
 command -v testssl >/dev/null || need_apt+=(testssl.sh)
+# sslscan: a second peer for the protocols and DH group sizes.
+command -v sslscan >/dev/null || need_apt+=(sslscan)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true
@@ -84,7 +86,7 @@ fi
 log "go vet"
 go vet ./...
 # Every integration test must run: a missing PostgreSQL, nginx, Chromium,
-# testssl.sh, nats-server or ../shared fails the run instead of skipping
+# testssl.sh, sslscan, nats-server or ../shared fails the run instead of skipping
 # (KHIEN_TEST_REQUIRE= ./scripts/test.sh lets them skip, saying so).
 export KHIEN_TEST_REQUIRE="${KHIEN_TEST_REQUIRE-all}"
 log "go test -race ./... (PostgreSQL: ${KHIEN_TEST_POSTGRES:-off}, required: ${KHIEN_TEST_REQUIRE:-none})"

@@ -2,6 +2,7 @@ package webscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -31,6 +32,10 @@ type assessment struct {
 	soft     *Response // the answer to a page that cannot exist
 	softDone bool
 	dns      *dnsFacts
+	// unfetched, when set, is why the page could not be fetched over
+	// HTTPS although the server speaks TLS: the checks that read the
+	// page or probe the site then give an error saying so.
+	unfetched *unfetched
 	// exposedPaths are the sensitive files found, whose directories the
 	// listing check also looks at.
 	exposedPaths []string
@@ -43,6 +48,10 @@ func (a *assessment) run(inputs ...input) ([]Check, []GradeCap) {
 	var caps []GradeCap
 	for _, d := range registry {
 		if !slices.Contains(inputs, d.input) {
+			continue
+		}
+		if a.unfetched != nil && (d.input == fromAnswers || d.input == fromProbes) {
+			checks = append(checks, a.unfetched.check(d.New()))
 			continue
 		}
 		if c, cc, ok := d.run(d, a); ok {
@@ -75,6 +84,13 @@ func (a *assessment) runIDs(ids ...CheckID) ([]Check, []GradeCap) {
 
 // report scores and grades what the checks found.
 func (a *assessment) report(url string, checks []Check, caps []GradeCap) Report {
+	if a.unfetched != nil {
+		// No page, so no header score (0) and no fingerprint: the grade
+		// is the caps' alone, and https.available caps it at F.
+		rep := Report{URL: url, Grade: applyCaps("A+", caps), Checks: checks}
+		rep.capReason("A+", caps)
+		return rep
+	}
 	score := ObservatoryScore(a.headerResults())
 	var rule IgnoreRule
 	if a.baseline != nil {
@@ -192,14 +208,15 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	defer cancel()
 	f := newFetcher(opts)
 	ex, err := f.fetch(ctx, target)
-	if err != nil {
-		return Report{}, err
+	a := &assessment{ctx: ctx, opts: opts, ex: ex, baseline: opts.Baseline}
+	if !a.probeUnfetched(target, ex, err) {
+		if err != nil {
+			return Report{}, err
+		}
+		if a.crawler, err = f.get(ctx, ex.Final.URL, http.Header{"User-Agent": {crawlerUserAgent}}); err != nil {
+			a.crawler = nil // cloaking is then not checked; the rest goes on
+		}
 	}
-	crawler, err := f.get(ctx, ex.Final.URL, http.Header{"User-Agent": {crawlerUserAgent}})
-	if err != nil {
-		crawler = nil // cloaking is then not checked; the rest goes on
-	}
-	a := &assessment{ctx: ctx, opts: opts, ex: ex, crawler: crawler, baseline: opts.Baseline}
 	if u, err := url.Parse(target); err == nil {
 		a.host, a.hasHost = u.Hostname(), true
 	}
@@ -208,4 +225,33 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	rep := a.report(target, checks, caps)
 	rep.StartedAt, rep.DurationMS = started.UTC(), time.Since(started).Milliseconds()
 	return rep, nil
+}
+
+// probeUnfetched handles a fetch that got no HTTPS answer (ex.HTTPS nil,
+// or no answer at all: fetchErr) because a TLS handshake failed: when the
+// hand-built handshakes show that the server does speak TLS, the TLS
+// facts are kept, the page is marked unfetched, and true is returned.
+func (a *assessment) probeUnfetched(target string, ex *Exchange, fetchErr error) bool {
+	var httpsErr error
+	var un *UnreachableError
+	switch {
+	case fetchErr == nil && ex.HTTPS == nil:
+		httpsErr = ex.httpsErr
+	case errors.As(fetchErr, &un):
+		httpsErr = un.HTTPS
+	}
+	u, err := url.Parse(target)
+	if !tlsLevelFailure(httpsErr) || err != nil {
+		return false
+	}
+	_, httpsURL := schemeURLs(u, a.opts)
+	facts, err := ProbeTLS(a.ctx, httpsURL.String(), a.opts)
+	if err != nil || facts.ClientErr == nil {
+		return false // no TLS at all, or Go's client agrees now: nothing to add
+	}
+	a.tls, a.tlsDone, a.unfetched = facts, true, unfetchedFrom(facts)
+	if a.ex == nil {
+		a.ex = &Exchange{}
+	}
+	return true
 }

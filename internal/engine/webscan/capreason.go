@@ -27,6 +27,13 @@ var capReasonsVI = map[string]string{
 	"gambling links":                   "trang có liên kết tới trang cờ bạc",
 	"defacement":                       "trang bị thay đổi giao diện trái phép",
 	"exposed source tree, secret file or backup": "lộ mã nguồn, tệp bí mật hoặc bản sao lưu",
+
+	// The server's DH group (tls.ciphers) and a page that could not be
+	// fetched over HTTPS although the server speaks TLS (https.available).
+	"DH group under 1024 bits":           "nhóm DH của trao đổi khóa DHE dưới 1024 bit",
+	"DH group under 2048 bits":           "nhóm DH của trao đổi khóa DHE dưới 2048 bit",
+	"HTTPS unusable by current browsers": "trình duyệt hiện nay không kết nối HTTPS được vì máy chủ chỉ dùng bộ mã chúng không còn hỗ trợ",
+	"HTTPS page not fetched":             "không tải được trang qua HTTPS",
 }
 
 // reasonVI is the Vietnamese of one cap's reason.

@@ -40,6 +40,9 @@ type Exchange struct {
 	// Preloaded reports whether a host is on the HSTS preload list (nil:
 	// no list available, so nothing is preloaded).
 	Preloaded func(host string) bool
+
+	// httpsErr is why the https:// request got no answer (live scans).
+	httpsErr error
 }
 
 // values returns every field line of a header, in order.

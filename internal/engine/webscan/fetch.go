@@ -246,14 +246,7 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	ex := &Exchange{CORSOrigin: CORSProbeOrigin}
-	httpURL, httpsURL := *u, *u
-	httpURL.Scheme, httpsURL.Scheme = "http", "https"
-	if u.Scheme == "https" && u.Port() != "" {
-		httpURL.Host = hostPort(u.Hostname(), opts.HTTPPort) // an https port says nothing of the http one
-	}
-	if u.Scheme == "http" && u.Port() != "" {
-		httpsURL.Host = hostPort(u.Hostname(), opts.HTTPSPort)
-	}
+	httpURL, httpsURL := schemeURLs(u, opts)
 	httpChain, httpErr := f.chain(ctx, httpURL.String())
 	if len(httpChain) > 0 {
 		ex.HTTP = httpChain[0]
@@ -262,6 +255,7 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 		}
 	}
 	httpsChain, httpsErr := f.chain(ctx, httpsURL.String())
+	ex.httpsErr = httpsErr
 	if len(httpsChain) > 0 {
 		ex.HTTPS = httpsChain[0]
 		ex.Final = httpsChain[len(httpsChain)-1]
@@ -277,6 +271,20 @@ func (f *fetcher) fetch(ctx context.Context, target string) (*Exchange, error) {
 		ex.CORS = ex.Final
 	}
 	return ex, nil
+}
+
+// schemeURLs are the target on each scheme: the same host and path, and
+// on the other scheme's port when the target names its own.
+func schemeURLs(u *url.URL, opts Options) (httpURL, httpsURL url.URL) {
+	httpURL, httpsURL = *u, *u
+	httpURL.Scheme, httpsURL.Scheme = "http", "https"
+	if u.Scheme == "https" && u.Port() != "" {
+		httpURL.Host = hostPort(u.Hostname(), opts.HTTPPort) // an https port says nothing of the http one
+	}
+	if u.Scheme == "http" && u.Port() != "" {
+		httpsURL.Host = hostPort(u.Hostname(), opts.HTTPSPort)
+	}
+	return httpURL, httpsURL
 }
 
 // hostPort is host with port, or the bare host (the scheme's standard port)

@@ -9,9 +9,13 @@ var httpsAvailableDef = CheckDef{ID: HTTPSAvailable, Severity: "critical", input
 	Title: "Trang có chạy HTTPS", TitleEN: "HTTPS is available",
 	Remediation:   "Cấp chứng thư số hợp lệ (ví dụ của một tổ chức chứng thực được tin cậy) và phục vụ trang qua HTTPS.",
 	RemediationEN: "Install a valid certificate from a trusted authority and serve the site over HTTPS.",
-	Caps:          []GradeCap{{Grade: "F", Reason: "no HTTPS"}}}
+	Caps:          []GradeCap{{Grade: "F", Reason: "no HTTPS"}, {Grade: "F", Reason: capBrowsersRefuse}, {Grade: "F", Reason: capNotFetched}}}
 
 func httpsAvailable(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
+	if a.unfetched != nil {
+		c, caps := a.unfetched.httpsCheck(def.New())
+		return c, caps, true
+	}
 	c, caps := httpsAvailableCheck(def.New(), a.ex.HTTPS)
 	return c, caps, true
 }

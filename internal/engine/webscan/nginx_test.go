@@ -33,6 +33,7 @@ type nginxSite struct {
 	files    map[string]string // document root content
 	tokens   bool              // server_tokens on
 	httpOnly bool              // no HTTPS server
+	dhparam  []byte            // ssl_dhparam file (PEM), which DHE suites need
 }
 
 // nginxBinary finds nginx ($KHIEN_TEST_NGINX or the Debian path) or skips.
@@ -103,9 +104,15 @@ func startNginx(t testing.TB, sites []nginxSite) {
 		cert, key := filepath.Join(dir, s.name+".crt"), filepath.Join(dir, s.name+".key")
 		os.WriteFile(cert, s.certPEM, 0o644)
 		os.WriteFile(key, s.keyPEM, 0o600)
+		tlsConf := s.tls
+		if len(s.dhparam) > 0 {
+			dh := filepath.Join(dir, s.name+".dh.pem")
+			os.WriteFile(dh, s.dhparam, 0o644)
+			tlsConf += "\n  ssl_dhparam " + dh + ";"
+		}
 		fmt.Fprintf(&conf, " server {\n  listen %s:80;\n  server_tokens %s;\n  return 301 https://$host$request_uri;\n }\n", s.ip, tokens)
 		fmt.Fprintf(&conf, " server {\n  listen %s:443 ssl;\n  http2 on;\n  server_tokens %s;\n  ssl_certificate %s;\n  ssl_certificate_key %s;\n%s\n%s\n  root %s;\n%s }\n",
-			s.ip, tokens, cert, key, s.tls, s.headers, root, cloak)
+			s.ip, tokens, cert, key, tlsConf, s.headers, root, cloak)
 	}
 	conf.WriteString("}\n")
 	// nginx 1.22 has no "http2 on;" (1.25+): use the listen parameter then.
@@ -222,6 +229,7 @@ type nginxCase struct {
 	wantFail  []string // exactly the checks that fail
 	wantGrade string
 	wantWarn  []string // checks that must warn (others may too)
+	wantError []string // exactly the checks that give an error result
 	evidence  map[string][]string
 }
 
@@ -277,7 +285,7 @@ func nginxCases(t testing.TB, ca *testCA) []nginxCase {
 	c, k = good("127.0.80.8")
 	defaced := `<!doctype html><html><head><title>HACKED BY GHOST CYBER ARMY</title></head><body style="background:#000;color:#0f0"><h1>Hacked by Ghost</h1><p>Your security is low. Greetz to all.</p></body></html>`
 	cases = append(cases, nginxCase{site: mk("defaced", "127.0.80.8", c, k, modernTLS, strictHeaders, siteFiles(defaced, nil)), wantGrade: "F", wantFail: []string{"content.defacement"}})
-	return cases
+	return append(cases, dheCases(t, ca)...)
 }
 
 func TestNginxConfigurations(t *testing.T) {
@@ -295,7 +303,7 @@ func TestNginxConfigurations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var failed []string
+			var failed, errored []string
 			byID := map[string]Check{}
 			for _, ch := range rep.Checks {
 				byID[ch.ID] = ch
@@ -303,7 +311,15 @@ func TestNginxConfigurations(t *testing.T) {
 					failed = append(failed, ch.ID)
 				}
 				if ch.Result == Error {
-					t.Errorf("%s: error result: %s", ch.ID, ch.Detail)
+					errored = append(errored, ch.ID)
+					if !slices.Contains(c.wantError, ch.ID) {
+						t.Errorf("%s: error result: %s", ch.ID, ch.Detail)
+					}
+				}
+			}
+			for _, id := range c.wantError {
+				if !slices.Contains(errored, id) {
+					t.Errorf("%s = %s, want error", id, byID[id].Result)
 				}
 			}
 			slices.Sort(failed)

@@ -3,10 +3,13 @@ package webscan
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +19,12 @@ import (
 
 // TestTestsslAgreement runs testssl.sh (the Debian package) and Khiên's TLS
 // probe side by side on the same nginx configurations: both must find the
-// same protocols and the same cipher categories. It also logs how long
-// each took (docs/benchmarks.md quotes the figures; scripts/bench/testssl.sh
-// runs it verbosely).
+// same protocols and the same cipher categories, and on the servers with
+// DHE the same DH group size (testssl.sh -E prints it per suite). Where
+// sslscan (the Debian package) is installed, its protocols and DH group
+// size must agree too. It also logs how long each took
+// (docs/benchmarks.md quotes the figures; scripts/bench/testssl.sh runs it
+// verbosely).
 func TestTestsslAgreement(t *testing.T) {
 	bin := os.Getenv("KHIEN_TEST_TESTSSL")
 	if bin == "" {
@@ -34,14 +40,26 @@ func TestTestsslAgreement(t *testing.T) {
 	var sites []nginxSite
 	for _, c := range nginxCases(t, ca) {
 		switch c.site.name {
-		case "modern", "legacy", "weak":
+		case "modern", "legacy", "weak", "dhe-legacy", "dhe1024-tls13", "intermediate":
 			sites = append(sites, c.site)
 		}
 	}
 	startNginx(t, sites)
+	sslscan, err := exec.LookPath("sslscan")
+	if err != nil {
+		if need.Required() {
+			t.Fatalf("required by %s=all: sslscan is not installed (scripts/test.sh installs the Debian package)", need.Env)
+		}
+		t.Log("sslscan is not installed: its findings are not compared")
+		sslscan = ""
+	}
 	var khienTotal, testsslTotal time.Duration
 	for _, s := range sites {
-		theirs, took := runTestssl(t, bin, s.ip)
+		var extra []string
+		if len(s.dhparam) > 0 {
+			extra = append(extra, "-E") // every suite per protocol, with its DH group size
+		}
+		theirs, took := runTestssl(t, bin, s.ip, extra...)
 		testsslTotal += took
 		start := time.Now()
 		facts, err := ProbeTLS(context.Background(), "https://"+s.ip+"/", Options{AllowPrivate: true, RootCAs: ca.pool})
@@ -72,7 +90,15 @@ func TestTestsslAgreement(t *testing.T) {
 		if seen != len(ours) {
 			t.Errorf("%s: compared %d of %d findings (testssl.sh output changed?)", s.name, seen, len(ours))
 		}
-		t.Logf("%-7s testssl.sh -p -s %6.2f s   Khiên ProbeTLS %6.1f ms   %5.0f× faster", s.name, took.Seconds(), float64(mine.Microseconds())/1000, took.Seconds()/mine.Seconds())
+		if len(s.dhparam) > 0 {
+			if bits := testsslDHBits(theirs); bits == 0 || bits != facts.DHBits || !facts.DHE {
+				t.Errorf("%s: testssl.sh finds a %d-bit DH group, Khiên %d bits (DHE %v)", s.name, bits, facts.DHBits, facts.DHE)
+			}
+		}
+		if sslscan != "" {
+			compareSslscan(t, sslscan, s, facts)
+		}
+		t.Logf("%-13s testssl.sh %-9s %6.2f s   Khiên ProbeTLS %6.1f ms   %5.0f× faster", s.name, strings.Join(append([]string{"-p", "-s"}, extra...), " "), took.Seconds(), float64(mine.Microseconds())/1000, took.Seconds()/mine.Seconds())
 	}
 	t.Logf("total   testssl.sh %.2f s   Khiên %.1f ms   %.0f× faster", testsslTotal.Seconds(), float64(khienTotal.Microseconds())/1000, testsslTotal.Seconds()/khienTotal.Seconds())
 }
@@ -84,11 +110,12 @@ type testsslFinding struct {
 	Finding  string `json:"finding"`
 }
 
-func runTestssl(t *testing.T, bin, ip string) ([]testsslFinding, time.Duration) {
+func runTestssl(t *testing.T, bin, ip string, extra ...string) ([]testsslFinding, time.Duration) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.json")
 	start := time.Now()
-	cmd := exec.Command(bin, "--quiet", "--color", "0", "--warnings", "off", "-p", "-s", "--jsonfile", out, ip+":443")
+	args := append([]string{"--quiet", "--color", "0", "--warnings", "off", "-p", "-s"}, extra...)
+	cmd := exec.Command(bin, append(args, "--jsonfile", out, ip+":443")...)
 	b, err := cmd.CombinedOutput()
 	took := time.Since(start)
 	data, rerr := os.ReadFile(out)
@@ -100,4 +127,81 @@ func runTestssl(t *testing.T, bin, ip string) ([]testsslFinding, time.Duration) 
 		t.Fatal(fmt.Errorf("testssl.sh JSON: %w", err))
 	}
 	return list, took
+}
+
+// testsslDHRe finds the DH group size in one line of testssl.sh -E
+// ("TLS 1.2 x9f DHE-RSA-AES256-GCM-SHA384 DH 2048 AESGCM 256 …"); "ECDH
+// 253" is a curve, not a DH group.
+var testsslDHRe = regexp.MustCompile(`\bDH (\d+)\b`)
+
+// testsslDHBits is the largest DH group testssl.sh saw on a TLS 1.0–1.2
+// suite (0: none).
+func testsslDHBits(findings []testsslFinding) int {
+	bits := 0
+	for _, f := range findings {
+		if !strings.HasPrefix(f.ID, "cipher-tls1") || strings.HasPrefix(f.ID, "cipher-tls1_3") {
+			continue
+		}
+		if m := testsslDHRe.FindStringSubmatch(f.Finding); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			bits = max(bits, n)
+		}
+	}
+	return bits
+}
+
+// sslscanReport is the part of sslscan's --xml output compared.
+type sslscanReport struct {
+	Test struct {
+		Protocols []struct {
+			Type    string `xml:"type,attr"`
+			Version string `xml:"version,attr"`
+			Enabled string `xml:"enabled,attr"`
+		} `xml:"protocol"`
+		Ciphers []struct {
+			SSLVersion string `xml:"sslversion,attr"`
+			Cipher     string `xml:"cipher,attr"`
+			DHEBits    int    `xml:"dhebits,attr"`
+		} `xml:"cipher"`
+	} `xml:"ssltest"`
+}
+
+// compareSslscan runs sslscan on s and requires the same protocols and,
+// when it accepts DHE, the same DH group size as facts.
+func compareSslscan(t *testing.T, bin string, s nginxSite, facts *TLSFacts) {
+	t.Helper()
+	start := time.Now()
+	out, err := exec.Command(bin, "--no-colour", "--xml=-", s.ip+":443").Output()
+	if err != nil {
+		t.Fatalf("%s: sslscan: %v\n%s", s.name, err, out)
+	}
+	var rep sslscanReport
+	if err := xml.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%s: sslscan XML: %v", s.name, err)
+	}
+	names := map[string]string{"ssl 3": "SSLv3", "tls 1.0": "TLSv1.0", "tls 1.1": "TLSv1.1", "tls 1.2": "TLSv1.2", "tls 1.3": "TLSv1.3"}
+	compared := 0
+	for _, p := range rep.Test.Protocols {
+		name, ok := names[p.Type+" "+p.Version]
+		if !ok {
+			continue
+		}
+		compared++
+		if (p.Enabled == "1") != facts.Versions[name] {
+			t.Errorf("%s: %s: sslscan says enabled=%s, Khiên says %v", s.name, name, p.Enabled, facts.Versions[name])
+		}
+	}
+	if compared != len(names) {
+		t.Errorf("%s: compared %d of %d sslscan protocols (sslscan output changed?)", s.name, compared, len(names))
+	}
+	bits := 0
+	for _, c := range rep.Test.Ciphers {
+		if c.SSLVersion != "TLSv1.3" {
+			bits = max(bits, c.DHEBits)
+		}
+	}
+	if bits != facts.DHBits {
+		t.Errorf("%s: sslscan finds a %d-bit DH group, Khiên %d bits", s.name, bits, facts.DHBits)
+	}
+	t.Logf("%-13s sslscan %6.2f s", s.name, time.Since(start).Seconds())
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -20,11 +21,31 @@ type TLSFacts struct {
 	Chain          []*x509.Certificate
 	VerifyErr      error
 	Now            time.Time
+	// Chosen is the suite the server picked, per accepted version, from
+	// the full offer of that version (OpenSSL's names).
+	Chosen map[string]string
+	// DHE reports whether the server accepts a finite-field DHE suite;
+	// DHBits is the size of its DH group (the prime p of its
+	// ServerKeyExchange), 0 when it could not be read.
+	DHE    bool
+	DHBits int
+	// ClientErr is why Go's TLS client, which offers what current
+	// browsers offer, completed no handshake although the hand-built
+	// ones did (nil when it did): the chain then comes from the
+	// Certificate message of a hand-built handshake.
+	ClientErr error
 }
 
+// tlsParallel is how many probe connections run at once against one
+// endpoint.
+const tlsParallel = 4
+
 // ProbeTLS asks a TLS endpoint which versions and cipher families it
-// accepts and fetches its certificate chain, through the same address
-// guard as the HTTP fetches.
+// accepts, reads its DH group and fetches its certificate chain, through
+// the same address guard as the HTTP fetches. Every version is asked
+// with a hand-built ClientHello offering every suite of that version,
+// DHE included; Go's own client fetches the chain, and when it cannot
+// agree on anything the chain is read from a hand-built handshake.
 func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, error) {
 	opts.defaults()
 	u, err := url.Parse(target)
@@ -37,59 +58,165 @@ func ProbeTLS(ctx context.Context, target string, opts Options) (*TLSFacts, erro
 	}
 	p := &prober{addr: net.JoinHostPort(u.Hostname(), port), serverName: u.Hostname(),
 		dialer: guardedDialer(opts.AllowPrivate, &net.Dialer{Timeout: 5 * time.Second}), timeout: 5 * time.Second, pace: opts.pace}
-	f := &TLSFacts{Versions: map[string]bool{}, Weak: map[string]bool{}, Now: time.Now()}
-	for name, v := range map[string]uint16{"SSLv3": versionSSL30, "TLSv1.0": versionTLS10, "TLSv1.1": versionTLS11, "TLSv1.2": versionTLS12} {
-		ok, _, err := p.accepts(ctx, v, suitesCommon)
-		if err != nil {
-			return nil, err
-		}
-		f.Versions[name] = ok
+	f := &TLSFacts{Versions: map[string]bool{}, Weak: map[string]bool{}, Chosen: map[string]string{}, Now: time.Now()}
+	var (
+		mu       sync.Mutex
+		rawCerts [][]byte // from the highest TLS 1.0–1.2 version probe
+		rawFrom  uint16
+		client   *tls.ConnectionState
+		jobs     []func(context.Context) error
+	)
+	for v, name := range versionNames {
+		jobs = append(jobs, func(ctx context.Context) error {
+			ok, fl, err := p.acceptsFlight(ctx, v, suitesFor(v), v <= versionTLS12)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			f.Versions[name] = ok
+			if ok {
+				f.Chosen[name] = suiteName(fl.suite)
+				if len(fl.certs) > 0 && v > rawFrom {
+					rawCerts, rawFrom = fl.certs, v
+				}
+				if fl.dhBits > 0 {
+					f.DHE, f.DHBits = true, max(f.DHBits, fl.dhBits)
+				}
+			}
+			return nil
+		})
 	}
+	family := func(dst *bool, suites []uint16) {
+		jobs = append(jobs, func(ctx context.Context) error {
+			ok, _, err := p.accepts(ctx, versionTLS12, suites)
+			mu.Lock()
+			*dst = ok
+			mu.Unlock()
+			return err
+		})
+	}
+	weak := map[string]*bool{}
 	for name, suites := range map[string][]uint16{"NULL": suitesNull, "EXPORT": suitesExport, "RC4": suitesRC4, "3DES": suites3DES, "anon": suitesAnon, "RSA-kx": suitesStaticRSA, "CBC": suitesCBC} {
-		if f.Weak[name], _, err = p.accepts(ctx, versionTLS12, suites); err != nil {
-			return nil, err
+		weak[name] = new(bool)
+		family(weak[name], suites)
+	}
+	family(&f.ForwardSecrecy, suitesFS)
+	family(&f.AEAD, suitesAEAD)
+	// The DH group, with DHE suites alone (a server that prefers ECDHE
+	// still hands its group to a client that offers only DHE).
+	jobs = append(jobs, func(ctx context.Context) error {
+		ok, fl, err := p.acceptsFlight(ctx, versionTLS12, suitesDHE(), true)
+		if err != nil {
+			return err
 		}
-	}
-	if f.ForwardSecrecy, _, err = p.accepts(ctx, versionTLS12, suitesFS); err != nil {
-		return nil, err
-	}
-	if f.AEAD, _, err = p.accepts(ctx, versionTLS12, suitesAEAD); err != nil {
-		return nil, err
-	}
-	// TLS 1.3 and the certificate, with Go's own client.
-	hs := func(min, max uint16) (*tls.ConnectionState, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ok {
+			f.DHE, f.DHBits = true, max(f.DHBits, fl.dhBits)
+		}
+		return nil
+	})
+	// The certificate chain, with Go's own client (a failure is no
+	// probe error: the hand-built handshakes say what the server speaks).
+	jobs = append(jobs, func(ctx context.Context) error {
 		dctx, cancel := context.WithTimeout(ctx, p.timeout)
 		defer cancel()
 		if err := p.pace(dctx, p.serverName); err != nil {
-			return nil, err
+			return err
 		}
-		d := &tls.Dialer{NetDialer: p.dialer, Config: &tls.Config{ServerName: u.Hostname(), MinVersion: min, MaxVersion: max, InsecureSkipVerify: true, CipherSuites: allSuites()}} //nolint:gosec // verified below, by hand, to report why a chain fails
+		d := &tls.Dialer{NetDialer: p.dialer, Config: &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS13, InsecureSkipVerify: true, CipherSuites: allSuites()}} //nolint:gosec // verified below, by hand, to report why a chain fails
 		c, err := d.DialContext(dctx, "tcp", p.addr)
+		if errors.Is(err, ErrForbiddenAddress) {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
-			return nil, err
+			f.ClientErr = err
+			return nil
 		}
 		defer c.Close()
 		st := c.(*tls.Conn).ConnectionState()
-		return &st, nil
-	}
-	if st, err := hs(tls.VersionTLS13, tls.VersionTLS13); err == nil {
-		f.Versions["TLSv1.3"] = true
-		f.ForwardSecrecy, f.AEAD, f.Chain = true, true, st.PeerCertificates
-	} else if errors.Is(err, ErrForbiddenAddress) {
+		client = &st
+		return nil
+	})
+	if err := runAll(ctx, tlsParallel, jobs); err != nil {
 		return nil, err
 	}
-	if f.Chain == nil {
-		st, err := hs(tls.VersionTLS10, tls.VersionTLS12)
-		if err != nil {
-			return nil, fmt.Errorf("TLS handshake with %s: %w", p.addr, err)
+	for name, ok := range weak {
+		f.Weak[name] = *ok
+	}
+	if client != nil {
+		// Go's client agreed: its version is accepted whatever the
+		// hand-built hello of that version met.
+		if name, ok := versionNames[client.Version]; ok {
+			f.Versions[name] = true
+			if _, seen := f.Chosen[name]; !seen {
+				f.Chosen[name] = tls.CipherSuiteName(client.CipherSuite)
+			}
 		}
-		f.Chain = st.PeerCertificates
+		f.Chain = client.PeerCertificates
+	}
+	if f.Versions["TLSv1.3"] {
+		f.ForwardSecrecy, f.AEAD = true, true
+	}
+	if client == nil {
+		if len(f.Chosen) == 0 {
+			return nil, fmt.Errorf("TLS handshake with %s: %w", p.addr, f.ClientErr)
+		}
+		for _, der := range rawCerts {
+			c, err := x509.ParseCertificate(der)
+			if err != nil {
+				break
+			}
+			f.Chain = append(f.Chain, c)
+		}
+		if len(f.Chain) == 0 {
+			return nil, fmt.Errorf("TLS handshake with %s: %w", p.addr, f.ClientErr)
+		}
 	}
 	if len(f.Chain) == 0 {
 		return nil, errors.New("the server sent no certificate")
 	}
 	f.VerifyErr = verifyChain(f.Chain, u.Hostname(), opts.RootCAs, f.Now)
 	return f, nil
+}
+
+// runAll runs jobs, at most n at a time, and returns the first error (the
+// others are then cancelled).
+func runAll(ctx context.Context, n int, jobs []func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, n)
+	errs := make(chan error, len(jobs))
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs <- ctx.Err()
+				return
+			}
+			if err := job(ctx); err != nil {
+				errs <- err
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var first error
+	for err := range errs {
+		// A cancellation caused by another job's error is not the cause.
+		if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
 }
 
 // gradeOrder ranks grades from best to worst.

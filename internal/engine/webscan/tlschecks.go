@@ -21,9 +21,10 @@ var (
 		Caps:          []GradeCap{{Grade: "F", Reason: "SSLv3"}, {Grade: "C", Reason: "no TLS 1.2"}, {Grade: "B", Reason: "TLS 1.0/1.1"}, {Grade: "A-", Reason: "no TLS 1.3"}}}
 	tlsCiphersDef = CheckDef{ID: TLSCiphers, Severity: "critical", input: fromTLS, run: tlsCiphers,
 		Title: "Bộ mã hóa TLS", TitleEN: "TLS cipher suites",
-		Remediation:   "Chỉ dùng bộ mã ECDHE với AES-GCM hoặc ChaCha20-Poly1305; tắt NULL, EXPORT, RC4, 3DES, ẩn danh và trao đổi khóa RSA tĩnh.",
-		RemediationEN: "Use ECDHE suites with AES-GCM or ChaCha20-Poly1305 only; disable NULL, EXPORT, RC4, 3DES, anonymous and static-RSA key exchange.",
-		Caps:          []GradeCap{{Grade: "F", Reason: "NULL, EXPORT or anonymous suites"}, {Grade: "C", Reason: "RC4 or 3DES"}, {Grade: "B", Reason: "no forward secrecy or no AEAD"}}}
+		Remediation:   "Chỉ dùng bộ mã ECDHE với AES-GCM hoặc ChaCha20-Poly1305; tắt NULL, EXPORT, RC4, 3DES, ẩn danh và trao đổi khóa RSA tĩnh; nếu còn bật DHE, dùng nhóm DH từ 2048 bit (ví dụ ffdhe2048 của RFC 7919).",
+		RemediationEN: "Use ECDHE suites with AES-GCM or ChaCha20-Poly1305 only; disable NULL, EXPORT, RC4, 3DES, anonymous and static-RSA key exchange; if DHE stays enabled, use a DH group of 2048 bits or more (RFC 7919's ffdhe2048, say).",
+		Caps: []GradeCap{{Grade: "F", Reason: "NULL, EXPORT or anonymous suites"}, {Grade: "C", Reason: "RC4 or 3DES"}, {Grade: "B", Reason: "no forward secrecy or no AEAD"},
+			{Grade: "F", Reason: capDHUnder1024}, {Grade: "B", Reason: capDHUnder2048}}}
 	tlsCertificateDef = CheckDef{ID: TLSCertificate, Severity: "critical", input: fromTLS, run: tlsCertificate,
 		Title: "Chứng thư số", TitleEN: "Certificate",
 		Remediation:   "Dùng chứng thư do tổ chức chứng thực được tin cậy cấp, đúng tên miền, còn hạn, khóa RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit, ký bằng SHA-256 trở lên, kèm đủ chứng thư trung gian.",
@@ -137,6 +138,20 @@ func tlsCiphers(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
 		c.Detail, c.DetailEN = "Máy chủ chấp nhận bộ mã yếu: "+strings.Join(weak, ", ")+".", "The server accepts weak suites: "+strings.Join(weak, ", ")+"."
 	} else {
 		c.Detail, c.DetailEN = "Không bộ mã yếu nào được chấp nhận.", "No weak suite is accepted."
+	}
+	if f.DHE && f.DHBits > 0 {
+		c.Evidence += fmt.Sprintf("; DH group %d bits", f.DHBits)
+	}
+	if dhCap, ok := dhGroupCap(f); ok {
+		caps = append(caps, dhCap)
+		vi := fmt.Sprintf("Máy chủ chấp nhận trao đổi khóa DHE với nhóm DH chỉ %d bit (tấn công Logjam; cần từ 2048 bit).", f.DHBits)
+		en := fmt.Sprintf("The server accepts DHE key exchange with a DH group of only %d bits (Logjam; 2048 bits are needed).", f.DHBits)
+		if len(weak) == 0 {
+			c.Detail, c.DetailEN = vi, en
+		} else {
+			c.Detail, c.DetailEN = c.Detail+" "+vi, c.DetailEN+" "+en
+		}
+		c.Result, c.Severity = Fail, worseSeverity(c.Severity, capSeverity(dhCap.Grade))
 	}
 	return c, caps, true
 }
