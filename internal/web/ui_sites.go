@@ -155,6 +155,12 @@ func (s *Server) siteScanNow(w http.ResponseWriter, r *http.Request) {
 // siteVerification runs a verification action on a site (verify now,
 // approve, reject) and shows the site again.
 func (s *Server) siteVerification(do func(context.Context, access.Actor, int64) (sitescan.Site, error), done string) http.HandlerFunc {
+	return idAction(s, do, "/sites/%d?done="+done)
+}
+
+// idAction is a form that runs do on the object whose id is in the path,
+// as the request's actor, then goes to back (a format taking the id).
+func idAction[T any](s *Server, do func(context.Context, access.Actor, int64) (T, error), back string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.checkForm(w, r) {
 			return
@@ -167,7 +173,7 @@ func (s *Server) siteVerification(do func(context.Context, access.Actor, int64) 
 			s.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=%s", id, done), http.StatusSeeOther)
+		http.Redirect(w, r, fmt.Sprintf(back, id), http.StatusSeeOther)
 	}
 }
 

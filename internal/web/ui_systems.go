@@ -211,18 +211,5 @@ func (s *Server) systemUpdate(w http.ResponseWriter, r *http.Request) {
 // systemAction runs an archive or a restore of the system in the path and
 // goes back to its page.
 func (s *Server) systemAction(do func(ctx context.Context, actor access.Actor, id int64) (registry.System, error), done string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.checkForm(w, r) {
-			return
-		}
-		id, err := httpx.ParseID(r, "id")
-		if err == nil {
-			_, err = do(r.Context(), httpx.Actor(r.Context()), id)
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, fmt.Sprintf("/systems/%d?done=%s", id, done), http.StatusSeeOther)
-	}
+	return idAction(s, do, "/systems/%d?done="+done)
 }

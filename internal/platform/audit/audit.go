@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -257,6 +258,11 @@ func (l *Log) Recent(ctx context.Context, actor access.Actor, n int) ([]Entry, e
 	if err != nil {
 		return nil, fmt.Errorf("audit: recent: %w", err)
 	}
+	return readEntries(rows)
+}
+
+// readEntries reads and closes rows of entries.
+func readEntries(rows *sql.Rows) ([]Entry, error) {
 	defer rows.Close()
 	var out []Entry
 	for rows.Next() {

@@ -219,16 +219,7 @@ func (l *Log) entriesAfter(ctx context.Context, id int64) ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: verify: %w", err)
 	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return readEntries(rows)
 }
 
 // anchorsBetween reads the database's anchors, up to row maxRow, of the
