@@ -246,8 +246,8 @@ func (a *assessment) probeUnfetched(target string, ex *Exchange, fetchErr error)
 	}
 	_, httpsURL := schemeURLs(u, a.opts)
 	facts, err := ProbeTLS(a.ctx, httpsURL.String(), a.opts)
-	if err != nil || facts.ClientErr == nil {
-		return false // no TLS at all, or Go's client agrees now: nothing to add
+	if err != nil || !tlsLevelFailure(facts.ClientErr) {
+		return false // no TLS at all, Go's client agrees now or timed out: nothing to add
 	}
 	a.tls, a.tlsDone, a.unfetched = facts, true, unfetchedFrom(facts)
 	if a.ex == nil {

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -150,8 +152,15 @@ func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*
 	if err := f.opts.pace(ctx, req.URL.Hostname()); err != nil {
 		return nil, err
 	}
+	var shook atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) { shook.Store(err == nil) },
+	}))
 	resp, err := f.client.Do(req)
 	if err != nil {
+		if shook.Load() {
+			return nil, &afterHandshakeError{err}
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -166,6 +175,14 @@ func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*
 	}
 	return r, nil
 }
+
+// afterHandshakeError is a request that failed after Go's TLS handshake
+// with the server had succeeded (a server that never answers, a reset
+// after the hello): whatever it says, the two sides agreed on TLS.
+type afterHandshakeError struct{ err error }
+
+func (e *afterHandshakeError) Error() string { return e.err.Error() }
+func (e *afterHandshakeError) Unwrap() error { return e.err }
 
 // ProbeResult is one monitoring probe of a page: where the redirects
 // ended, how it answered and how fast.

@@ -154,6 +154,14 @@ func TestBadTargets(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
+	// Hangs up once Go's handshake succeeded: the two agree on TLS, so
+	// this is no "HTTPS page not fetched" report but an unreachable site.
+	hangup := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
+	}))
+	defer hangup.Close()
 	garbage, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer garbage.Close()
 	go func() {
@@ -178,6 +186,7 @@ func TestBadTargets(t *testing.T) {
 		{"redirect loop", loop.URL + "/", pool(loop), false},
 		{"1 GB body", huge.URL + "/", pool(huge), false},
 		{"server that never answers", slow.URL + "/", pool(slow), true},
+		{"server that hangs up after the handshake", hangup.URL + "/", pool(hangup), true},
 		{"TLS handshake garbage", "https://" + garbage.Addr().String() + "/", nil, true},
 		{"unreachable host", unreachable, nil, true},
 	}

@@ -38,7 +38,8 @@ func tlsLevelFailure(err error) bool {
 	}
 	var op *net.OpError
 	var dnsErr *net.DNSError
-	return !(errors.As(err, &op) && op.Op == "dial") && !errors.As(err, &dnsErr)
+	var after *afterHandshakeError
+	return !(errors.As(err, &op) && op.Op == "dial") && !errors.As(err, &dnsErr) && !errors.As(err, &after)
 }
 
 // unfetchedFrom explains, from what the probes found, why Go's client
