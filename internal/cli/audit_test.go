@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	tamperkit "github.com/khien-project/khien/internal/testkit/tamper"
+
 	"github.com/khien-project/khien/internal/cli"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
@@ -41,7 +43,7 @@ func tamper(t *testing.T, opts []string, fn func(db *store.DB)) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	dropGuards(t, db.Writer(), db.Engine == store.Postgres)
+	tamperkit.DropGuards(t, db.Writer(), db.Engine == store.Postgres)
 	fn(db)
 }
 
@@ -69,7 +71,7 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 
 			// Rewrite entry 5 and recompute every later hash (and anchor in
 			// the database): without the key, only the unkeyed chain can be.
-			tamper(t, opts, func(db *store.DB) { rewriteUnkeyed(t, db.Writer(), 5, "mallory") })
+			tamper(t, opts, func(db *store.DB) { tamperkit.RewriteUnkeyed(t, db.Writer(), 5, "mallory") })
 			if code, out := khien(t, verify...); code == 0 || !strings.Contains(out, "BROKEN: entry 5:") {
 				t.Fatalf("rewritten entry 5: %d %s", code, out)
 			}
@@ -90,7 +92,7 @@ func TestAuditVerifyCatchesDeletionAfterAnExportedAnchor(t *testing.T) {
 				if err := db.Reader().QueryRow(`SELECT MAX(id) FROM audit_log`).Scan(&last); err != nil {
 					t.Fatal(err)
 				}
-				deleteAfter(t, db.Writer(), last-3, true) // the newest three, and their anchors
+				tamperkit.DeleteAfter(t, db.Writer(), last-3, true) // the newest three, and their anchors
 			})
 			verify := append([]string{"audit", "verify"}, opts...)
 			if code, out := khien(t, verify...); code != 0 {

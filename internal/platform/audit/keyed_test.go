@@ -12,6 +12,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
+	"github.com/khien-project/khien/internal/testkit/tamper"
 )
 
 func newKey(t *testing.T) audit.Key {
@@ -71,20 +72,20 @@ func TestKeyedChainCatchesTampering(t *testing.T) {
 		want     string
 	}{
 		{"newest rows deleted", false, func(t *testing.T, db *store.DB) {
-			deleteAfter(t, db.Writer(), 4, false)
+			tamper.DeleteAfter(t, db.Writer(), 4, false)
 		}, 6, "the log holds 4 entries, but its latest anchor records 6 up to entry 6"},
 		{"newest rows and their anchors deleted", true, func(t *testing.T, db *store.DB) {
-			deleteAfter(t, db.Writer(), 4, true)
+			tamper.DeleteAfter(t, db.Writer(), 4, true)
 		}, 6, "the log holds 4 entries, but its latest anchor records 6 up to entry 6"},
 		{"row rewritten, later hashes and anchors recomputed unkeyed", false, func(t *testing.T, db *store.DB) {
-			rewriteUnkeyed(t, db.Writer(), 3, "mallory")
+			tamper.RewriteUnkeyed(t, db.Writer(), 3, "mallory")
 		}, 3, "unkeyed but follows keyed entries"},
 		{"row rewritten and marked keyed with an unkeyed hash", false, func(t *testing.T, db *store.DB) {
-			rewriteUnkeyed(t, db.Writer(), 3, "mallory")
+			tamper.RewriteUnkeyed(t, db.Writer(), 3, "mallory")
 			execAll(t, db, `UPDATE audit_log SET scheme = 'hmac-sha256' WHERE id >= 3`)
 		}, 3, "recomputed without the audit key"},
 		{"anchored entry replaced", true, func(t *testing.T, db *store.DB) {
-			deleteAfter(t, db.Writer(), 4, true)
+			tamper.DeleteAfter(t, db.Writer(), 4, true)
 			execAll(t, db, `INSERT INTO audit_log (id, at, actor, action, object_type, object_id, prev_hash, hash, scheme)
 				SELECT 5, at, actor, action, object_type, object_id, hash, hash, scheme FROM audit_log WHERE id = 4`,
 				`INSERT INTO audit_log (id, at, actor, action, object_type, object_id, prev_hash, hash, scheme)
@@ -108,7 +109,7 @@ func TestKeyedChainCatchesTampering(t *testing.T) {
 				if r, err := log.Check(ctx, given); err != nil || r.Broken != nil {
 					t.Fatalf("intact: %+v %v", r, err)
 				}
-				dropGuards(t, db.Writer(), db.Engine == store.Postgres)
+				tamper.DropGuards(t, db.Writer(), db.Engine == store.Postgres)
 				c.attack(t, db)
 				r, err := log.Check(ctx, given)
 				if err != nil || r.Broken == nil || r.Broken.ID != c.id || !strings.Contains(r.Broken.Reason, c.want) {
@@ -131,8 +132,8 @@ func TestDeletionAfterTheLastExportedAnchorIsNotCaught(t *testing.T) {
 			t.Fatal(err)
 		}
 		record(t, log, 2)
-		dropGuards(t, db.Writer(), db.Engine == store.Postgres)
-		deleteAfter(t, db.Writer(), 4, true)
+		tamper.DropGuards(t, db.Writer(), db.Engine == store.Postgres)
+		tamper.DeleteAfter(t, db.Writer(), 4, true)
 		r, err := log.Check(ctx, []audit.Anchor{a})
 		if err != nil || r.Broken != nil || r.LastExported == nil || r.LastExported.EntryID != 4 {
 			t.Fatalf("%+v %v", r, err)
@@ -153,7 +154,7 @@ func TestWrongKeyIsRefused(t *testing.T) {
 			t.Fatalf("verify with another key: %v", err)
 		}
 		// With the key id row removed too, the links themselves refuse it.
-		dropGuards(t, db.Writer(), db.Engine == store.Postgres)
+		tamper.DropGuards(t, db.Writer(), db.Engine == store.Postgres)
 		if db.Engine == store.Postgres {
 			execAll(t, db, `DROP TRIGGER audit_key_no_change ON audit_key`)
 		} else {

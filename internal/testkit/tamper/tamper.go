@@ -1,8 +1,8 @@
-// Tampering helpers: they play, in tests, someone with write access to the
+// Package tamper plays, in tests, someone with write access to the
 // database who tampers with the audit log: drops its guards, deletes its
 // newest rows, or rewrites a row and recomputes every later hash with the
 // unkeyed SHA-256 chain (all one can do without the audit key).
-package audit_test
+package tamper
 
 import (
 	"crypto/sha256"
@@ -13,9 +13,9 @@ import (
 	"testing"
 )
 
-// dropGuards drops every trigger that keeps the audit log and its anchors
+// DropGuards drops every trigger that keeps the audit log and its anchors
 // append-only (postgres: whether db is PostgreSQL).
-func dropGuards(t testing.TB, db *sql.DB, postgres bool) {
+func DropGuards(t testing.TB, db *sql.DB, postgres bool) {
 	t.Helper()
 	stmts := []string{`DROP TRIGGER IF EXISTS audit_log_no_update`, `DROP TRIGGER IF EXISTS audit_log_no_delete`,
 		`DROP TRIGGER IF EXISTS audit_anchors_no_update`, `DROP TRIGGER IF EXISTS audit_anchors_no_delete`, `DROP TRIGGER IF EXISTS audit_log_stays_keyed`}
@@ -31,9 +31,9 @@ func dropGuards(t testing.TB, db *sql.DB, postgres bool) {
 	}
 }
 
-// deleteAfter deletes the entries after id (and, with anchors, their
+// DeleteAfter deletes the entries after id (and, with anchors, their
 // anchors in the database); the guards must be dropped.
-func deleteAfter(t testing.TB, db *sql.DB, id int64, anchors bool) {
+func DeleteAfter(t testing.TB, db *sql.DB, id int64, anchors bool) {
 	t.Helper()
 	if _, err := db.Exec(`DELETE FROM audit_log WHERE id > $1`, id); err != nil {
 		t.Fatal(err)
@@ -51,11 +51,11 @@ type row struct {
 	at, actorID, actor, action, objType, objID, b, a string
 }
 
-// rewriteUnkeyed sets entry id's actor to actor and recomputes the hash
+// RewriteUnkeyed sets entry id's actor to actor and recomputes the hash
 // of it and of every later entry with the unkeyed chain, marking them
 // unkeyed where the log records a scheme, and rewrites their anchors in
 // the database to match; the guards must be dropped.
-func rewriteUnkeyed(t testing.TB, db *sql.DB, id int64, actor string) {
+func RewriteUnkeyed(t testing.TB, db *sql.DB, id int64, actor string) {
 	t.Helper()
 	var prev string
 	if err := db.QueryRow(`SELECT prev_hash FROM audit_log WHERE id = $1`, id).Scan(&prev); err != nil {
