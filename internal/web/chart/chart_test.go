@@ -348,21 +348,21 @@ func TestPercentile(t *testing.T) {
 	if !strings.Contains(out, ">p95: 300 ms</text>") {
 		t.Errorf("p95 label missing: %s", out)
 	}
-	if s := (Latency{Probes: probes}).Summary(LabelsFor("en")); s != "2 probes answered; median 100 ms, p95 300 ms, highest 300 ms; 1 probes without answer" {
+	if s := (Latency{Probes: probes}).Summary(LabelsFor("en")); s != "Probes answered: 2; median 100 ms, p95 300 ms, highest 300 ms; probes without answer: 1" {
 		t.Errorf("summary %q", s)
 	}
 }
 
 func TestDailyUptimeBucketsByLocalDay(t *testing.T) {
 	ict := time.FixedZone("ICT", 7*3600)
-	last := time.Date(2025, 3, 10, 9, 0, 0, 0, ict)
+	last := time.Date(2025, 3, 10, 6, 0, 0, 0, ict) // still the 9th in UTC
 	at := func(d, h int) time.Time { return time.Date(2025, 3, d, h, 0, 0, 0, ict) }
 	probes := []Probe{
 		{At: at(8, 1), OK: true}, {At: at(8, 23), OK: false},
 		{At: time.Date(2025, 3, 9, 18, 30, 0, 0, time.UTC), OK: true}, // 01:30 on the 10th in Hà Nội
-		{At: at(10, 8), OK: true},
-		{At: at(6, 12), OK: true},  // before the window
-		{At: at(11, 12), OK: true}, // after it
+		{At: at(10, 8), OK: true},                                     // after last, but on its day
+		{At: at(6, 12), OK: true},                                     // before the window
+		{At: at(11, 12), OK: true},                                    // after it
 	}
 	days := DailyUptime(probes, last, 3)
 	want := []Day{{at(8, 0), 1, 2}, {at(9, 0), 0, 0}, {at(10, 0), 2, 2}}
@@ -487,7 +487,7 @@ func TestExtremeInputsAreClampedOrLeftOut(t *testing.T) {
 	out = string(lat.SVG(l))
 	wellFormed(t, "latency", template.HTML(out))
 	safe(t, "latency", template.HTML(out))
-	if s := lat.Summary(l); s != "2 probes answered; median 0 ms, p95 3,600,000 ms, highest 3,600,000 ms" {
+	if s := lat.Summary(l); s != "Probes answered: 2; median 0 ms, p95 3,600,000 ms, highest 3,600,000 ms" {
 		t.Errorf("latency %q", s)
 	}
 	for name, c := range map[string]Chart{"tiny": Latency{Probes: []Probe{{At: day0, OK: true, LatencyMS: 1e-300}}},
@@ -522,7 +522,7 @@ func TestHistoryGapsAndTable(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Errorf("table %q\nwant %q", strings.Join(got, "|"), want)
 	}
-	if s := h.Summary(l); s != "6 assessments from 31 Mar 2025 to 13 Apr 2025; latest: score 92, grade A" {
+	if s := h.Summary(l); s != "Assessments: 6, from 31 Mar 2025 to 13 Apr 2025; latest: score 92, grade A" {
 		t.Errorf("summary %q", s)
 	}
 }

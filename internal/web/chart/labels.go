@@ -92,11 +92,11 @@ var english = Labels{
 	Grade: "Grade", Count: "Sites", Date: "Date", Score: "Score", Uptime: "Uptime", Samples: "Probes", Latency: "Latency", Value: "Value",
 	Day: "day", Days: "days",
 	Below: "Below %s", AtLeast: "%s or more", Failed: "No answer", Median: "Median", P95: "p95", Highest: "Highest", Lowest: "Lowest", Probes: "Probes",
-	HistorySummary: "%[1]d assessments from %[2]s to %[3]s; latest: score %[4]s, grade %[5]s",
+	HistorySummary: "Assessments: %[1]d, from %[2]s to %[3]s; latest: score %[4]s, grade %[5]s",
 	UptimeSummary:  "%[1]s up over %[2]s; %[3]s below %[4]s",
 	NoDataDays:     "%s without data",
-	LatencySummary: "%[1]d probes answered; median %[2]s, p95 %[3]s, highest %[4]s",
-	FailedSummary:  "%d probes without answer",
+	LatencySummary: "Probes answered: %[1]d; median %[2]s, p95 %[3]s, highest %[4]s",
+	FailedSummary:  "probes without answer: %d",
 }
 
 // number writes v with the given number of decimals in the reader's way
