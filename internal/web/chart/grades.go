@@ -108,9 +108,10 @@ func (g Grades) SVG(l Labels) template.HTML {
 	for i, b := range g.Bars {
 		y := 4 + float64(i)*row
 		n := max(b.Count, 0)
-		name := b.label(l) + ": " + strconv.Itoa(n)
 		if h := safeHref(b.Href); h != "" {
-			c.printf(`<a class="chart-link" href="%s" aria-label="%s">`, esc(h), esc(name))
+			// The link's name is its text ("F 5"): an aria-label would
+			// differ from what is seen (WCAG 2.5.3).
+			c.printf(`<a class="chart-link" href="%s">`, esc(h))
 		} else {
 			c.WriteString(`<g>`)
 		}
