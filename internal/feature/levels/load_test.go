@@ -137,7 +137,9 @@ func TestMalformedRegime(t *testing.T) {
 		{"manual with no note", func(s string) string {
 			return strings.Replace(s, "    note: \"Not asked by the questionnaire: state it with proposed_level.\"\n  - id: l5.international-link", "  - id: l5.international-link", 1)
 		}, "- id: l5.key-national-data", "needs a note"},
-		{"bad calendar", func(s string) string { return strings.Replace(s, `unit_to_owner: "12-20"`, `unit_to_owner: "12-32"`, 1) }, "period_start:", `"12-32" is not a date`},
+		{"bad calendar", func(s string) string {
+			return strings.Replace(s, `unit_to_owner: "12-20"`, `unit_to_owner: "12-32"`, 1)
+		}, "period_start:", `"12-32" is not a date`},
 		{"broken YAML", func(s string) string { return strings.Replace(s, "criteria:\n", "criteria:\n  - id: [\n", 1) }, "", "did not find"},
 	}
 	for _, c := range cases {

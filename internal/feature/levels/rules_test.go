@@ -44,14 +44,18 @@ var sharedCases = []ruleCase{
 	{"internal, personal", func(a *levels.Answers) { a.InfoClass = str("personal") }, 2, []string{"l2.internal-private"}},
 	{"online public service level 1", func(a *levels.Answers) { a.SystemType, a.OnlinePublicServiceLevel = str("other"), num(1) }, 2, []string{"l2.online-public-service-1-2"}},
 	{"online public service level 2", func(a *levels.Answers) { a.SystemType, a.OnlinePublicServiceLevel = str("other"), num(2) }, 2, []string{"l2.online-public-service-1-2"}},
-	{"infrastructure of one agency", func(a *levels.Answers) { a.SystemType, a.InfrastructureScope = str("infrastructure"), str("one_agency") }, 2, []string{"l2.infrastructure-one-agency"}},
+	{"infrastructure of one agency", func(a *levels.Answers) {
+		a.SystemType, a.InfrastructureScope = str("infrastructure"), str("one_agency")
+	}, 2, []string{"l2.infrastructure-one-agency"}},
 	{"infrastructure without scope", func(a *levels.Answers) { a.SystemType = str("infrastructure") }, 1, []string{"fallback"}},
 	{"state secret", func(a *levels.Answers) { a.InfoClass = str("state_secret") }, 3, []string{"l3.state-secret"}},
 	{"harm to national security", func(a *levels.Answers) { a.NationalSecurityHarm = str("harm") }, 3, []string{"l3.national-security-harm"}},
 	{"online public service level 3", func(a *levels.Answers) { a.OnlinePublicServiceLevel = num(3) }, 3, []string{"l3.online-public-service-3-4"}},
 	{"online public service level 4", func(a *levels.Answers) { a.OnlinePublicServiceLevel = num(4) }, 3, []string{"l3.online-public-service-3-4"}},
 	{"conditional business", func(a *levels.Answers) { a.ConditionalBusiness = flag(true) }, 3, []string{"l3.conditional-business"}},
-	{"infrastructure of a province", func(a *levels.Answers) { a.SystemType, a.InfrastructureScope = str("infrastructure"), str("sector_or_province") }, 3, []string{"l3.infrastructure-sector-province"}},
+	{"infrastructure of a province", func(a *levels.Answers) {
+		a.SystemType, a.InfrastructureScope = str("infrastructure"), str("sector_or_province")
+	}, 3, []string{"l3.infrastructure-sector-province"}},
 	{"national infrastructure, not 24/7", func(a *levels.Answers) { a.SystemType, a.InfrastructureScope = str("infrastructure"), str("national") }, 3, []string{"l3.infrastructure-sector-province"}},
 	{"industrial control", func(a *levels.Answers) { a.SystemType = str("industrial_control") }, 3, []string{"l3.industrial-control"}},
 	{"serious harm to national security", func(a *levels.Answers) { a.NationalSecurityHarm = str("serious") }, 4, []string{"l4.national-security-serious"}},
