@@ -44,10 +44,9 @@ type Services struct {
 	Trust    *trust.Service
 	Monitor  *monitor.Service
 	Notify   *notify.Service
-	// Levels is security by level: regimes, level proposals, layers.
-	Levels *levels.Service
-	Events *events.Bus
-	Rates  *hostrate.Limiter
+	Levels   *levels.Service
+	Events   *events.Bus
+	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
 	Links    *events.Directory
 	Platform PlatformConfig
