@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -34,6 +35,7 @@ type API struct {
 	Trust    *trust.Service
 	Monitor  *monitor.Service
 	Notify   *notify.Service
+	Levels   *levels.Service
 }
 
 //go:embed openapi.json
@@ -84,6 +86,7 @@ func (a *API) Register(r Router) {
 	a.registerSites(r)
 	a.registerMonitoring(r)
 	a.registerLabels(r)
+	a.registerLevels(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

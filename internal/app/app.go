@@ -17,6 +17,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -43,6 +44,7 @@ type Services struct {
 	Trust    *trust.Service
 	Monitor  *monitor.Service
 	Notify   *notify.Service
+	Levels   *levels.Service
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
@@ -144,6 +146,10 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
 	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Rates: svc.Rates, Notify: svc.Notify})
+	if svc.Levels, err = levels.New(db, log, bus); err != nil {
+		db.Close()
+		return nil, err
+	}
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)

@@ -240,6 +240,54 @@ paths["/api/v1/labels/{id}/restore"] = {"post": op("Restore a label when the sit
 paths["/api/v1/label-policies"] = {"get": op("Label policies (which checks must pass, minimum grade, owner information)", "Trust labels", {"200": resp("policies", listof("Policy")), **auth})}
 paths["/api/v1/label-policies/{id}"] = {"patch": op("Change a label policy (admins)", "Trust labels", {"200": resp("updated", ref("Policy")), "404": E("not found"), **common}, [ID], body("PolicyInput"))}
 
+# Security by level (issue 12): regimes, level proposals, the four layers.
+LEVELS = {"type": "object", "description": "per level, keys \"1\" to \"5\"", "properties": {str(l): {"type": "integer"} for l in range(1, 6)}, "required": [str(l) for l in range(1, 6)], "additionalProperties": False}
+ENUM = lambda *v: {"type": "string", "enum": list(v)}
+ANSWERS = {"regime": {"type": "string", "description": "nd85-2016 or nd331-2026 (a part may leave it out)"},
+           "info_class": ENUM("public", "private", "personal", "state_secret"),
+           "system_type": ENUM("internal", "public_service", "infrastructure", "industrial_control", "other"),
+           "data_subjects": {"type": "integer", "minimum": 0, "description": "number of people whose data the system holds"},
+           "sensitive_personal_data": B, "handles_administrative_procedures": B,
+           "online_public_service_level": {"type": "integer", "minimum": 0, "maximum": 4, "description": "the old 0-4 scale of online public services"},
+           "conditional_business": B, "infrastructure_scope": ENUM("none", "one_agency", "sector_or_province", "national"),
+           "needs_24_7": B, "national_security_harm": ENUM("none", "harm", "serious", "especially_serious")}
+schemas.update({
+  "RegimeSummary": obj({"id": S, "name": S, "name_en": S, "version": S, "in_force": S, "counted_as": ENUM("line_items", "groups"),
+                        "requirements_per_level": {**LEVELS, "description": "requirement line items of each level, as the reference's table counts them (Circular 12: the table's Total row; TCVN 14423: one line per group)"},
+                        "groups_per_level": {**LEVELS, "description": "requirement groups of each level, for regimes organised in groups (TCVN 14423)"},
+                        "answers": {"type": "array", "items": S, "description": "the questionnaire answers this regime's criteria need"}},
+                       ["id", "name", "requirements_per_level", "answers"]),
+  "Regime": {"type": "object", "description": "the whole regime data file: criteria, fallback, approval matrix, dossier sections and rules, catalogue, duties, annual-report calendar, incident clocks", "additionalProperties": True},
+  "Answers": obj({**ANSWERS, "parts": arr(ref("Answers"))}),
+  "LevelProposalInput": obj({**ANSWERS, "parts": {"type": "array", "items": ref("Answers"), "description": "the answers of each part; the system takes the highest level of itself and its parts"},
+                             "proposed_level": {"type": "integer", "minimum": 1, "maximum": 5, "description": "the owner's level: refused (400) below the level the answers imply, recorded with the owner's reason above it"}}, ["regime"]),
+  "Reason": obj({"criterion": S, "text_vi": S, "text_en": S}, ["criterion", "text_vi", "text_en"]),
+  "LevelProposal": obj({"id": I, "system_id": I, "regime": S, "regime_version": S, "level": {"type": "integer"}, "implied_level": {"type": "integer"},
+                        "reasons": arr(ref("Reason")), "proposed_by": S, "created_at": T}, ["level", "reasons", "regime"]),
+  "SystemLevel": obj({"system_id": I, "regime": S, "proposed_level": {"type": "integer"}, "proposal": ref("LevelProposal"),
+                      "approved_level": {"type": ["integer", "null"]}, "approved_regime": S, "approved_at": S, "updated_at": T}, ["system_id", "regime", "proposed_level"]),
+  "LayerDetails": obj({"people": arr(obj({"name": S, "role": S, "phone": S, "email": S}, ["name"])),
+                       "provider": S, "contract_start": {"type": "string", "format": "date"}, "contract_end": {"type": "string", "format": "date"}, "connection": S, "live_data": B,
+                       "organisation": {"type": "string", "description": "must differ from layer 2's provider"}, "last_date": {"type": "string", "format": "date"}, "result": S, "next_due": {"type": "string", "format": "date"},
+                       "connected": B, "connected_on": {"type": "string", "format": "date"}}),
+  "Layer": obj({"layer": {"type": "integer", "minimum": 1, "maximum": 4}, "name": S, "name_en": S,
+                "status": ENUM("missing", "incomplete", "in_place", "expiring", "expired", "overdue", "not_connected"),
+                "details": ref("LayerDetails"), "updated_by": S, "updated_at": S}, ["layer", "status", "details"]),
+})
+def itemsof(name): return obj({"items": arr(ref(name))}, ["items"])
+LAYER = {"name": "layer", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 4}}
+RID = {"name": "id", "in": "path", "required": True, "schema": S, "description": "the regime's id (nd85-2016, nd331-2026)"}
+paths["/api/v1/regimes"] = {"get": op("The legal regimes of security levels, with their requirement counts per level", "Levels", {"200": resp("regimes", itemsof("RegimeSummary")), **auth})}
+paths["/api/v1/regimes/{id}"] = {"get": op("One regime's whole data", "Levels", {"200": resp("regime", ref("Regime")), "404": E("unknown regime"), **auth}, [RID])}
+paths["/api/v1/systems/{id}/level-proposal"] = {"post": op("Answer the level questionnaire: the proposed level with the criteria that set it, recorded with its regime (agency officers for their systems, admins; audited)", "Levels",
+    {"200": resp("the proposed level and its reasons", ref("LevelProposal")),
+     "400": E("answers the regime's criteria need are missing (each named in fields), out of range, an unknown regime, or proposed_level below the implied level (the reason is in the message)"),
+     "404": NF, "409": E("the system is archived"), "401": common["401"], "403": common["403"], "413": common["413"]}, [ID], body("LevelProposalInput"))}
+paths["/api/v1/systems/{id}/level"] = {"get": op("A system's level: the regime and level last proposed, and the approved ones", "Levels", {"200": resp("level", ref("SystemLevel")), "404": E("not found, outside your scope, or no proposal yet"), **auth}, [ID])}
+paths["/api/v1/systems/{id}/layers"] = {"get": op("The four protection layers of a system, in order, with their status", "Levels", {"200": resp("four layers", itemsof("Layer")), "404": NF, **auth}, [ID])}
+paths["/api/v1/systems/{id}/layers/{layer}"] = {"put": op("Record one protection layer (agency officers for their systems, admins; audited)", "Levels",
+    {"200": resp("the layer", ref("Layer")), "404": NF, "409": E("the system is archived"), **common}, [ID, LAYER], body("LayerDetails"))}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
