@@ -132,7 +132,7 @@ func newBenchServer(b *testing.B, engine store.Engine) *benchServer {
 		}
 	}
 	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "bench",
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/khien-project/khien/internal/api"
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -45,6 +46,8 @@ type Deps struct {
 	Trust   *trust.Service
 	Monitor *monitor.Service
 	Notify  *notify.Service
+	// Levels: regimes, level proposals and protection layers.
+	Levels *levels.Service
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -84,7 +87,7 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels}).Register(apiRouter{s})
 	s.registerPublic()
 	s.registerUI()
 	s.mux.HandleFunc("/", s.notFound)
