@@ -231,12 +231,8 @@ func guidText(b []byte) string {
 
 // filetime converts 100-ns intervals since 1601-01-01 UTC.
 func filetime(v uint64) time.Time {
-	const epochDelta = 116444736000000000 // 1601 → 1970 in 100 ns
-	if v < epochDelta {
-		return time.Unix(0, 0).UTC().Add(-time.Duration((epochDelta-v)/1e4) * time.Millisecond)
-	}
-	d := v - epochDelta
-	return time.Unix(int64(d/1e7), int64(d%1e7)*100).UTC()
+	const secondsTo1970 = 11644473600
+	return time.Unix(int64(v/1e7)-secondsTo1970, int64(v%1e7)*100).UTC()
 }
 
 // timeText renders a time as the event XML does, to 100 ns.
