@@ -147,13 +147,23 @@ func (d *decoder) resolveSubst(n *node, vals []value, depth int, out *[]Content)
 		}
 		return d.resolve(nodes, nil, depth+1, out)
 	}
-	items, _ := valueItems(v.typ, d.c[v.off:v.end]) // a misfit value shows as hex
-	s := strings.Join(items, ", ")
+	s := d.valueText(v)
 	if d.textBytes += len(s); d.textBytes > maxTextBytes {
 		return errBudget
 	}
 	appendText(out, s)
 	return nil
+}
+
+// valueText renders a value that is not binary XML; an array's items are
+// joined by ", " and a misfit value shows as hex.
+func (d *decoder) valueText(v value) string {
+	if v.typ&typeArray == 0 {
+		s, _ := scalarText(v.typ, d.c[v.off:v.end])
+		return s
+	}
+	items, _ := valueItems(v.typ, d.c[v.off:v.end])
+	return strings.Join(items, ", ")
 }
 
 // resolveElement builds an element. An element whose only content is a
@@ -177,6 +187,9 @@ func (d *decoder) resolveElement(n *node, vals []value, depth int, out *[]Conten
 	if err != nil {
 		return err
 	}
+	if len(n.children) > 0 {
+		e.Content = make([]Content, 0, len(n.children))
+	}
 	if err := d.resolve(n.children, vals, depth+1, &e.Content); err != nil {
 		return err
 	}
@@ -195,6 +208,10 @@ func (d *decoder) startElement(n *node, vals []value, depth int) (*Element, erro
 		if omitted(a.value, vals) {
 			continue
 		}
+		if s, ok := d.simpleAttr(a.value, vals); ok {
+			e.Attrs = append(e.Attrs, Attr{Name: a.name, Value: s})
+			continue
+		}
 		var parts []Content
 		if err := d.resolve(a.value, vals, depth+1, &parts); err != nil {
 			return nil, err
@@ -203,6 +220,23 @@ func (d *decoder) startElement(n *node, vals []value, depth int) (*Element, erro
 		e.Attrs = append(e.Attrs, Attr{Name: a.name, Value: innerText(&tmp)})
 	}
 	return e, nil
+}
+
+// simpleAttr renders the usual attribute value, one text or one
+// substitution of a value that is not binary XML, without building content.
+func (d *decoder) simpleAttr(parts []node, vals []value) (string, bool) {
+	if len(parts) != 1 {
+		return "", false
+	}
+	switch p := &parts[0]; p.kind {
+	case nText:
+		return p.text, true
+	case nSubst:
+		if v := lookup(vals, p.index); v.typ != typeBinXML {
+			return d.valueText(v), true
+		}
+	}
+	return "", false
 }
 
 // omitted tells whether an attribute's value is only null optional substitutions.
