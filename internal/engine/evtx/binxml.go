@@ -33,6 +33,7 @@ const (
 const (
 	maxDepth     = 64      // elements, template instances and nested BinXml, together
 	maxNodes     = 200_000 // nodes parsed and built for one record
+	maxChunkWork = 1 << 20 // nodes for all the records of one chunk (a real one needs a few 10,000)
 	maxTextBytes = 8 << 20 // text built for one record
 	maxValues    = 4096    // substitution values of one template instance
 )
@@ -101,6 +102,7 @@ type decoder struct {
 	names     map[uint32]string
 	templates map[uint32]*template
 	nodes     int // nodes used by the record being decoded
+	work      int // nodes used by the chunk's records so far
 	textBytes int // text bytes built for the record being decoded
 }
 
@@ -122,7 +124,8 @@ func need(p, n, end int) error {
 // spend counts one node against the record's budget.
 func (d *decoder) spend() error {
 	d.nodes++
-	if d.nodes > maxNodes {
+	d.work++
+	if d.nodes > maxNodes || d.work > maxChunkWork {
 		return errBudget
 	}
 	return nil

@@ -252,51 +252,86 @@ func TestDeepNesting(t *testing.T) {
 	}
 }
 
-// TestExpansionBomb checks a record of a few hundred bytes whose
-// templates, each holding 40 instances of the one before, would expand
-// to 40⁵ elements.
+// bombTemplates writes, inside an element, templates of levels 0 to
+// levels-1, each holding fan instances of the one before, and returns
+// the offset of the last.
+func bombTemplates(w *chunkWriter, levels, fan int) uint32 {
+	w.u8(tokOpenStart)
+	w.u16(0xffff)
+	size := w.placeholder()
+	w.name("Bomb")
+	w.u8(tokCloseStart)
+	prev := uint32(0)
+	for level := 0; level < levels; level++ {
+		w.u8(tokTemplate)
+		w.u8(1)
+		w.u32(uint32(level))
+		off := w.at() + 4
+		w.u32(off)
+		p := prev
+		templateDef(w, func() {
+			w.u8(tokOpenStart)
+			w.u16(0xffff)
+			s := w.placeholder()
+			w.name("L")
+			if p == 0 {
+				w.u8(tokCloseEmpty)
+			} else {
+				w.u8(tokCloseStart)
+				for i := 0; i < fan; i++ {
+					instanceOf(w, p)
+				}
+				w.u8(tokEnd)
+			}
+			w.patch(s)
+		})
+		w.u32(0)
+		prev = off
+	}
+	w.u8(tokEnd)
+	w.patch(size)
+	return prev
+}
+
+// TestExpansionBomb checks a record of a few kilobytes whose templates,
+// each holding 40 instances of the one before, would expand to 40⁵
+// elements.
 func TestExpansionBomb(t *testing.T) {
 	ps := hostile(t, func(w *chunkWriter) {
 		w.fragment()
-		// The record's own element holds the definitions, as CDATA-free
-		// content never rendered: an element whose children are instances.
-		w.u8(tokOpenStart)
-		w.u16(0xffff)
-		size := w.placeholder()
-		w.name("Bomb")
-		w.u8(tokCloseStart)
-		prev := uint32(0)
-		for level := 0; level < 5; level++ {
-			w.u8(tokTemplate)
-			w.u8(1)
-			w.u32(uint32(level))
-			off := w.at() + 4
-			w.u32(off)
-			p := prev
-			templateDef(w, func() {
-				w.u8(tokOpenStart)
-				w.u16(0xffff)
-				s := w.placeholder()
-				w.name("L")
-				if p == 0 {
-					w.u8(tokCloseEmpty)
-				} else {
-					w.u8(tokCloseStart)
-					for i := 0; i < 40; i++ {
-						instanceOf(w, p)
-					}
-					w.u8(tokEnd)
-				}
-				w.patch(s)
-			})
-			w.u32(0)
-			prev = off
-		}
-		w.u8(tokEnd)
-		w.patch(size)
+		bombTemplates(w, 5, 40)
 		w.u8(tokEOF)
 	})
 	if len(ps) != 1 || !errors.Is(ps[0].Err, errBudget) {
 		t.Errorf("problems %v", ps)
+	}
+}
+
+// TestChunkWorkLimit checks a chunk of small records that each stay within
+// a record's limit but, 60,000 elements apiece, would together cost a
+// hundred million: the chunk's limit stops them.
+func TestChunkWorkLimit(t *testing.T) {
+	f := newFileWriter()
+	var top uint32
+	f.add(when, func(w *chunkWriter) {
+		w.fragment()
+		top = bombTemplates(w, 4, 40)
+		w.u8(tokEOF)
+	})
+	for i := 0; i < 1200; i++ {
+		f.add(when, func(w *chunkWriter) {
+			w.fragment()
+			instanceOf(w, top)
+			w.u8(tokEOF)
+		})
+	}
+	b := f.bytes()
+	if chunkCount(b) != 1 {
+		t.Fatalf("%d chunks", chunkCount(b))
+	}
+	r, evs := readAll(t, b, Options{})
+	st := r.Stats()
+	if len(evs) < 3 || len(evs) > 100 || st.BadRecords != 1201-len(evs) || !errors.Is(r.Problems()[0].Err, errBudget) {
+		t.Errorf("%d events, stats %+v", len(evs), st)
 	}
 }
