@@ -150,3 +150,32 @@ func checkFlat(t *testing.T, got, want map[string]any) {
 		}
 	}
 }
+
+// TestUnnamedData checks an Application Error style event: Data elements
+// without names, and Binary, as Sigma's `Data|contains` rules read them.
+func TestUnnamedData(t *testing.T) {
+	q := uint16(0)
+	tm := &ttemplate{id: 8, root: tnode{name: "Event", attrs: []tattr{{name: "xmlns", text: eventNS}}, children: []tnode{
+		systemNode(),
+		{name: "EventData", children: []tnode{
+			{name: "Data", sub: sub(18, typeString)},
+			{name: "Data", sub: sub(19, typeString)},
+			{name: "Data", attrs: []tattr{{name: "Name", text: "Channel"}}, sub: sub(20, typeString)},
+			{name: "Binary", sub: sub(21, typeBinary)},
+		}},
+	}}}
+	sys := sysSpec{provider: "Application Error", eventID: 1000, qualifiers: &q, level: 2, time: when, recordID: 3, channel: "Application", computer: "WS-17"}
+	vals := append(sys.values(), vStr("MsMpEng.exe"), vStr("mpengine.dll"), vStr("not the channel"), vBin([]byte{1, 2}))
+	ev := oneEvent(t, tm, vals)
+	f := Flatten(ev)
+	data, ok := f["Data"].([]string)
+	if !ok || len(data) != 2 || data[0] != "MsMpEng.exe" || data[1] != "mpengine.dll" {
+		t.Errorf("Data = %#v", f["Data"])
+	}
+	if f["Binary"] != "0102" || f["Channel"] != "Application" || f["Qualifiers"] != "0" || f["EventID"] != "1000" {
+		t.Errorf("Flatten = %v", f)
+	}
+	if !ev.System.HasQualifiers || !strings.Contains(ev.XML(), `<EventID Qualifiers="0">1000</EventID>`) {
+		t.Errorf("XML %s", ev.XML())
+	}
+}

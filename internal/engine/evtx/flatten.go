@@ -29,7 +29,9 @@ func Flatten(ev *Event) map[string]any {
 			m[k] = v
 		}
 	}
-	m["EventID"] = strconv.Itoa(int(s.EventID))
+	if sys := ev.Root.Child("System"); sys.Child("EventID") != nil {
+		m["EventID"] = strconv.Itoa(int(s.EventID))
+	}
 	if s.HasQualifiers {
 		m["Qualifiers"] = strconv.Itoa(int(s.Qualifiers))
 	}
