@@ -82,6 +82,9 @@ func (d *decoder) resolve(ns []node, vals []value, depth int, out *[]Content) er
 		if err := d.spend(); err != nil {
 			return err
 		}
+		if d.textBytes += len(n.text); d.textBytes > maxTextBytes {
+			return errBudget
+		}
 		var err error
 		switch n.kind {
 		case nElement:
@@ -113,16 +116,38 @@ func entityText(name string) string {
 	return "&" + name + ";"
 }
 
-// appendText adds text, joined to the text before it.
+// appendText adds text; runs of text are joined by mergeText once the
+// content is complete (joining on each append would cost the square of
+// the text's length).
 func appendText(out *[]Content, s string) {
-	if k := len(*out); k > 0 {
-		last := &(*out)[k-1]
-		if last.Elem == nil && !last.CDATA && last.PI == "" {
-			last.Text += s
-			return
-		}
+	if s != "" {
+		*out = append(*out, Content{Text: s})
 	}
-	*out = append(*out, Content{Text: s})
+}
+
+// isText tells whether a piece of content is plain text.
+func (c *Content) isText() bool { return c.Elem == nil && !c.CDATA && c.PI == "" }
+
+// mergeText joins each run of text pieces into one.
+func mergeText(cs []Content) []Content {
+	out := cs[:0]
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for cs[i].isText() && j < len(cs) && cs[j].isText() {
+			j++
+		}
+		if j == i+1 {
+			out = append(out, cs[i])
+		} else {
+			var sb strings.Builder
+			for _, c := range cs[i:j] {
+				sb.WriteString(c.Text)
+			}
+			out = append(out, Content{Text: sb.String()})
+		}
+		i = j
+	}
+	return out
 }
 
 // lookup returns the substitution value of an index; a missing one is null.
@@ -173,6 +198,12 @@ func (d *decoder) resolveElement(n *node, vals []value, depth int, out *[]Conten
 		if v := lookup(vals, n.children[0].index); v.typ&typeArray != 0 {
 			items, _ := valueItems(v.typ, d.c[v.off:v.end])
 			for _, it := range items {
+				if err := d.spend(); err != nil {
+					return err
+				}
+				if d.textBytes += len(it); d.textBytes > maxTextBytes {
+					return errBudget
+				}
 				e, err := d.startElement(n, vals, depth)
 				if err != nil {
 					return err
@@ -193,6 +224,7 @@ func (d *decoder) resolveElement(n *node, vals []value, depth int, out *[]Conten
 	if err := d.resolve(n.children, vals, depth+1, &e.Content); err != nil {
 		return err
 	}
+	e.Content = mergeText(e.Content)
 	*out = append(*out, Content{Elem: e})
 	return nil
 }
