@@ -16,6 +16,9 @@
 //	}
 //	r.Stats(), r.Problems()      // what was skipped, and why
 //
+// r.Events() gives the same as a range-over-func iterator, and
+// HasSignature tells an EVTX file by its first bytes.
+//
 // # The format
 //
 // Written from the public description of the format (Joachim Metz's

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"iter"
 )
 
 // Sizes of the file's parts.
@@ -25,6 +26,10 @@ var (
 // ErrNotEVTX is returned by Open for data that does not start with the
 // EVTX file signature.
 var ErrNotEVTX = errors.New("evtx: not an EVTX file (no ElfFile signature)")
+
+// HasSignature tells whether data (the start of a file) begins with the
+// EVTX file signature, to tell an EVTX file from other event files.
+func HasSignature(data []byte) bool { return bytes.HasPrefix(data, fileMagic) }
 
 // Header is the file header.
 type Header struct {
@@ -72,7 +77,7 @@ type Stats struct {
 	Chunks             int // chunks whose records were read
 	ChunksBeyondHeader int // of those, chunks past the header's chunk count
 	EmptyChunks        int // unused chunk slots (no signature, all zero)
-	BadChunks          int // chunks skipped: bad signature, checksum or truncated
+	BadChunks          int // chunks with a bad signature, checksum or size: skipped unless Options.Recover
 	Records            int // events returned
 	BadRecords         int // records skipped
 	Problems           int // problems reported (Problems keeps the first 1000)
@@ -162,6 +167,23 @@ func (r *Reader) Next() (*Event, error) {
 			return nil, err
 		}
 		r.next++
+	}
+}
+
+// Events iterates over the remaining events: `for ev, err := range r.Events()`.
+// The only error it yields is one from the underlying reader, after which
+// it stops; damaged parts are reported as Next reports them.
+func (r *Reader) Events() iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
+		for {
+			ev, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if !yield(ev, err) || err != nil {
+				return
+			}
+		}
 	}
 }
 

@@ -157,6 +157,9 @@ func TestNotEVTX(t *testing.T) {
 			t.Errorf("% x...: %v", b[:min(len(b), 4)], err)
 		}
 	}
+	if HasSignature([]byte("ElfChnk\x00")) || !HasSignature(mixedFile(1, false)) {
+		t.Error("HasSignature")
+	}
 	// A header alone is a log without events.
 	r, evs := readAll(t, mixedFile(1, false)[:fileHeaderSize], Options{})
 	if len(evs) != 0 || r.Header.MajorVersion != 3 || !r.Header.ChecksumOK {
@@ -333,5 +336,38 @@ func TestChunkWorkLimit(t *testing.T) {
 	st := r.Stats()
 	if len(evs) < 3 || len(evs) > 100 || st.BadRecords != 1201-len(evs) || !errors.Is(r.Problems()[0].Err, errBudget) {
 		t.Errorf("%d events, stats %+v", len(evs), st)
+	}
+}
+
+// errReaderAt fails every read past the file header.
+type errReaderAt struct{ b []byte }
+
+var errDisk = errors.New("disk error")
+
+func (e errReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= fileHeaderSize {
+		return 0, errDisk
+	}
+	return copy(p, e.b[off:]), nil
+}
+
+func TestEventsIterator(t *testing.T) {
+	b := mixedFile(300, false)
+	r, _ := Open(bytes.NewReader(b), int64(len(b)))
+	n := 0
+	for ev, err := range r.Events() {
+		if err != nil || ev == nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 300 {
+		t.Errorf("%d events", n)
+	}
+	r, _ = Open(errReaderAt{b}, int64(len(b)))
+	for _, err := range r.Events() {
+		if !errors.Is(err, errDisk) {
+			t.Errorf("err = %v", err)
+		}
 	}
 }
