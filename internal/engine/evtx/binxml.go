@@ -104,6 +104,10 @@ type decoder struct {
 	nodes     int // nodes used by the record being decoded
 	work      int // nodes used by the chunk's records so far
 	textBytes int // text bytes built for the record being decoded
+
+	elemBuf    []Element // blocks the events' trees are carved from (resolve.go)
+	attrBuf    []Attr
+	contentBuf []Content
 }
 
 func newDecoder(c []byte) *decoder {

@@ -55,6 +55,7 @@ func (e *Event) fill() {
 	}
 	if ed := e.Root.Child("EventData"); ed != nil {
 		e.Section = "EventData"
+		e.Data = make([]Field, 0, len(ed.Content))
 		for _, c := range ed.Content {
 			if c.Elem == nil {
 				continue

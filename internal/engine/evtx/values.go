@@ -225,8 +225,22 @@ func ansiText(b []byte, trim bool) string {
 
 // guidText renders a GUID as Windows does: {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}.
 func guidText(b []byte) string {
-	le := binary.LittleEndian
-	return fmt.Sprintf("{%08X-%04X-%04X-%X-%X}", le.Uint32(b), le.Uint16(b[4:]), le.Uint16(b[6:]), b[8:10], b[10:16])
+	const digits = "0123456789ABCDEF"
+	// Byte order of the text: the first three groups are little-endian.
+	order := [16]int{3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11}
+	out := make([]byte, 0, 38)
+	out = append(out, '{')
+	for _, i := range order {
+		if i < 0 {
+			out = append(out, '-')
+			continue
+		}
+		out = append(out, digits[b[i]>>4], digits[b[i]&15])
+	}
+	for _, c := range b[12:16] {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(append(out, '}'))
 }
 
 // filetime converts 100-ns intervals since 1601-01-01 UTC.
