@@ -371,3 +371,43 @@ func TestEventsIterator(t *testing.T) {
 		}
 	}
 }
+
+// TestArrayRepetitionLimit checks an element repeated once per item of an
+// array: 60,000 one-byte items, in a template instantiated 40 times by
+// back-references, would make 2.4 million elements from one record.
+func TestArrayRepetitionLimit(t *testing.T) {
+	items := &ttemplate{id: 1, root: tnode{name: "X", sub: sub(0, typeArray|typeInt8)}}
+	ps := hostile(t, func(w *chunkWriter) {
+		w.fragment()
+		w.u8(tokOpenStart)
+		w.u16(0xffff)
+		size := w.placeholder()
+		w.name("R")
+		w.u8(tokCloseStart)
+		w.u8(tokTemplate)
+		w.u8(1)
+		w.u32(2)
+		outer := w.at() + 4
+		w.u32(outer)
+		templateDef(w, func() { // <B> holding one instance of items, with its 60,000-byte array
+			w.u8(tokOpenStart)
+			w.u16(0xffff)
+			s := w.placeholder()
+			w.name("B")
+			w.u8(tokCloseStart)
+			w.instance(items, []tval{{typ: typeArray | typeInt8, data: make([]byte, 60000)}})
+			w.u8(tokEnd)
+			w.patch(s)
+		})
+		w.u32(0)
+		for i := 0; i < 39; i++ {
+			instanceOf(w, outer)
+		}
+		w.u8(tokEnd)
+		w.patch(size)
+		w.u8(tokEOF)
+	})
+	if len(ps) != 1 || !errors.Is(ps[0].Err, errBudget) {
+		t.Errorf("problems %v", ps)
+	}
+}
