@@ -38,7 +38,8 @@ type Recorded struct {
 const (
 	historyDays = 90
 	scanEvery   = 3
-	probeEvery  = time.Hour
+	probeEvery  = 2 * time.Hour
+	perDay      = int(24 * time.Hour / probeEvery)
 )
 
 // phase is how a site was set up from a number of days ago on.
@@ -70,7 +71,7 @@ const (
 
 // Record records the demo province's last 90 days through each feature's
 // own API: assessments every few days (grades that improve or regress,
-// findings that open and resolve), hourly probes with a few outages,
+// findings that open and resolve), probes every two hours with a few outages,
 // certificates (one expiring soon), the alerts the probes raised, a
 // maintenance window, labels granted to the portals that meet the policy
 // and one suspended with its reason. Nothing is sent to the demo's names,
@@ -187,21 +188,21 @@ func recordScans(ctx context.Context, svc Services, r *reporter, s sitescan.Site
 	return nil
 }
 
-// recordProbes records site s's hourly probes: latency around the site's
+// recordProbes records site s's probes (every two hours): latency around the site's
 // own, a few outages, and the certificate each probe saw.
 func recordProbes(ctx context.Context, mon *monitor.Service, s sitescan.Site, i int, now time.Time, out *Recorded) error {
 	rng := rand.New(rand.NewPCG(2026, uint64(s.ID)))
 	base := 60 + rng.IntN(240)
-	outages := map[int]int{} // hour index → outage length left
+	outages := map[int]int{} // probe index → outage length in probes
 	if i%5 == 3 || i == maintainedSite {
 		for range 2 {
-			outages[rng.IntN(historyDays*24-48)] = 2 + rng.IntN(5)
+			outages[rng.IntN((historyDays-2)*perDay)] = 2 + rng.IntN(3)
 		}
 	}
 	if i == maintainedSite {
-		outages[maintainedOutage] = 4
+		outages[maintainedOutage] = 3
 	}
-	n := historyDays * 24
+	n := historyDays * perDay
 	probes := make([]monitor.PastProbe, 0, n)
 	left := 0
 	for h := 0; h < n; h++ {
@@ -209,7 +210,7 @@ func recordProbes(ctx context.Context, mon *monitor.Service, s sitescan.Site, i 
 		if l, ok := outages[h]; ok {
 			left = l
 		}
-		down := left > 0 || (i == downSite && h >= n-4)
+		down := left > 0 || (i == downSite && h >= n-3)
 		if left > 0 {
 			left--
 		}
@@ -253,9 +254,9 @@ func (timeoutError) Error() string   { return "i/o timeout" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
-// maintainedOutage is the hour (from the start of the history) of the
-// outage inside the maintenance site's past window.
-const maintainedOutage = historyDays*24 - 24*20
+// maintainedOutage is the probe (from the start of the history) that
+// begins the outage inside the maintenance site's past window, 20 days ago.
+const maintainedOutage = (historyDays - 20) * perDay
 
 // addWindows records the maintenance windows: the past one in which the
 // maintained site's outage fell, and one tonight.
@@ -273,13 +274,13 @@ func addWindows(ctx context.Context, n *notify.Service, list []sitescan.Site, no
 	if site == nil {
 		return 0, nil
 	}
-	start := now.Add(-time.Duration(historyDays*24-maintainedOutage)*time.Hour - time.Hour)
+	start := now.Add(-time.Duration(historyDays*perDay-maintainedOutage)*probeEvery - time.Hour)
 	tonight := now.Truncate(24 * time.Hour).Add(15 * time.Hour) // 22:00 in Việt Nam
 	if !tonight.After(now) {
 		tonight = tonight.Add(24 * time.Hour)
 	}
 	windows := []notify.WindowInput{
-		{SiteID: &site.ID, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Reason: "Nâng cấp hệ điều hành máy chủ web (đã báo trước)"},
+		{SiteID: &site.ID, StartsAt: start, EndsAt: start.Add(8 * time.Hour), Reason: "Nâng cấp hệ điều hành máy chủ web (đã báo trước)"},
 		{SiteID: &site.ID, StartsAt: tonight, EndsAt: tonight.Add(4 * time.Hour),
 			Reason: "Gia hạn chứng thư số và cập nhật phần mềm quản trị nội dung"},
 	}

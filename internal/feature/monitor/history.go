@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -94,23 +95,51 @@ func (s *Service) RecordHistory(ctx context.Context, actor access.Actor, siteID 
 	return alerts, nil
 }
 
-// sampleBatch is how many samples one INSERT writes (9 values each).
-const sampleBatch = 500
+// sampleBatch is how many samples one INSERT writes (9 values each):
+// SQLite binds a few fastest (its cost grows with the square of the
+// values), PostgreSQL gains from fewer round trips.
+func sampleBatch(e store.Engine) int {
+	if e == store.Postgres {
+		return 500
+	}
+	return 10
+}
 
-// insertSamples writes samples in batches of multi-row INSERTs.
+// insertSamples writes samples in batches of multi-row INSERTs, the
+// statement of a full batch prepared once.
 func insertSamples(ctx context.Context, tx *store.Tx, siteID int64, samples []Sample) error {
-	for chunk := range slices.Chunk(samples, sampleBatch) {
+	query := func(rows int) string {
 		var q strings.Builder
 		q.WriteString(`INSERT INTO monitor_samples (site_id, at, ok, status, latency_ms, change, error, error_vi, error_en) VALUES `)
-		args := make([]any, 0, len(chunk)*9)
-		for i, m := range chunk {
+		for i := range rows {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(" + store.Placeholders(len(args)+1, 9) + ")")
+			q.WriteString("(" + store.Placeholders(i*9+1, 9) + ")")
+		}
+		return q.String()
+	}
+	batch := sampleBatch(tx.Engine)
+	var full *sql.Stmt
+	if len(samples) >= batch {
+		var err error
+		if full, err = tx.PrepareContext(ctx, query(batch)); err != nil {
+			return fmt.Errorf("monitor: samples of site %d: %w", siteID, err)
+		}
+		defer full.Close()
+	}
+	for chunk := range slices.Chunk(samples, batch) {
+		args := make([]any, 0, len(chunk)*9)
+		for _, m := range chunk {
 			args = append(args, siteID, store.FormatTime(m.At), store.Flag(m.OK), m.Status, m.LatencyMS, m.Change, m.Error, m.ErrorVI, m.ErrorEN)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		var err error
+		if len(chunk) == batch {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, query(len(chunk)), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("monitor: samples of site %d: %w", siteID, err)
 		}
 	}
