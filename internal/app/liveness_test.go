@@ -55,12 +55,11 @@ func newResolver(t *testing.T, a map[string]net.IP) *resolver {
 	})}
 	go func() { _ = srv.ActivateAndServe() }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
-	saved := *net.DefaultResolver
-	net.DefaultResolver.PreferGo = true
-	net.DefaultResolver.Dial = func(ctx context.Context, _, _ string) (net.Conn, error) {
+	saved := net.DefaultResolver
+	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "udp", r.addr)
-	}
-	t.Cleanup(func() { *net.DefaultResolver = saved })
+	}}
+	t.Cleanup(func() { net.DefaultResolver = saved })
 	return r
 }
 
