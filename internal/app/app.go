@@ -27,6 +27,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/notify"
+	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
 )
@@ -72,6 +73,9 @@ type PlatformConfig struct {
 	// anchors ("": none).
 	AuditKey    audit.KeySource
 	AnchorsFile string
+	// HostsFile lists the reserved names (.example, .invalid, .test) that
+	// do resolve here and so are checked live ("": /etc/hosts).
+	HostsFile string
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -136,7 +140,10 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Rates = hostrate.New(db, hostrate.Config{PerMinute: pc.HostRate, Spacing: pc.HostSpacing})
 	verify := pc.Scan
 	verify.Baseline = nil
-	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery, Rates: svc.Rates, Target: verify})
+	// Names that cannot exist (the demo's, under .example) are never
+	// scanned, probed or looked up.
+	names := reach.NewNames(pc.HostsFile)
+	svc.Sites = sitescan.New(db, log, bus, sitescan.Config{ScanEvery: pc.ScanEvery, CheckEvery: pc.CheckEvery, Rates: svc.Rates, Target: verify, Names: names})
 	// Every URL of every system is a site: sitescan follows the registry's
 	// SystemsChanged (the scan schedule also syncs, for changes made by
 	// other processes).
@@ -145,7 +152,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Notify.Subscribe(bus)
 	probe := pc.Scan
 	probe.Timeout = min(nonZero(probe.Timeout, 30*time.Second), 15*time.Second)
-	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Rates: svc.Rates, Notify: svc.Notify})
+	svc.Monitor = monitor.New(db, log, bus, svc.Trust, monitor.Config{FailThreshold: pc.FailThreshold, CertWarnDays: pc.CertWarnDays, Probe: probe, Rates: svc.Rates, Notify: svc.Notify, Names: names})
 	if svc.Levels, err = levels.New(db, log, bus); err != nil {
 		db.Close()
 		return nil, err

@@ -202,7 +202,7 @@ func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Scans, err = demo.Assessments(ctx, svc.Sites)
+	res.History, err = demo.Record(ctx, demo.Services{Sites: svc.Sites, Monitor: svc.Monitor, Trust: svc.Trust, Notify: svc.Notify}, time.Now())
 	return res, err
 }
 
@@ -210,8 +210,12 @@ func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
 func PrintDemo(b Banner, res demo.Result) {
 	b.Say(fmt.Sprintf("Demo: created %d agencies and %d information systems of the fictional province Sông Lam.", res.Agencies, res.Systems),
 		"demo: created the fictional province Sông Lam", "agencies", res.Agencies, "systems", res.Systems)
-	b.Say(fmt.Sprintf("Demo: recorded %d offline web assessments of its portals (its addresses do not exist: live scans and probes of them end in errors).", res.Scans),
-		"demo: recorded offline web assessments of its portals (live scans and probes of them end in errors)", "assessments", res.Scans)
+	h := res.History
+	b.Say(fmt.Sprintf("Demo: recorded 90 days of history: %d assessments, %d probes, %d alerts, %d trust labels (%d suspended), %d maintenance windows.",
+		h.Scans, h.Samples, h.Alerts, h.Labels, h.Suspended, h.Windows),
+		"demo: recorded 90 days of history", "assessments", h.Scans, "probes", h.Samples, "alerts", h.Alerts, "labels", h.Labels, "suspended", h.Suspended, "windows", h.Windows)
+	b.Say("Demo: its names (*.songlam.example) do not exist, so they are never scanned, probed or looked up; the pages show the recorded history.",
+		"demo: its names do not exist: never scanned, probed or looked up; the pages show the recorded history")
 	for name, role := range res.Users {
 		b.Say(fmt.Sprintf("Demo user %-14s role %-8s password %s", name, role, res.Password), "demo user", "user", name, "role", role, "password", res.Password)
 	}

@@ -102,7 +102,8 @@ type Result struct {
 	Systems  int
 	Users    map[string]string // user name → role
 	Password string            // the demo users' password
-	Scans    int               // assessments recorded for the demo sites
+	// History is what the demo recorded of the last 90 days.
+	History Recorded
 }
 
 // Fill creates the demo province in an empty database, all in one

@@ -1,15 +1,12 @@
 package demo
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
-	"github.com/khien-project/khien/internal/feature/sitescan"
-	"github.com/khien-project/khien/internal/platform/access"
 )
 
 // profile is one way a demo portal answers, assessed by the real engine
@@ -51,37 +48,4 @@ func demoReport(url, agency string, p profile) webscan.Report {
 	rep := webscan.AssessExchange(ex, time.Now())
 	rep.URL = url
 	return rep
-}
-
-// Assessments gives every https site of the demo province two assessed
-// reports (an earlier one and today's, so that trends, diffs and findings
-// show). The reports come from the real engine on made-up answers, offline
-// as for a HAR file: the demo's addresses do not exist, and the scheduled
-// scans of them end in errors. Offline reports carry no TLS or exposure
-// checks, so no demo site meets the label policy: labels are granted on
-// real scans only.
-func Assessments(ctx context.Context, sites *sitescan.Service) (scans int, err error) {
-	if _, err := sites.Sync(ctx); err != nil {
-		return 0, err
-	}
-	list, _, err := sites.Sites(ctx, access.System, sitescan.SiteFilter{Limit: 1000})
-	if err != nil {
-		return 0, err
-	}
-	for i, s := range list {
-		if !strings.HasPrefix(s.URL, "https://") {
-			continue
-		}
-		before, now := profiles[(i+1)%len(profiles)], profiles[i%len(profiles)]
-		if i%5 == 0 {
-			before = now // most sites do not change from one week to the next
-		}
-		for _, p := range []profile{before, now} {
-			if _, err := sites.Record(ctx, access.System, s.ID, demoReport(s.URL, s.AgencyName, p)); err != nil {
-				return scans, err
-			}
-			scans++
-		}
-	}
-	return scans, nil
 }

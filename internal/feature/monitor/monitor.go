@@ -25,6 +25,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
 	"github.com/khien-project/khien/internal/platform/notify"
+	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -38,6 +39,10 @@ type Config struct {
 	// Notify sends alerts and knows the maintenance windows; nil sends
 	// nothing and mutes nothing.
 	Notify Notifier
+	// Names decides which hosts get live checks: a site whose name it
+	// rules offline (a reserved name that does not exist) is never
+	// probed nor looked up. nil probes every host.
+	Names *reach.Names
 }
 
 // Notifier is what the monitor needs of notifications.
@@ -99,13 +104,19 @@ type Sample struct {
 	Status    int       `json:"status"`
 	LatencyMS int       `json:"latency_ms"`
 	Change    float64   `json:"change"`
-	Error     string    `json:"error,omitempty"`
+	// Error is the technical reason of a failed probe (internal
+	// addresses removed), for an analyst's details; ErrorVI and ErrorEN
+	// are the sentence shown to people (empty on samples older than
+	// them: show Error then).
+	Error   string `json:"error,omitempty"`
+	ErrorVI string `json:"error_vi,omitempty"`
+	ErrorEN string `json:"error_en,omitempty"`
 }
 
 // Outcome is what one check did, for tests and logs.
 type Outcome struct {
-	// Skipped: the site was not probed (pending, rejected, disabled, or
-	// its host's rate limit was reached).
+	// Skipped: the site was not probed (pending, rejected, disabled, its
+	// name does not exist, or its host's rate limit was reached).
 	Skipped    bool
 	Sample     Sample
 	Alerts     []Alert
@@ -126,6 +137,9 @@ func (s *Service) CheckNow(ctx context.Context, actor access.Actor, siteID int64
 	}
 	if t.Verification != "approved" && t.Verification != "verified" {
 		return nil, store.NewKind(fmt.Sprintf("monitor: site %d is %s: it is probed only once its domain is verified or an analyst approves it", siteID, t.Verification), store.ErrConflict)
+	}
+	if r, off := s.cfg.Names.Offline(webscan.HostOf(t.URL)); off {
+		return nil, store.NewKind(fmt.Sprintf("monitor: site %d is not probed live: %s", siteID, r.EN), store.ErrConflict)
 	}
 	return s.Check(ctx, siteID)
 }
@@ -155,6 +169,9 @@ func (s *Service) Check(ctx context.Context, siteID int64) (*Outcome, error) {
 		return &Outcome{Skipped: true}, nil // a pending or rejected site is never probed, nor counted as down
 	}
 	host := webscan.HostOf(t.URL)
+	if _, off := s.cfg.Names.Offline(host); off {
+		return &Outcome{Skipped: true}, nil // a name that does not exist: no lookup, no sample, no error
+	}
 	opts := s.cfg.Probe
 	if s.cfg.Rates != nil {
 		// The host's pace, shared with the scans: a probe that cannot

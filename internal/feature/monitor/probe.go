@@ -14,6 +14,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/notify"
+	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -75,12 +76,12 @@ func (s *Service) persist(ctx context.Context, t target, st *step) error {
 			}
 		}
 		smp := st.sample
-		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_samples (site_id, at, ok, status, latency_ms, change, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			t.ID, store.FormatTime(now), store.Flag(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_samples (site_id, at, ok, status, latency_ms, change, error, error_vi, error_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.ID, store.FormatTime(now), store.Flag(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error, smp.ErrorVI, smp.ErrorEN); err != nil {
 			return fmt.Errorf("monitor: sample: %w", err)
 		}
 		v := st.v
-		err := s.events.Publish(ctx, events.ProbeFinished{SiteID: t.ID, At: now, OK: smp.OK, Status: smp.Status, LatencyMS: smp.LatencyMS, Error: smp.Error,
+		err := s.events.Publish(ctx, events.ProbeFinished{SiteID: t.ID, At: now, OK: smp.OK, Status: smp.Status, LatencyMS: smp.LatencyMS, Error: smp.Error, ErrorVI: smp.ErrorVI, ErrorEN: smp.ErrorEN,
 			CertNotAfter: v.CertNotAfter, Change: smp.Change, State: st.state, Failures: st.failures, Raised: st.raised, NewBaseline: v.NewBaseline,
 			Checks: v.Checks, Failing: v.Failing})
 		if err != nil {
@@ -140,7 +141,9 @@ func evaluate(ctx context.Context, t target, opts webscan.Options, now time.Time
 		if errors.Is(err, hostrate.ErrBusy) {
 			return verdict{}, err // the host's pace, not the site's failure
 		}
-		return verdict{Error: err.Error(), Failing: map[string]string{}}, nil
+		f := reach.ExplainProbe(err)
+		slog.Debug("probe failed", "url", t.URL, "err", err) // the raw error, for the log
+		return verdict{Error: f.Detail, ErrorVI: f.VI, ErrorEN: f.EN, Failing: map[string]string{}}, nil
 	}
 	pv := webscan.EvaluateProbe(*obs, t.Baseline, t.IgnoreRule, now)
 	v := verdict{OK: obs.Answered(), Status: obs.Status, LatencyMS: int(obs.Latency.Milliseconds()),
@@ -148,6 +151,8 @@ func evaluate(ctx context.Context, t target, opts webscan.Options, now time.Time
 		NewBaseline: pv.NewBaseline, Checks: pv.Checks, Failing: pv.Failing()}
 	if !v.OK {
 		v.Error = fmt.Sprintf("HTTP status %d", obs.Status)
+		v.ErrorVI = fmt.Sprintf("Trang trả lời với mã lỗi HTTP %d", obs.Status)
+		v.ErrorEN = fmt.Sprintf("The site answered with HTTP error status %d", obs.Status)
 	}
 	if !pv.CertNotAfter.IsZero() {
 		v.CertNotAfter = &pv.CertNotAfter

@@ -98,7 +98,7 @@ func (s *Service) SiteStats(ctx context.Context, actor access.Actor, siteID int6
 		return Stats{}, err
 	}
 	st := Stats{Since: store.FormatTime(since), Series: []Sample{}}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT at, ok, status, latency_ms, change, error FROM monitor_samples WHERE site_id = $1 AND at >= $2 ORDER BY at DESC LIMIT 2000`,
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT at, ok, status, latency_ms, change, error, error_vi, error_en FROM monitor_samples WHERE site_id = $1 AND at >= $2 ORDER BY at DESC LIMIT 2000`,
 		siteID, store.FormatTime(since))
 	if err != nil {
 		return st, fmt.Errorf("monitor: samples: %w", err)
@@ -110,7 +110,7 @@ func (s *Service) SiteStats(ctx context.Context, actor access.Actor, siteID int6
 		var m Sample
 		var at string
 		var ok int
-		if err := rows.Scan(&at, &ok, &m.Status, &m.LatencyMS, &m.Change, &m.Error); err != nil {
+		if err := rows.Scan(&at, &ok, &m.Status, &m.LatencyMS, &m.Change, &m.Error, &m.ErrorVI, &m.ErrorEN); err != nil {
 			return st, err
 		}
 		m.At, m.OK = store.ParseTime(at), ok == 1

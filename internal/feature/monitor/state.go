@@ -14,7 +14,9 @@ type verdict struct {
 	OK           bool
 	Status       int
 	LatencyMS    int
-	Error        string
+	Error        string // technical, without internal addresses
+	ErrorVI      string // the sentence for people
+	ErrorEN      string
 	CertNotAfter *time.Time // HTTPS only
 	Defacement   string
 	HiddenLinks  []string
@@ -41,7 +43,7 @@ type step struct {
 // FailThreshold failures in a row, recovered once, and the alerts that
 // stay raised until their condition clears sent once. Pure: no I/O.
 func advance(t target, v verdict, cfg Config, now time.Time) step {
-	st := step{sample: Sample{At: now, OK: v.OK, Status: v.Status, LatencyMS: v.LatencyMS, Change: v.Change, Error: v.Error}, v: v}
+	st := step{sample: Sample{At: now, OK: v.OK, Status: v.Status, LatencyMS: v.LatencyMS, Change: v.Change, Error: v.Error, ErrorVI: v.ErrorVI, ErrorEN: v.ErrorEN}, v: v}
 	raised := map[string]bool{}
 	for _, k := range t.Raised {
 		raised[k] = true
@@ -95,8 +97,8 @@ func advance(t target, v verdict, cfg Config, now time.Time) step {
 		st.failures++
 		if st.failures >= cfg.FailThreshold && st.state != "down" {
 			st.state = "down"
-			alert(KindDown, "critical", fmt.Sprintf("%s không truy cập được (%d lần liên tiếp): %s", t.URL, st.failures, v.Error),
-				fmt.Sprintf("%s is down (%d checks in a row): %s", t.URL, st.failures, v.Error))
+			alert(KindDown, "critical", fmt.Sprintf("%s không truy cập được (%d lần liên tiếp): %s", t.URL, st.failures, or(v.ErrorVI, v.Error)),
+				fmt.Sprintf("%s is down (%d checks in a row): %s", t.URL, st.failures, or(v.ErrorEN, v.Error)))
 		}
 	}
 	for k := range raised {
@@ -104,4 +106,12 @@ func advance(t target, v verdict, cfg Config, now time.Time) step {
 	}
 	slices.Sort(st.raised)
 	return st
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -90,8 +90,8 @@ func (s *Service) followArchive(ctx context.Context, tx *store.Tx, actor access.
 	if len(leaving) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE status = 'queued' AND site_id IN (SELECT id FROM sites WHERE active = 0)`,
-		now, "cancelled: the site was archived / đã huỷ: trang đã được lưu trữ"); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2, error_vi = $3, error_en = $4 WHERE status = 'queued' AND site_id IN (SELECT id FROM sites WHERE active = 0)`,
+		now, "cancelled: the site was archived / đã huỷ: trang đã được lưu trữ", "Đã hủy: trang đã được lưu trữ", "Cancelled: the site was archived"); err != nil {
 		return fmt.Errorf("sitescan: cancel scans of archived sites: %w", err)
 	}
 	for _, e := range []events.SitesArchived{{SiteIDs: withSystem, SystemArchived: true, By: actor}, {SiteIDs: byURL, By: actor}} {

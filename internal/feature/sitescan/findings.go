@@ -40,7 +40,12 @@ type Finding struct {
 // open finding per check); findings whose check passes again, or whose
 // grade recovered, are resolved.
 func (s *Service) raiseFindings(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report) ([]events.Ref, error) {
-	now := store.Now()
+	return s.raiseFindingsAt(ctx, tx, siteID, scanID, prev, rep, store.Now())
+}
+
+// raiseFindingsAt is raiseFindings for a scan finished at now (a recorded
+// scan of the past raises and resolves its findings at its own time).
+func (s *Service) raiseFindingsAt(ctx context.Context, tx *store.Tx, siteID, scanID int64, prev, rep *webscan.Report, now string) ([]events.Ref, error) {
 	var raised []events.Ref
 	add := func(kind, checkID, severity, title, titleEN, detail, detailEN string) error {
 		var open int

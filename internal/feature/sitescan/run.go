@@ -16,6 +16,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
+	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -155,8 +156,9 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) ([]int64, error) {
 func (s *Service) SweepCount(ctx context.Context, now time.Time) (requeued []int64, abandoned int, err error) {
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		silent := store.FormatTime(now.Add(-abandonAfter))
-		res, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = 'abandoned: its worker stopped and no other took it over'
-			WHERE status = 'running' AND started_at < $2 AND heartbeat_at < $2`, store.FormatTime(now), silent)
+		res, err := tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = 'abandoned: its worker stopped and no other took it over',
+			error_vi = $3, error_en = $4 WHERE status = 'running' AND started_at < $2 AND heartbeat_at < $2`, store.FormatTime(now), silent,
+			"Lần đánh giá bị bỏ dở: tiến trình chạy nó đã dừng và không tiến trình nào nhận lại", "The scan was abandoned: its worker stopped and no other took it over")
 		if err != nil {
 			return fmt.Errorf("sitescan: sweep: %w", err)
 		}
@@ -221,6 +223,9 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 	if c.SiteID != nil && !Scannable(site.Verification) {
 		return nil, s.refuse(ctx, id, site)
 	}
+	if r := s.offline(site.URL); r != nil {
+		return nil, s.refuseOffline(ctx, id, *r)
+	}
 	host := webscan.HostOf(site.URL)
 	hostLease, err := s.holdHost(ctx, host)
 	if err != nil {
@@ -258,6 +263,9 @@ func (s *Service) RunJob(ctx context.Context, id int64, token string, opts websc
 		s.release(ctx, id, token)
 		return nil, ctx.Err() // shutting down: the job is redelivered
 	}
+	if scanErr != nil {
+		slog.Info("scan could not reach the site", "scan", id, "url", site.URL, "err", scanErr) // the raw error; the scan keeps its sentence
+	}
 	// The site has been assessed: a database outage now must not cost a
 	// second assessment, so the outcome is kept and stored once the
 	// database is back (the job's delivery stays ours meanwhile).
@@ -287,8 +295,21 @@ func nonZero(d, def time.Duration) time.Duration {
 // refuse ends a queued scan of a site that may not be scanned (pending
 // or rejected since it was queued) without touching the network.
 func (s *Service) refuse(ctx context.Context, id int64, site Site) error {
-	_, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3 AND status = 'queued'`,
-		store.Now(), fmt.Sprintf("not scanned: the site is %s (its domain is not verified and no analyst approved it)", site.Verification), id)
+	_, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2, error_vi = $3, error_en = $4 WHERE id = $5 AND status = 'queued'`,
+		store.Now(), fmt.Sprintf("not scanned: the site is %s (its domain is not verified and no analyst approved it)", site.Verification),
+		"Không đánh giá: tên miền của trang chưa được xác minh và chưa có chuyên viên phê duyệt",
+		"Not scanned: the site's domain is not verified and no analyst approved it", id)
+	if err != nil {
+		return fmt.Errorf("sitescan: refuse scan %d: %w", id, err)
+	}
+	return nil
+}
+
+// refuseOffline ends a queued scan of a host whose name does not exist
+// without looking it up.
+func (s *Service) refuseOffline(ctx context.Context, id int64, r reach.Reason) error {
+	_, err := s.db.Writer().ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2, error_vi = $3, error_en = $4 WHERE id = $5 AND status = 'queued'`,
+		store.Now(), "not scanned: the name does not exist (a reserved domain)", r.VI, r.EN, id)
 	if err != nil {
 		return fmt.Errorf("sitescan: refuse scan %d: %w", id, err)
 	}
@@ -372,8 +393,9 @@ func (s *Service) storeClaimed(ctx context.Context, site Site, id int64, token s
 		var r sql.Result
 		var err error
 		if scanErr != nil {
-			a := args(now, scanErr.Error(), id)
-			r, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2 WHERE id = $3`+claimCond(mine, &a, token), a...)
+			f := reach.Explain(scanErr)
+			a := args(now, f.Detail, f.VI, f.EN, id)
+			r, err = tx.ExecContext(ctx, `UPDATE scans SET status = 'error', finished_at = $1, error = $2, error_vi = $3, error_en = $4 WHERE id = $5`+claimCond(mine, &a, token), a...)
 			if err == nil && !updated(r) {
 				return errLostClaim
 			}

@@ -24,23 +24,29 @@ const (
 // Scan is one assessment of one site. Report is exactly what
 // `khien scan --json` prints for the same site.
 type Scan struct {
-	ID          int64           `json:"id"`
-	SiteID      *int64          `json:"site_id"` // null for an ad-hoc scan of an unregistered URL
-	URL         string          `json:"url"`
-	Status      string          `json:"status"`
-	Origin      string          `json:"origin"`
-	RequestedBy string          `json:"requested_by"`
-	CreatedAt   time.Time       `json:"created_at"`
-	StartedAt   *time.Time      `json:"started_at"`
-	FinishedAt  *time.Time      `json:"finished_at"`
-	Score       int             `json:"score"`
-	Grade       string          `json:"grade"`
-	FailedCount int             `json:"failed_checks"`
-	Error       string          `json:"error"`
-	Report      json.RawMessage `json:"report,omitempty"`
+	ID          int64      `json:"id"`
+	SiteID      *int64     `json:"site_id"` // null for an ad-hoc scan of an unregistered URL
+	URL         string     `json:"url"`
+	Status      string     `json:"status"`
+	Origin      string     `json:"origin"`
+	RequestedBy string     `json:"requested_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	StartedAt   *time.Time `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at"`
+	Score       int        `json:"score"`
+	Grade       string     `json:"grade"`
+	FailedCount int        `json:"failed_checks"`
+	// Error is the technical reason of a failed scan (internal addresses
+	// removed), for an analyst's details; ErrorVI and ErrorEN are the
+	// sentence shown to people (empty on scans older than them: show
+	// Error then).
+	Error   string          `json:"error"`
+	ErrorVI string          `json:"error_vi"`
+	ErrorEN string          `json:"error_en"`
+	Report  json.RawMessage `json:"report,omitempty"`
 }
 
-const scanColumns = `c.id, c.site_id, c.url, c.status, c.origin, c.requested_by, c.created_at, c.started_at, c.finished_at, c.score, c.grade, c.failed, c.error`
+const scanColumns = `c.id, c.site_id, c.url, c.status, c.origin, c.requested_by, c.created_at, c.started_at, c.finished_at, c.score, c.grade, c.failed, c.error, c.error_vi, c.error_en`
 
 // scanJoin gives a scan its site's agency path; ad-hoc scans (no site)
 // have none, so scoped actors never see them.
@@ -50,7 +56,7 @@ func scanScan(r interface{ Scan(...any) error }, withReport bool, extra ...any) 
 	var c Scan
 	var created, started, finished, report string
 	var site sql.NullInt64
-	dest := []any{&c.ID, &site, &c.URL, &c.Status, &c.Origin, &c.RequestedBy, &created, &started, &finished, &c.Score, &c.Grade, &c.FailedCount, &c.Error}
+	dest := []any{&c.ID, &site, &c.URL, &c.Status, &c.Origin, &c.RequestedBy, &created, &started, &finished, &c.Score, &c.Grade, &c.FailedCount, &c.Error, &c.ErrorVI, &c.ErrorEN}
 	if withReport {
 		dest = append(dest, &report)
 	}
@@ -87,6 +93,9 @@ func (s *Service) RequestScan(ctx context.Context, actor access.Actor, siteID in
 		}
 		if !Scannable(site.Verification) {
 			return errNotScannable(site)
+		}
+		if site.NoLiveChecks != nil {
+			return errOffline(site)
 		}
 		row := tx.QueryRowContext(ctx, `SELECT `+scanColumns+`, c.started_at < $2 AND c.heartbeat_at < $2 FROM scans c WHERE c.site_id = $1 AND c.status IN ('queued', 'running') ORDER BY c.id LIMIT 1`,
 			siteID, store.FormatTime(time.Now().Add(-staleRun)))
@@ -182,6 +191,15 @@ func (s *Service) DueScans(ctx context.Context, now time.Time, limit int) ([]int
 		}
 		for _, x := range due {
 			host := webscan.HostOf(x.URL)
+			if s.offline(x.URL) != nil {
+				// A name that does not exist: no scan, no error record,
+				// and the site waits its whole interval before it is
+				// looked at again.
+				if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_scan_at = $1 WHERE id = $2`, store.FormatTime(now.Add(Jitter(s.ScanInterval(x)))), x.ID); err != nil {
+					return fmt.Errorf("sitescan: reschedule site %d: %w", x.ID, err)
+				}
+				continue
+			}
 			if active[host] >= maxQueuedPerHost {
 				if _, err := tx.ExecContext(ctx, `UPDATE sites SET next_scan_at = $1 WHERE id = $2`, store.FormatTime(now.Add(time.Minute)), x.ID); err != nil {
 					return fmt.Errorf("sitescan: reschedule site %d: %w", x.ID, err)
@@ -235,6 +253,11 @@ func queuedHosts(ctx context.Context, tx *store.Tx) (map[string]int, error) {
 // errNotScannable refuses a scan of a site that is not approved.
 func errNotScannable(x Site) error {
 	return store.NewKind(fmt.Sprintf("sitescan: site %d is %s: it is scanned only once its domain is verified or an analyst approves it", x.ID, x.Verification), store.ErrConflict)
+}
+
+// errOffline refuses a scan of a site whose name does not exist.
+func errOffline(x Site) error {
+	return store.NewKind(fmt.Sprintf("sitescan: site %d is not scanned live: %s", x.ID, x.NoLiveChecks.EN), store.ErrConflict)
 }
 
 // ScanFilter selects scans.

@@ -20,6 +20,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
 	"github.com/khien-project/khien/internal/platform/lease"
+	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -33,6 +34,10 @@ type Config struct {
 	// Target holds the scanner's limits for the verification checks:
 	// private addresses, the DNS server, the timeout.
 	Target webscan.Options
+	// Names decides which hosts get live checks: a site whose host it
+	// rules offline (a reserved name that does not exist) is never
+	// scanned, probed or looked up. nil checks every host.
+	Names *reach.Names
 }
 
 // Service is the web-assessment feature over one database. It owns the
@@ -89,15 +94,20 @@ type Site struct {
 	LastCheckedAt     *time.Time `json:"last_checked_at"`
 	LastStatus        int        `json:"last_status"`
 	LastLatencyMS     int        `json:"last_latency_ms"`
-	LastError         string     `json:"last_error"`
-	CertExpiresAt     *time.Time `json:"cert_expires_at"`
-	Baseline          string     `json:"-"`
-	BaselineAt        *time.Time `json:"baseline_at"`
-	IgnoreRule        string     `json:"ignore_rule"`
-	ChangeThreshold   float64    `json:"change_threshold"`
-	LastChange        float64    `json:"last_change"`
-	Raised            string     `json:"-"`
-	AgencyPath        string     `json:"-"`
+	// LastError is the technical reason of the last failed probe (no
+	// internal addresses); LastErrorVI and LastErrorEN are its sentence
+	// for people (empty before migration 0012: show LastError then).
+	LastError       string     `json:"last_error"`
+	LastErrorVI     string     `json:"last_error_vi"`
+	LastErrorEN     string     `json:"last_error_en"`
+	CertExpiresAt   *time.Time `json:"cert_expires_at"`
+	Baseline        string     `json:"-"`
+	BaselineAt      *time.Time `json:"baseline_at"`
+	IgnoreRule      string     `json:"ignore_rule"`
+	ChangeThreshold float64    `json:"change_threshold"`
+	LastChange      float64    `json:"last_change"`
+	Raised          string     `json:"-"`
+	AgencyPath      string     `json:"-"`
 	// ArchivedAt is when the site left the live registry (its system was
 	// archived or its URL removed; null: live). An archived site is not
 	// scanned or probed, is read-only, and keeps its history.
@@ -109,6 +119,10 @@ type Site struct {
 	Verification string `json:"verification"`
 	// Proof is what the agency must publish, for a pending site.
 	Proof *HostProof `json:"verification_request,omitempty"`
+	// NoLiveChecks, when set, says why the site is never scanned nor
+	// probed live (its name does not exist): its pages show recorded
+	// data only.
+	NoLiveChecks *reach.Reason `json:"no_live_checks,omitempty"`
 	// Trend is the grades of the latest scans, oldest first (lists only).
 	Trend []string `json:"trend,omitempty"`
 }
@@ -117,7 +131,7 @@ const siteColumns = `x.id, x.system_id, s.name, s.agency_id, a.name, x.url, x.ac
 	x.last_grade, x.last_score, x.last_scanned_at, x.monitor_enabled, x.check_every_minutes, x.next_check_at, x.state, x.failures,
 	x.last_checked_at, x.last_status, x.last_latency_ms, x.last_error, x.cert_expires_at, x.baseline, x.baseline_at, x.ignore_rule,
 	x.change_threshold, x.last_change, x.raised, s.agency_path,
-	x.archived_at, x.archived_by, x.verification`
+	x.archived_at, x.archived_by, x.verification, x.last_error_vi, x.last_error_en`
 
 // SiteJoin is the FROM clause that gives a site its system and agency;
 // the caller's scope is then PathFilter(store.ScopePath).
@@ -132,7 +146,7 @@ func scanSite(r interface{ Scan(...any) error }) (Site, error) {
 		&x.Grade, &x.Score, &scanned, &monitor, &x.CheckEveryMinutes, &nextCheck, &x.State, &x.Failures,
 		&checked, &x.LastStatus, &x.LastLatencyMS, &x.LastError, &certExp, &x.Baseline, &baselineAt, &x.IgnoreRule,
 		&x.ChangeThreshold, &x.LastChange, &x.Raised, &x.AgencyPath,
-		&archived, &x.ArchivedBy, &x.Verification)
+		&archived, &x.ArchivedBy, &x.Verification, &x.LastErrorVI, &x.LastErrorEN)
 	if err != nil {
 		return x, err
 	}
@@ -278,6 +292,7 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
+	s.markOffline(out)
 	if err := s.addTrends(ctx, out); err != nil {
 		return nil, 0, err
 	}
@@ -333,6 +348,7 @@ func (s *Service) Site(ctx context.Context, actor access.Actor, id int64) (Site,
 		return x, fmt.Errorf("sitescan: site %d: %w", id, err)
 	}
 	list := []Site{x}
+	s.markOffline(list)
 	if err := s.addTrends(ctx, list); err != nil {
 		return x, err
 	}
@@ -340,4 +356,19 @@ func (s *Service) Site(ctx context.Context, actor access.Actor, id int64) (Site,
 		return x, err
 	}
 	return list[0], nil
+}
+
+// offline says why the site at url gets no live checks (nil: it does).
+func (s *Service) offline(url string) *reach.Reason {
+	if r, off := s.cfg.Names.Offline(webscan.HostOf(url)); off {
+		return &r
+	}
+	return nil
+}
+
+// markOffline sets NoLiveChecks on the sites that get no live checks.
+func (s *Service) markOffline(sites []Site) {
+	for i := range sites {
+		sites[i].NoLiveChecks = s.offline(sites[i].URL)
+	}
 }

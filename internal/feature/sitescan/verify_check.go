@@ -130,7 +130,13 @@ func (s *Service) checkHost(ctx context.Context, actor access.Actor, agency int6
 	origins = append(origins, "https://"+host, "http://"+host)
 	opts := s.cfg.Target
 	opts.Timeout, opts.Pace = proofTimeout, s.pace
-	method, proofErr := webscan.ProveOwnership(ctx, host, token, origins, opts)
+	var method string
+	var proofErr error
+	if r, off := s.cfg.Names.Offline(host); off {
+		proofErr = errors.New(r.EN) // a name that does not exist is not looked up
+	} else {
+		method, proofErr = webscan.ProveOwnership(ctx, host, token, origins, opts)
+	}
 	if proofErr != nil && ctx.Err() != nil {
 		return false, ctx.Err()
 	}

@@ -54,6 +54,8 @@ type ProbeFinished struct {
 	Status       int               `json:"status"`
 	LatencyMS    int               `json:"latency_ms"`
 	Error        string            `json:"error"`
+	ErrorVI      string            `json:"error_vi"` // the error as a sentence for people
+	ErrorEN      string            `json:"error_en"`
 	CertNotAfter *time.Time        `json:"cert_not_after"`
 	Change       float64           `json:"change"`
 	State        string            `json:"state"` // up, down
