@@ -103,3 +103,24 @@ func siteList[T any](w http.ResponseWriter, r *http.Request, fetch func(ctx cont
 	}
 	httpx.WriteJSON(w, http.StatusOK, list[T]{Items: items, Total: total, Limit: p.Limit, Offset: p.Offset})
 }
+
+// nonNil makes an empty list answer [] rather than null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
+// dayCount reads ?days= (default 90, 1 to 366).
+func dayCount(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("days")
+	if v == "" {
+		return 90, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 366 {
+		return 0, httpx.BadRequest("query parameter days: %q is not a number of days from 1 to 366", v)
+	}
+	return n, nil
+}

@@ -23,6 +23,7 @@ func (a *API) registerMonitoring(r Router) {
 	r.Private("DELETE /api/v1/monitors/{id}", a.deleteMonitor)
 	r.Private("POST /api/v1/monitors/{id}/check", a.checkMonitor)
 	r.Private("GET /api/v1/monitors/{id}/chart.svg", a.monitorChart)
+	r.Private("GET /api/v1/monitors/{id}/uptime", a.monitorUptime)
 	r.Private("GET /api/v1/alerts", a.listAlerts)
 	r.Private("GET /api/v1/maintenance", a.listWindows)
 	r.Private("POST /api/v1/maintenance", a.addWindow)
@@ -136,6 +137,24 @@ func (a *API) monitorChart(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	_, _ = w.Write(monitor.Chart(st, r.URL.Query().Get("lang")))
+}
+
+// monitorUptime answers GET /api/v1/monitors/{id}/uptime?days=N: one
+// entry per day of the last N days (default 90, at most 366), oldest
+// first, with uptime_percent null on a day without probes.
+func (a *API) monitorUptime(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (items[monitor.Day], error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return items[monitor.Day]{}, err
+		}
+		days, err := dayCount(r)
+		if err != nil {
+			return items[monitor.Day]{}, err
+		}
+		list, err := a.Monitor.DailyUptime(ctx, httpx.Actor(ctx), id, days, time.Now())
+		return items[monitor.Day]{Items: nonNil(list)}, err
+	})
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {

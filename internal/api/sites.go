@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -20,6 +21,7 @@ func (a *API) registerSites(r Router) {
 	r.Private("POST /api/v1/sites/{id}/verify", a.siteAction(a.Sites.VerifyNow))
 	r.Private("POST /api/v1/sites/{id}/approve", a.siteAction(a.Sites.Approve))
 	r.Private("POST /api/v1/sites/{id}/reject", a.siteAction(a.Sites.Reject))
+	r.Private("GET /api/v1/sites/{id}/grades", a.siteGrades)
 
 	r.Private("POST /api/v1/scans", a.startScan)
 	r.Private("GET /api/v1/scans", a.listScans)
@@ -87,6 +89,24 @@ func (a *API) siteAction(do func(context.Context, access.Actor, int64) (sitescan
 			return do(ctx, httpx.Actor(ctx), id)
 		})
 	}
+}
+
+// siteGrades answers GET /api/v1/sites/{id}/grades?days=N: the grade and
+// score of each finished assessment of the last N days (default 90, at
+// most 366), oldest first.
+func (a *API) siteGrades(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (items[sitescan.GradePoint], error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return items[sitescan.GradePoint]{}, err
+		}
+		days, err := dayCount(r)
+		if err != nil {
+			return items[sitescan.GradePoint]{}, err
+		}
+		pts, err := a.Sites.GradeHistory(ctx, httpx.Actor(ctx), id, time.Now().AddDate(0, 0, -days))
+		return items[sitescan.GradePoint]{Items: nonNil(pts)}, err
+	})
 }
 
 func (a *API) updateSite(w http.ResponseWriter, r *http.Request) {

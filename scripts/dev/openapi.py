@@ -157,7 +157,7 @@ schemas.update({
                     "checked_at": NT, "next_check_at": NT, "attempts": {"type": "integer"}, "last_error": S}, ["host", "token", "dns_name", "dns_value", "file_url"]),
   "SiteSettings": obj({"scan_every_hours": {"type": "integer", "description": "0: the default (scan.every)"}, "check_every_minutes": {"type": "integer", "description": "0: the default (monitor.every)"},
                        "monitor_enabled": B, "ignore_rule": {"type": "string", "description": "#id, .class, tag or re:EXPR per line"}, "change_threshold": N, "reset_baseline": B}),
-  "Scan": obj({"id": I, "site_id": NI, "url": S, "status": {"type": "string", "enum": ["queued", "running", "done", "error"]}, "origin": {"type": "string", "enum": ["schedule", "manual"]},
+  "Scan": obj({"id": I, "site_id": NI, "url": S, "status": {"type": "string", "enum": ["queued", "running", "done", "error"]}, "origin": {"type": "string", "enum": ["schedule", "manual", "import"], "description": "import: a recorded assessment (the demo's history, or one imported from another tool)"},
                "requested_by": S, "created_at": T, "started_at": NT, "finished_at": NT, "score": {"type": "integer"}, "grade": S, "failed_checks": {"type": "integer"}, "error": S,
                "error_vi": {"type": "string", "description": "why the scan failed, as a sentence in Vietnamese (empty on older rows: show error)"}, "error_en": S,
                "report": ref("Report")}, ["id", "site_id", "url", "status"]),
@@ -223,6 +223,15 @@ paths["/api/v1/monitors/{id}"] = {
 paths["/api/v1/monitors/{id}/check"] = {"post": op("Probe a site now (admins, analysts)", "Monitoring", {"200": resp("what the probe saw and raised", ref("Outcome")), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors/{id}/chart.svg"] = {"get": op("Latency and availability chart (SVG)", "Monitoring", {"200": resp("chart", S, "image/svg+xml"), "404": NF, **auth},
     [ID, q("range", "24h (default) or 30d"), q("lang", "vi or en")])}
+DAYS = q("days", "how many days back, 1 to 366 (default 90)", I)
+schemas["GradePoint"] = obj({"scan_id": I, "at": {**T, "description": "when the assessment finished"}, "grade": S, "score": {"type": "integer"}}, ["scan_id", "at", "grade", "score"])
+schemas["UptimeDay"] = obj({"date": {"type": "string", "format": "date"}, "samples": {"type": "integer"}, "up": {"type": "integer"},
+    "uptime_percent": {"type": ["number", "null"], "description": "null on a day without probes: no data, not 0 %"}, "avg_latency_ms": {"type": "integer", "description": "of the probes that answered"}},
+    ["date", "samples", "up", "uptime_percent", "avg_latency_ms"])
+paths["/api/v1/sites/{id}/grades"] = {"get": op("A site's grade and score after each finished assessment of the last days, oldest first (the grade history)", "Sites",
+    {"200": resp("grade points", obj({"items": arr(ref("GradePoint"))}, ["items"])), "404": NF, **auth, "400": common["400"]}, [ID, DAYS])}
+paths["/api/v1/monitors/{id}/uptime"] = {"get": op("A site's uptime per day (UTC) of the last days, oldest first, days without probes included", "Monitoring",
+    {"200": resp("days", obj({"items": arr(ref("UptimeDay"))}, ["items"])), "404": NF, **auth, "400": common["400"]}, [ID, DAYS])}
 paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
     [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files")] + PAGING)}
 paths["/api/v1/maintenance"] = {
