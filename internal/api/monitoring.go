@@ -24,6 +24,7 @@ func (a *API) registerMonitoring(r Router) {
 	r.Private("POST /api/v1/monitors/{id}/check", a.checkMonitor)
 	r.Private("GET /api/v1/monitors/{id}/chart.svg", a.monitorChart)
 	r.Private("GET /api/v1/monitors/{id}/uptime", a.monitorUptime)
+	r.Private("GET /api/v1/monitoring/overview", a.monitoringOverview)
 	r.Private("GET /api/v1/alerts", a.listAlerts)
 	r.Private("GET /api/v1/maintenance", a.listWindows)
 	r.Private("POST /api/v1/maintenance", a.addWindow)
@@ -155,6 +156,39 @@ func (a *API) monitorUptime(w http.ResponseWriter, r *http.Request) {
 		list, err := a.Monitor.DailyUptime(ctx, httpx.Actor(ctx), id, days, time.Now())
 		return items[monitor.Day]{Items: nonNil(list)}, err
 	})
+}
+
+// monitoringOverview answers GET /api/v1/monitoring/overview: every live
+// site in scope with its state, uptime over 24 hours and 30 days, latency,
+// certificate days left, last change and label state, worst first.
+func (a *API) monitoringOverview(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	ctx := r.Context()
+	f := monitor.OverviewFilter{Q: q.Get("q"), State: q.Get("state"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+	agency, err := optionalID(r, "agency_id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if agency != nil {
+		ag, err := a.Registry.Agency(ctx, httpx.Actor(ctx), *agency)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f.AgencyPath = ag.Path
+	}
+	rows, total, err := a.Monitor.Overview(ctx, httpx.Actor(ctx), f, time.Now())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list[monitor.OverviewRow]{Items: nonNil(rows), Total: total, Limit: p.Limit, Offset: p.Offset})
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {

@@ -90,6 +90,54 @@ func seedLarge(b *testing.B, db *store.DB) {
 	}
 }
 
+// seedMonitoring gives every site a monitoring state and summary (every
+// 50th down, every 7th without probes yet, certificates ending over the
+// next months), as the monitor's probes leave them.
+func seedMonitoring(b *testing.B, db *store.DB) {
+	b.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	err := db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM sites ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for i, id := range ids {
+			if i%7 == 0 {
+				continue
+			}
+			state := "up"
+			if i%50 == 0 {
+				state = "down"
+			}
+			cert := store.FormatTime(now.Add(time.Duration(i%120) * 24 * time.Hour))
+			if _, err := tx.ExecContext(ctx, `UPDATE sites SET state = $1, last_checked_at = $2, last_latency_ms = $3, cert_expires_at = $4 WHERE id = $5`,
+				state, store.FormatTime(now), 50+i%400, cert, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_summary (site_id, samples_24h, up_24h, samples_30d, up_30d, avg_latency_24h, last_change_at, updated_at) VALUES ($1, 288, $2, 8640, $3, $4, '', $5)`,
+				id, 288-i%13, 8640-i%97, 50+i%400, store.FormatTime(now)); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `ANALYZE`)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("seed monitoring: %v", err)
+	}
+}
+
 type benchServer struct {
 	ts     *httptest.Server
 	tokens map[string]string
@@ -108,6 +156,7 @@ func newBenchServer(b *testing.B, engine store.Engine) *benchServer {
 	if _, err := svc.Sites.Sync(ctx); err != nil { // one site per URL, as serve keeps them
 		b.Fatal(err)
 	}
+	seedMonitoring(b, svc.DB)
 	bs := &benchServer{tokens: map[string]string{}}
 	agency := int64(2)
 	for _, u := range []struct {
@@ -187,6 +236,15 @@ func BenchmarkRegistryReads(b *testing.B) {
 			})
 			b.Run("systems-agency-scope", func(b *testing.B) {
 				bs.measure(b, "/api/v1/systems?limit=50", bearer("officer"), `"items":[{`)
+			})
+			b.Run("monitoring-overview", func(b *testing.B) {
+				bs.measure(b, "/api/v1/monitoring/overview", bearer("admin"), `"total":10000`)
+			})
+			b.Run("monitoring-overview-sorted-filtered", func(b *testing.B) {
+				bs.measure(b, "/api/v1/monitoring/overview?sort=-uptime_30d&q=ag00&state=up", bearer("admin"), `"items":[{`)
+			})
+			b.Run("monitoring-overview-agency-scope", func(b *testing.B) {
+				bs.measure(b, "/api/v1/monitoring/overview?limit=50", bearer("officer"), `"items":[{`)
 			})
 			b.Run("dashboard", func(b *testing.B) {
 				bs.measure(b, "/", func(r *http.Request) { r.Header.Set("Cookie", bs.cookie) }, "10000")

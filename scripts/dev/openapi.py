@@ -232,6 +232,21 @@ paths["/api/v1/sites/{id}/grades"] = {"get": op("A site's grade and score after 
     {"200": resp("grade points", obj({"items": arr(ref("GradePoint"))}, ["items"])), "404": NF, **auth, "400": common["400"]}, [ID, DAYS])}
 paths["/api/v1/monitors/{id}/uptime"] = {"get": op("A site's uptime per day (UTC) of the last days, oldest first, days without probes included", "Monitoring",
     {"200": resp("days", obj({"items": arr(ref("UptimeDay"))}, ["items"])), "404": NF, **auth, "400": common["400"]}, [ID, DAYS])}
+NNUM = {"type": ["number", "null"]}
+schemas["OverviewRow"] = obj({"site_id": I, "url": S, "agency_id": I, "agency_name": S, "system_name": S,
+    "state": {"type": "string", "enum": ["up", "down", "unknown"]}, "monitored": {**B, "description": "false when monitoring is off or the site is not approved for probes"},
+    "last_checked_at": NT, "last_latency_ms": {"type": "integer"},
+    "uptime_24h": {**NNUM, "description": "percent; null without probes in the last 24 hours (no data, not 0 %)"},
+    "uptime_30d": {**NNUM, "description": "percent; null without probes in the last 30 days"},
+    "samples_24h": {"type": "integer"}, "samples_30d": {"type": "integer"}, "avg_latency_24h_ms": {"type": "integer"},
+    "cert_days_left": {"type": ["integer", "null"], "description": "null over plain HTTP or before the first probe"}, "cert_expires_at": NT,
+    "last_change_at": {**NT, "description": "the last probe that saw the page's content change"}, "grade": S,
+    "label_state": {"type": "string", "description": "the trust label's state, empty without one"}},
+    ["site_id", "url", "state", "monitored", "uptime_24h", "uptime_30d", "cert_days_left", "label_state"])
+paths["/api/v1/monitoring/overview"] = {"get": op("Every live site in your scope with its state, uptime over 24 hours and 30 days, latency, certificate days left, last change and label state, worst first", "Monitoring",
+    {"200": resp("sites", listof("OverviewRow")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("q", "part of the URL, system or agency name"), q("agency_id", "this agency and the ones below it", I), q("state", "up, down or unknown"),
+     q("sort", "worst (default), url, agency, uptime_24h, uptime_30d, latency, cert or checked; a leading - reverses")] + PAGING)}
 paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
     [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files")] + PAGING)}
 paths["/api/v1/maintenance"] = {

@@ -163,7 +163,11 @@ func Kinds(d Deps) []Kind {
 					return err
 				}
 			}
-			return d.Monitor.PurgeSamples(ctx, 90*24*time.Hour)
+			if err := d.Monitor.PurgeSamples(ctx, 90*24*time.Hour); err != nil {
+				return err
+			}
+			_, err := d.Monitor.RefreshSummaries(ctx, time.Now())
+			return err
 		}, Options: bus.WorkerOptions{Concurrency: 1}},
 		{Name: KindVerifyDue, Handler: func(ctx context.Context, _ bus.Job) error {
 			checked, verified, err := d.Sites.RecheckDue(ctx, time.Now(), 20)

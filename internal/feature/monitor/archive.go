@@ -18,6 +18,7 @@ func (s *Service) purgeSites(ctx context.Context, e events.SitesPurge) error {
 		for _, q := range []struct{ kind, sql string }{
 			{"alerts", `DELETE FROM alerts WHERE site_id IN ` + ofSystem},
 			{"monitor_samples", `DELETE FROM monitor_samples WHERE site_id IN ` + ofSystem},
+			{"monitor_summary", `DELETE FROM monitor_summary WHERE site_id IN ` + ofSystem},
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, e.SystemID)
 			if err != nil {

@@ -80,6 +80,9 @@ func (s *Service) RecordHistory(ctx context.Context, actor access.Actor, siteID 
 		if err := insertSamples(ctx, tx, t.ID, samples); err != nil {
 			return err
 		}
+		if err := refreshSummary(ctx, tx, t.ID, time.Now()); err != nil {
+			return err
+		}
 		last := probes[len(probes)-1]
 		if err := s.audit.Record(ctx, actor, "monitor.import", "site", t.ID, nil, map[string]any{"samples": len(samples), "alerts": len(alerts), "since": probes[0].At}); err != nil {
 			return err

@@ -80,6 +80,9 @@ func (s *Service) persist(ctx context.Context, t target, st *step) error {
 			t.ID, store.FormatTime(now), store.Flag(smp.OK), smp.Status, smp.LatencyMS, smp.Change, smp.Error, smp.ErrorVI, smp.ErrorEN); err != nil {
 			return fmt.Errorf("monitor: sample: %w", err)
 		}
+		if err := refreshSummary(ctx, tx, t.ID, now); err != nil {
+			return err
+		}
 		v := st.v
 		err := s.events.Publish(ctx, events.ProbeFinished{SiteID: t.ID, At: now, OK: smp.OK, Status: smp.Status, LatencyMS: smp.LatencyMS, Error: smp.Error, ErrorVI: smp.ErrorVI, ErrorEN: smp.ErrorEN,
 			CertNotAfter: v.CertNotAfter, Change: smp.Change, State: st.state, Failures: st.failures, Raised: st.raised, NewBaseline: v.NewBaseline,
