@@ -23,13 +23,13 @@ type assessment struct {
 	host     string // the site's host name, for the DNS checks
 	hasHost  bool
 
-	results  []HeaderResult
-	page     *pageFacts
-	botPage  *pageFacts // the crawler's view, parsed
+	results []HeaderResult
+	page    *pageFacts
+	botPage *pageFacts // the crawler's view, parsed
 	// sheets fetches the pages' same-site stylesheets once (nil until
 	// first needed); live tells whether they may be fetched.
-	sheets *sheetCache
-	live   bool
+	sheets   *sheetCache
+	live     bool
 	tls      *TLSFacts
 	tlsErr   error
 	tlsDone  bool

@@ -180,11 +180,11 @@ const (
 type originKind uint8
 
 const (
-	originBrowser   originKind = iota // a default of the browser
-	originHiddenAttr                  // the hidden attribute
-	originPresentational              // <font color>, bgcolor
-	originRule                        // a stylesheet rule
-	originStyleAttr                   // the style attribute
+	originBrowser        originKind = iota // a default of the browser
+	originHiddenAttr                       // the hidden attribute
+	originPresentational                   // <font color>, bgcolor
+	originRule                             // a stylesheet rule
+	originStyleAttr                        // the style attribute
 )
 
 // declared is the winning declaration of one property of an element.
