@@ -263,7 +263,26 @@ func injectedLinksCheck(c Check, page pageFacts, crawlerPage *pageFacts, pageURL
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
 	}
+	if note := sheetsNote(page); note != "" {
+		if c.Evidence != "" {
+			c.Evidence += "\n"
+		}
+		c.Evidence += note
+	}
 	return c, caps
+}
+
+// sheetsNote lists the stylesheets read to tell what the page hides, and
+// the same-site ones that could not be ("" for a page without any).
+func sheetsNote(page pageFacts) string {
+	var parts []string
+	if len(page.sheets) > 0 {
+		parts = append(parts, "stylesheets read: "+shorten(strings.Join(page.sheets, ", "), 300))
+	}
+	if len(page.unreadSheets) > 0 {
+		parts = append(parts, "not read: "+shorten(strings.Join(page.unreadSheets, ", "), 300))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // defacementCheck fails a page carrying a defacement signature; with a

@@ -34,7 +34,7 @@ func FuzzStylesheet(f *testing.F) {
 			}
 		}
 		for _, h := range page.hides {
-			if vi, en := h.Texts(); vi == "" || en == "" {
+			if vi, en := h.texts(); vi == "" || en == "" {
 				t.Fatal("a block without a reason")
 			}
 		}

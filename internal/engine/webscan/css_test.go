@@ -12,7 +12,7 @@ func linkState(t *testing.T, page pageFacts, href string) (hidden bool, how stri
 	for _, l := range page.links {
 		if l.href == href {
 			if l.hidden && l.block >= 1 && l.block <= len(page.hides) {
-				_, en := page.hides[l.block-1].Texts()
+				_, en := page.hides[l.block-1].texts()
 				return true, en
 			}
 			return l.hidden, ""
@@ -94,7 +94,7 @@ func TestStylesheetVisibility(t *testing.T) {
 // TestHidingInVietnamese: the reason is given in both languages.
 func TestHidingInVietnamese(t *testing.T) {
 	page := readPage(`<style>.x{display:none}</style><div class="x"><a href="/t">t</a></div>`)
-	vi, en := page.hides[0].Texts()
+	vi, en := page.hides[0].texts()
 	if vi != "ẩn bằng lớp .x trong <style>: display:none" || en != "hidden by class .x in <style>: display:none" {
 		t.Errorf("%q / %q", vi, en)
 	}

@@ -233,7 +233,7 @@ func gamblingFindings(f pageFacts, pageURL string) []gamblingFinding {
 			items := append(b.items, textBlocks[id]...)
 			g := gamblingFinding{hidden: true, items: items, why: whyLine(true, sc, why)}
 			if id >= 1 && id <= len(f.hides) && f.hides[id-1] != nil {
-				g.howVI, g.howEN = f.hides[id-1].Texts()
+				g.howVI, g.howEN = f.hides[id-1].texts()
 			}
 			out = append(out, g)
 		}

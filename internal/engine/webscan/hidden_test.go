@@ -224,3 +224,36 @@ func TestStylesheetSources(t *testing.T) {
 		t.Errorf("another address is not the site's: %q", got)
 	}
 }
+
+// TestProbeAndHARReadLinkedStylesheets: a monitoring probe fetches the
+// page's same-site sheets and judges them; a HAR file's own CSS answers
+// are read offline.
+func TestProbeAndHARReadLinkedStylesheets(t *testing.T) {
+	var n atomic.Int32
+	page := `<!doctype html><html><head><link rel="stylesheet" href="/s.css"></head><body><h1>Cổng</h1><div class="seo"><a href="https://nhacai.example/">Nhà cái uy tín</a></div></body></html>`
+	base := cssSite(t, page, map[string]string{"/s.css": ".seo{display:none}"}, &n)
+	obs, err := ProbeSite(context.Background(), base+"/", Options{AllowPrivate: true, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Stylesheets) != 1 {
+		t.Fatalf("stylesheets %v", obs.Stylesheets)
+	}
+	v := EvaluateProbe(*obs, "", "", time.Now())
+	if len(v.HiddenLinks) == 0 || v.Failing()[string(ContentInjectedLinks)] == "" {
+		t.Errorf("the probe missed the block hidden by the linked sheet: %v", v.Failing())
+	}
+
+	har := `{"log":{"entries":[
+	 {"request":{"url":"https://portal.example/"},"response":{"status":200,"headers":[{"name":"Content-Type","value":"text/html"}],"content":{"text":` + fmt.Sprintf("%q", page) + `}}},
+	 {"request":{"url":"https://portal.example/s.css"},"response":{"status":200,"headers":[{"name":"Content-Type","value":"text/css"}],"content":{"text":".seo{display:none}"}}}
+	]}}`
+	ex, err := ExchangeFromHAR([]byte(har))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := checksByID(AssessExchange(ex, time.Now()))[string(ContentInjectedLinks)]
+	if c.Severity != "critical" || !strings.Contains(c.DetailEN, "in https://portal.example/s.css: display:none") {
+		t.Errorf("HAR: %s %s %q", c.Result, c.Severity, c.DetailEN)
+	}
+}

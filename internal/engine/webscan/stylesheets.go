@@ -64,9 +64,9 @@ func styleSources(doc *html.Node, pageURL string) []styleSource {
 				return
 			case "style":
 				if mediaHolds(attr(n, "media")) {
-					t := nodeText(n)
-					if n.FirstChild != nil {
-						t = n.FirstChild.Data // keep the text as written
+					t := ""
+					if n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
+						t = n.FirstChild.Data // raw text: the parser gives it as one node
 					}
 					if inlineBytes+len(t) > maxStyleBlocksBytes {
 						t = t[:max(0, maxStyleBlocksBytes-inlineBytes)]
@@ -174,13 +174,14 @@ func buildStyles(doc *html.Node, pageURL string, load sheetLoader) *styleSet {
 	for round := 0; round < 3 && len(want) > 0 && load != nil; round++ {
 		var batch []string
 		for _, u := range want {
-			if !asked[u] && len(asked) < maxSheets {
-				asked[u] = true
+			switch {
+			case asked[u]:
+			case len(batch)+len(fetched)+len(unread) >= maxSheets:
+				unread = append(unread, u+" (over the limit of sheets)")
+			default:
 				batch = append(batch, u)
-			} else if !asked[u] {
-				unread = append(unread, u+" (more than the limit of sheets)")
-				asked[u] = true
 			}
+			asked[u] = true
 		}
 		want = nil
 		texts := load(batch)
@@ -192,15 +193,15 @@ func buildStyles(doc *html.Node, pageURL string, load sheetLoader) *styleSet {
 			}
 			sh := parse(t, u)
 			fetched[u] = sh
-			b, _ := url.Parse(u)
 			for _, imp := range sh.imports {
-				if v := sheetURL(b, imp); v != "" && sameSiteSheet(base, mustParse(v)) {
+				if v := sheetURL(mustParse(u), imp); v != "" && sameSiteSheet(base, mustParse(v)) {
 					want = append(want, v)
 				}
 			}
 		}
 	}
 	var ordered []*parsedSheet
+	var read []string
 	seen := map[*parsedSheet]bool{}
 	var emit func(sh *parsedSheet, at *url.URL, depth int)
 	emit = func(sh *parsedSheet, at *url.URL, depth int) {
@@ -215,19 +216,18 @@ func buildStyles(doc *html.Node, pageURL string, load sheetLoader) *styleSet {
 		}
 		ordered = append(ordered, sh)
 	}
-	ss := &styleSet{}
 	for i, s := range srcs {
 		if s.inline {
 			emit(inline[i], base, 0)
-			ss.read = append(ss.read, "<style>")
+			read = append(read, "<style>")
 		} else if sh := fetched[s.url]; sh != nil {
 			emit(sh, mustParse(s.url), 0)
-			ss.read = append(ss.read, s.url)
+			read = append(read, s.url)
 		}
 	}
-	built := newStyleSet(ordered)
-	built.read, built.unread = ss.read, unread
-	return built
+	ss := newStyleSet(ordered)
+	ss.read, ss.unread = read, unread
+	return ss
 }
 
 func mustParse(s string) *url.URL {

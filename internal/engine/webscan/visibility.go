@@ -253,10 +253,10 @@ func (h *hideReason) selectorNames() (vi, en string) {
 	return fmt.Sprintf("bộ chọn %q", t), fmt.Sprintf("selector %q", t)
 }
 
-// Texts say how the element is hidden, in Vietnamese and English:
+// texts say how the element is hidden, in Vietnamese and English:
 // "ẩn bằng lớp .x trong <style>: display:none" / "hidden by class .x in
 // <style>: display:none".
-func (h *hideReason) Texts() (vi, en string) {
+func (h *hideReason) texts() (vi, en string) {
 	switch h.origin {
 	case originHiddenAttr:
 		vi, en = "ẩn bằng thuộc tính hidden", "hidden by the hidden attribute"
@@ -350,9 +350,17 @@ func (s *styler) settleLink(l *pageLink, st visState) {
 // enter computes n's state from its parent's and pushes n on the
 // ancestor stack (leave pops it).
 func (s *styler) enter(n *html.Node, parent visState) visState {
-	s.stack = append(s.stack, infoOf(n))
+	var info elemInfo
+	if s.ss != nil {
+		info = infoOf(n)
+	}
+	s.stack = append(s.stack, info)
 	if parent.box != nil {
 		return parent // all it holds is hidden with it
+	}
+	s.candidates()
+	if len(s.cands) == 0 && !styled(n) {
+		return parent // nothing declared: it inherits all, and hides nothing more
 	}
 	var c cascade
 	s.declare(n, &c)
@@ -402,20 +410,41 @@ func (s *styler) declare(n *html.Node, c *cascade) {
 			c[propBackgroundColor].offer(strings.ToLower(strings.TrimSpace(a.Val)), tierAttribute, 0, 0, originPresentational, nil, n.Data)
 		}
 	}
-	if s.ss != nil && s.ss.steps <= maxMatchSteps {
-		s.matchRules(c)
-	}
+	s.matchRules(c)
 	if style := attr(n, "style"); style != "" {
 		c.offerAll(parseDeclarations(style), tierStyleAttr, 0, 0, originStyleAttr, nil, "")
 	}
 }
 
-// matchRules offers the declarations of the rules that match the top of
-// the stack.
-func (s *styler) matchRules(c *cascade) {
-	e := &s.stack[len(s.stack)-1]
+// styled tells whether n declares anything itself: a style, the hidden
+// attribute, a presentational colour, or a link's own colour.
+func styled(n *html.Node) bool {
+	if n.Data == "a" && hasAttr(n, "href") {
+		return true
+	}
+	for _, a := range n.Attr {
+		switch strings.ToLower(a.Key) {
+		case "style", "hidden", "bgcolor":
+			return true
+		case "color":
+			if n.Data == "font" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// candidates gathers the rules that may match the top of the stack (by
+// the key of their rightmost compound) into s.cands.
+func (s *styler) candidates() {
+	s.cands = s.cands[:0]
 	ss := s.ss
-	cands := append(s.cands[:0], ss.any...)
+	if ss == nil || ss.steps > maxMatchSteps {
+		return
+	}
+	e := &s.stack[len(s.stack)-1]
+	cands := append(s.cands, ss.any...)
 	if e.id != "" {
 		cands = append(cands, ss.byID[e.id]...)
 	}
@@ -430,7 +459,13 @@ func (s *styler) matchRules(c *cascade) {
 	}
 	cands = append(cands, ss.byTag[e.tag]...)
 	s.cands = cands
-	for _, i := range cands {
+}
+
+// matchRules offers the declarations of the candidate rules that match
+// the top of the stack.
+func (s *styler) matchRules(c *cascade) {
+	ss := s.ss
+	for _, i := range s.cands {
 		r := &ss.rules[i]
 		ss.steps++
 		if ss.steps > maxMatchSteps {
@@ -474,10 +509,12 @@ func (s *styler) inherit(c *cascade, st *visState, root bool) {
 		switch d.value {
 		case "inherit", "currentcolor", "unset":
 		case "initial":
-			st.color, st.colorKnown, st.colorFromRoot, st.colorDecl = rgba{0, 0, 0, 1}, true, root, d
+			kept := *d
+			st.color, st.colorKnown, st.colorFromRoot, st.colorDecl = rgba{0, 0, 0, 1}, true, root, &kept
 		default:
 			col, ok := parseColor(d.value)
-			st.color, st.colorKnown, st.colorFromRoot, st.colorDecl = col, ok, root, d
+			kept := *d // a copy: the cascade itself stays on the stack
+			st.color, st.colorKnown, st.colorFromRoot, st.colorDecl = col, ok, root, &kept
 		}
 	}
 	image := c[propBackgroundImage].set && c[propBackgroundImage].value != "none" && c[propBackgroundImage].value != "initial"
