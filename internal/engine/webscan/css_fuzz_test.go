@@ -1,6 +1,7 @@
 package webscan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,36 @@ func TestHostileStylesheets(t *testing.T) {
 	page := readPage(`<style>` + strings.Repeat(".a,", 100) + `.b{display:none}</style><div class="b"><a href="/t">t</a></div>`)
 	if !page.links[0].hidden {
 		t.Error("a selector inside a list of 101 is not applied")
+	}
+}
+
+// BenchmarkStyledPortalPage1MB reads the generated 1 MB portal page
+// (vocab_test.go) with a 256 KB stylesheet of about 4,000 rules of the
+// usual kinds (classes, descendants, children, ids, @media), the cost a
+// page with a heavy theme adds to a scan.
+func BenchmarkStyledPortalPage1MB(b *testing.B) {
+	var css strings.Builder
+	for i := 0; css.Len() < maxSheetBytes-200; i++ {
+		switch i % 5 {
+		case 0:
+			fmt.Fprintf(&css, ".c%d{color:#333;margin-left:%dpx}\n", i, i%40)
+		case 1:
+			fmt.Fprintf(&css, ".menu li .sub%d{display:none;position:absolute}\n", i)
+		case 2:
+			fmt.Fprintf(&css, "ul > li.k%d > a{font-size:14px}\n", i)
+		case 3:
+			fmt.Fprintf(&css, "#b%d .x{background:#fff}\n", i)
+		default:
+			fmt.Fprintf(&css, "@media (min-width:768px){div.r%d span{width:50%%;overflow:hidden}}\n", i)
+		}
+	}
+	page := strings.Replace(bigPortalPage(1<<20), "<body>", "<body><style>"+css.String()+"</style>", 1)
+	b.SetBytes(int64(len(page)))
+	b.ResetTimer()
+	for range b.N {
+		p := readPage(page)
+		if len(p.links) == 0 {
+			b.Fatal("no links")
+		}
 	}
 }
