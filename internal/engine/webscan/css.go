@@ -112,7 +112,6 @@ type parsedSheet struct {
 	rules   []cssRule
 	imports []string
 	cut     bool
-	skipped int // selectors that could not be read
 }
 
 // cssParser reads one sheet in a single pass.
@@ -224,8 +223,7 @@ func (p *cssParser) qualifiedRule() {
 		s = strings.TrimSpace(s)
 		sel, spec, ok := parseSelector(s)
 		if !ok {
-			p.out.skipped++
-			continue
+			continue // a kind of selector the reader does not match
 		}
 		if p.room <= 0 {
 			return

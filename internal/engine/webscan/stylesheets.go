@@ -222,7 +222,11 @@ func buildStyles(doc *html.Node, pageURL string, load sheetLoader) *styleSet {
 			read = append(read, "<style>")
 		} else if sh := fetched[s.url]; sh != nil {
 			emit(sh, mustParse(s.url), 0)
-			read = append(read, s.url)
+			if sh.cut {
+				read = append(read, s.url+" (its first 256 KB)")
+			} else {
+				read = append(read, s.url)
+			}
 		}
 	}
 	ss := newStyleSet(ordered)
