@@ -268,7 +268,7 @@ func (p *cssParser) skipString() {
 	for p.pos < len(p.src) {
 		switch p.src[p.pos] {
 		case '\\':
-			p.pos += 2
+			p.pos = min(p.pos+2, len(p.src)) // an escape may end the text
 			continue
 		case q, '\n':
 			p.pos++
