@@ -23,8 +23,13 @@ type assessment struct {
 	host     string // the site's host name, for the DNS checks
 	hasHost  bool
 
-	results  []HeaderResult
-	page     *pageFacts
+	results []HeaderResult
+	page    *pageFacts
+	botPage *pageFacts // the crawler's view, parsed
+	// sheets fetches the pages' same-site stylesheets once (nil until
+	// first needed); live tells whether they may be fetched.
+	sheets   *sheetCache
+	live     bool
 	tls      *TLSFacts
 	tlsErr   error
 	tlsDone  bool
@@ -113,10 +118,37 @@ func (a *assessment) headerResults() []HeaderResult {
 // pageFacts is the final page, parsed.
 func (a *assessment) pageFacts() pageFacts {
 	if a.page == nil {
-		p := readPage(a.ex.Final.Body)
+		p := readPageStyled(a.ex.Final.Body, a.ex.Final.URL, a.sheetLoader())
 		a.page = &p
 	}
 	return *a.page
+}
+
+// crawlerFacts is the page a crawler got, parsed (nil when not fetched).
+func (a *assessment) crawlerFacts() *pageFacts {
+	if a.crawler == nil {
+		return nil
+	}
+	if a.botPage == nil {
+		p := readPageStyled(a.crawler.Body, a.crawler.URL, a.sheetLoader())
+		a.botPage = &p
+	}
+	return a.botPage
+}
+
+// sheetLoader gives the pages' same-site stylesheets: fetched by the
+// probes' fetcher in a live scan, taken from the HAR file offline.
+func (a *assessment) sheetLoader() sheetLoader {
+	if a.sheets == nil {
+		var load sheetLoader
+		if a.live {
+			load = liveSheetLoader(a.ctx, a.prober())
+		} else if a.ex != nil {
+			load = mapLoader(a.ex.stylesheets)
+		}
+		a.sheets = newSheetCache(load)
+	}
+	return a.sheets.loader()
 }
 
 // tlsFacts probes the HTTPS endpoint once; nil and no error when the site
@@ -208,7 +240,7 @@ func Assess(ctx context.Context, target string, opts Options) (Report, error) {
 	defer cancel()
 	f := newFetcher(opts)
 	ex, err := f.fetch(ctx, target)
-	a := &assessment{ctx: ctx, opts: opts, ex: ex, baseline: opts.Baseline}
+	a := &assessment{ctx: ctx, opts: opts, ex: ex, baseline: opts.Baseline, live: true}
 	if !a.probeUnfetched(target, ex, err) {
 		if err != nil {
 			return Report{}, err

@@ -2,7 +2,6 @@ package webscan
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -24,36 +23,6 @@ func fold(s string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// hiddenStyle recognises the CSS tricks used to hide injected links from
-// visitors while search engines still read them.
-var hiddenStyle = []*regexp.Regexp{
-	regexp.MustCompile(`display\s*:\s*none`),
-	regexp.MustCompile(`visibility\s*:\s*hidden`),
-	regexp.MustCompile(`(left|top|text-indent|margin-left)\s*:\s*-\s*\d{3,}`),
-	regexp.MustCompile(`font-size\s*:\s*0(px|em|rem|pt|%)?\s*(;|$|!)`),
-	regexp.MustCompile(`(^|[;\s])(height|width|max-height)\s*:\s*0(px)?\s*(;|$|!)`),
-	regexp.MustCompile(`opacity\s*:\s*0(\.0+)?\s*(;|$|!)`),
-	regexp.MustCompile(`clip\s*:\s*rect\(\s*0`),
-}
-
-func isHidden(n *html.Node) bool {
-	for _, a := range n.Attr {
-		switch strings.ToLower(a.Key) {
-		case "hidden":
-			return true
-		case "aria-hidden":
-		case "style":
-			s := strings.ToLower(a.Val)
-			for _, re := range hiddenStyle {
-				if re.MatchString(s) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // pageLink is an anchor of a page with what the checks need to know.
@@ -79,6 +48,11 @@ type pageFacts struct {
 	text       string
 	title      string
 	resources  []resource
+	// hides says how each hidden block is hidden (block n at n-1).
+	hides []*hideReason
+	// sheets are the stylesheets read ("<style>" or a URL), unreadSheets
+	// the same-site ones that could not be.
+	sheets, unreadSheets []string
 }
 
 type resource struct {
@@ -87,24 +61,26 @@ type resource struct {
 	tag    string
 }
 
-// readPage walks an HTML page once, tracking which elements are hidden.
-func readPage(body string) pageFacts {
+// readPage reads a page with its <style> blocks only (no linked sheet).
+func readPage(body string) pageFacts { return readPageStyled(body, "", nil) }
+
+// readPageStyled walks an HTML page once, deciding which elements are
+// hidden from its style attributes, its <style> blocks and, through load
+// (nil: none), the same-site sheets it links (pageURL resolves them).
+func readPageStyled(body, pageURL string, load sheetLoader) pageFacts {
 	var f pageFacts
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
 		return f
 	}
+	s := &styler{ss: buildStyles(doc, pageURL, load)}
 	var text strings.Builder
-	blocks, links := 0, 0 // hidden blocks so far; links the walk is in
-	var walk func(n *html.Node, hidden bool, block int)
-	walk = func(n *html.Node, hidden bool, block int) {
+	link := -1 // the link the walk is in
+	var walk func(n *html.Node, st visState)
+	walk = func(n *html.Node, st visState) {
 		if n.Type == html.ElementNode {
-			wasHidden := hidden
-			hidden = hidden || isHidden(n)
-			if hidden && !wasHidden {
-				blocks++
-				block = blocks
-			}
+			st = s.enter(n, st)
+			defer s.leave()
 			switch n.Data {
 			case "script", "style", "noscript", "template":
 				if n.Data == "script" {
@@ -112,9 +88,9 @@ func readPage(body string) pageFacts {
 				}
 				return
 			case "a":
-				l := pageLink{href: attr(n, "href"), text: nodeText(n), hidden: hidden, block: block}
-				f.links = append(f.links, l)
-				links++
+				f.links = append(f.links, pageLink{href: attr(n, "href"), text: nodeText(n), hidden: st.block != 0, block: st.block})
+				link = len(f.links) - 1
+				defer func() { s.settleLink(&f.links[link], st); link = -1 }()
 			case "title":
 				f.title = nodeText(n)
 			case "link":
@@ -133,20 +109,24 @@ func readPage(body string) pageFacts {
 			t := strings.TrimSpace(n.Data)
 			if t != "" {
 				text.WriteString(t + " ")
-				if hidden {
-					f.hiddenText = append(f.hiddenText, hiddenRun{text: t, block: block, inLink: links > 0})
+				if link >= 0 {
+					s.linkText(st)
+				}
+				if st.block != 0 {
+					f.hiddenText = append(f.hiddenText, hiddenRun{text: t, block: st.block, inLink: link >= 0})
 				}
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, hidden, block)
-		}
-		if n.Type == html.ElementNode && n.Data == "a" {
-			links--
+			walk(c, st)
 		}
 	}
-	walk(doc, false, 0)
+	walk(doc, rootState())
 	f.text = text.String()
+	f.hides = s.blocks
+	if s.ss != nil {
+		f.sheets, f.unreadSheets = s.ss.read, s.ss.unread
+	}
 	return f
 }
 
@@ -203,7 +183,7 @@ var defacementSignatures = []string{
 var (
 	contentInjectedLinksDef = CheckDef{ID: ContentInjectedLinks, Severity: "critical", input: fromAnswers,
 		run: func(def CheckDef, a *assessment) (Check, []GradeCap, bool) {
-			c, caps := injectedLinksCheck(def.New(), a.pageFacts(), a.crawler, a.ex.Final.URL)
+			c, caps := injectedLinksCheck(def.New(), a.pageFacts(), a.crawlerFacts(), a.ex.Final.URL)
 			return c, caps, true
 		},
 		Title: "Liên kết cờ bạc, lừa đảo bị chèn", TitleEN: "Injected gambling or scam links",
@@ -238,15 +218,16 @@ func ContentChecks(ex *Exchange, crawlerView *Response, baseline *Baseline) ([]C
 }
 
 // injectedLinksCheck fails a page carrying gambling or betting links:
-// hidden ones, or ones shown only to the crawler (crawlerView, when
-// given), are critical. pageURL is the page's address.
-func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response, pageURL string) (Check, []GradeCap) {
+// hidden ones, or ones shown only to the crawler (crawlerPage, the page
+// as a crawler got it, when given), are critical. pageURL is the page's
+// address.
+func injectedLinksCheck(c Check, page pageFacts, crawlerPage *pageFacts, pageURL string) (Check, []GradeCap) {
 	var caps []GradeCap
 	findings := gamblingFindings(page, pageURL)
 	hidden, visible := splitFindings(findings)
 	var cloaked []string
-	if crawlerView != nil {
-		ch, cv := gamblingLinks(readPage(crawlerView.Body), pageURL)
+	if crawlerPage != nil {
+		ch, cv := gamblingLinks(*crawlerPage, pageURL)
 		seen := map[string]bool{}
 		for _, x := range append(hidden, visible...) {
 			seen[x] = true
@@ -269,6 +250,10 @@ func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response, pageURL 
 		c.Evidence = strings.Join(ev, "\n")
 		c.Detail = "Trang chứa liên kết hoặc chữ quảng cáo cờ bạc, cá cược bị ẩn khỏi người xem hoặc chỉ hiện với công cụ tìm kiếm."
 		c.DetailEN = "The page carries gambling or betting links or text hidden from visitors, or shown only to search engines."
+		if vi, en := hidingTexts(findings); len(vi) > 0 {
+			c.Detail += " Cách ẩn: " + strings.Join(vi, "; ") + "."
+			c.DetailEN += " How it is hidden: " + strings.Join(en, "; ") + "."
+		}
 		caps = append(caps, GradeCap{Grade: "F", Reason: "injected gambling links"})
 	case len(visible) > 0:
 		c.Result, c.Severity, c.Evidence = Fail, "high", strings.Join(append(visible, findingReasons(findings, false)...), "\n")
@@ -278,7 +263,26 @@ func injectedLinksCheck(c Check, page pageFacts, crawlerView *Response, pageURL 
 		c.Result, c.Severity = Pass, Info
 		c.Detail, c.DetailEN = "Không thấy liên kết cờ bạc, cá cược hay nội dung ẩn đáng ngờ.", "No gambling or betting link and no suspicious hidden content."
 	}
+	if note := sheetsNote(page); note != "" {
+		if c.Evidence != "" {
+			c.Evidence += "\n"
+		}
+		c.Evidence += note
+	}
 	return c, caps
+}
+
+// sheetsNote lists the stylesheets read to tell what the page hides, and
+// the same-site ones that could not be ("" for a page without any).
+func sheetsNote(page pageFacts) string {
+	var parts []string
+	if len(page.sheets) > 0 {
+		parts = append(parts, "stylesheets read: "+shorten(strings.Join(page.sheets, ", "), 300))
+	}
+	if len(page.unreadSheets) > 0 {
+		parts = append(parts, "not read: "+shorten(strings.Join(page.unreadSheets, ", "), 300))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // defacementCheck fails a page carrying a defacement signature; with a

@@ -43,6 +43,9 @@ type Exchange struct {
 
 	// httpsErr is why the https:// request got no answer (live scans).
 	httpsErr error
+	// stylesheets are the CSS answers of a HAR file, by URL, which tell
+	// what the page hides.
+	stylesheets map[string]string
 }
 
 // values returns every field line of a header, in order.

@@ -140,6 +140,11 @@ func verifyChain(chain []*x509.Certificate, host string, roots *x509.CertPool, n
 // get fetches one URL without following redirects; for HTTPS it reports
 // whether the certificate chain is trusted and matches the host.
 func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*Response, error) {
+	return f.getLimit(ctx, rawURL, header, f.opts.MaxBody)
+}
+
+// getLimit is get reading at most limit bytes of the body.
+func (f *fetcher) getLimit(ctx context.Context, rawURL string, header http.Header, limit int64) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, err
@@ -165,7 +170,7 @@ func (f *fetcher) get(ctx context.Context, rawURL string, header http.Header) (*
 	}
 	defer resp.Body.Close()
 	verified := resp.TLS != nil && verifyChain(resp.TLS.PeerCertificates, req.URL.Hostname(), f.opts.RootCAs, time.Now()) == nil
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.opts.MaxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("reading %s: %w", rawURL, ctx.Err())
 	}

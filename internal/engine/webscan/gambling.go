@@ -31,6 +31,9 @@ type gamblingFinding struct {
 	hidden bool
 	items  []string // evidence: "href — text" and "(hidden text) text"
 	why    string   // how the block scored
+	// howVI and howEN say how a hidden block is hidden ("ẩn bằng lớp .x
+	// trong <style>: display:none").
+	howVI, howEN string
 }
 
 // scoredUnit is what one link (its text, path and host) or one text
@@ -228,7 +231,11 @@ func gamblingFindings(f pageFacts, pageURL string) []gamblingFinding {
 		b := blocks[id]
 		if found, sc, why := b.score.score(); found {
 			items := append(b.items, textBlocks[id]...)
-			out = append(out, gamblingFinding{hidden: true, items: items, why: whyLine(true, sc, why)})
+			g := gamblingFinding{hidden: true, items: items, why: whyLine(true, sc, why)}
+			if id >= 1 && id <= len(f.hides) && f.hides[id-1] != nil {
+				g.howVI, g.howEN = f.hides[id-1].texts()
+			}
+			out = append(out, g)
 		}
 	}
 	return out
@@ -260,13 +267,30 @@ func splitFindings(fs []gamblingFinding) (hidden, visible []string) {
 	return hidden, visible
 }
 
-// findingReasons lists the reason lines of the hidden or visible findings.
+// findingReasons lists the reason lines of the hidden or visible findings;
+// a hidden one also says how it is hidden, in both languages.
 func findingReasons(fs []gamblingFinding, hidden bool) []string {
 	var out []string
 	for _, f := range fs {
 		if f.hidden == hidden {
 			out = append(out, f.why)
+			if f.howVI != "" {
+				out = append(out, "  ("+f.howVI+" / "+f.howEN+")")
+			}
 		}
 	}
 	return out
+}
+
+// hidingTexts lists, once each, how the hidden findings are hidden, in
+// Vietnamese and in English.
+func hidingTexts(fs []gamblingFinding) (vi, en []string) {
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.hidden && f.howVI != "" && !seen[f.howEN] {
+			seen[f.howEN] = true
+			vi, en = append(vi, f.howVI), append(en, f.howEN)
+		}
+	}
+	return vi, en
 }

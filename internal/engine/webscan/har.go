@@ -112,6 +112,7 @@ func ExchangeFromHAR(data []byte) (*Exchange, error) {
 		ex.Final = toResponse(chain[len(chain)-1])
 	}
 	ex.CORS = ex.Final
+	ex.stylesheets = harStylesheets(entries)
 	for i := range entries {
 		e := &entries[i]
 		if o := headerOf(e.Request.Headers).Get("Origin"); o != "" && HostOf(e.Request.URL) == HostOf(ex.Final.URL) {
@@ -167,6 +168,26 @@ func hops(chain []*harEntry) []Hop {
 	out := make([]Hop, len(chain))
 	for i, e := range chain {
 		out[i] = Hop{URL: e.Request.URL, Status: e.Response.Status}
+	}
+	return out
+}
+
+// harStylesheets are the archive's stylesheets (200 answers of type
+// text/css), by URL.
+func harStylesheets(entries []harEntry) map[string]string {
+	var out map[string]string
+	for i := range entries {
+		e := &entries[i]
+		r := toResponse(e)
+		if r.Status != 200 || r.Body == "" || !isCSS(r) || r.Header.Get("Content-Type") == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		if _, seen := out[r.URL]; !seen {
+			out[r.URL] = r.Body
+		}
 	}
 	return out
 }

@@ -231,6 +231,7 @@ type nginxCase struct {
 	wantWarn  []string // checks that must warn (others may too)
 	wantError []string // exactly the checks that give an error result
 	evidence  map[string][]string
+	detail    map[string][]string // in the detail, Vietnamese or English
 }
 
 func nginxCases(t testing.TB, ca *testCA) []nginxCase {
@@ -285,7 +286,8 @@ func nginxCases(t testing.TB, ca *testCA) []nginxCase {
 	c, k = good("127.0.80.8")
 	defaced := `<!doctype html><html><head><title>HACKED BY GHOST CYBER ARMY</title></head><body style="background:#000;color:#0f0"><h1>Hacked by Ghost</h1><p>Your security is low. Greetz to all.</p></body></html>`
 	cases = append(cases, nginxCase{site: mk("defaced", "127.0.80.8", c, k, modernTLS, strictHeaders, siteFiles(defaced, nil)), wantGrade: "F", wantFail: []string{"content.defacement"}})
-	return append(cases, dheCases(t, ca)...)
+	cases = append(cases, dheCases(t, ca)...)
+	return append(cases, accuracyCases(t, ca)...)
 }
 
 func TestNginxConfigurations(t *testing.T) {
@@ -337,6 +339,13 @@ func TestNginxConfigurations(t *testing.T) {
 				for _, p := range parts {
 					if !strings.Contains(byID[id].Evidence, p) {
 						t.Errorf("%s evidence %q lacks %q", id, byID[id].Evidence, p)
+					}
+				}
+			}
+			for id, parts := range c.detail {
+				for _, p := range parts {
+					if d := byID[id].Detail + " | " + byID[id].DetailEN; !strings.Contains(d, p) {
+						t.Errorf("%s detail %q lacks %q", id, d, p)
 					}
 				}
 			}

@@ -16,6 +16,9 @@ type Observation struct {
 	// Secrets are the URLs of exposed secret files (SecretProbe), looked
 	// for only when the page answered.
 	Secrets []string
+	// Stylesheets are the texts of the page's same-site stylesheets, by
+	// URL, which tell what the page hides (fetched only when it answered).
+	Stylesheets map[string]string
 }
 
 // Answered reports whether the page answered with a status under 400:
@@ -33,6 +36,7 @@ func ProbeSite(ctx context.Context, target string, opts Options) (*Observation, 
 	obs := &Observation{ProbeResult: *res}
 	if obs.Answered() {
 		obs.Secrets = SecretProbe(ctx, res.URL, opts)
+		obs.Stylesheets = fetchPageSheets(ctx, res.Body, res.URL, opts)
 	}
 	return obs, nil
 }
@@ -86,7 +90,7 @@ func EvaluateProbe(obs Observation, baseline, ignoreRule string, now time.Time) 
 	if !obs.Answered() {
 		return v
 	}
-	page := readPage(obs.Body)
+	page := readPageStyled(obs.Body, obs.URL, mapLoader(obs.Stylesheets))
 	v.Defacement = signatureIn(page)
 	v.HiddenLinks, _ = gamblingLinks(page, obs.URL)
 	v.Secrets = obs.Secrets
