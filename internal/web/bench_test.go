@@ -125,8 +125,9 @@ func seedMonitoring(b *testing.B, db *store.DB) {
 				state, store.FormatTime(now), 50+i%400, cert, id); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_summary (site_id, samples_24h, up_24h, samples_30d, up_30d, avg_latency_24h, last_change_at, updated_at) VALUES ($1, 288, $2, 8640, $3, $4, '', $5)`,
-				id, 288-i%13, 8640-i%97, 50+i%400, store.FormatTime(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_summary (site_id, samples_24h, up_24h, samples_30d, up_30d, uptime_24h, uptime_30d, avg_latency_24h, last_change_at, updated_at)
+				VALUES ($1, 288, $2, 8640, $3, $4, $5, $6, '', $7)`,
+				id, 288-i%13, 8640-i%97, 100*float64(288-i%13)/288, 100*float64(8640-i%97)/8640, 50+i%400, store.FormatTime(now)); err != nil {
 				return err
 			}
 		}

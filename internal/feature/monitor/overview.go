@@ -35,11 +35,12 @@ func refreshSummary(ctx context.Context, q store.Querier, siteID int64, now time
 	if err != nil {
 		return fmt.Errorf("monitor: summary of site %d: %w", siteID, err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO monitor_summary (site_id, samples_24h, up_24h, samples_30d, up_30d, avg_latency_24h, last_change_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	_, err = q.ExecContext(ctx, `INSERT INTO monitor_summary (site_id, samples_24h, up_24h, samples_30d, up_30d, uptime_24h, uptime_30d, avg_latency_24h, last_change_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (site_id) DO UPDATE SET samples_24h = excluded.samples_24h, up_24h = excluded.up_24h, samples_30d = excluded.samples_30d,
-			up_30d = excluded.up_30d, avg_latency_24h = excluded.avg_latency_24h, last_change_at = excluded.last_change_at, updated_at = excluded.updated_at`,
-		siteID, s24, u24, s30, u30, int(math.Round(lat)), lastChange, store.FormatTime(now))
+			up_30d = excluded.up_30d, uptime_24h = excluded.uptime_24h, uptime_30d = excluded.uptime_30d, avg_latency_24h = excluded.avg_latency_24h,
+			last_change_at = excluded.last_change_at, updated_at = excluded.updated_at`,
+		siteID, s24, u24, s30, u30, percent(u24, s24), percent(u30, s30), int(math.Round(lat)), lastChange, store.FormatTime(now))
 	if err != nil {
 		return fmt.Errorf("monitor: summary of site %d: %w", siteID, err)
 	}
@@ -133,10 +134,7 @@ var overviewSorts = map[string][]string{
 	"checked":    {`x.last_checked_at = ''`, `x.last_checked_at`, `x.url`},
 }
 
-const (
-	uptime24 = `(CASE WHEN COALESCE(m.samples_24h, 0) = 0 THEN NULL ELSE 1.0 * m.up_24h / m.samples_24h END)`
-	uptime30 = `(CASE WHEN COALESCE(m.samples_30d, 0) = 0 THEN NULL ELSE 1.0 * m.up_30d / m.samples_30d END)`
-)
+const uptime24, uptime30 = `m.uptime_24h`, `m.uptime_30d`
 
 // Overview lists the live sites in actor's scope with their monitoring
 // figures, worst first by default, and the number of sites matching f.
@@ -176,11 +174,12 @@ func (s *Service) Overview(ctx context.Context, actor access.Actor, f OverviewFi
 	default:
 		return nil, 0, fmt.Errorf("monitor: state %q: %w", f.State, store.ErrInvalid)
 	}
-	from := ` FROM sites x` + store.JoinSystemAgency + `LEFT JOIN monitor_summary m ON m.site_id = x.id LEFT JOIN labels l ON l.site_id = x.id WHERE ` + w.SQL()
+	where := ` FROM sites x` + store.JoinSystemAgency + `WHERE ` + w.SQL()
 	var total int
-	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+from, w.Args()...).Scan(&total); err != nil {
+	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+where, w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("monitor: overview: %w", err)
 	}
+	from := ` FROM sites x` + store.JoinSystemAgency + `LEFT JOIN monitor_summary m ON m.site_id = x.id LEFT JOIN labels l ON l.site_id = x.id WHERE ` + w.SQL()
 	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(100))
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT x.id, x.url, a.id, a.name, s.name, x.state, x.monitor_enabled, x.verification, x.last_checked_at, x.last_latency_ms,
 			COALESCE(m.samples_24h, 0), COALESCE(m.up_24h, 0), COALESCE(m.samples_30d, 0), COALESCE(m.up_30d, 0), COALESCE(m.avg_latency_24h, 0),

@@ -9,6 +9,9 @@ CREATE TABLE monitor_summary (
 	up_24h INTEGER NOT NULL DEFAULT 0,
 	samples_30d INTEGER NOT NULL DEFAULT 0,
 	up_30d INTEGER NOT NULL DEFAULT 0,
+	-- the percentages, NULL without probes in the window (no data)
+	uptime_24h DOUBLE PRECISION,
+	uptime_30d DOUBLE PRECISION,
 	avg_latency_24h INTEGER NOT NULL DEFAULT 0,
 	last_change_at TEXT NOT NULL DEFAULT '',
 	updated_at TEXT NOT NULL
