@@ -59,7 +59,7 @@ func userInput(f url.Values, creating bool) (auth.UserInput, error) {
 	if v := f.Get("agency_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return in, httpx.BadRequest("agency_id: %q is not an id", v)
+			return in, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
 		}
 		in.AgencyID = &id
 	}
@@ -137,9 +137,17 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	s.showTokens(w, r, t.Secret)
 }
 
+// auditActions and auditTypes are the audit filter's choices.
+var (
+	auditActions = []string{audit.Create, audit.Update, audit.Delete, audit.Login, "label.grant", "label.suspend", "label.revoke",
+		"label_policy.update", "scan.request", "scan.import", "finding.resolve", "site.update", "site.verify", "site.approve", "site.reject",
+		"site.archive", "site.restore", "maintenance.add", "maintenance.delete", "notify_target.add", "notify_target.delete"}
+	auditTypes = []string{"agency", "system", "user", "token", "session", "site", "scan", "finding", "label", "label_policy", "maintenance_window", "notify_target"}
+)
+
 type auditView struct {
 	Filter   audit.Filter
-	Entries  []audit.Entry
+	Lines    []auditLine
 	Actions  []string
 	Types    []string
 	Checked  int
@@ -161,7 +169,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := auditView{Filter: f, Entries: entries, Actions: []string{audit.Create, audit.Update, audit.Delete, audit.Login}, Types: []string{"agency", "system", "user", "token", "session"}}
+	d := auditView{Filter: f, Lines: s.describe(ctx, actor, langOf(r), entries), Actions: auditActions, Types: auditTypes}
 	n, broken, err := s.deps.Audit.Verify(ctx)
 	if err != nil {
 		s.fail(w, r, err)
