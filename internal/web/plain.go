@@ -271,6 +271,7 @@ func (s *Server) describe(ctx context.Context, actor access.Actor, lang string, 
 	out := make([]auditLine, len(entries))
 	for i, e := range entries {
 		l := auditLine{Entry: e}
+		l.Actor = whoText(lang, e.Actor)
 		key := auditActionKey(e.Action, e.ObjectType)
 		if key == "" {
 			l.Verb = e.Action + " " + auditObjectName(lang, e.ObjectType)
@@ -329,4 +330,32 @@ func (s *Server) describe(ctx context.Context, actor access.Actor, lang string, 
 		out[i] = l
 	}
 	return out
+}
+
+// reasonShown is a label's reason as shown: Data when a person typed it
+// (their words, in their language), else Khiên's words in lang.
+type reasonShown struct {
+	Text string
+	Data bool
+}
+
+func reasonText(lang, vi, en string) reasonShown {
+	if en == "" || en == vi {
+		// A typed reason is stored as both (the trust package keeps
+		// the words as they were typed).
+		return reasonShown{Text: vi, Data: true}
+	}
+	if lang == "en" {
+		return reasonShown{Text: en}
+	}
+	return reasonShown{Text: plainResults(vi)}
+}
+
+// whoText names who did something: a user's name, or Khiên itself (the
+// "system" actor of scheduled and automatic work) in lang.
+func whoText(lang, name string) string {
+	if name == "system" || name == "" {
+		return tr(lang, "actor.system")
+	}
+	return name
 }

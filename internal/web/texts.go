@@ -144,4 +144,5 @@ var webTexts = map[string][2]string{
 	"monitor.no_data":            {"Chưa có dữ liệu giám sát: số liệu sẽ hiện sau vài lần kiểm tra.", "No monitoring data yet: figures appear after a few probes."},
 	"labels.copy":                {"Chép", "Copy"},
 	"scan.json":                  {"Báo cáo dạng JSON", "Report as JSON"},
+	"actor.system":               {"Khiên (tự động)", "Khiên (automatic)"},
 }

@@ -44,7 +44,11 @@ var funcs = template.FuncMap{
 	// scrub removes internal addresses from a raw error shown to analysts.
 	"scrub": scrubError,
 	// actionName and objectName name the audit filter's choices.
-	"actionName":   auditActionName,
+	"actionName": auditActionName,
+	// reason is a label's reason in lang: a reason Khiên wrote has both
+	// languages; one a person typed has only the words they typed (data).
+	"reason":       reasonText,
+	"who":          whoText,
 	"fieldLabel":   fieldName,
 	"explainValid": explainValidation,
 	// errFor is what was wrong with one field of a refused form, in lang.
@@ -153,12 +157,15 @@ type view struct {
 	CSRF    string
 	// Path is the page's own path and query, for the language switch's
 	// next (the template encodes it, once).
-	Path      string
-	Flash     string
-	ErrorText string
-	Errors    []valid.FieldError
-	Version   string
-	Data      any
+	Path string
+	// TitleIsData says the title is a name from the data (an agency, a
+	// system, a site's URL), not a translated text.
+	TitleIsData bool
+	Flash       string
+	ErrorText   string
+	Errors      []valid.FieldError
+	Version     string
+	Data        any
 }
 
 func (s *Server) newView(r *http.Request, titleKey, section string, data any) view {

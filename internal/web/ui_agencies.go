@@ -58,7 +58,7 @@ func (s *Server) agencyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "agencies.title", "agencies", d)
-	v.Title = a.Name
+	v.Title, v.TitleIsData = a.Name, true
 	s.render(w, http.StatusOK, "agency", v)
 }
 

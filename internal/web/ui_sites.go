@@ -159,7 +159,7 @@ func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, stat
 	}
 	view := s.newView(r, "site.title", "sites", v)
 	// The tab names the site, so that several open sites can be told apart.
-	view.Title = v.Site.URL
+	view.Title, view.TitleIsData = v.Site.URL, true
 	view.ErrorText = errText
 	s.render(w, status, "site", view)
 }

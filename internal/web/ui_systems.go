@@ -81,7 +81,7 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "systems.title", "systems", systemView{sys})
-	v.Title = sys.Name
+	v.Title, v.TitleIsData = sys.Name, true
 	s.render(w, http.StatusOK, "system", v)
 }
 
