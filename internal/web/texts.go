@@ -60,7 +60,7 @@ var webTexts = map[string][2]string{
 	"trust.invalid_title":        {"Nhãn không hợp lệ", "This badge is not valid"},
 	"trust.invalid_text":         {"Không có nhãn tín nhiệm nào với mã này. Biểu tượng nhãn bạn thấy có thể bị sao chép hoặc giả mạo: đừng tin trang đã hiển thị nó chỉ vì biểu tượng này.", "No trust label has this code. The badge you saw may have been copied or forged: do not trust the site that showed it because of the badge alone."},
 	"trust.invalid_state":        {"Biểu tượng nhãn của trang này hiện KHÔNG còn giá trị.", "This site's badge is NOT valid now."},
-	"trust.who":                  {"Nhãn tín nhiệm do Sở Khoa học và Công nghệ cấp cho các cổng thông tin đạt yêu cầu an toàn thông tin của tỉnh.", "Trust labels are granted to web portals that meet the province's information security requirements."},
+	"trust.who":                  {"Nhãn tín nhiệm được cấp cho các cổng thông tin đạt yêu cầu an toàn thông tin của tỉnh và được giám sát liên tục.", "Trust labels are granted to web portals that meet the province's information security requirements, and are monitored continuously."},
 	"labels.embed":               {"Gắn biểu tượng nhãn vào trang", "Put the badge on the site"},
 	"labels.embed_help":          {"Chép một trong hai đoạn mã dưới đây vào chân trang của cổng thông tin. Biểu tượng luôn hiện trạng thái mới nhất và dẫn tới trang xác minh công khai.", "Copy one of these snippets into the portal's footer. The badge always shows the current state and links to the public verification page."},
 	"labels.meets":               {"Trang này đạt chính sách cấp nhãn ở lần đánh giá gần nhất.", "This site meets the label policy at its latest assessment."},
