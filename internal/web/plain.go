@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -36,6 +37,10 @@ var fieldLabels = map[string]string{
 	"scan_every_hours": "sites.scan_every", "check_every_minutes": "sites.check_every",
 	"change_threshold_percent": "sites.threshold", "change_threshold": "sites.threshold",
 	"ignore_rule": "sites.ignore_rule", "mapping": "import.mapping", "file": "import.file",
+	"archived_at": "field.archived_at", "archived_by": "systems.archived_by", "policy_id": "labels.policy",
+	"verification": "verification.title", "revoked_at": "tokens.revoked", "grade": "sites.grade",
+	"monitor_enabled": "sites.monitor_enabled", "removed": "field.removed", "archived": "systems.archived",
+	"parent": "field.parent", "user": "field.username", "created_at": "field.created", "expires_at": "labels.expires",
 }
 
 var indexed = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](?:\.([a-z_]+))?$`)
@@ -199,6 +204,62 @@ type auditLine struct {
 	Object string
 	// Ref says what the object is when it has no name (a number).
 	Ref string
+	// Changes are the fields an update changed, each named by its label,
+	// each value cut to a readable length (the full record is in the API).
+	Changes []change
+}
+
+// change is one field an update changed.
+type change struct{ Field, Before, After string }
+
+// changes lists the fields whose values differ between before and after,
+// named by their labels, in a stable order.
+func changes(lang string, before, after map[string]any) []change {
+	if before == nil || after == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	show := func(v any) string {
+		if v == nil {
+			return "—"
+		}
+		var t string
+		if str, ok := v.(string); ok {
+			t = str
+		} else {
+			raw, _ := json.Marshal(v)
+			t = string(raw)
+		}
+		if r := []rune(t); len(r) > 80 {
+			t = string(r[:79]) + "…"
+		}
+		if t == "" {
+			return "—"
+		}
+		return t
+	}
+	var out []change
+	for _, k := range keys {
+		b, _ := json.Marshal(before[k])
+		a, _ := json.Marshal(after[k])
+		if string(a) == string(b) || k == "updated_at" {
+			continue
+		}
+		out = append(out, change{Field: fieldName(lang, k), Before: show(before[k]), After: show(after[k])})
+		if len(out) == 12 {
+			break
+		}
+	}
+	return out
 }
 
 // auditVerbs maps "action object_type" (or the action alone) to a key
@@ -279,9 +340,11 @@ func (s *Server) describe(ctx context.Context, actor access.Actor, lang string, 
 			l.Verb = tr(lang, key)
 		}
 		fields := map[string]any{}
-		for _, raw := range []json.RawMessage{e.Before, e.After} {
+		var sides [2]map[string]any
+		for i, raw := range []json.RawMessage{e.Before, e.After} {
 			var m map[string]any
 			if json.Unmarshal(raw, &m) == nil {
+				sides[i] = m
 				for k, v := range m {
 					if _, ok := fields[k]; !ok || v != nil {
 						fields[k] = v
@@ -289,6 +352,7 @@ func (s *Server) describe(ctx context.Context, actor access.Actor, lang string, 
 				}
 			}
 		}
+		l.Changes = changes(lang, sides[0], sides[1])
 		str := func(k string) string {
 			if v, ok := fields[k].(string); ok {
 				return v

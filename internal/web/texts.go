@@ -145,4 +145,6 @@ var webTexts = map[string][2]string{
 	"labels.copy":                {"Chép", "Copy"},
 	"scan.json":                  {"Báo cáo dạng JSON", "Report as JSON"},
 	"actor.system":               {"Khiên (tự động)", "Khiên (automatic)"},
+	"field.archived_at":          {"Thời điểm lưu trữ", "Archived at"},
+	"field.removed":              {"Số bản ghi đã xóa", "Rows removed"},
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 type usersView struct {
@@ -20,9 +21,20 @@ type usersView struct {
 	Roles       []access.Role
 	Agencies    []registry.Agency
 	AgencyNames map[int64]string
+	// Form is the new user's form as it was sent, shown again with its
+	// errors when it was refused (never the password).
+	Form userForm
 }
 
+type userForm struct{ Username, DisplayName, Role, AgencyID string }
+
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	s.showUsers(w, r, http.StatusOK, userForm{}, nil)
+}
+
+// showUsers renders the users page; a refused new user comes back filled
+// in, with its errors next to the fields.
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form userForm, refused []valid.FieldError) {
 	ctx, actor := r.Context(), httpx.Actor(r.Context())
 	users, err := s.deps.Auth.Users(ctx, actor)
 	if err != nil {
@@ -38,7 +50,9 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 	for _, a := range tree {
 		names[a.ID] = a.Name
 	}
-	s.render(w, http.StatusOK, "users", s.newView(r, "users.title", "users", usersView{Users: users, Roles: access.Roles, Agencies: tree, AgencyNames: names}))
+	v := s.newView(r, "users.title", "users", usersView{Users: users, Roles: access.Roles, Agencies: tree, AgencyNames: names, Form: form})
+	v.Errors = refused
+	s.render(w, status, "users", v)
 }
 
 func userInput(f url.Values, creating bool) (auth.UserInput, error) {
@@ -79,6 +93,12 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		_, err = s.deps.Auth.CreateUser(r.Context(), httpx.Actor(r.Context()), in)
 	}
 	if err != nil {
+		f := r.PostForm
+		if errs, other := formErrors(err); other == nil {
+			status, _ := httpx.Classify(err)
+			s.showUsers(w, r, status, userForm{Username: f.Get("username"), DisplayName: f.Get("display_name"), Role: f.Get("role"), AgencyID: f.Get("agency_id")}, errs)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -152,7 +152,7 @@ func plainResults(vi string) string {
 	return checkResult.ReplaceAllStringFunc(vi, func(m string) string {
 		r := strings.TrimPrefix(m, "kết quả: ")
 		if r == "not run" {
-			return "kết quả: " + tr("vi", "scan.not_run")
+			return "kết quả: " + strings.ToLower(tr("vi", "scan.not_run"))
 		}
 		return "kết quả: " + strings.ToLower(tr("vi", "result."+r))
 	})

@@ -237,6 +237,12 @@ func seedWalk(t *testing.T, w *world) {
 		{"POST", "/api/v1/notify-targets", map[string]any{"kind": "webhook", "address": "https://hooks.example/khien", "secret": "s3cret"}},
 		{"POST", "/api/v1/labels/" + w.labelA + "/suspend", map[string]any{"reason": "kiểm tra lại"}},
 		{"POST", "/api/v1/labels/" + w.labelA + "/restore", map[string]any{}},
+		// Long values, as real registries have: a long name, a long URL
+		// with no break in its path, a long officer's title.
+		{"POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "Cổng thông tin điện tử Sở Tài nguyên và Môi trường tỉnh, chuyên mục thủ tục hành chính trực tuyến mức độ bốn",
+			"urls": []string{"https://dichvucong.alpha.example/thutuchanhchinh/linhvucdatdai/capgiaychungnhanquyensudungdat/"}, "operator": "Trung tâm Công nghệ thông tin và Truyền thông"}},
+		{"PATCH", fmt.Sprintf("/api/v1/agencies/%d", w.a1.ID), map[string]any{"security_officer": "Nguyễn Thị Phương Thảo, Phó Giám đốc Trung tâm Chuyển đổi số, phụ trách an toàn thông tin"}},
+		{"POST", "/api/v1/users", map[string]any{"username": "nguyenthiphuongthao.sotainguyenmoitruong", "display_name": "Nguyễn Thị Phương Thảo", "password": testPassword, "role": "agency", "agency_id": w.a1.ID}},
 	} {
 		if code, body := w.api("admin", c.method, c.path, c.body); code >= 300 {
 			t.Fatalf("%s %s: %d %s", c.method, c.path, code, body)
