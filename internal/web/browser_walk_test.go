@@ -34,7 +34,7 @@ const maxPageBytes = 100 << 10
 // left out: code, pre, textarea, select, and words holding / : . @ _ # =.
 const pageCheckJS = `(() => {
   const top = document.querySelector("header.top");
-  const out = {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, broken: [], bytes: 0, resources: [],
+  const out = {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, clientWidth: document.documentElement.clientWidth, broken: [], bytes: 0, resources: [],
     headerHeight: top ? Math.round(top.getBoundingClientRect().height) : 0};
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   let n;
@@ -89,6 +89,7 @@ func axeSource(t *testing.T) string {
 
 type pageCheck struct {
 	ScrollWidth, InnerWidth int
+	ClientWidth             int
 	HeaderHeight            int
 	Broken                  []string
 	Bytes                   int
@@ -157,6 +158,9 @@ func TestEveryPageInChromium(t *testing.T) {
 					// screen's width, not innerWidth.
 					if sc.mobile && (pc.ScrollWidth > sc.width || pc.InnerWidth > sc.width) {
 						t.Errorf("%s: the page is %d px wide on a %d px screen", where, max(pc.ScrollWidth, pc.InnerWidth), sc.width)
+					}
+					if pc.ScrollWidth > pc.ClientWidth {
+						t.Errorf("%s: the page scrolls sideways (%d px in %d)", where, pc.ScrollWidth, pc.ClientWidth)
 					}
 					// On a laptop the menu is one bar, in both languages.
 					if !sc.mobile && pc.HeaderHeight > 64 {

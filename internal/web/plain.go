@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/khien-project/khien/internal/platform/access"
@@ -209,6 +210,22 @@ type auditLine struct {
 	Changes []change
 }
 
+// valuePrefixes name, for a field whose values are a fixed list, the key
+// prefix of their names.
+var valuePrefixes = map[string]string{"state": "label.", "verification": "verification.", "status": "status.", "hosting": "hosting.", "kind": "kind.", "role": "role."}
+
+// valueText is a recorded value as people read it: a state or status by
+// its name in lang, a time in Vietnam's time; anything else as it is.
+func valueText(lang, field, v string) string {
+	if p, ok := valuePrefixes[field]; ok && hasText(p+v) {
+		return tr(lang, p+v)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.In(vietnam).Format("02/01/2006 15:04")
+	}
+	return v
+}
+
 // change is one field an update changed.
 type change struct{ Field, Before, After string }
 
@@ -228,13 +245,13 @@ func changes(lang string, before, after map[string]any) []change {
 		}
 	}
 	sort.Strings(keys)
-	show := func(v any) string {
+	show := func(k string, v any) string {
 		if v == nil {
 			return "—"
 		}
 		var t string
 		if str, ok := v.(string); ok {
-			t = str
+			t = valueText(lang, k, str)
 		} else {
 			raw, _ := json.Marshal(v)
 			t = string(raw)
@@ -254,7 +271,7 @@ func changes(lang string, before, after map[string]any) []change {
 		if string(a) == string(b) || k == "updated_at" {
 			continue
 		}
-		out = append(out, change{Field: fieldName(lang, k), Before: show(before[k]), After: show(after[k])})
+		out = append(out, change{Field: fieldName(lang, k), Before: show(k, before[k]), After: show(k, after[k])})
 		if len(out) == 12 {
 			break
 		}
