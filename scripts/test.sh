@@ -31,6 +31,8 @@ pgbin=$(find_pgbin || true)
 command -v nats-server >/dev/null || need_apt+=(nats-server)
 # Headless Chromium drives the UI test (it skips, saying so, without it).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# npm fetches axe-core for the accessibility walk of the UI.
+command -v npm >/dev/null || need_apt+=(npm)
 # Real nginx on loopback for the scanner's integration tests.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 # testssl.sh: the scanner's TLS findings are compared with its own.
@@ -59,6 +61,19 @@ else
 fi
 
 [ -x /usr/sbin/nginx ] && export KHIEN_TEST_NGINX=/usr/sbin/nginx
+
+# axe-core (the npm package, MPL-2.0), used as it is by the UI's
+# accessibility walk: fetched once with npm pack into a cache, never
+# vendored. A pinned version, so that a new rule does not fail old code.
+axe_version=4.14.1
+axe_cache="${XDG_CACHE_HOME:-$HOME/.cache}/khien/axe-core-$axe_version"
+if [ -z "${KHIEN_TEST_AXE:-}" ]; then
+	if [ ! -f "$axe_cache/package/axe.min.js" ] && command -v npm >/dev/null; then
+		mkdir -p "$axe_cache"
+		(cd "$axe_cache" && npm pack --silent "axe-core@$axe_version" >/dev/null 2>&1 && tar -xzf "axe-core-$axe_version.tgz") || log "npm could not fetch axe-core"
+	fi
+	[ -f "$axe_cache/package/axe.min.js" ] && export KHIEN_TEST_AXE="$axe_cache/package/axe.min.js"
+fi
 
 # PostgreSQL: a throwaway cluster on loopback, owned by the postgres user.
 # PostgreSQL refuses to run as root: use its own account, made if missing.

@@ -188,6 +188,24 @@ func (c *chrome) open(url string) {
 	c.waitLoaded()
 }
 
+// visit navigates to url and waits until its document has loaded (Page.navigate
+// answers once the new document is committed, so no pause is needed first).
+func (c *chrome) visit(url string) {
+	c.t.Helper()
+	var nav struct{ ErrorText string }
+	c.callInto(c.session, "Page.navigate", map[string]any{"url": url}, &nav)
+	if nav.ErrorText != "" {
+		c.t.Fatalf("open %s: %s", url, nav.ErrorText)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for c.eval("document.readyState") != "complete" {
+		if time.Now().After(deadline) {
+			c.t.Fatal("page did not load")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (c *chrome) waitLoaded() {
 	c.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -214,11 +232,21 @@ func (c *chrome) screenshot(name string) {
 }
 
 // problems returns console errors, exceptions and CSP violations so far.
-func (c *chrome) problems() []string {
+func (c *chrome) problems() []string { return c.problemsSince(0) }
+
+// mark is where the events stand now, for problemsSince.
+func (c *chrome) mark() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.events)
+}
+
+// problemsSince returns the problems reported after mark.
+func (c *chrome) problemsSince(mark int) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
-	for _, e := range c.events {
+	for _, e := range c.events[mark:] {
 		switch e.Method {
 		case "Runtime.exceptionThrown":
 			out = append(out, "exception: "+string(e.Params))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // rateLimiter allows each client address n requests per minute (a fixed
@@ -76,6 +78,13 @@ func (s *Server) trustPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if strings.Contains(r.Header.Get("Accept"), "application/json") {
 			httpx.WriteError(w, r, err)
+			return
+		}
+		// A citizen who followed a badge to a code Khiên does not know
+		// learns plainly that the badge is not valid (not a generic error
+		// with a link to a dashboard that needs a login).
+		if errors.Is(err, store.ErrNotFound) {
+			s.render(w, http.StatusNotFound, "trust_invalid", s.newView(r, "trust.invalid_title", "", nil))
 			return
 		}
 		s.fail(w, r, err)

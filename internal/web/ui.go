@@ -33,8 +33,40 @@ var staticFiles embed.FS
 type pages struct{ byName map[string]*template.Template }
 
 var funcs = template.FuncMap{
-	"t":     i18n.T,
-	"deref": func(p *int64) int64 { return *p },
+	"t": tr,
+	// fieldError is a refused field's message, naming the field by its
+	// label on the form, in the reader's language.
+	"fieldError": func(lang string, fe valid.FieldError) string { return fieldMessage(lang, fe) },
+	// sev names a severity in the reader's language.
+	"sev": func(lang, s string) string { return severityText(lang, s) },
+	// explain turns a technical error text into a sentence for people.
+	"explain": explainText,
+	// scrub removes internal addresses from a raw error shown to analysts.
+	"scrub": scrubError,
+	// actionName and objectName name the audit filter's choices.
+	"actionName": auditActionName,
+	// reason is a label's reason in lang: a reason Khiên wrote has both
+	// languages; one a person typed has only the words they typed (data).
+	"reason":       reasonText,
+	"who":          whoText,
+	"fieldLabel":   fieldName,
+	"explainValid": explainValidation,
+	// errFor is what was wrong with one field of a refused form, in lang.
+	"errFor": func(lang string, errs []valid.FieldError, field string) string {
+		var out []string
+		for _, e := range errs {
+			if e.Field == field || strings.HasPrefix(e.Field, field+"[") {
+				m := e.VI
+				if lang == "en" || m == "" {
+					m = e.EN
+				}
+				out = append(out, explainValidation(lang, m))
+			}
+		}
+		return strings.Join(out, "; ")
+	},
+	"objectName": auditObjectName,
+	"deref":      func(p *int64) int64 { return *p },
 	"indent": func(depth int) string {
 		return strings.Repeat("\u00a0\u00a0", depth)
 	},
@@ -72,6 +104,17 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
+	// stamp shows a time stored as RFC 3339 text like fmtTime, or — .
+	"stamp": func(v string) string {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			if v == "" {
+				return "—"
+			}
+			return v
+		}
+		return t.In(vietnam).Format("02/01/2006 15:04")
+	},
 	"fmtTime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -92,11 +135,11 @@ func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "systemtable" {
+		if base == "layout" || base == "systemtable" || base == "partials" {
 			continue
 		}
 		// Every page: the layout, the shared partials, and its own content.
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/systemtable.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/systemtable.html", "templates/partials.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", base, err)
 		}
@@ -107,25 +150,30 @@ func parsePages() (*pages, error) {
 
 // view is what every page template receives.
 type view struct {
-	Lang      string
-	Title     string
-	Section   string
-	Actor     access.Actor
-	CSRF      string
-	Path      string
-	Flash     string
-	ErrorText string
-	Errors    []valid.FieldError
-	Version   string
-	Data      any
+	Lang    string
+	Title   string
+	Section string
+	Actor   access.Actor
+	CSRF    string
+	// Path is the page's own path and query, for the language switch's
+	// next (the template encodes it, once).
+	Path string
+	// TitleIsData says the title is a name from the data (an agency, a
+	// system, a site's URL), not a translated text.
+	TitleIsData bool
+	Flash       string
+	ErrorText   string
+	Errors      []valid.FieldError
+	Version     string
+	Data        any
 }
 
 func (s *Server) newView(r *http.Request, titleKey, section string, data any) view {
 	lang := langOf(r)
 	return view{
-		Lang: lang, Title: i18n.T(lang, titleKey), Section: section,
+		Lang: lang, Title: tr(lang, titleKey), Section: section,
 		Actor: httpx.Actor(r.Context()), CSRF: httpx.CSRF(r.Context()),
-		Path: url.QueryEscape(r.URL.RequestURI()), Version: s.deps.Version, Data: data,
+		Path: r.URL.RequestURI(), Version: s.deps.Version, Data: data,
 		Flash: flashText(lang, r.URL.Query().Get("done")),
 	}
 }
@@ -133,7 +181,7 @@ func (s *Server) newView(r *http.Request, titleKey, section string, data any) vi
 func flashText(lang, done string) string {
 	switch done {
 	case "saved", "deleted", "queued", "archived", "restored", "purged", "verification.checked":
-		return i18n.T(lang, done)
+		return tr(lang, done)
 	}
 	return ""
 }
@@ -174,7 +222,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		key = "error.forbidden"
 	case http.StatusBadRequest, http.StatusConflict:
 		v := s.newView(r, "error.title", "", nil)
-		v.Data = errorMessage(v.Lang, err)
+		v.Data = explainError(v.Lang, err)
 		s.render(w, status, "error", v)
 		return
 	}
@@ -182,20 +230,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		slog.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 	}
 	v := s.newView(r, "error.title", "", nil)
-	v.Data = i18n.T(v.Lang, key)
+	v.Data = explained{Text: tr(v.Lang, key)}
 	s.render(w, status, "error", v)
 }
 
-func errorMessage(lang string, err error) string {
+// errorMessage says in lang why a request was refused: each refused field
+// by its label, else a sentence for the kind of refusal.
+func errorMessage(lang string, err error) string { return explainError(lang, err).Text }
+
+// explainError is errorMessage with the service's own words (English,
+// for analysts) kept for a fold when they add something.
+func explainError(lang string, err error) explained {
 	var fe valid.Errors
 	if errors.As(err, &fe) {
-		if lang == "en" {
-			return fe.Error()
+		parts := make([]string, len(fe))
+		for i, f := range fe {
+			parts[i] = fieldMessage(lang, f)
 		}
-		return fe.Vietnamese()
+		return explained{Text: strings.Join(parts, "; ")}
 	}
-	_, body := httpx.Classify(err)
-	return body.Message
+	status, body := httpx.Classify(err)
+	if lang == "en" {
+		return explained{Text: body.Message}
+	}
+	key := "err.bad_request"
+	if status == http.StatusConflict {
+		key = "err.conflict"
+	}
+	return explained{Text: tr(lang, key), Raw: scrubError(body.Message), Fold: tr(lang, "error.detail_fold")}
 }
 
 // formErrors splits a validation error into field messages for the form;
@@ -223,7 +285,7 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, got string) b
 	want := httpx.CSRF(r.Context())
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		v := s.newView(r, "error.title", "", nil)
-		v.Data = i18n.T(v.Lang, "error.csrf")
+		v.Data = explained{Text: tr(v.Lang, "error.csrf")}
 		s.render(w, http.StatusForbidden, "error", v)
 		return false
 	}

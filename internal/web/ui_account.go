@@ -26,7 +26,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) {
 		var thr *auth.ThrottledError
 		if errors.As(err, &thr) {
 			v := s.newView(r, "error.title", "", nil)
-			v.Data = throttledText(v.Lang, thr)
+			v.Data = explained{Text: throttledText(v.Lang, thr)}
 			w.Header().Set("Retry-After", httpRetry(thr.RetryAfter))
 			s.render(w, http.StatusTooManyRequests, "error", v)
 			return

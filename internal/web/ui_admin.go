@@ -13,6 +13,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 type usersView struct {
@@ -20,9 +21,20 @@ type usersView struct {
 	Roles       []access.Role
 	Agencies    []registry.Agency
 	AgencyNames map[int64]string
+	// Form is the new user's form as it was sent, shown again with its
+	// errors when it was refused (never the password).
+	Form userForm
 }
 
+type userForm struct{ Username, DisplayName, Role, AgencyID string }
+
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	s.showUsers(w, r, http.StatusOK, userForm{}, nil)
+}
+
+// showUsers renders the users page; a refused new user comes back filled
+// in, with its errors next to the fields.
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, form userForm, refused []valid.FieldError) {
 	ctx, actor := r.Context(), httpx.Actor(r.Context())
 	users, err := s.deps.Auth.Users(ctx, actor)
 	if err != nil {
@@ -38,7 +50,9 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 	for _, a := range tree {
 		names[a.ID] = a.Name
 	}
-	s.render(w, http.StatusOK, "users", s.newView(r, "users.title", "users", usersView{Users: users, Roles: access.Roles, Agencies: tree, AgencyNames: names}))
+	v := s.newView(r, "users.title", "users", usersView{Users: users, Roles: access.Roles, Agencies: tree, AgencyNames: names, Form: form})
+	v.Errors = refused
+	s.render(w, status, "users", v)
 }
 
 func userInput(f url.Values, creating bool) (auth.UserInput, error) {
@@ -59,7 +73,7 @@ func userInput(f url.Values, creating bool) (auth.UserInput, error) {
 	if v := f.Get("agency_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return in, httpx.BadRequest("agency_id: %q is not an id", v)
+			return in, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
 		}
 		in.AgencyID = &id
 	}
@@ -79,6 +93,12 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		_, err = s.deps.Auth.CreateUser(r.Context(), httpx.Actor(r.Context()), in)
 	}
 	if err != nil {
+		f := r.PostForm
+		if errs, other := formErrors(err); other == nil {
+			status, _ := httpx.Classify(err)
+			s.showUsers(w, r, status, userForm{Username: f.Get("username"), DisplayName: f.Get("display_name"), Role: f.Get("role"), AgencyID: f.Get("agency_id")}, errs)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -137,9 +157,17 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	s.showTokens(w, r, t.Secret)
 }
 
+// auditActions and auditTypes are the audit filter's choices.
+var (
+	auditActions = []string{audit.Create, audit.Update, audit.Delete, audit.Login, "label.grant", "label.suspend", "label.revoke",
+		"label_policy.update", "scan.request", "scan.import", "finding.resolve", "site.update", "site.verify", "site.approve", "site.reject",
+		"site.archive", "site.restore", "maintenance.add", "maintenance.delete", "notify_target.add", "notify_target.delete"}
+	auditTypes = []string{"agency", "system", "user", "token", "session", "site", "scan", "finding", "label", "label_policy", "maintenance_window", "notify_target"}
+)
+
 type auditView struct {
 	Filter   audit.Filter
-	Entries  []audit.Entry
+	Lines    []auditLine
 	Actions  []string
 	Types    []string
 	Checked  int
@@ -161,7 +189,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := auditView{Filter: f, Entries: entries, Actions: []string{audit.Create, audit.Update, audit.Delete, audit.Login}, Types: []string{"agency", "system", "user", "token", "session"}}
+	d := auditView{Filter: f, Lines: s.describe(ctx, actor, langOf(r), entries), Actions: auditActions, Types: auditTypes}
 	n, broken, err := s.deps.Audit.Verify(ctx)
 	if err != nil {
 		s.fail(w, r, err)

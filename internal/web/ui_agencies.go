@@ -58,7 +58,7 @@ func (s *Server) agencyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "agencies.title", "agencies", d)
-	v.Title = a.Name
+	v.Title, v.TitleIsData = a.Name, true
 	s.render(w, http.StatusOK, "agency", v)
 }
 
@@ -129,7 +129,7 @@ func agencyInput(f url.Values) (registry.AgencyInput, error) {
 	if p := f.Get("parent_id"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
-			return in, httpx.BadRequest("parent_id: %q is not an id", p)
+			return in, fieldErr("parent_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
 		}
 		in.ParentID.ID = &id
 	}

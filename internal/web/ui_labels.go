@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // registerLabelUI adds the trust-label pages: granting a site's label,
@@ -31,10 +33,13 @@ func (s *Server) siteLabel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	form := labelForm{PrivacyURL: r.PostForm.Get("privacy_url"), Contact: r.PostForm.Get("contact")}
 	_, err = s.deps.Trust.Grant(r.Context(), httpx.Actor(r.Context()), trust.GrantInput{SiteID: id,
-		PrivacyURL: r.PostForm.Get("privacy_url"), Contact: r.PostForm.Get("contact")})
-	if errors.Is(err, trust.ErrPolicyNotMet) {
-		s.showSite(w, r, id, http.StatusConflict, policyMessage(r, err))
+		PrivacyURL: form.PrivacyURL, Contact: form.Contact})
+	if errors.Is(err, trust.ErrPolicyNotMet) || errors.Is(err, store.ErrInvalid) {
+		// The form comes back as it was typed, with the reason in the
+		// reader's language.
+		s.showSite(w, r, id, http.StatusConflict, policyMessage(r, err), form)
 		return
 	}
 	if err != nil {
@@ -82,7 +87,7 @@ func (s *Server) policyUpdate(w http.ResponseWriter, r *http.Request) {
 	privacy, contact := f.Get("require_privacy_policy") == "on", f.Get("require_contact") == "on"
 	days, err := strconv.Atoi(strings.TrimSpace(f.Get("valid_days")))
 	if err != nil {
-		s.fail(w, r, httpx.BadRequest("valid_days: %q is not a whole number", f.Get("valid_days")))
+		s.fail(w, r, fieldErr("valid_days", "must be a whole number of days", "phải là một số ngày nguyên"))
 		return
 	}
 	in := trust.PolicyInput{MinGrade: &grade, RequiredChecks: &required, CriticalChecks: &critical, RequirePrivacyPolicy: &privacy, RequireContact: &contact, ValidDays: &days}
@@ -111,10 +116,10 @@ func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
 	case trust.Granted:
 		_, err = s.deps.Trust.Grant(ctx, actor, trust.GrantInput{SiteID: l.SiteID, PolicyID: l.PolicyID, PrivacyURL: l.PrivacyURL, Contact: l.Contact})
 	default:
-		err = httpx.BadRequest("state: %q is not suspended, revoked or granted", state)
+		err = fieldErr("state", "choose a state from the list", "hãy chọn một trạng thái trong danh sách")
 	}
-	if errors.Is(err, trust.ErrPolicyNotMet) {
-		s.showSite(w, r, l.SiteID, http.StatusConflict, policyMessage(r, err))
+	if errors.Is(err, trust.ErrPolicyNotMet) || errors.Is(err, store.ErrInvalid) {
+		s.showSite(w, r, l.SiteID, http.StatusConflict, policyMessage(r, err), labelForm{State: r.PostForm.Get("state"), Reason: r.PostForm.Get("reason")})
 		return
 	}
 	if err != nil {
@@ -124,11 +129,31 @@ func (s *Server) labelState(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/sites/%d?done=saved", l.SiteID), http.StatusSeeOther)
 }
 
-// policyMessage says why a label was not granted, in the reader's language.
+// policyMessage says why a label was not granted, in the reader's
+// language only.
 func policyMessage(r *http.Request, err error) string {
+	lang := langOf(r)
 	var pe *trust.PolicyError
 	if errors.As(err, &pe) {
-		return pe.Message(langOf(r))
+		if lang == "en" {
+			return pe.Message(lang)
+		}
+		return plainResults(pe.Message(lang))
 	}
-	return err.Error()
+	return errorMessage(lang, err)
+}
+
+// checkResult matches the raw result the trust package writes into its
+// Vietnamese reasons ("kết quả: fail", "kết quả: not run").
+var checkResult = regexp.MustCompile(`kết quả: (not run|pass|fail|warn|error|info)`)
+
+// plainResults names check results in Vietnamese inside a reason.
+func plainResults(vi string) string {
+	return checkResult.ReplaceAllStringFunc(vi, func(m string) string {
+		r := strings.TrimPrefix(m, "kết quả: ")
+		if r == "not run" {
+			return "kết quả: " + strings.ToLower(tr("vi", "scan.not_run"))
+		}
+		return "kết quả: " + strings.ToLower(tr("vi", "result."+r))
+	})
 }

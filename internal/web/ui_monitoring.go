@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // registerMonitoringUI adds the monitoring page with its maintenance
@@ -25,12 +27,27 @@ type monitoringView struct {
 	Alerts  []monitor.Alert
 	Windows []notify.Window
 	Targets []notify.Target
+	// Sites are those a maintenance window may be set on, picked by URL;
+	// SiteURLs names the windows' sites.
+	Sites    []sitescan.Site
+	SiteURLs map[int64]string
+	// Form is the maintenance form as it was sent, shown again with its
+	// errors when it was refused.
+	Form windowForm
 }
 
+type windowForm struct{ SiteID, StartsAt, EndsAt, Reason string }
+
 func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
+	s.showMonitoring(w, r, http.StatusOK, windowForm{}, nil)
+}
+
+// showMonitoring renders the monitoring page; a refused maintenance form
+// comes back filled in as it was sent, with its errors.
+func (s *Server) showMonitoring(w http.ResponseWriter, r *http.Request, status int, form windowForm, refused error) {
 	ctx := r.Context()
 	actor := httpx.Actor(ctx)
-	var v monitoringView
+	v := monitoringView{Form: form, SiteURLs: map[int64]string{}}
 	var err error
 	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 100}); err == nil {
 		v.Windows, err = s.deps.Notify.Windows(ctx, actor)
@@ -38,11 +55,33 @@ func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil && actor.CanManageNotifications() {
 		v.Targets, err = s.deps.Notify.Targets(ctx, actor)
 	}
+	if err == nil && actor.CanWriteSecurity() {
+		v.Sites, _, err = s.deps.Sites.Sites(ctx, actor, sitescan.SiteFilter{Limit: 300})
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "monitoring", s.newView(r, "monitoring.title", "monitoring", v))
+	for _, x := range v.Sites {
+		v.SiteURLs[x.ID] = x.URL
+	}
+	for _, win := range v.Windows {
+		if win.SiteID == nil || v.SiteURLs[*win.SiteID] != "" {
+			continue
+		}
+		if x, err := s.deps.Sites.Site(ctx, actor, *win.SiteID); err == nil {
+			v.SiteURLs[x.ID] = x.URL
+		} else {
+			v.SiteURLs[*win.SiteID] = "#" + strconv.FormatInt(*win.SiteID, 10)
+		}
+	}
+	view := s.newView(r, "monitoring.title", "monitoring", v)
+	if refused != nil {
+		if view.Errors, err = formErrors(refused); err != nil {
+			view.ErrorText = errorMessage(view.Lang, err)
+		}
+	}
+	s.render(w, status, "monitoring", view)
 }
 
 // localTime reads a datetime-local form value as Vietnam time.
@@ -55,25 +94,34 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	form := windowForm{SiteID: strings.TrimSpace(f.Get("site_id")), StartsAt: f.Get("starts_at"), EndsAt: f.Get("ends_at"), Reason: f.Get("reason")}
 	var in notify.WindowInput
+	var bad valid.Errors
 	var err error
-	if in.StartsAt, err = localTime(f.Get("starts_at")); err == nil {
-		in.EndsAt, err = localTime(f.Get("ends_at"))
+	if in.StartsAt, err = localTime(form.StartsAt); err != nil {
+		bad.Add("starts_at", "needs a date and a time", "cần nhập ngày và giờ")
 	}
-	if err != nil {
-		s.fail(w, r, httpx.BadRequest("starts_at, ends_at: a date and time are required"))
-		return
+	if in.EndsAt, err = localTime(form.EndsAt); err != nil {
+		bad.Add("ends_at", "needs a date and a time", "cần nhập ngày và giờ")
 	}
-	if v := strings.TrimSpace(f.Get("site_id")); v != "" {
+	if v := form.SiteID; v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			s.fail(w, r, httpx.BadRequest("site_id: %q is not an id", v))
-			return
+			bad.Add("site_id", "choose a site from the list", "hãy chọn một trang trong danh sách")
 		}
 		in.SiteID = &id
 	}
-	in.Reason = strings.TrimSpace(f.Get("reason"))
+	in.Reason = strings.TrimSpace(form.Reason)
+	if err := bad.Err(); err != nil {
+		s.showMonitoring(w, r, http.StatusBadRequest, form, err)
+		return
+	}
 	if _, err := s.deps.Notify.AddWindow(r.Context(), httpx.Actor(r.Context()), in); err != nil {
+		status, _ := httpx.Classify(err)
+		if status == http.StatusBadRequest || status == http.StatusConflict {
+			s.showMonitoring(w, r, status, form, err)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/platform/access"
-	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/i18n"
 )
@@ -145,7 +144,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 type dashboardView struct {
 	Counts any
 	Sites  *sitescan.Summary
-	Recent []audit.Entry
+	Recent []auditLine
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -174,10 +173,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		d.Sites = &sum
 	}
 	if actor.CanReadAudit() {
-		if d.Recent, err = s.deps.Audit.Recent(r.Context(), actor, 10); err != nil {
+		recent, err := s.deps.Audit.Recent(r.Context(), actor, 10)
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		d.Recent = s.describe(r.Context(), actor, langOf(r), recent)
 	}
 	s.render(w, http.StatusOK, "dashboard", s.newView(r, "dash.title", "dashboard", d))
 }

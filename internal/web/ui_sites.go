@@ -54,7 +54,7 @@ func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("system_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			s.fail(w, r, httpx.BadRequest("system_id: %q is not an id", v))
+			s.fail(w, r, fieldErr("system_id", "is not a system number", "không phải số của một hệ thống"))
 			return
 		}
 		f.SystemID = id
@@ -75,7 +75,21 @@ type siteView struct {
 	Stats    monitor.Stats
 	Label    *trust.Label
 	Policy   *trust.Policy
+	// Unmet says, before the grant button, what the site lacks to meet
+	// the policy at its latest assessment (empty when it meets it).
+	Unmet []string
+	// Badge is the snippet that embeds the label's badge elsewhere.
+	Badge *badgeSnippet
+	// Form is the label form as it was sent, shown again on a refusal.
+	Form labelForm
 }
+
+// labelForm is what was typed into a site's label forms.
+type labelForm struct{ PrivacyURL, Contact, State, Reason string }
+
+// badgeSnippet is the HTML and Markdown that show a label's badge,
+// linked to its public page.
+type badgeSnippet struct{ HTML, Markdown string }
 
 func (s *Server) sitePage(w http.ResponseWriter, r *http.Request) {
 	id, err := httpx.ParseID(r, "id")
@@ -83,16 +97,17 @@ func (s *Server) sitePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.showSite(w, r, id, http.StatusOK, "")
+	s.showSite(w, r, id, http.StatusOK, "", labelForm{})
 }
 
 // showSite renders a site's page, with a message when an action could not
 // be done.
-func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, status int, errText string) {
+func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, status int, errText string, form labelForm) {
 	ctx := r.Context()
 	actor := httpx.Actor(ctx)
+	lang := langOf(r)
 	var err error
-	v := siteView{}
+	v := siteView{Form: form}
 	if v.Site, err = s.deps.Sites.Site(ctx, actor, id); err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,13 +140,56 @@ func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, stat
 			return
 		}
 		v.Label = &l
+		base := "http://" + r.Host
+		if s.deps.TLS {
+			base = "https://" + r.Host
+		}
+		page, img := base+"/trust/"+l.ID, base+"/trust/"+l.ID+"/badge.svg?lang="+lang
+		alt := tr(lang, "labels.label")
+		v.Badge = &badgeSnippet{
+			HTML:     fmt.Sprintf(`<a href="%s"><img src="%s" alt="%s" height="20"></a>`, page, img, alt),
+			Markdown: fmt.Sprintf("[![%s](%s)](%s)", alt, img, page),
+		}
 	}
 	if policies, err := s.deps.Trust.Policies(ctx, actor); err == nil && len(policies) > 0 {
 		v.Policy = &policies[0]
+		if v.Label == nil && actor.CanGrantLabels() {
+			v.Unmet = s.unmet(ctx, actor, lang, v.Policy, v.Scans)
+		}
 	}
 	view := s.newView(r, "site.title", "sites", v)
+	// The tab names the site, so that several open sites can be told apart.
+	view.Title, view.TitleIsData = v.Site.URL, true
 	view.ErrorText = errText
 	s.render(w, status, "site", view)
+}
+
+// unmet lists, in lang, what the site's latest finished assessment lacks
+// to meet policy (the privacy page and contact are asked on the form).
+func (s *Server) unmet(ctx context.Context, actor access.Actor, lang string, policy *trust.Policy, scans []sitescan.Scan) []string {
+	var rep *webscan.Report
+	for _, sc := range scans {
+		if sc.Status != "done" {
+			continue
+		}
+		full, err := s.deps.Sites.Scan(ctx, actor, sc.ID)
+		if err != nil || full.Report == nil {
+			break
+		}
+		var r webscan.Report
+		if json.Unmarshal(full.Report, &r) == nil {
+			rep = &r
+		}
+		break
+	}
+	vi, en := trust.Unmet(*policy, rep, "-", "-")
+	if lang == "en" {
+		return en
+	}
+	for i := range vi {
+		vi[i] = plainResults(vi[i])
+	}
+	return vi
 }
 
 func (s *Server) siteScanNow(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +249,7 @@ func (s *Server) siteSettings(w http.ResponseWriter, r *http.Request) {
 	num := func(name string) (*int, error) {
 		n, err := strconv.Atoi(strings.TrimSpace(f.Get(name)))
 		if err != nil {
-			return nil, httpx.BadRequest("%s: %q is not a whole number", name, f.Get(name))
+			return nil, fieldErr(name, "must be a whole number", "phải là một số nguyên")
 		}
 		return &n, nil
 	}
@@ -204,7 +262,7 @@ func (s *Server) siteSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	th, err := strconv.ParseFloat(strings.TrimSpace(f.Get("change_threshold_percent")), 64)
 	if err != nil {
-		s.fail(w, r, httpx.BadRequest("change_threshold_percent: %q is not a number", f.Get("change_threshold_percent")))
+		s.fail(w, r, fieldErr("change_threshold_percent", "must be a number", "phải là một số"))
 		return
 	}
 	th /= 100

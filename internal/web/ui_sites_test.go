@@ -34,7 +34,7 @@ func TestPortalForms(t *testing.T) {
 		t.Errorf("officer's settings: %d", code)
 	}
 	form.Set("ignore_rule", "re:(")
-	if code, page := analyst.post(site+"/settings", analyst.withCSRF(form)); code != 400 || !strings.Contains(string(page), "ignore_rule") {
+	if code, page := analyst.post(site+"/settings", analyst.withCSRF(form)); code != 400 || !strings.Contains(string(page), "Vùng động bỏ qua") || strings.Contains(string(page), "ignore_rule") {
 		t.Errorf("broken rule: %d", code)
 	}
 	// Without the CSRF token nothing happens.

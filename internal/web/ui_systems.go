@@ -36,7 +36,7 @@ func (s *Server) systemsPage(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("agency_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			s.fail(w, r, httpx.BadRequest("agency_id: %q is not an id", v))
+			s.fail(w, r, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách"))
 			return
 		}
 		f.AgencyID, d.AgencyID = &id, id
@@ -81,7 +81,7 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "systems.title", "systems", systemView{sys})
-	v.Title = sys.Name
+	v.Title, v.TitleIsData = sys.Name, true
 	s.render(w, http.StatusOK, "system", v)
 }
 
@@ -156,7 +156,7 @@ func systemInput(f url.Values) (registry.SystemInput, registry.System, error) {
 	in.Software = &sys.Software
 	id, err := strconv.ParseInt(f.Get("agency_id"), 10, 64)
 	if err != nil {
-		return in, sys, httpx.BadRequest("agency_id: choose an agency")
+		return in, sys, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
 	}
 	sys.AgencyID = id
 	in.AgencyID = &sys.AgencyID
