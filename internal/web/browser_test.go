@@ -91,8 +91,17 @@ func TestUIInChromium(t *testing.T) {
 		t.Errorf("trend marks %v", n)
 	}
 	c.open(fmt.Sprintf("%s/sites/%d", w.ts.URL, w.siteA.ID))
-	if ok := c.eval(`(() => { const i = document.querySelector("img.chart"); return i.complete && i.naturalWidth > 0 })()`); ok != true {
-		t.Errorf("chart not drawn: %v", ok)
+	// Grade history (two assessments: C then A+), uptime and latency, each
+	// an SVG drawn in the page with its text equivalent; the latency and
+	// uptime of a site never probed say "no data", not 0 %.
+	if n := c.eval(`document.querySelectorAll("figure.chart-figure").length`); n != float64(3) {
+		t.Errorf("charts on the site page: %v, want 3", n)
+	}
+	if n := c.eval(`document.querySelectorAll("svg.chart-history circle").length`); n == float64(0) {
+		t.Errorf("grade history drawn without its points")
+	}
+	if got := c.eval(`document.querySelector("svg.chart-uptime") ? document.querySelector("svg.chart-uptime").closest("figure").textContent : ""`); !strings.Contains(fmt.Sprint(got), "Chưa có dữ liệu") {
+		t.Errorf("uptime of a site never probed: %q", got)
 	}
 	c.screenshot("site")
 	// An agency officer sees the findings on its site and may ask for a

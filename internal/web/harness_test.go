@@ -9,6 +9,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,7 +61,13 @@ func sp(s string) *string { return &s }
 func newWorld(t *testing.T, engine store.Engine) *world {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := app.OpenServices(ctx, storetest.DSN(t, engine))
+	// The test's portals are named under .example, which Khiên never
+	// checks live unless the hosts file lists them: this one does.
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 alpha.example beta.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.OpenPlatform(ctx, storetest.DSN(t, engine), app.PlatformConfig{HostsFile: hosts})
 	if err != nil {
 		t.Fatal(err)
 	}

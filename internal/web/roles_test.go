@@ -304,6 +304,8 @@ func uiCases() []roleCase {
 		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"static chart css", "GET", fixed("/static/chart.css"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"public label page", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"public badge", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA + "/badge.svg" }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"unknown label", "GET", fixed("/trust/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), nil, expect{404, 404, 404, 404, 404, 404}},

@@ -95,9 +95,11 @@ var funcs = template.FuncMap{
 		}
 		return vi
 	},
-	"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-	"pctNum":  func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
-	"deref32": func(p *int) int { return *p },
+	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"uptime":    uptimeText,
+	"trimMinus": func(s string) string { return strings.TrimPrefix(s, "-") },
+	"pctNum":    func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
+	"deref32":   func(p *int) int { return *p },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -17,6 +17,7 @@ import (
 // windows and notification targets; registerSiteUI calls it.
 func (s *Server) registerMonitoringUI() {
 	s.page("GET /monitoring", s.monitoringPage)
+	s.page("GET /monitoring/overview", s.overviewPageHandler)
 	s.page("POST /monitoring/windows", s.windowCreate)
 	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Notify.DeleteWindow, "/monitoring?done=deleted"))
 	s.page("POST /monitoring/targets", s.targetCreate)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/i18n"
+	"github.com/khien-project/khien/internal/web/chart"
 )
 
 func (s *Server) registerUI() {
@@ -22,6 +25,11 @@ func (s *Server) registerUI() {
 	s.Public("GET /static/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(w, r)
+	})
+	s.Public("GET /static/chart.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = w.Write(chart.Stylesheet)
 	})
 	s.Public("GET /lang/{code}", s.setLang)
 	s.Public("GET /login", s.loginPage)
@@ -144,6 +152,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 type dashboardView struct {
 	Counts any
 	Sites  *sitescan.Summary
+	// Grades is the grade distribution chart, each bar a link to its sites.
+	Grades template.HTML
 	Recent []auditLine
 }
 
@@ -171,6 +181,14 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Sites = &sum
+		g := chart.GradeCounts(sum.ByExactGrade, func(grade string) string {
+			if grade == "" {
+				grade = "none"
+			}
+			return "/sites?grade=" + url.QueryEscape(grade)
+		})
+		g.ID = "grades"
+		d.Grades = chart.Figure(g, chart.LabelsFor(langOf(r)))
 	}
 	if actor.CanReadAudit() {
 		recent, err := s.deps.Audit.Recent(r.Context(), actor, 10)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/web/chart"
 )
 
 // registerSiteUI adds the portal pages: the site list with grades and
@@ -82,6 +84,9 @@ type siteView struct {
 	Badge *badgeSnippet
 	// Form is the label form as it was sent, shown again on a refusal.
 	Form labelForm
+	// The charts: grades over 90 days, uptime per day over 90 days,
+	// latency over the last 24 hours.
+	History, Uptime, Latency template.HTML
 }
 
 // labelForm is what was typed into a site's label forms.
@@ -128,6 +133,10 @@ func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, stat
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.siteCharts(ctx, actor, lang, &v); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	labels, _, err := s.deps.Trust.Labels(ctx, actor, trust.LabelFilter{SiteID: id, Limit: 1})
 	if err != nil {
 		s.fail(w, r, err)
@@ -162,6 +171,41 @@ func (s *Server) showSite(w http.ResponseWriter, r *http.Request, id int64, stat
 	view.Title, view.TitleIsData = v.Site.URL, true
 	view.ErrorText = errText
 	s.render(w, status, "site", view)
+}
+
+// chartDays is how far back a site's grade and uptime charts go.
+const chartDays = 90
+
+// siteCharts draws v's site's grade history, daily uptime and latency.
+func (s *Server) siteCharts(ctx context.Context, actor access.Actor, lang string, v *siteView) error {
+	now := time.Now()
+	l := chart.LabelsFor(lang)
+	points, err := s.deps.Sites.GradeHistory(ctx, actor, v.Site.ID, now.AddDate(0, 0, -chartDays))
+	if err != nil {
+		return err
+	}
+	h := chart.History{ID: "history", Gap: 30 * 24 * time.Hour}
+	for _, p := range points {
+		h.Points = append(h.Points, chart.Assessment{At: p.At.In(vietnam), Score: float64(p.Score), Grade: p.Grade})
+	}
+	days, err := s.deps.Monitor.DailyUptime(ctx, actor, v.Site.ID, chartDays, now)
+	if err != nil {
+		return err
+	}
+	u := chart.Uptime{ID: "uptime"}
+	for _, d := range days {
+		day, err := time.Parse(time.DateOnly, d.Date)
+		if err != nil {
+			return fmt.Errorf("uptime day %q: %w", d.Date, err)
+		}
+		u.Days = append(u.Days, chart.Day{Date: day, Up: d.Up, Total: d.Samples})
+	}
+	lat := chart.Latency{ID: "latency"}
+	for _, smp := range v.Stats.Series {
+		lat.Probes = append(lat.Probes, chart.Probe{At: smp.At.In(vietnam), OK: smp.OK, LatencyMS: float64(smp.LatencyMS)})
+	}
+	v.History, v.Uptime, v.Latency = chart.Figure(h, l), chart.Figure(u, l), chart.Figure(lat, l)
+	return nil
 }
 
 // unmet lists, in lang, what the site's latest finished assessment lacks

@@ -54,6 +54,7 @@ func walkPages() []walkPage {
 		walkPage{"site B", loggedIn(func(w *world) string { return fmt.Sprintf("/sites/%d", w.siteB.ID) })},
 		walkPage{"audit filtered", loggedIn(func(w *world) string { return "/audit?action=label.grant" })},
 		walkPage{"findings open", loggedIn(func(w *world) string { return "/findings" })},
+		walkPage{"monitoring overview, worst first", loggedIn(func(w *world) string { return "/monitoring/overview" })},
 	)
 	return out
 }

@@ -13,13 +13,16 @@ import (
 type Summary struct {
 	Sites    int            `json:"sites"`
 	ByGrade  map[string]int `json:"by_grade"` // "A" (A+, A, A-), "B", "C", "D", "F", "" (never scanned)
+	// ByExactGrade counts each grade as given (A+, A, A-, B+, …; "":
+	// never scanned), for the grade chart.
+	ByExactGrade map[string]int `json:"by_exact_grade"`
 	Down     int            `json:"down"`
 	Findings int            `json:"open_findings"`
 }
 
 // Summarize counts the sites in actor's scope.
 func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, error) {
-	sum := Summary{ByGrade: map[string]int{}}
+	sum := Summary{ByGrade: map[string]int{}, ByExactGrade: map[string]int{}}
 	var w store.Where
 	w.Add("x.active = 1")
 	from := ` FROM sites x `
@@ -39,6 +42,7 @@ func (s *Service) Summarize(ctx context.Context, actor access.Actor) (Summary, e
 		if err := rows.Scan(&grade, &state, &n); err != nil {
 			return sum, err
 		}
+		sum.ByExactGrade[grade] += n
 		if grade != "" {
 			grade = grade[:1]
 		}

@@ -65,7 +65,7 @@ var catalog = map[string][2]string{
 	"dash.agencies":              {"Cơ quan, đơn vị", "Agencies"},
 	"dash.systems":               {"Hệ thống thông tin", "Information systems"},
 	"dash.grade_f":               {"Trang hạng F", "Sites graded F"},
-	"dash.grades":                {"Hạng A · B · C · D", "Grades A · B · C · D"},
+	"dash.grades":                {"Phân bố hạng đánh giá", "Spread of assessment grades"},
 	"dash.down":                  {"Trang mất kết nối", "Sites down"},
 	"dash.findings":              {"Phát hiện đang mở", "Open findings"},
 	"dash.urls":                  {"Địa chỉ web", "Web addresses"},
