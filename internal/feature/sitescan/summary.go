@@ -11,13 +11,13 @@ import (
 // Summary counts the sites in actor's scope by grade and state, with the
 // open findings, for the dashboard.
 type Summary struct {
-	Sites    int            `json:"sites"`
-	ByGrade  map[string]int `json:"by_grade"` // "A" (A+, A, A-), "B", "C", "D", "F", "" (never scanned)
+	Sites   int            `json:"sites"`
+	ByGrade map[string]int `json:"by_grade"` // "A" (A+, A, A-), "B", "C", "D", "F", "" (never scanned)
 	// ByExactGrade counts each grade as given (A+, A, A-, B+, …; "":
 	// never scanned), for the grade chart.
 	ByExactGrade map[string]int `json:"by_exact_grade"`
-	Down     int            `json:"down"`
-	Findings int            `json:"open_findings"`
+	Down         int            `json:"down"`
+	Findings     int            `json:"open_findings"`
 }
 
 // Summarize counts the sites in actor's scope.
