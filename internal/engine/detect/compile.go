@@ -1,0 +1,244 @@
+package detect
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// countNode is "N of pattern" for N > 1: at least n children hold.
+type countNode struct {
+	n    int
+	kids []node
+}
+
+func (c countNode) eval(ev *Event) bool {
+	k := 0
+	for _, x := range c.kids {
+		if x.eval(ev) {
+			k++
+			if k >= c.n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// detection compiles a detection section into one node.
+func (c *compiler) detection(d *Detection) (node, error) {
+	items := make(map[string]node, len(d.Items))
+	for _, name := range d.Names {
+		it := d.Items[name]
+		var alts []node
+		for _, alt := range it.Alts {
+			var conj []node
+			for _, ft := range alt {
+				n, err := c.fieldTest(ft)
+				if err != nil {
+					return nil, &LoadError{Line: ft.Line, Msg: fmt.Sprintf("%s: %v", fieldLabel(name, ft), err)}
+				}
+				conj = append(conj, n)
+			}
+			alts = append(alts, andOf(conj))
+		}
+		items[name] = orOf(alts)
+	}
+	var conds []node
+	for _, s := range d.Conditions {
+		ast, err := parseCondition(s)
+		if err != nil {
+			return nil, &LoadError{Line: d.CondLine, Msg: err.Error()}
+		}
+		n, err := resolveCond(ast, d.Names, items)
+		if err != nil {
+			return nil, &LoadError{Line: d.CondLine, Msg: err.Error()}
+		}
+		conds = append(conds, n)
+	}
+	return orOf(conds), nil
+}
+
+func fieldLabel(item string, ft FieldTest) string {
+	key := ft.Field
+	if len(ft.Modifiers) > 0 {
+		key += "|" + strings.Join(ft.Modifiers, "|")
+	}
+	if key == "" {
+		return item
+	}
+	return item + "." + key
+}
+
+func andOf(n []node) node {
+	if len(n) == 1 {
+		return n[0]
+	}
+	return andNode(n)
+}
+
+func orOf(n []node) node {
+	if len(n) == 1 {
+		return n[0]
+	}
+	return orNode(n)
+}
+
+// resolveCond turns a parsed condition into nodes over the compiled
+// search identifiers.
+func resolveCond(c cond, names []string, items map[string]node) (node, error) {
+	switch x := c.(type) {
+	case condIdent:
+		n, ok := items[x.name]
+		if !ok {
+			return nil, fmt.Errorf("condition names %q, which is not a search identifier", x.name)
+		}
+		return n, nil
+	case condNot:
+		n, err := resolveCond(x.x, names, items)
+		if err != nil {
+			return nil, err
+		}
+		return notNode{n}, nil
+	case condAnd, condOr:
+		var l, r cond
+		if a, ok := x.(condAnd); ok {
+			l, r = a.l, a.r
+		} else {
+			o := x.(condOr)
+			l, r = o.l, o.r
+		}
+		ln, err := resolveCond(l, names, items)
+		if err != nil {
+			return nil, err
+		}
+		rn, err := resolveCond(r, names, items)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := x.(condAnd); ok {
+			return andNode{ln, rn}, nil
+		}
+		return orNode{ln, rn}, nil
+	case condOf:
+		var kids []node
+		for _, name := range names {
+			if x.pattern == "" && strings.HasPrefix(name, "_") {
+				continue // "them" leaves out identifiers starting with '_'
+			}
+			if x.pattern == "" || identMatch(x.pattern, name) {
+				kids = append(kids, items[name])
+			}
+		}
+		what := x.pattern
+		if what == "" {
+			what = "them"
+		}
+		switch {
+		case len(kids) == 0:
+			return nil, fmt.Errorf("condition: no search identifier matches %q", what)
+		case x.all:
+			return andNode(kids), nil
+		case x.n == 1:
+			return orNode(kids), nil
+		case x.n > len(kids):
+			return constNode(false), nil
+		}
+		return countNode{n: x.n, kids: kids}, nil
+	}
+	return nil, fmt.Errorf("condition: unknown expression")
+}
+
+// needles answers literal texts, lower-cased, at least one of which
+// appears in the lower-cased values of any event the node matches; ok is
+// false when there is no such set (the rule is always a candidate).
+func needles(n node) ([]string, bool) {
+	switch x := n.(type) {
+	case andNode:
+		var best []string
+		found := false
+		for _, k := range x {
+			if s, ok := needles(k); ok && (!found || better(s, best)) {
+				best, found = s, true
+			}
+		}
+		return best, found
+	case orNode:
+		var all []string
+		for _, k := range x {
+			s, ok := needles(k)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, s...)
+		}
+		return all, len(all) > 0
+	case *fieldNode:
+		if x.nullMissing {
+			return nil, false
+		}
+		return testsNeedles(x.tests, x.all)
+	case *keywordNode:
+		return testsNeedles(x.tests, x.all)
+	}
+	return nil, false
+}
+
+// better prefers the set whose shortest needle is longest, then the
+// smaller set.
+func better(a, b []string) bool {
+	ma, mb := minLen(a), minLen(b)
+	if ma != mb {
+		return ma > mb
+	}
+	return len(a) < len(b)
+}
+
+func minLen(s []string) int {
+	m := -1
+	for _, x := range s {
+		if m < 0 || len(x) < m {
+			m = len(x)
+		}
+	}
+	return m
+}
+
+func testsNeedles(tests []valueTest, all bool) ([]string, bool) {
+	var out []string
+	found := false
+	for _, t := range tests {
+		s, ok := testNeedles(t)
+		switch {
+		case all && ok && (!found || better(s, out)):
+			out, found = s, true
+		case !all && !ok:
+			return nil, false
+		case !all:
+			out, found = append(out, s...), true
+		}
+	}
+	return out, found
+}
+
+func testNeedles(t valueTest) ([]string, bool) {
+	switch x := t.(type) {
+	case *patTest:
+		var out []string
+		for i := range x.pats {
+			n := x.pats[i].needle()
+			if n == "" || !utf8.ValidString(n) {
+				return nil, false
+			}
+			out = append(out, strings.ToLower(n))
+		}
+		return out, len(out) > 0
+	case reTest:
+		prefix, _ := x.re.LiteralPrefix()
+		if prefix == "" || !utf8.ValidString(prefix) || strings.Contains(x.re.String(), "(?") {
+			return nil, false
+		}
+		return []string{strings.ToLower(prefix)}, true
+	}
+	return nil, false
+}

@@ -1,0 +1,326 @@
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Config tunes compilation.
+type Config struct {
+	// Placeholders gives the values of %name% placeholders for values
+	// with the expand modifier (names matched case-insensitively). A rule
+	// using a placeholder not given here is refused, as the specification
+	// asks of tools that cannot resolve it.
+	Placeholders map[string][]string
+}
+
+// Engine is a compiled rule set. It is safe for concurrent use; it holds
+// no per-event state (correlation state lives in a Correlator).
+type Engine struct {
+	rules       []*compiled
+	corrs       []*corrDef
+	ac          *acMatcher
+	needleRules [][]int32 // needle index → rules that need it
+	noNeedle    []int32   // rules that are candidates for every event of their logsource
+	filters     int
+
+	mu     sync.Mutex
+	routes map[Logsource]*route
+	pool   sync.Pool
+}
+
+// compiled is one detection rule ready to run.
+type compiled struct {
+	rule  *Rule
+	cond  node
+	emit  bool  // reported on its own (not only through correlations)
+	feeds []feed // correlations it feeds
+}
+
+// route is the rules one logsource may match.
+type route struct {
+	member   []bool
+	noNeedle []int32
+}
+
+const maxRoutes = 1024
+
+// scratch is per-call working memory.
+type scratch struct {
+	epoch   uint32
+	rmark   []uint32
+	nmark   []uint32
+	cands   []int32
+	matched []int32
+}
+
+// Compile builds an Engine from loaded rules. Rules that fail are left
+// out and reported, one error each (a *LoadError with file and line);
+// the others work.
+func Compile(rules []*Rule, cfg Config) (*Engine, []error) {
+	c := &compiler{placeholders: cfg.Placeholders}
+	e := &Engine{routes: map[Logsource]*route{}}
+	var errs []error
+	fail := func(r *Rule, err error) {
+		le := &LoadError{File: r.File, Line: r.Line, Rule: r.Ref(), Msg: err.Error(), cause: err}
+		if inner, ok := err.(*LoadError); ok {
+			le.Msg, le.cause = inner.Msg, inner.cause
+			if inner.Line > 0 {
+				le.Line = inner.Line
+			}
+		}
+		errs = append(errs, le)
+	}
+	var filters []*filterDef
+	for _, r := range rules {
+		if r.Kind != KindFilter {
+			continue
+		}
+		f, err := c.filter(r)
+		if err != nil {
+			fail(r, err)
+			continue
+		}
+		filters = append(filters, f)
+	}
+	e.filters = len(filters)
+	ids := map[string]bool{}
+	for _, r := range rules {
+		if r.Kind != KindDetection {
+			continue
+		}
+		if r.ID != "" && ids[r.ID] {
+			fail(r, fmt.Errorf("id %s is used by another rule", r.ID))
+			continue
+		}
+		n, err := c.detection(r.Detection)
+		if err != nil {
+			fail(r, err)
+			continue
+		}
+		for _, f := range filters {
+			if f.appliesTo(r) {
+				n = andNode{n, f.cond}
+			}
+		}
+		ids[r.ID] = r.ID != ""
+		e.rules = append(e.rules, &compiled{rule: r, cond: n, emit: true})
+	}
+	errs = append(errs, e.compileCorrelations(rules, ids)...)
+	e.buildPrefilter()
+	return e, errs
+}
+
+// buildPrefilter gathers every rule's needles into one automaton.
+func (e *Engine) buildPrefilter() {
+	var all []string
+	index := map[string]int32{}
+	for i, cr := range e.rules {
+		ns, ok := needles(cr.cond)
+		if !ok {
+			e.noNeedle = append(e.noNeedle, int32(i))
+			continue
+		}
+		seen := map[string]bool{}
+		for _, n := range ns {
+			n = window(n)
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			id, ok := index[n]
+			if !ok {
+				id = int32(len(all))
+				index[n] = id
+				all = append(all, n)
+				e.needleRules = append(e.needleRules, nil)
+			}
+			e.needleRules[id] = append(e.needleRules[id], int32(i))
+		}
+	}
+	e.ac = newAC(all)
+}
+
+// routeFor answers the rules that apply to events of ls.
+func (e *Engine) routeFor(ls Logsource) *route {
+	e.mu.Lock()
+	r, ok := e.routes[ls]
+	e.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = &route{member: make([]bool, len(e.rules))}
+	for i, cr := range e.rules {
+		r.member[i] = applies(cr.rule.Logsource, ls)
+	}
+	for _, i := range e.noNeedle {
+		if r.member[i] {
+			r.noNeedle = append(r.noNeedle, i)
+		}
+	}
+	e.mu.Lock()
+	if len(e.routes) < maxRoutes {
+		e.routes[ls] = r
+	}
+	e.mu.Unlock()
+	return r
+}
+
+// registryCategories are the event categories the registry_event
+// category covers.
+var registryCategories = map[string]bool{"registry_add": true, "registry_delete": true, "registry_set": true, "registry_rename": true}
+
+// applies says whether a rule of logsource rule may match an event of
+// logsource ev; what the event does not know does not exclude.
+func applies(rule, ev Logsource) bool {
+	eq := func(r, e string) bool { return r == "" || e == "" || r == e }
+	cat := eq(rule.Category, ev.Category) || (rule.Category == "registry_event" && registryCategories[ev.Category])
+	return cat && eq(rule.Product, ev.Product) && eq(rule.Service, ev.Service)
+}
+
+func (e *Engine) getScratch() *scratch {
+	if s, ok := e.pool.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{rmark: make([]uint32, len(e.rules)), nmark: make([]uint32, len(e.needleRules))}
+}
+
+// matchIndexes answers the indexes of the detection rules ev matches, in
+// rule order.
+func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
+	s.epoch++
+	if s.epoch == 0 { // wrapped: forget old marks
+		clear(s.rmark)
+		clear(s.nmark)
+		s.epoch = 1
+	}
+	ep := s.epoch
+	rt := e.routeFor(ev.Logsource)
+	s.cands = s.cands[:0]
+	for _, i := range rt.noNeedle {
+		s.rmark[i] = ep
+		s.cands = append(s.cands, i)
+	}
+	if len(e.needleRules) > 0 {
+		e.ac.scan(ev.lowerText(), func(id int32) {
+			if s.nmark[id] == ep {
+				return
+			}
+			s.nmark[id] = ep
+			for _, i := range e.needleRules[id] {
+				if s.rmark[i] != ep && rt.member[i] {
+					s.rmark[i] = ep
+					s.cands = append(s.cands, i)
+				}
+			}
+		})
+	}
+	s.matched = s.matched[:0]
+	for _, i := range s.cands {
+		if e.rules[i].cond.eval(ev) {
+			s.matched = append(s.matched, i)
+		}
+	}
+	sort.Slice(s.matched, func(a, b int) bool { return s.matched[a] < s.matched[b] })
+	return s.matched
+}
+
+// Match is a rule that matched: a detection rule on one event, or a
+// correlation rule whose condition an event completed.
+type Match struct {
+	Rule *Rule
+	// Correlation fields: the group's values and the count reached
+	// (events, distinct values, or rules seen).
+	Group map[string]string `json:",omitempty"`
+	Count int               `json:",omitempty"`
+}
+
+// Match answers the detection rules ev matches that are reported on
+// their own (rules that only feed a correlation are not). Correlation
+// rules need state: use a Correlator.
+func (e *Engine) Match(ev *Event) []Match {
+	s := e.getScratch()
+	defer e.pool.Put(s)
+	var out []Match
+	for _, i := range e.matchIndexes(ev, s) {
+		if e.rules[i].emit {
+			out = append(out, Match{Rule: e.rules[i].rule})
+		}
+	}
+	return out
+}
+
+// Stats describes a compiled engine.
+type Stats struct {
+	Rules          int // detection rules compiled
+	Filters        int // meta filters
+	Correlations   int // correlation rules compiled
+	Needles        int // distinct literal needles in the prefilter
+	AlwaysEvaluate int // rules with no needle: evaluated for every event of their logsource
+	PrefilterBytes int // memory of the prefilter automaton
+}
+
+// Stats answers the engine's figures.
+func (e *Engine) Stats() Stats {
+	return Stats{Rules: len(e.rules), Filters: e.filters, Correlations: len(e.corrs), Needles: len(e.needleRules),
+		AlwaysEvaluate: len(e.noNeedle), PrefilterBytes: e.ac.sizeBytes()}
+}
+
+// Rules lists the compiled detection and correlation rules.
+func (e *Engine) Rules() []*Rule {
+	out := make([]*Rule, 0, len(e.rules)+len(e.corrs))
+	for _, r := range e.rules {
+		out = append(out, r.rule)
+	}
+	for _, c := range e.corrs {
+		out = append(out, c.rule)
+	}
+	return out
+}
+
+// filterDef is a compiled meta filter.
+type filterDef struct {
+	ls    Logsource
+	any   bool
+	refs  map[string]bool
+	cond  node
+	title string
+}
+
+func (c *compiler) filter(r *Rule) (*filterDef, error) {
+	n, err := c.detection(r.Filter.Detection)
+	if err != nil {
+		return nil, err
+	}
+	f := &filterDef{ls: r.Logsource, any: r.Filter.Any, refs: map[string]bool{}, cond: n, title: r.Title}
+	for _, ref := range r.Filter.Rules {
+		f.refs[ref] = true
+	}
+	return f, nil
+}
+
+// appliesTo says whether the filter tunes rule r: r is named (by id or
+// name) or the filter says "any", and r's logsource has every attribute
+// the filter's logsource sets.
+func (f *filterDef) appliesTo(r *Rule) bool {
+	if !f.any && !f.refs[r.ID] && !(r.Name != "" && f.refs[r.Name]) {
+		return false
+	}
+	has := func(want, got string) bool { return want == "" || want == got }
+	return has(f.ls.Product, r.Logsource.Product) && has(f.ls.Category, r.Logsource.Category) && has(f.ls.Service, r.Logsource.Service)
+}
+
+// maxNeedle is the longest needle the automaton holds: any part of a
+// literal that must appear must appear too, and short needles keep the
+// automaton small.
+const maxNeedle = 8
+
+// window cuts a needle to its last maxNeedle bytes (file names and
+// extensions, which end paths, tell rules apart best).
+func window(n string) string {
+	if len(n) <= maxNeedle {
+		return n
+	}
+	return n[len(n)-maxNeedle:]
+}

@@ -1,0 +1,194 @@
+package detect
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Value is one value of an event's field, as text. Numbers keep the text
+// they were written with (JSON is decoded with UseNumber), booleans are
+// "true" and "false", and a JSON null is a Value with Null set.
+type Value struct {
+	Text string
+	Null bool
+	low  string // Text lower-cased, for case-insensitive matching
+}
+
+// Event is one log event as a flat map of fields. Nested objects are
+// flattened with dots ("winlog.event_data.Image"); an array gives its
+// field several values, any of which may match. Field names are looked
+// up case-insensitively, as Sigma tools commonly do: "commandline" finds
+// "CommandLine". Logsource, when set, routes the event to the rules of
+// that log source; its zero value sends the event to every rule.
+type Event struct {
+	Logsource Logsource
+	fields    []eventField
+	index     map[string]int // lower-cased name → position in fields
+	text      string         // lower-cased values joined, for the prefilter
+	textOK    bool
+}
+
+type eventField struct {
+	name string
+	vals []Value
+}
+
+// NewEvent flattens m into an Event.
+func NewEvent(m map[string]any) *Event {
+	e := &Event{index: make(map[string]int, len(m)+4)}
+	e.addMap("", m)
+	return e
+}
+
+func (e *Event) addMap(prefix string, m map[string]any) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // a stable field order whatever the map's
+	for _, k := range keys {
+		e.Add(prefix+k, m[k])
+	}
+}
+
+// Add appends v to the field name: a map adds its leaves under
+// "name.key", a slice adds each element.
+func (e *Event) Add(name string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		e.addMap(name+".", x)
+	case []any:
+		if len(x) == 0 {
+			e.addValue(name, Value{Null: true})
+		}
+		for _, el := range x {
+			e.Add(name, el)
+		}
+	case []string:
+		for _, el := range x {
+			e.Add(name, el)
+		}
+	default:
+		e.addValue(name, scalarValue(v))
+	}
+}
+
+// Set replaces the values of the field name with v.
+func (e *Event) Set(name string, v any) {
+	if i, ok := e.index[strings.ToLower(name)]; ok {
+		e.fields[i].vals = e.fields[i].vals[:0]
+	}
+	e.Add(name, v)
+}
+
+func (e *Event) addValue(name string, v Value) {
+	v.low = strings.ToLower(v.Text)
+	e.textOK = false
+	key := strings.ToLower(name)
+	if i, ok := e.index[key]; ok {
+		e.fields[i].vals = append(e.fields[i].vals, v)
+		return
+	}
+	e.index[key] = len(e.fields)
+	e.fields = append(e.fields, eventField{name: name, vals: []Value{v}})
+}
+
+// scalarValue turns a decoded JSON or Go scalar into a Value.
+func scalarValue(v any) Value {
+	switch x := v.(type) {
+	case nil:
+		return Value{Null: true}
+	case string:
+		return Value{Text: x}
+	case json.Number:
+		return Value{Text: x.String()}
+	case bool:
+		return Value{Text: strconv.FormatBool(x)}
+	case float64:
+		return Value{Text: strconv.FormatFloat(x, 'f', -1, 64)}
+	case float32:
+		return Value{Text: strconv.FormatFloat(float64(x), 'f', -1, 32)}
+	case int:
+		return Value{Text: strconv.Itoa(x)}
+	case int64:
+		return Value{Text: strconv.FormatInt(x, 10)}
+	case int32:
+		return Value{Text: strconv.FormatInt(int64(x), 10)}
+	case uint64:
+		return Value{Text: strconv.FormatUint(x, 10)}
+	case uint32:
+		return Value{Text: strconv.FormatUint(uint64(x), 10)}
+	case uint16:
+		return Value{Text: strconv.FormatUint(uint64(x), 10)}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Value{Null: true}
+	}
+	return Value{Text: string(b)}
+}
+
+// Get answers the values of the field name (case-insensitive) and whether
+// the event has it.
+func (e *Event) Get(name string) ([]Value, bool) {
+	i, ok := e.index[strings.ToLower(name)]
+	if !ok {
+		return nil, false
+	}
+	return e.fields[i].vals, true
+}
+
+// getLower is Get for a name already lower-cased.
+func (e *Event) getLower(key string) ([]Value, bool) {
+	i, ok := e.index[key]
+	if !ok {
+		return nil, false
+	}
+	return e.fields[i].vals, true
+}
+
+// String answers the first value of a field as text, "" when missing.
+func (e *Event) String(name string) string {
+	vals, _ := e.Get(name)
+	for _, v := range vals {
+		if !v.Null {
+			return v.Text
+		}
+	}
+	return ""
+}
+
+// Names lists the event's field names in the order they were added.
+func (e *Event) Names() []string {
+	out := make([]string, len(e.fields))
+	for i, f := range e.fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// lowerText is every value lower-cased, joined by NUL: what the
+// prefilter scans.
+func (e *Event) lowerText() string {
+	if e.textOK {
+		return e.text
+	}
+	n := 0
+	for _, f := range e.fields {
+		for _, v := range f.vals {
+			n += len(v.low) + 1
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range e.fields {
+		for _, v := range f.vals {
+			b.WriteString(v.low)
+			b.WriteByte(0)
+		}
+	}
+	e.text, e.textOK = b.String(), true
+	return e.text
+}
