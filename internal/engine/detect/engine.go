@@ -34,7 +34,7 @@ type Engine struct {
 type compiled struct {
 	rule  *Rule
 	cond  node
-	emit  bool  // reported on its own (not only through correlations)
+	emit  bool   // reported on its own (not only through correlations)
 	feeds []feed // correlations it feeds
 }
 

@@ -130,6 +130,9 @@ func (c *compiler) fieldTest(ft FieldTest) (node, error) {
 		}
 		return existsNode{key: key, want: ft.Values[0].Text == "true"}, nil
 	}
+	if ft.Field == "" && !m.startswith && !m.endswith && !m.re && !m.cidr && m.cmp == nil && !m.fieldref && m.timeUnit == "" {
+		m.contains = true // a keyword is searched anywhere in a value
+	}
 	if m.all && len(ft.Values) < 2 && !m.expand {
 		// the specification forbids it, yet it means the same as without
 		m.all = false
@@ -394,6 +397,9 @@ func (c *compiler) expand(s string) ([]string, error) {
 	outs := []string{""}
 	for i := 0; i < len(s); {
 		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '\\':
+			outs = appendAll(outs, s[i:i+2]) // an escaped backslash, for the wildcard parser
+			i += 2
 		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '%':
 			outs = appendAll(outs, "%")
 			i += 2
