@@ -82,8 +82,8 @@ correlation:
 		{logon(4625, "bob", "1.1.1.1"), 2 * time.Minute, false},
 		{logon(4624, "bob", "1.1.1.1"), 3 * time.Minute, false}, // not a failure
 		{logon(4625, "BOB2", "1.1.1.1"), 3 * time.Minute, false},
-		{logon(4625, "bob", "1.1.1.1"), 4 * time.Minute, true},   // third within 5m
-		{logon(4625, "bob", "1.1.1.1"), 5 * time.Minute, false},  // the group restarted
+		{logon(4625, "bob", "1.1.1.1"), 4 * time.Minute, true},    // third within 5m
+		{logon(4625, "bob", "1.1.1.1"), 5 * time.Minute, false},   // the group restarted
 		{logon(4625, "alice", "1.1.1.1"), 7 * time.Minute, false}, // first alice is out of the window
 		{logon(4625, "alice", "1.1.1.1"), 8 * time.Minute, false},
 		{logon(4625, "alice", "1.1.1.1"), 9 * time.Minute, true},
