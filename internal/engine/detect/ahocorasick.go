@@ -9,6 +9,7 @@ type acMatcher struct {
 	delta   []int32 // state*nclass + class → next state
 	out     [][]int32
 	outLink []int32 // nearest proper suffix state with output, or -1
+	first   []int32 // the state itself when it has output, else outLink
 }
 
 // newAC builds the automaton of needles (non-empty; duplicates allowed,
@@ -99,19 +100,80 @@ func newAC(needles []string) *acMatcher {
 			queue = append(queue, t)
 		}
 	}
+	m.renumber()
 	return m
 }
 
-// scan calls hit with the index of every needle occurring in text (as
-// often as it occurs).
-func (m *acMatcher) scan(text string, hit func(int32)) {
+// renumber puts states in breadth-first order, so that the shallow
+// states, where a scan spends most of its time, share a few cache lines
+// of the table; and it flags, in the sign bit of each transition, the
+// states that have output.
+func (m *acMatcher) renumber() {
+	nc := m.nclass
+	n := len(m.out)
+	order := make([]int32, 0, n) // new → old
+	newID := make([]int32, n)    // old → new
+	seen := make([]bool, n)
+	order = append(order, 0)
+	seen[0] = true
+	for i := 0; i < len(order); i++ {
+		s := order[i]
+		for c := 0; c < nc; c++ {
+			t := m.delta[int(s)*nc+c]
+			if !seen[t] {
+				seen[t] = true
+				order = append(order, t)
+			}
+		}
+	}
+	for i, old := range order {
+		newID[old] = int32(i)
+	}
+	delta := make([]int32, len(m.delta))
+	out := make([][]int32, n)
+	outLink := make([]int32, n)
+	first := make([]int32, n)
+	for i, old := range order {
+		out[i] = m.out[old]
+		if l := m.outLink[old]; l >= 0 {
+			outLink[i] = newID[l]
+		} else {
+			outLink[i] = -1
+		}
+	}
+	for i := range first {
+		if len(out[i]) > 0 {
+			first[i] = int32(i)
+		} else {
+			first[i] = outLink[i]
+		}
+	}
+	for i, old := range order {
+		for c := 0; c < nc; c++ {
+			t := newID[m.delta[int(old)*nc+c]]
+			if first[t] > 0 {
+				t |= -1 << 31 // the flag: reaching t reports needles
+			}
+			delta[i*nc+c] = t
+		}
+	}
+	m.delta, m.out, m.outLink, m.first = delta, out, outLink, first
+}
+
+// scan calls hit with the index of every needle occurring in text and
+// where the occurrence ends (as often as it occurs).
+func (m *acMatcher) scan(text string, hit func(id int32, end int)) {
 	s := int32(0)
 	nc := int32(m.nclass)
 	for i := 0; i < len(text); i++ {
-		s = m.delta[s*nc+int32(m.class[text[i]])]
-		for o := s; o > 0; o = m.outLink[o] {
+		d := m.delta[s*nc+int32(m.class[text[i]])]
+		s = d & 0x7fffffff
+		if d >= 0 {
+			continue
+		}
+		for o := m.first[s]; o > 0; o = m.outLink[o] {
 			for _, id := range m.out[o] {
-				hit(id)
+				hit(id, i+1)
 			}
 		}
 	}
@@ -119,7 +181,7 @@ func (m *acMatcher) scan(text string, hit func(int32)) {
 
 // sizeBytes estimates the automaton's memory.
 func (m *acMatcher) sizeBytes() int {
-	n := 4*len(m.delta) + 4*len(m.outLink) + 24*len(m.out)
+	n := 4*len(m.delta) + 8*len(m.outLink) + 24*len(m.out)
 	for _, o := range m.out {
 		n += 4 * len(o)
 	}

@@ -2,7 +2,9 @@ package detect
 
 import (
 	"fmt"
+	"regexp/syntax"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -221,7 +223,19 @@ func testsNeedles(tests []valueTest, all bool) ([]string, bool) {
 	return out, found
 }
 
+// minNeedle is the shortest useful needle: shorter ones occur in nearly
+// every event and would only cost scanning time.
+const minNeedle = 3
+
 func testNeedles(t valueTest) ([]string, bool) {
+	ns, ok := testNeedlesAny(t)
+	if ok && minLen(ns) < minNeedle {
+		return nil, false
+	}
+	return ns, ok
+}
+
+func testNeedlesAny(t valueTest) ([]string, bool) {
 	switch x := t.(type) {
 	case *patTest:
 		var out []string
@@ -230,15 +244,71 @@ func testNeedles(t valueTest) ([]string, bool) {
 			if n == "" || !utf8.ValidString(n) {
 				return nil, false
 			}
-			out = append(out, strings.ToLower(n))
+			out = append(out, foldLower(n))
 		}
 		return out, len(out) > 0
 	case reTest:
-		prefix, _ := x.re.LiteralPrefix()
-		if prefix == "" || !utf8.ValidString(prefix) || strings.Contains(x.re.String(), "(?") {
+		re, err := syntax.Parse(x.re.String(), syntax.Perl)
+		if err != nil {
 			return nil, false
 		}
-		return []string{strings.ToLower(prefix)}, true
+		return reNeedles(re.Simplify(), 0)
 	}
 	return nil, false
+}
+
+// reNeedles answers literals (lower-cased) one of which appears in any
+// text the regular expression matches.
+func reNeedles(re *syntax.Regexp, depth int) ([]string, bool) {
+	if depth > 50 {
+		return nil, false
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 && !foldSafe(re.Rune) {
+			return nil, false
+		}
+		s := foldLower(string(re.Rune))
+		return []string{s}, s != "" && utf8.ValidString(s)
+	case syntax.OpCapture, syntax.OpPlus:
+		return reNeedles(re.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return reNeedles(re.Sub[0], depth+1)
+		}
+	case syntax.OpConcat:
+		var best []string
+		found := false
+		for _, sub := range re.Sub {
+			if s, ok := reNeedles(sub, depth+1); ok && (!found || better(s, best)) {
+				best, found = s, true
+			}
+		}
+		return best, found
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			s, ok := reNeedles(sub, depth+1)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, s...)
+		}
+		return all, len(all) > 0
+	}
+	return nil, false
+}
+
+// foldSafe says whether every rune a case-insensitive literal matches
+// folds (foldLower) to the same text as the literal's own rune.
+func foldSafe(runes []rune) bool {
+	for _, r := range runes {
+		want := foldLower(string(r))
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if foldLower(string(f)) != want {
+				return false
+			}
+		}
+	}
+	return true
 }

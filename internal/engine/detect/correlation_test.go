@@ -24,7 +24,7 @@ detection:
   condition: selection
 `
 
-func mustEngine(t *testing.T, docs string) *Engine {
+func mustEngine(t testing.TB, docs string) *Engine {
 	t.Helper()
 	rules, errs := ParseRules("test.yml", []byte(docs))
 	if len(errs) > 0 {

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -22,6 +23,9 @@ type Engine struct {
 	corrs       []*corrDef
 	ac          *acMatcher
 	needleRules [][]int32 // needle index → rules that need it
+	needleText  []string  // needle index → its text
+	windowFull  [][]int32 // automaton needle (a part of needles) → the needles holding it
+	windowEnd   []int32   // needle index → where its automaton part ends in it
 	noNeedle    []int32   // rules that are candidates for every event of their logsource
 	filters     int
 
@@ -34,6 +38,7 @@ type Engine struct {
 type compiled struct {
 	rule  *Rule
 	cond  node
+	gate  *gate  // what the prefilter must have seen, or nil
 	emit  bool   // reported on its own (not only through correlations)
 	feeds []feed // correlations it feeds
 }
@@ -42,6 +47,7 @@ type compiled struct {
 type route struct {
 	member   []bool
 	noNeedle []int32
+	fields   map[string]bool // what the prefilter scans; nil: every field
 }
 
 const maxRoutes = 1024
@@ -112,34 +118,52 @@ func Compile(rules []*Rule, cfg Config) (*Engine, []error) {
 	return e, errs
 }
 
-// buildPrefilter gathers every rule's needles into one automaton.
+// buildPrefilter gathers every rule's needles into one automaton: the
+// trigger needles (one of which must appear for the rule to be a
+// candidate) and the needles of its gate.
 func (e *Engine) buildPrefilter() {
-	var all []string
-	index := map[string]int32{}
+	b := &gateBuilder{index: map[string]int32{}}
+	trigger := map[int32][]int32{}
 	for i, cr := range e.rules {
+		if g, ok := b.build(cr.cond); ok {
+			cr.gate = &g
+		}
 		ns, ok := needles(cr.cond)
 		if !ok {
 			e.noNeedle = append(e.noNeedle, int32(i))
 			continue
 		}
-		seen := map[string]bool{}
+		seen := map[int32]bool{}
 		for _, n := range ns {
-			n = window(n)
-			if seen[n] {
-				continue
+			id := b.needle(n)
+			if !seen[id] {
+				seen[id] = true
+				trigger[id] = append(trigger[id], int32(i))
 			}
-			seen[n] = true
-			id, ok := index[n]
-			if !ok {
-				id = int32(len(all))
-				index[n] = id
-				all = append(all, n)
-				e.needleRules = append(e.needleRules, nil)
-			}
-			e.needleRules[id] = append(e.needleRules[id], int32(i))
 		}
 	}
-	e.ac = newAC(all)
+	e.needleText = b.texts
+	e.needleRules = make([][]int32, len(b.texts))
+	for id, rules := range trigger {
+		e.needleRules[id] = rules
+	}
+	windows := map[string]int32{}
+	var wtexts []string
+	e.windowEnd = make([]int32, len(b.texts))
+	for id, n := range b.texts {
+		off := window(n)
+		w := n[off : off+min(len(n), maxNeedle)]
+		e.windowEnd[id] = int32(off + len(w))
+		wid, ok := windows[w]
+		if !ok {
+			wid = int32(len(wtexts))
+			windows[w] = wid
+			wtexts = append(wtexts, w)
+			e.windowFull = append(e.windowFull, nil)
+		}
+		e.windowFull[wid] = append(e.windowFull[wid], int32(id))
+	}
+	e.ac = newAC(wtexts)
 }
 
 // routeFor answers the rules that apply to events of ls.
@@ -159,6 +183,7 @@ func (e *Engine) routeFor(ls Logsource) *route {
 			r.noNeedle = append(r.noNeedle, i)
 		}
 	}
+	r.fields = e.routeFields(r)
 	e.mu.Lock()
 	if len(e.routes) < maxRoutes {
 		e.routes[ls] = r
@@ -175,6 +200,9 @@ var registryCategories = map[string]bool{"registry_add": true, "registry_delete"
 // logsource ev; what the event does not know does not exclude.
 func applies(rule, ev Logsource) bool {
 	eq := func(r, e string) bool { return r == "" || e == "" || r == e }
+	if rule.Category != "" && ev.Category == NoCategory {
+		return false
+	}
 	cat := eq(rule.Category, ev.Category) || (rule.Category == "registry_event" && registryCategories[ev.Category])
 	return cat && eq(rule.Product, ev.Product) && eq(rule.Service, ev.Service)
 }
@@ -203,22 +231,34 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 		s.cands = append(s.cands, i)
 	}
 	if len(e.needleRules) > 0 {
-		e.ac.scan(ev.lowerText(), func(id int32) {
-			if s.nmark[id] == ep {
-				return
-			}
-			s.nmark[id] = ep
-			for _, i := range e.needleRules[id] {
-				if s.rmark[i] != ep && rt.member[i] {
-					s.rmark[i] = ep
-					s.cands = append(s.cands, i)
+		text := ev.lowerTextOf(rt.fields)
+		e.ac.scan(text, func(w int32, end int) {
+			for _, id := range e.windowFull[w] {
+				if s.nmark[id] == ep {
+					continue
+				}
+				full := e.needleText[id]
+				start := end - int(e.windowEnd[id])
+				if start < 0 || start+len(full) > len(text) || text[start:start+len(full)] != full {
+					continue
+				}
+				s.nmark[id] = ep
+				for _, i := range e.needleRules[id] {
+					if s.rmark[i] != ep && rt.member[i] {
+						s.rmark[i] = ep
+						s.cands = append(s.cands, i)
+					}
 				}
 			}
 		})
 	}
 	s.matched = s.matched[:0]
 	for _, i := range s.cands {
-		if e.rules[i].cond.eval(ev) {
+		cr := e.rules[i]
+		if cr.gate != nil && !cr.gate.holds(s.nmark, ep) {
+			continue
+		}
+		if cr.cond.eval(ev) {
 			s.matched = append(s.matched, i)
 		}
 	}
@@ -311,16 +351,90 @@ func (f *filterDef) appliesTo(r *Rule) bool {
 	return has(f.ls.Product, r.Logsource.Product) && has(f.ls.Category, r.Logsource.Category) && has(f.ls.Service, r.Logsource.Service)
 }
 
-// maxNeedle is the longest needle the automaton holds: any part of a
-// literal that must appear must appear too, and short needles keep the
-// automaton small.
+// maxNeedle is the longest part of a needle the automaton holds, which
+// keeps the automaton small; a hit is checked against the whole needle.
 const maxNeedle = 8
 
-// window cuts a needle to its last maxNeedle bytes (file names and
-// extensions, which end paths, tell rules apart best).
-func window(n string) string {
+// commonText is text frequent in Windows logs: the automaton's part of a
+// needle avoids it where it can, so that it seldom hits for nothing.
+var commonText = []string{".exe", ".dll", "\\windows", "windows\\", "system32", "syswow64", "microsoft", "program files",
+	"programdata", "\\users\\", "appdata", "\\local\\", "\\temp\\", "c:\\", "software\\", "hklm\\", "hkcu\\", "hku\\",
+	"currentversion", "powershell", "svchost", "\\device\\", "harddiskvolume", "http", "www."}
+
+// window answers where, in needle n, the part the automaton holds
+// starts: the maxNeedle bytes that overlap common text least, the last
+// such when several tie.
+func window(n string) int {
 	if len(n) <= maxNeedle {
-		return n
+		return 0
 	}
-	return n[len(n)-maxNeedle:]
+	common := make([]bool, len(n))
+	for _, c := range commonText {
+		for i := 0; ; {
+			k := strings.Index(n[i:], c)
+			if k < 0 {
+				break
+			}
+			for j := i + k; j < i+k+len(c); j++ {
+				common[j] = true
+			}
+			i += k + 1
+		}
+	}
+	best, bestScore := 0, len(n)+1
+	for off := 0; off+maxNeedle <= len(n); off++ {
+		score := 0
+		for _, c := range common[off : off+maxNeedle] {
+			if c {
+				score++
+			}
+		}
+		if score <= bestScore {
+			best, bestScore = off, score
+		}
+	}
+	return best
+}
+
+// routeFields answers the lower-cased fields that rules of r test, or
+// nil when one of them searches keywords (every field then counts).
+func (e *Engine) routeFields(r *route) map[string]bool {
+	fields := map[string]bool{}
+	for i, cr := range e.rules {
+		if r.member[i] && !collectFields(cr.cond, fields) {
+			return nil
+		}
+	}
+	return fields
+}
+
+// collectFields adds the fields n tests; false for a keyword search.
+func collectFields(n node, into map[string]bool) bool {
+	switch x := n.(type) {
+	case andNode:
+		for _, k := range x {
+			if !collectFields(k, into) {
+				return false
+			}
+		}
+	case orNode:
+		for _, k := range x {
+			if !collectFields(k, into) {
+				return false
+			}
+		}
+	case countNode:
+		for _, k := range x.kids {
+			if !collectFields(k, into) {
+				return false
+			}
+		}
+	case notNode:
+		return collectFields(x.x, into)
+	case *fieldNode:
+		into[x.key] = true
+	case *keywordNode:
+		return false
+	}
+	return true
 }

@@ -2,7 +2,7 @@ package detect
 
 import (
 	"encoding/json"
-	"sort"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -25,9 +25,11 @@ type Value struct {
 type Event struct {
 	Logsource Logsource
 	fields    []eventField
+	slab      []Value        // backing store of single values, one allocation
 	index     map[string]int // lower-cased name → position in fields
 	text      string         // lower-cased values joined, for the prefilter
 	textOK    bool
+	textOf    map[string]bool // the fields text holds (nil: all)
 }
 
 type eventField struct {
@@ -37,19 +39,18 @@ type eventField struct {
 
 // NewEvent flattens m into an Event.
 func NewEvent(m map[string]any) *Event {
-	e := &Event{index: make(map[string]int, len(m)+4)}
+	e := &Event{index: make(map[string]int, len(m)+4), fields: make([]eventField, 0, len(m)+4), slab: make([]Value, 0, len(m)+4)}
 	e.addMap("", m)
 	return e
 }
 
 func (e *Event) addMap(prefix string, m map[string]any) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // a stable field order whatever the map's
-	for _, k := range keys {
-		e.Add(prefix+k, m[k])
+	for k, v := range m {
+		if prefix == "" {
+			e.Add(k, v)
+		} else {
+			e.Add(prefix+k, v)
+		}
 	}
 }
 
@@ -78,13 +79,13 @@ func (e *Event) Add(name string, v any) {
 // Set replaces the values of the field name with v.
 func (e *Event) Set(name string, v any) {
 	if i, ok := e.index[strings.ToLower(name)]; ok {
-		e.fields[i].vals = e.fields[i].vals[:0]
+		e.fields[i].vals = nil
 	}
 	e.Add(name, v)
 }
 
 func (e *Event) addValue(name string, v Value) {
-	v.low = strings.ToLower(v.Text)
+	v.low = foldLower(v.Text)
 	e.textOK = false
 	key := strings.ToLower(name)
 	if i, ok := e.index[key]; ok {
@@ -92,7 +93,9 @@ func (e *Event) addValue(name string, v Value) {
 		return
 	}
 	e.index[key] = len(e.fields)
-	e.fields = append(e.fields, eventField{name: name, vals: []Value{v}})
+	e.slab = append(e.slab, v)
+	n := len(e.slab)
+	e.fields = append(e.fields, eventField{name: name, vals: e.slab[n-1 : n : n]})
 }
 
 // scalarValue turns a decoded JSON or Go scalar into a Value.
@@ -169,10 +172,13 @@ func (e *Event) Names() []string {
 	return out
 }
 
-// lowerText is every value lower-cased, joined by NUL: what the
-// prefilter scans.
-func (e *Event) lowerText() string {
-	if e.textOK {
+// lowerText is every value lower-cased, joined by NUL.
+func (e *Event) lowerText() string { return e.lowerTextOf(nil) }
+
+// lowerTextOf is the values of the fields named (lower-cased names; nil
+// for all) lower-cased, joined by NUL: what the prefilter scans.
+func (e *Event) lowerTextOf(fields map[string]bool) string {
+	if e.textOK && sameSet(e.textOf, fields) {
 		return e.text
 	}
 	n := 0
@@ -181,14 +187,41 @@ func (e *Event) lowerText() string {
 			n += len(v.low) + 1
 		}
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, f := range e.fields {
-		for _, v := range f.vals {
-			b.WriteString(v.low)
-			b.WriteByte(0)
+	b := make([]byte, 0, n)
+	for key, i := range e.index {
+		if fields != nil && !fields[key] {
+			continue
+		}
+		for _, v := range e.fields[i].vals {
+			b = append(b, v.low...)
+			b = append(b, 0)
 		}
 	}
-	e.text, e.textOK = b.String(), true
+	e.text, e.textOK, e.textOf = string(b), true, fields
 	return e.text
+}
+
+// sameSet says whether two field sets are the same map (or both nil).
+func sameSet(a, b map[string]bool) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// foldLower is the case folding of case-insensitive matching: Unicode
+// lower case, with the two letters whose lower case differs from the rest
+// of their case class written as the others (long s as s, final sigma as
+// sigma), so that a regular expression with i and the prefilter agree.
+func foldLower(s string) string {
+	l := strings.ToLower(s)
+	for i := 0; i < len(l); i++ {
+		if l[i] >= 0x80 {
+			if strings.ContainsRune(l, 'ſ') || strings.ContainsRune(l, 'ς') {
+				l = strings.NewReplacer("ſ", "s", "ς", "σ").Replace(l)
+			}
+			break
+		}
+	}
+	return l
 }

@@ -513,3 +513,22 @@ func (p *parser) filter(n *yaml.Node) (*Filter, error) {
 	}
 	return f, nil
 }
+
+// ParsePlaceholders reads placeholder values from YAML (or JSON): a map
+// of placeholder name (without %) to one value or a list of values.
+func ParsePlaceholders(data []byte) (map[string][]string, error) {
+	var raw map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("placeholders: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	out := make(map[string][]string, len(raw))
+	for name, n := range raw {
+		p := &parser{file: "placeholders"}
+		vals, err := p.strs(&n, "placeholder "+name)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.Trim(name, "%")] = vals
+	}
+	return out, nil
+}

@@ -139,7 +139,7 @@ func newPattern(toks []token, fold bool) pattern {
 		cp := make([]token, len(toks))
 		for i, t := range toks {
 			if t.kind == tokLit {
-				t.lit = strings.ToLower(t.lit)
+				t.lit = foldLower(t.lit)
 			}
 			cp[i] = t
 		}

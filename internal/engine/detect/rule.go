@@ -24,6 +24,10 @@ type Logsource struct {
 	Service  string `json:"service,omitempty"`
 }
 
+// NoCategory is an event's Category when its source is known to have
+// none (a Security logon, say): rules that name a category do not apply.
+const NoCategory = "-"
+
 // IsZero says whether nothing is known of the source.
 func (l Logsource) IsZero() bool { return l == Logsource{} }
 

@@ -95,8 +95,8 @@ var securityAliases = map[string][][2]string{
 // event block with host.os.type. An event that tells nothing answers the
 // zero Logsource (every rule applies).
 func Classify(ev *Event) Logsource {
-	channel := firstOf(ev, "Channel", "winlog.channel", "Event.System.Channel")
-	eid := firstOf(ev, "EventID", "winlog.event_id", "Event.System.EventID")
+	channel := firstOf(ev, "channel", "winlog.channel", "event.system.channel")
+	eid := firstOf(ev, "eventid", "winlog.event_id", "event.system.eventid")
 	if channel != "" {
 		ls := Logsource{Product: "windows"}
 		ch := strings.ToLower(channel)
@@ -108,6 +108,9 @@ func Classify(ev *Event) Logsource {
 			}
 		} else if ls.Service != "" {
 			ls.Category = windowsCategories[ls.Service+"/"+eid]
+		}
+		if ls.Service != "" && ls.Category == "" {
+			ls.Category = NoCategory // a known channel and event id: rules of a category do not apply
 		}
 		if ls.Service == "security" {
 			for _, a := range securityAliases[eid] {
@@ -123,10 +126,15 @@ func Classify(ev *Event) Logsource {
 	return classifyECS(ev)
 }
 
+// firstOf answers the first non-empty value of the fields named (in
+// lower case).
 func firstOf(ev *Event, names ...string) string {
 	for _, n := range names {
-		if s := ev.String(n); s != "" {
-			return s
+		vals, _ := ev.getLower(n)
+		for _, v := range vals {
+			if !v.Null && v.Text != "" {
+				return v.Text
+			}
 		}
 	}
 	return ""
