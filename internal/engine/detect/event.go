@@ -11,9 +11,18 @@ import (
 // they were written with (JSON is decoded with UseNumber), booleans are
 // "true" and "false", and a JSON null is a Value with Null set.
 type Value struct {
-	Text string
-	Null bool
-	low  string // Text lower-cased, for case-insensitive matching
+	Text  string
+	Null  bool
+	low   string // Text folded (foldLower), computed when first needed
+	lowOK bool
+}
+
+// lower answers the value folded for case-insensitive matching.
+func (v *Value) lower() string {
+	if !v.lowOK {
+		v.low, v.lowOK = foldLower(v.Text), true
+	}
+	return v.low
 }
 
 // Event is one log event as a flat map of fields. Nested objects are
@@ -85,7 +94,6 @@ func (e *Event) Set(name string, v any) {
 }
 
 func (e *Event) addValue(name string, v Value) {
-	v.low = foldLower(v.Text)
 	e.textOK = false
 	key := strings.ToLower(name)
 	if i, ok := e.index[key]; ok {
@@ -184,7 +192,7 @@ func (e *Event) lowerTextOf(fields map[string]bool) string {
 	n := 0
 	for _, f := range e.fields {
 		for _, v := range f.vals {
-			n += len(v.low) + 1
+			n += len(v.Text) + 1
 		}
 	}
 	b := make([]byte, 0, n)
@@ -192,8 +200,9 @@ func (e *Event) lowerTextOf(fields map[string]bool) string {
 		if fields != nil && !fields[key] {
 			continue
 		}
-		for _, v := range e.fields[i].vals {
-			b = append(b, v.low...)
+		vals := e.fields[i].vals
+		for j := range vals {
+			b = append(b, vals[j].lower()...)
 			b = append(b, 0)
 		}
 	}

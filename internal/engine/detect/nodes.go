@@ -147,7 +147,7 @@ func (t *patTest) test(_ *Event, v *Value) bool {
 	}
 	s := v.Text
 	if t.fold {
-		s = v.low
+		s = v.lower()
 	}
 	for i := range t.pats {
 		if t.pats[i].match(s) {
@@ -298,16 +298,17 @@ func (t fieldrefTest) test(ev *Event, v *Value) bool {
 	}
 	s := v.Text
 	if t.fold {
-		s = v.low
+		s = v.lower()
 	}
 	hit := false
-	for _, o := range others {
+	for i := range others {
+		o := &others[i]
 		if o.Null {
 			continue
 		}
 		ref := o.Text
 		if t.fold {
-			ref = o.low
+			ref = o.lower()
 		}
 		p := pattern{shape: t.sh, lit: ref}
 		if p.match(s) {
