@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"regexp/syntax"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -189,6 +190,9 @@ func needles(n node) ([]string, bool) {
 // better prefers the set whose shortest needle is longest, then the
 // smaller set.
 func better(a, b []string) bool {
+	if ua, ub := allUseful(a), allUseful(b); ua != ub {
+		return ua
+	}
 	ma, mb := minLen(a), minLen(b)
 	if ma != mb {
 		return ma > mb
@@ -224,13 +228,31 @@ func testsNeedles(tests []valueTest, all bool) ([]string, bool) {
 }
 
 // minNeedle is the shortest useful needle: shorter ones occur in nearly
-// every event and would only cost scanning time.
+// every event and would only cost scanning time, unless they hold a
+// character that is rare in logs (a backtick, a caret, a brace…).
 const minNeedle = 3
+
+// commonBytes are the characters of ordinary log text.
+const commonBytes = "abcdefghijklmnopqrstuvwxyz0123456789 \\/.:-_,=\"'()\x00\t\n\r"
+
+func usefulNeedle(n string) bool {
+	if len(n) >= minNeedle {
+		return true
+	}
+	for i := 0; i < len(n); i++ {
+		if strings.IndexByte(commonBytes, n[i]) < 0 {
+			return true
+		}
+	}
+	return false
+}
 
 func testNeedles(t valueTest) ([]string, bool) {
 	ns, ok := testNeedlesAny(t)
-	if ok && minLen(ns) < minNeedle {
-		return nil, false
+	for _, n := range ns {
+		if !usefulNeedle(n) {
+			return nil, false
+		}
 	}
 	return ns, ok
 }
@@ -311,4 +333,81 @@ func foldSafe(runes []rune) bool {
 		}
 	}
 	return true
+}
+
+func allUseful(ns []string) bool {
+	for _, n := range ns {
+		if !usefulNeedle(n) {
+			return false
+		}
+	}
+	return true
+}
+
+// cost ranks a node for evaluation order: cheap tests first, so that an
+// AND stops before the regular expressions and keyword searches.
+func cost(n node) int {
+	switch x := n.(type) {
+	case existsNode, constNode:
+		return 0
+	case *fieldNode:
+		c := 1
+		for _, t := range x.tests {
+			switch t.(type) {
+			case reTest, neqTest:
+				c += 20
+			case *patTest:
+				c++
+			default:
+				c += 2
+			}
+		}
+		return c
+	case *keywordNode:
+		return 50 + 10*len(x.tests)
+	case notNode:
+		return cost(x.x)
+	case andNode:
+		return sumCost(x)
+	case orNode:
+		return sumCost(x)
+	case countNode:
+		return sumCost(x.kids)
+	}
+	return 10
+}
+
+func sumCost(ns []node) int {
+	c := 0
+	for _, n := range ns {
+		c += cost(n)
+	}
+	return c
+}
+
+// orderByCost sorts the children of every AND and OR, cheapest first
+// (both are commutative: the result does not change).
+func orderByCost(n node) node {
+	switch x := n.(type) {
+	case andNode:
+		for i := range x {
+			x[i] = orderByCost(x[i])
+		}
+		sort.SliceStable(x, func(i, j int) bool { return cost(x[i]) < cost(x[j]) })
+		return x
+	case orNode:
+		for i := range x {
+			x[i] = orderByCost(x[i])
+		}
+		sort.SliceStable(x, func(i, j int) bool { return cost(x[i]) < cost(x[j]) })
+		return x
+	case notNode:
+		return notNode{orderByCost(x.x)}
+	case countNode:
+		for i := range x.kids {
+			x.kids[i] = orderByCost(x.kids[i])
+		}
+		return x
+	}
+	return n
 }

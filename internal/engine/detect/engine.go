@@ -110,6 +110,7 @@ func Compile(rules []*Rule, cfg Config) (*Engine, []error) {
 				n = andNode{n, f.cond}
 			}
 		}
+		n = orderByCost(n)
 		ids[r.ID] = r.ID != ""
 		e.rules = append(e.rules, &compiled{rule: r, cond: n, emit: true})
 	}

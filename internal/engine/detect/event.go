@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Value is one value of an event's field, as text. Numbers keep the text
@@ -95,7 +97,7 @@ func (e *Event) Set(name string, v any) {
 
 func (e *Event) addValue(name string, v Value) {
 	e.textOK = false
-	key := strings.ToLower(name)
+	key := lowerName(name)
 	if i, ok := e.index[key]; ok {
 		e.fields[i].vals = append(e.fields[i].vals, v)
 		return
@@ -231,6 +233,24 @@ func foldLower(s string) string {
 			}
 			break
 		}
+	}
+	return l
+}
+
+// lowerNames caches the lower-cased field names seen (bounded): event
+// field names repeat, and lower-casing each anew costs an allocation.
+var lowerNames sync.Map
+
+var lowerNamesLen atomic.Int32
+
+func lowerName(name string) string {
+	if v, ok := lowerNames.Load(name); ok {
+		return v.(string)
+	}
+	l := strings.ToLower(name)
+	if lowerNamesLen.Load() < 10_000 {
+		lowerNamesLen.Add(1)
+		lowerNames.Store(strings.Clone(name), l)
 	}
 	return l
 }
