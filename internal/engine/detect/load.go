@@ -239,7 +239,7 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 	for _, kv := range top {
 		fields[kv[0].Value] = kv[1]
 	}
-	if err := p.meta(r, fields); err != nil {
+	if err := p.meta(r, fields, doc); err != nil {
 		return nil, err
 	}
 	if a, ok := fields["action"]; ok {
@@ -270,7 +270,7 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 }
 
 // meta reads the descriptive fields every kind shares.
-func (p *parser) meta(r *Rule, f map[string]*yaml.Node) error {
+func (p *parser) meta(r *Rule, f map[string]*yaml.Node, doc *yaml.Node) error {
 	one := map[string]*string{"id": &r.ID, "name": &r.Name, "title": &r.Title, "status": &r.Status,
 		"description": &r.Description, "level": &r.Level, "date": &r.Date, "modified": &r.Modified}
 	for k, dst := range one {
@@ -288,7 +288,7 @@ func (p *parser) meta(r *Rule, f map[string]*yaml.Node) error {
 		p.rule = r.Title
 	}
 	if r.Title == "" {
-		return p.errorf(nil, "no title")
+		return p.errorf(doc, "no title")
 	}
 	if n := f["author"]; n != nil {
 		a, err := p.strs(n, "author")
