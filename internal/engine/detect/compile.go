@@ -237,7 +237,12 @@ const commonBytes = "abcdefghijklmnopqrstuvwxyz0123456789 \\/.:-_,=\"'()\x00\t\n
 
 func usefulNeedle(n string) bool {
 	if len(n) >= minNeedle {
-		return true
+		for _, c := range commonMask(n) {
+			if !c {
+				return true
+			}
+		}
+		return false // nothing but common text: found in most events
 	}
 	for i := 0; i < len(n); i++ {
 		if strings.IndexByte(commonBytes, n[i]) < 0 {
@@ -270,11 +275,7 @@ func testNeedlesAny(t valueTest) ([]string, bool) {
 		}
 		return out, len(out) > 0
 	case reTest:
-		re, err := syntax.Parse(x.re.String(), syntax.Perl)
-		if err != nil {
-			return nil, false
-		}
-		return reNeedles(re.Simplify(), 0)
+		return x.need, x.need != nil
 	}
 	return nil, false
 }

@@ -3,7 +3,6 @@ package detect
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -21,11 +20,9 @@ type Config struct {
 type Engine struct {
 	rules       []*compiled
 	corrs       []*corrDef
-	ac          *acMatcher
+	grams       *gramMatcher
 	needleRules [][]int32 // needle index → rules that need it
 	needleText  []string  // needle index → its text
-	windowFull  [][]int32 // automaton needle (a part of needles) → the needles holding it
-	windowEnd   []int32   // needle index → where its automaton part ends in it
 	noNeedle    []int32   // rules that are candidates for every event of their logsource
 	filters     int
 
@@ -59,6 +56,7 @@ type scratch struct {
 	nmark   []uint32
 	cands   []int32
 	matched []int32
+	sink    candSink
 }
 
 // Compile builds an Engine from loaded rules. Rules that fail are left
@@ -119,7 +117,7 @@ func Compile(rules []*Rule, cfg Config) (*Engine, []error) {
 	return e, errs
 }
 
-// buildPrefilter gathers every rule's needles into one automaton: the
+// buildPrefilter gathers every rule's needles into one matcher: the
 // trigger needles (one of which must appear for the rule to be a
 // candidate) and the needles of its gate.
 func (e *Engine) buildPrefilter() {
@@ -148,23 +146,7 @@ func (e *Engine) buildPrefilter() {
 	for id, rules := range trigger {
 		e.needleRules[id] = rules
 	}
-	windows := map[string]int32{}
-	var wtexts []string
-	e.windowEnd = make([]int32, len(b.texts))
-	for id, n := range b.texts {
-		off := window(n)
-		w := n[off : off+min(len(n), maxNeedle)]
-		e.windowEnd[id] = int32(off + len(w))
-		wid, ok := windows[w]
-		if !ok {
-			wid = int32(len(wtexts))
-			windows[w] = wid
-			wtexts = append(wtexts, w)
-			e.windowFull = append(e.windowFull, nil)
-		}
-		e.windowFull[wid] = append(e.windowFull[wid], int32(id))
-	}
-	e.ac = newAC(wtexts)
+	e.grams = newGramMatcher(b.texts)
 }
 
 // routeFor answers the rules that apply to events of ls.
@@ -232,26 +214,8 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 		s.cands = append(s.cands, i)
 	}
 	if len(e.needleRules) > 0 {
-		text := ev.lowerTextOf(rt.fields)
-		e.ac.scan(text, func(w int32, end int) {
-			for _, id := range e.windowFull[w] {
-				if s.nmark[id] == ep {
-					continue
-				}
-				full := e.needleText[id]
-				start := end - int(e.windowEnd[id])
-				if start < 0 || start+len(full) > len(text) || text[start:start+len(full)] != full {
-					continue
-				}
-				s.nmark[id] = ep
-				for _, i := range e.needleRules[id] {
-					if s.rmark[i] != ep && rt.member[i] {
-						s.rmark[i] = ep
-						s.cands = append(s.cands, i)
-					}
-				}
-			}
-		})
+		s.sink = candSink{e: e, rt: rt, s: s, ep: ep}
+		e.grams.scan(ev.lowerTextOf(rt.fields), &s.sink)
 	}
 	s.matched = s.matched[:0]
 	for _, i := range s.cands {
@@ -265,6 +229,28 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 	}
 	sort.Slice(s.matched, func(a, b int) bool { return s.matched[a] < s.matched[b] })
 	return s.matched
+}
+
+// candSink turns the needles a scan finds into candidate rules.
+type candSink struct {
+	e  *Engine
+	rt *route
+	s  *scratch
+	ep uint32
+}
+
+func (c *candSink) hit(id int32) {
+	s := c.s
+	if s.nmark[id] == c.ep {
+		return
+	}
+	s.nmark[id] = c.ep
+	for _, r := range c.e.needleRules[id] {
+		if s.rmark[r] != c.ep && c.rt.member[r] {
+			s.rmark[r] = c.ep
+			s.cands = append(s.cands, r)
+		}
+	}
 }
 
 // Match is a rule that matched: a detection rule on one event, or a
@@ -299,13 +285,13 @@ type Stats struct {
 	Correlations   int // correlation rules compiled
 	Needles        int // distinct literal needles in the prefilter
 	AlwaysEvaluate int // rules with no needle: evaluated for every event of their logsource
-	PrefilterBytes int // memory of the prefilter automaton
+	PrefilterBytes int // memory of the prefilter's needle index
 }
 
 // Stats answers the engine's figures.
 func (e *Engine) Stats() Stats {
 	return Stats{Rules: len(e.rules), Filters: e.filters, Correlations: len(e.corrs), Needles: len(e.needleRules),
-		AlwaysEvaluate: len(e.noNeedle), PrefilterBytes: e.ac.sizeBytes()}
+		AlwaysEvaluate: len(e.noNeedle), PrefilterBytes: e.grams.sizeBytes()}
 }
 
 // Rules lists the compiled detection and correlation rules.
@@ -352,50 +338,11 @@ func (f *filterDef) appliesTo(r *Rule) bool {
 	return has(f.ls.Product, r.Logsource.Product) && has(f.ls.Category, r.Logsource.Category) && has(f.ls.Service, r.Logsource.Service)
 }
 
-// maxNeedle is the longest part of a needle the automaton holds, which
-// keeps the automaton small; a hit is checked against the whole needle.
-const maxNeedle = 8
-
-// commonText is text frequent in Windows logs: the automaton's part of a
+// commonText is text frequent in Windows logs: the gram that stands for a
 // needle avoids it where it can, so that it seldom hits for nothing.
 var commonText = []string{".exe", ".dll", "\\windows", "windows\\", "system32", "syswow64", "microsoft", "program files",
 	"programdata", "\\users\\", "appdata", "\\local\\", "\\temp\\", "c:\\", "software\\", "hklm\\", "hkcu\\", "hku\\",
 	"currentversion", "powershell", "svchost", "\\device\\", "harddiskvolume", "http", "www."}
-
-// window answers where, in needle n, the part the automaton holds
-// starts: the maxNeedle bytes that overlap common text least, the last
-// such when several tie.
-func window(n string) int {
-	if len(n) <= maxNeedle {
-		return 0
-	}
-	common := make([]bool, len(n))
-	for _, c := range commonText {
-		for i := 0; ; {
-			k := strings.Index(n[i:], c)
-			if k < 0 {
-				break
-			}
-			for j := i + k; j < i+k+len(c); j++ {
-				common[j] = true
-			}
-			i += k + 1
-		}
-	}
-	best, bestScore := 0, len(n)+1
-	for off := 0; off+maxNeedle <= len(n); off++ {
-		score := 0
-		for _, c := range common[off : off+maxNeedle] {
-			if c {
-				score++
-			}
-		}
-		if score <= bestScore {
-			best, bestScore = off, score
-		}
-	}
-	return best
-}
 
 // routeFields answers the lower-cased fields that rules of r test, or
 // nil when one of them searches keywords (every field then counts).

@@ -45,6 +45,7 @@ type Event struct {
 
 type eventField struct {
 	name string
+	key  string // name lower-cased
 	vals []Value
 }
 
@@ -105,7 +106,7 @@ func (e *Event) addValue(name string, v Value) {
 	e.index[key] = len(e.fields)
 	e.slab = append(e.slab, v)
 	n := len(e.slab)
-	e.fields = append(e.fields, eventField{name: name, vals: e.slab[n-1 : n : n]})
+	e.fields = append(e.fields, eventField{name: name, key: key, vals: e.slab[n-1 : n : n]})
 }
 
 // scalarValue turns a decoded JSON or Go scalar into a Value.
@@ -197,19 +198,50 @@ func (e *Event) lowerTextOf(fields map[string]bool) string {
 			n += len(v.Text) + 1
 		}
 	}
-	b := make([]byte, 0, n)
-	for key, i := range e.index {
-		if fields != nil && !fields[key] {
+	var b strings.Builder
+	b.Grow(n)
+	type span struct{ field, val, start, end int }
+	var spans [32]span
+	kept := spans[:0]
+	for i := range e.fields {
+		if fields != nil && !fields[e.fields[i].key] {
 			continue
 		}
 		vals := e.fields[i].vals
 		for j := range vals {
-			b = append(b, vals[j].lower()...)
-			b = append(b, 0)
+			start := b.Len()
+			if vals[j].lowOK || !appendLowerASCII(&b, vals[j].Text) {
+				b.WriteString(vals[j].lower())
+			}
+			kept = append(kept, span{i, j, start, b.Len()})
+			b.WriteByte(0)
 		}
 	}
-	e.text, e.textOK, e.textOf = string(b), true, fields
+	e.text, e.textOK, e.textOf = b.String(), true, fields
+	for _, sp := range kept { // the values' folded forms are parts of the text
+		if v := &e.fields[sp.field].vals[sp.val]; !v.lowOK {
+			v.low, v.lowOK = e.text[sp.start:sp.end], true
+		}
+	}
 	return e.text
+}
+
+// appendLowerASCII writes s lower-cased when it is ASCII, and answers
+// false (writing nothing) otherwise.
+func appendLowerASCII(b *strings.Builder, s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return true
 }
 
 // sameSet says whether two field sets are the same map (or both nil).

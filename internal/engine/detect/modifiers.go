@@ -252,7 +252,13 @@ func regexTest(m mods, s string) (valueTest, error) {
 		}
 		return nil, fmt.Errorf("regular expression not supported: %v", err)
 	}
-	var t valueTest = reTest{re: re}
+	rt := reTest{re: re}
+	if p, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
+		if ns, ok := reNeedles(p.Simplify(), 0); ok {
+			rt.need = ns
+		}
+	}
+	var t valueTest = rt
 	if m.neq {
 		t = neqTest{t}
 	}

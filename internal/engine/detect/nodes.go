@@ -164,9 +164,29 @@ type nullTest struct{}
 func (nullTest) test(_ *Event, v *Value) bool { return v.Null }
 
 // reTest is the re modifier (RE2 syntax, case-sensitive unless i).
-type reTest struct{ re *regexp.Regexp }
+type reTest struct {
+	re   *regexp.Regexp
+	need []string // folded literals one of which any match holds (nil: none known)
+}
 
-func (t reTest) test(_ *Event, v *Value) bool { return !v.Null && t.re.MatchString(v.Text) }
+func (t reTest) test(_ *Event, v *Value) bool {
+	if v.Null {
+		return false
+	}
+	if t.need != nil {
+		low, found := v.lower(), false
+		for _, n := range t.need {
+			if strings.Contains(low, n) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false // cheaper than running the expression
+		}
+	}
+	return t.re.MatchString(v.Text)
+}
 
 // cidrTest is the cidr modifier, IPv4 or IPv6.
 type cidrTest struct{ prefixes []netip.Prefix }
