@@ -235,7 +235,20 @@ const minNeedle = 3
 // commonBytes are the characters of ordinary log text.
 const commonBytes = "abcdefghijklmnopqrstuvwxyz0123456789 \\/.:-_,=\"'()\x00\t\n\r"
 
+// commonCorpus is text found in most Windows events (paths, channels,
+// accounts, dates): a needle inside it would be present nearly always, so
+// it is not used.
+const commonCorpus = "c:\\windows\\system32\\ c:\\windows\\syswow64\\ c:\\program files\\ c:\\program files (x86)\\ c:\\programdata\\ " +
+	"c:\\users\\ \\appdata\\local\\temp\\ \\appdata\\roaming\\microsoft\\windows\\ \\device\\harddiskvolume " +
+	"microsoft-windows-sysmon/operational microsoft-windows-security-auditing microsoft-windows-powershell/operational " +
+	"nt authority\\system nt authority\\local service nt authority\\network service microsoft corporation " +
+	"hklm\\software\\microsoft\\windows\\currentversion\\ hkcu\\software\\microsoft\\windows\\currentversion\\ " +
+	"hku\\ \\software\\classes\\ 2024- 2025- 2026- 2027- .exe .dll true false medium high system file"
+
 func usefulNeedle(n string) bool {
+	if strings.Contains(commonCorpus, n) {
+		return false
+	}
 	if len(n) >= minNeedle {
 		for _, c := range commonMask(n) {
 			if !c {

@@ -66,6 +66,26 @@ func (e *Event) addMap(prefix string, m map[string]any) {
 	}
 }
 
+// Reset empties the event for reuse (keeping its memory), so that a
+// reader filling one Event per record allocates little.
+func (e *Event) Reset() {
+	clear(e.index)
+	clear(e.fields)
+	e.fields = e.fields[:0]
+	clear(e.slab)
+	e.slab = e.slab[:0]
+	e.text, e.textOK, e.textOf = "", false, nil
+	e.Logsource = Logsource{}
+}
+
+// Fill adds the fields of m (flattened as NewEvent does) to the event.
+func (e *Event) Fill(m map[string]any) {
+	if e.index == nil {
+		e.index = make(map[string]int, len(m)+4)
+	}
+	e.addMap("", m)
+}
+
 // Add appends v to the field name: a map adds its leaves under
 // "name.key", a slice adds each element.
 func (e *Event) Add(name string, v any) {

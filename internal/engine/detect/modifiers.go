@@ -257,6 +257,7 @@ func regexTest(m mods, s string) (valueTest, error) {
 		if ns, ok := reNeedles(p.Simplify(), 0); ok {
 			rt.need = ns
 		}
+		rt.minLen = reMinLen(p.Simplify(), 0)
 	}
 	var t valueTest = rt
 	if m.neq {
@@ -457,4 +458,37 @@ func appendAll(outs []string, s string) []string {
 		outs[i] += s
 	}
 	return outs
+}
+
+// reMinLen is a lower bound of the length in bytes of any text a regular
+// expression matches.
+func reMinLen(re *syntax.Regexp, depth int) int {
+	if depth > 50 {
+		return 0
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(string(re.Rune))
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return reMinLen(re.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		return min(re.Min, 1<<16) * reMinLen(re.Sub[0], depth+1)
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			n += reMinLen(s, depth+1)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, s := range re.Sub {
+			if m := reMinLen(s, depth+1); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0
 }

@@ -165,12 +165,13 @@ func (nullTest) test(_ *Event, v *Value) bool { return v.Null }
 
 // reTest is the re modifier (RE2 syntax, case-sensitive unless i).
 type reTest struct {
-	re   *regexp.Regexp
-	need []string // folded literals one of which any match holds (nil: none known)
+	re     *regexp.Regexp
+	need   []string // folded literals one of which any match holds (nil: none known)
+	minLen int      // no match is shorter (bytes)
 }
 
 func (t reTest) test(_ *Event, v *Value) bool {
-	if v.Null {
+	if v.Null || len(v.Text) < t.minLen {
 		return false
 	}
 	if t.need != nil {

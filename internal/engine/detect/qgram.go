@@ -113,34 +113,43 @@ func commonMask(n string) []bool {
 type gramSink interface{ hit(id int32) }
 
 // scan calls sink.hit for every needle index whose needle occurs in text
-// (again for later occurrences: sinks dedupe).
+// (again for later occurrences: sinks dedupe). One pass reads the 1- to
+// 4-byte grams starting at each position.
 func (m *gramMatcher) scan(text string, sink gramSink) {
-	for g := 4; g >= 1; g-- {
-		lv := &m.levels[g]
-		if lv.bits == nil {
-			continue
-		}
-		for i := 0; i+g <= len(text); i++ {
-			key := uint32(text[i])
-			for j := 1; j < g; j++ {
-				key |= uint32(text[i+j]) << (8 * j)
+	var active [5]bool
+	for g := 1; g <= 4; g++ {
+		active[g] = m.levels[g].bits != nil
+	}
+	n := len(text)
+	for i := 0; i < n; i++ {
+		key := uint32(0)
+		for g := 1; g <= 4 && i+g <= n; g++ {
+			key |= uint32(text[i+g-1]) << (8 * (g - 1))
+			if !active[g] {
+				continue
 			}
+			lv := &m.levels[g]
 			h := gramHash(key)
 			if lv.bits[h/64]&(1<<(h%64)) == 0 {
 				continue
 			}
-			for k := lv.head[h]; k != 0; {
-				en := &lv.entries[k-1]
-				k = en.next
-				if en.key != key {
-					continue
-				}
-				start := i - int(en.off)
-				n := m.texts[en.id]
-				if start >= 0 && start+len(n) <= len(text) && text[start:start+len(n)] == n {
-					sink.hit(en.id)
-				}
-			}
+			m.probe(lv, h, key, text, i, sink)
+		}
+	}
+}
+
+// probe checks the needles whose gram hashed to h at position i.
+func (m *gramMatcher) probe(lv *gramLevel, h, key uint32, text string, i int, sink gramSink) {
+	for k := lv.head[h]; k != 0; {
+		en := &lv.entries[k-1]
+		k = en.next
+		if en.key != key {
+			continue
+		}
+		start := i - int(en.off)
+		n := m.texts[en.id]
+		if start >= 0 && start+len(n) <= len(text) && text[start:start+len(n)] == n {
+			sink.hit(en.id)
 		}
 	}
 }
