@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := Run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestRulesTest: one NDJSON line per match with the event's position,
+// logsource routing when the event says where it came from (the Security
+// 4624 event with a whoami Image is not a process creation), every rule
+// for an event that does not, correlations on the events' times, a
+// malformed line counted and skipped, and a summary on stderr.
+func TestRulesTest(t *testing.T) {
+	code, out, errOut := runCLI("rules", "test", "--rules", "testdata/rules", "--events", "testdata/events.ndjson", "--lang", "en")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m matchLine
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		var raw map[string]any
+		_ = json.Unmarshal([]byte(line), &raw)
+		if len(raw) != 3 {
+			t.Errorf("line %s: want exactly rule_id, rule_title, event", line)
+		}
+		got = append(got, m.RuleTitle+"@"+itoa(m.Event))
+	}
+	want := []string{"Whoami execution@0", "Brute force on one account@4", "Whoami execution@5", "Whoami execution@6", "Linux shadow read@8"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("matches %v, want %v", got, want)
+	}
+	for _, w := range []string{"Rules: 4 loaded, 0 failed", "Events: 8 (1 unreadable)", "Matches: 5", "unreadable event: event 3"} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+	code, _, errOut = runCLI("rules", "test", "--rules", "testdata/rules", "--events", "testdata/events.ndjson", "--json")
+	var sum testSummary
+	if code != 0 || json.Unmarshal([]byte(errOut), &sum) != nil || sum.Matches != 5 || sum.Events != 8 || sum.EventsMalformed != 1 || sum.RulesLoaded != 4 {
+		t.Errorf("--json summary: exit %d, %q", code, errOut)
+	}
+	_, _, errOut = runCLI("rules", "test", "--rules", "testdata/rules", "--events", "testdata/events.ndjson")
+	if !strings.Contains(errOut, "Quy tắc: 4 đã nạp") {
+		t.Errorf("Vietnamese summary by default: %q", errOut)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestRulesTestEVTX: an EVTX file is refused with a clear message.
+func TestRulesTestEVTX(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Security.evtx")
+	if err := os.WriteFile(p, append([]byte("ElfFile\x00"), make([]byte, 120)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI("rules", "test", "--rules", "testdata/rules", "--events", p, "--lang", "en")
+	if code == 0 || !strings.Contains(errOut, "EVTX files are not supported yet") {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+	_, _, errOut = runCLI("rules", "test", "--rules", "testdata/rules", "--events", p)
+	if !strings.Contains(errOut, "tệp EVTX chưa được hỗ trợ") {
+		t.Fatalf("Vietnamese: %q", errOut)
+	}
+}
+
+// TestRulesLint: failing rules are listed with file and line, and only
+// they make the exit status non-zero.
+func TestRulesLint(t *testing.T) {
+	code, out, _ := runCLI("rules", "lint", "--lang", "en", "testdata/rules")
+	if code != 0 || !strings.Contains(out, "Checked 4 rules: 4 valid, 0 failed.") {
+		t.Fatalf("good rules: exit %d, %q", code, out)
+	}
+	code, out, errOut := runCLI("rules", "lint", "--lang", "en", "testdata/bad_rules.yml")
+	if code != 1 {
+		t.Fatalf("bad rules: exit %d", code)
+	}
+	for _, w := range []string{
+		`testdata/bad_rules.yml:11: Broken modifier: sel.Image|endswidth: unknown modifier "endswidth"`,
+		`testdata/bad_rules.yml:18: Broken condition: condition names "filter", which is not a search identifier`,
+		"Checked 3 rules: 1 valid, 2 failed.",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("lint output lacks %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(errOut, "2 rule(s) failed") {
+		t.Errorf("stderr: %q", errOut)
+	}
+	if code, out, _ := runCLI("rules", "lint", "testdata/bad_rules.yml"); code != 1 || !strings.Contains(out, "Đã kiểm tra 3 quy tắc: 1 hợp lệ, 2 lỗi.") {
+		t.Errorf("Vietnamese: %d %q", code, out)
+	}
+}

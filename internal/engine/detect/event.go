@@ -1,0 +1,308 @@
+package detect
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Value is one value of an event's field, as text. Numbers keep the text
+// they were written with (JSON is decoded with UseNumber), booleans are
+// "true" and "false", and a JSON null is a Value with Null set.
+type Value struct {
+	Text  string
+	Null  bool
+	low   string // Text folded (foldLower), computed when first needed
+	lowOK bool
+}
+
+// lower answers the value folded for case-insensitive matching.
+func (v *Value) lower() string {
+	if !v.lowOK {
+		v.low, v.lowOK = foldLower(v.Text), true
+	}
+	return v.low
+}
+
+// Event is one log event as a flat map of fields. Nested objects are
+// flattened with dots ("winlog.event_data.Image"); an array gives its
+// field several values, any of which may match. Field names are looked
+// up case-insensitively, as Sigma tools commonly do: "commandline" finds
+// "CommandLine". Logsource, when set, routes the event to the rules of
+// that log source; its zero value sends the event to every rule.
+type Event struct {
+	Logsource Logsource
+	fields    []eventField
+	slab      []Value        // backing store of single values, one allocation
+	index     map[string]int // lower-cased name → position in fields
+	text      string         // lower-cased values joined, for the prefilter
+	textOK    bool
+	textOf    map[string]bool // the fields text holds (nil: all)
+}
+
+type eventField struct {
+	name string
+	key  string // name lower-cased
+	vals []Value
+}
+
+// NewEvent flattens m into an Event.
+func NewEvent(m map[string]any) *Event {
+	e := &Event{index: make(map[string]int, len(m)+4), fields: make([]eventField, 0, len(m)+4), slab: make([]Value, 0, len(m)+4)}
+	e.addMap("", m)
+	return e
+}
+
+func (e *Event) addMap(prefix string, m map[string]any) {
+	for k, v := range m {
+		if prefix == "" {
+			e.Add(k, v)
+		} else {
+			e.Add(prefix+k, v)
+		}
+	}
+}
+
+// Reset empties the event for reuse (keeping its memory), so that a
+// reader filling one Event per record allocates little.
+func (e *Event) Reset() {
+	clear(e.index)
+	clear(e.fields)
+	e.fields = e.fields[:0]
+	clear(e.slab)
+	e.slab = e.slab[:0]
+	e.text, e.textOK, e.textOf = "", false, nil
+	e.Logsource = Logsource{}
+}
+
+// Fill adds the fields of m (flattened as NewEvent does) to the event.
+func (e *Event) Fill(m map[string]any) {
+	if e.index == nil {
+		e.index = make(map[string]int, len(m)+4)
+	}
+	e.addMap("", m)
+}
+
+// Add appends v to the field name: a map adds its leaves under
+// "name.key", a slice adds each element.
+func (e *Event) Add(name string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		e.addMap(name+".", x)
+	case []any:
+		if len(x) == 0 {
+			e.addValue(name, Value{Null: true})
+		}
+		for _, el := range x {
+			e.Add(name, el)
+		}
+	case []string:
+		for _, el := range x {
+			e.Add(name, el)
+		}
+	default:
+		e.addValue(name, scalarValue(v))
+	}
+}
+
+// Set replaces the values of the field name with v.
+func (e *Event) Set(name string, v any) {
+	if i, ok := e.index[strings.ToLower(name)]; ok {
+		e.fields[i].vals = nil
+	}
+	e.Add(name, v)
+}
+
+func (e *Event) addValue(name string, v Value) {
+	e.textOK = false
+	key := lowerName(name)
+	if i, ok := e.index[key]; ok {
+		e.fields[i].vals = append(e.fields[i].vals, v)
+		return
+	}
+	e.index[key] = len(e.fields)
+	e.slab = append(e.slab, v)
+	n := len(e.slab)
+	e.fields = append(e.fields, eventField{name: name, key: key, vals: e.slab[n-1 : n : n]})
+}
+
+// scalarValue turns a decoded JSON or Go scalar into a Value.
+func scalarValue(v any) Value {
+	switch x := v.(type) {
+	case nil:
+		return Value{Null: true}
+	case string:
+		return Value{Text: x}
+	case json.Number:
+		return Value{Text: x.String()}
+	case bool:
+		return Value{Text: strconv.FormatBool(x)}
+	case float64:
+		return Value{Text: strconv.FormatFloat(x, 'f', -1, 64)}
+	case float32:
+		return Value{Text: strconv.FormatFloat(float64(x), 'f', -1, 32)}
+	case int:
+		return Value{Text: strconv.Itoa(x)}
+	case int64:
+		return Value{Text: strconv.FormatInt(x, 10)}
+	case int32:
+		return Value{Text: strconv.FormatInt(int64(x), 10)}
+	case uint64:
+		return Value{Text: strconv.FormatUint(x, 10)}
+	case uint32:
+		return Value{Text: strconv.FormatUint(uint64(x), 10)}
+	case uint16:
+		return Value{Text: strconv.FormatUint(uint64(x), 10)}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Value{Null: true}
+	}
+	return Value{Text: string(b)}
+}
+
+// Get answers the values of the field name (case-insensitive) and whether
+// the event has it.
+func (e *Event) Get(name string) ([]Value, bool) {
+	i, ok := e.index[strings.ToLower(name)]
+	if !ok {
+		return nil, false
+	}
+	return e.fields[i].vals, true
+}
+
+// getLower is Get for a name already lower-cased.
+func (e *Event) getLower(key string) ([]Value, bool) {
+	i, ok := e.index[key]
+	if !ok {
+		return nil, false
+	}
+	return e.fields[i].vals, true
+}
+
+// String answers the first value of a field as text, "" when missing.
+func (e *Event) String(name string) string {
+	vals, _ := e.Get(name)
+	for _, v := range vals {
+		if !v.Null {
+			return v.Text
+		}
+	}
+	return ""
+}
+
+// Names lists the event's field names in the order they were added.
+func (e *Event) Names() []string {
+	out := make([]string, len(e.fields))
+	for i, f := range e.fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// lowerText is every value lower-cased, joined by NUL.
+func (e *Event) lowerText() string { return e.lowerTextOf(nil) }
+
+// lowerTextOf is the values of the fields named (lower-cased names; nil
+// for all) lower-cased, joined by NUL: what the prefilter scans.
+func (e *Event) lowerTextOf(fields map[string]bool) string {
+	if e.textOK && sameSet(e.textOf, fields) {
+		return e.text
+	}
+	n := 0
+	for _, f := range e.fields {
+		for _, v := range f.vals {
+			n += len(v.Text) + 1
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	type span struct{ field, val, start, end int }
+	var spans [32]span
+	kept := spans[:0]
+	for i := range e.fields {
+		if fields != nil && !fields[e.fields[i].key] {
+			continue
+		}
+		vals := e.fields[i].vals
+		for j := range vals {
+			start := b.Len()
+			if vals[j].lowOK || !appendLowerASCII(&b, vals[j].Text) {
+				b.WriteString(vals[j].lower())
+			}
+			kept = append(kept, span{i, j, start, b.Len()})
+			b.WriteByte(0)
+		}
+	}
+	e.text, e.textOK, e.textOf = b.String(), true, fields
+	for _, sp := range kept { // the values' folded forms are parts of the text
+		if v := &e.fields[sp.field].vals[sp.val]; !v.lowOK {
+			v.low, v.lowOK = e.text[sp.start:sp.end], true
+		}
+	}
+	return e.text
+}
+
+// appendLowerASCII writes s lower-cased when it is ASCII, and answers
+// false (writing nothing) otherwise.
+func appendLowerASCII(b *strings.Builder, s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return true
+}
+
+// sameSet says whether two field sets are the same map (or both nil).
+func sameSet(a, b map[string]bool) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// foldLower is the case folding of case-insensitive matching: Unicode
+// lower case, with the two letters whose lower case differs from the rest
+// of their case class written as the others (long s as s, final sigma as
+// sigma), so that a regular expression with i and the prefilter agree.
+func foldLower(s string) string {
+	l := strings.ToLower(s)
+	for i := 0; i < len(l); i++ {
+		if l[i] >= 0x80 {
+			if strings.ContainsRune(l, 'ſ') || strings.ContainsRune(l, 'ς') {
+				l = strings.NewReplacer("ſ", "s", "ς", "σ").Replace(l)
+			}
+			break
+		}
+	}
+	return l
+}
+
+// lowerNames caches the lower-cased field names seen (bounded): event
+// field names repeat, and lower-casing each anew costs an allocation.
+var lowerNames sync.Map
+
+var lowerNamesLen atomic.Int32
+
+func lowerName(name string) string {
+	if v, ok := lowerNames.Load(name); ok {
+		return v.(string)
+	}
+	l := strings.ToLower(name)
+	if lowerNamesLen.Load() < 10_000 {
+		lowerNamesLen.Add(1)
+		lowerNames.Store(strings.Clone(name), l)
+	}
+	return l
+}
