@@ -16,18 +16,19 @@ import (
 // rulesText holds the person-readable texts of the rules commands:
 // {Vietnamese, English}.
 var rulesText = map[string][2]string{
-	"lint.summary":    {"Đã kiểm tra %d quy tắc: %d hợp lệ, %d lỗi.\n", "Checked %d rules: %d valid, %d failed.\n"},
-	"lint.failed":     {"có %d quy tắc lỗi", "%d rule(s) failed"},
-	"test.summary":    {"Quy tắc: %d đã nạp, %d lỗi. Sự kiện: %d (%d không đọc được). Khớp: %d. Tốc độ: %.0f sự kiện/giây.\n", "Rules: %d loaded, %d failed. Events: %d (%d unreadable). Matches: %d. Speed: %.0f events/s.\n"},
-	"test.rule_err":   {"quy tắc lỗi: %v\n", "rule failed: %v\n"},
-	"test.event_err":  {"sự kiện lỗi: %v\n", "unreadable event: %v\n"},
-	"test.more_err":   {"… và %d sự kiện lỗi khác\n", "… and %d more unreadable events\n"},
-	"test.evtx":       {"tệp EVTX chưa được hỗ trợ: hãy xuất nhật ký ra JSON (Event.System / Event.EventData) hoặc NDJSON", "EVTX files are not supported yet: export the log as JSON (Event.System / Event.EventData) or NDJSON"},
-	"test.no_rules":   {"không nạp được quy tắc nào từ %v", "no rule loaded from %v"},
-	"test.need":       {"cần --rules THƯ_MỤC và --events TỆP", "--rules DIR and --events FILE are required"},
-	"err.lang":        {"--lang: %q không phải vi hoặc en", "--lang: %q is not vi or en"},
-	"err.events_open": {"không mở được tệp sự kiện: %v", "cannot open the events file: %v"},
-	"err.placeholder": {"không đọc được tệp placeholder: %v", "cannot read the placeholders file: %v"},
+	"lint.summary":         {"Đã kiểm tra %d quy tắc: %d hợp lệ, %d lỗi.\n", "Checked %d rules: %d valid, %d failed.\n"},
+	"lint.failed":          {"có %d quy tắc lỗi", "%d rule(s) failed"},
+	"test.summary":         {"Quy tắc: %d đã nạp, %d lỗi. Sự kiện: %d (%d không đọc được). Khớp: %d. Tốc độ: %.0f sự kiện/giây.\n", "Rules: %d loaded, %d failed. Events: %d (%d unreadable). Matches: %d. Speed: %.0f events/s.\n"},
+	"test.rule_err":        {"quy tắc lỗi: %v\n", "rule failed: %v\n"},
+	"test.event_err":       {"sự kiện lỗi: %v\n", "unreadable event: %v\n"},
+	"test.more_err":        {"… và %d sự kiện lỗi khác\n", "… and %d more unreadable events\n"},
+	"test.evtx_unreadable": {"tệp EVTX không có bản ghi nào đọc được: %v", "the EVTX file has no readable record: %v"},
+	"test.evtx_damaged":    {"tệp EVTX bị hỏng một phần: bỏ qua %d khối và %d bản ghi hỏng\n", "the EVTX file is partly damaged: %d damaged chunks and %d damaged records skipped\n"},
+	"test.no_rules":        {"không nạp được quy tắc nào từ %v", "no rule loaded from %v"},
+	"test.need":            {"cần --rules THƯ_MỤC và --events TỆP", "--rules DIR and --events FILE are required"},
+	"err.lang":             {"--lang: %q không phải vi hoặc en", "--lang: %q is not vi or en"},
+	"err.events_open":      {"không mở được tệp sự kiện: %v", "cannot open the events file: %v"},
+	"err.placeholder":      {"không đọc được tệp placeholder: %v", "cannot read the placeholders file: %v"},
 }
 
 func rt(lang, key string) string {
@@ -178,9 +179,23 @@ JSON object with --json).`,
 			return fmt.Errorf(rt(lang, "err.events_open"), err)
 		}
 		defer f.Close()
-		sum, err := runEvents(cmd.OutOrStdout(), stderr, e, f, lang, asJSON)
+		reader, log, err := openEventFile(f)
+		if err != nil {
+			return fmt.Errorf(rt(lang, "err.events_open"), err)
+		}
+		sum, err := runEvents(cmd.OutOrStdout(), stderr, e, reader, lang, asJSON)
 		if err != nil {
 			return err
+		}
+		if log != nil {
+			st := log.Stats()
+			if st.Records == 0 && st.Problems > 0 {
+				return fmt.Errorf(rt(lang, "test.evtx_unreadable"), log.Problems()[0])
+			}
+			sum.EventsMalformed += st.BadRecords
+			if !asJSON && (st.BadChunks > 0 || st.BadRecords > 0) {
+				fmt.Fprintf(stderr, rt(lang, "test.evtx_damaged"), st.BadChunks, st.BadRecords)
+			}
 		}
 		sum.RulesLoaded, sum.RulesFailed = len(e.Rules()), len(errs)
 		if asJSON {
@@ -193,15 +208,8 @@ JSON object with --json).`,
 }
 
 // runEvents checks every event of r and writes the matches as NDJSON.
-func runEvents(stdout, stderr io.Writer, e *detect.Engine, r io.Reader, lang string, quiet bool) (testSummary, error) {
+func runEvents(stdout, stderr io.Writer, e *detect.Engine, reader detect.EventReader, lang string, quiet bool) (testSummary, error) {
 	var sum testSummary
-	reader, err := detect.OpenEvents(r, detect.DefaultFormats())
-	if errors.Is(err, detect.ErrEVTXUnsupported) {
-		return sum, errors.New(rt(lang, "test.evtx"))
-	}
-	if err != nil {
-		return sum, fmt.Errorf(rt(lang, "err.events_open"), err)
-	}
 	enc := json.NewEncoder(stdout)
 	corr := e.NewCorrelator(detect.Limits{})
 	emit := func(ms []detect.Match, at int) error {

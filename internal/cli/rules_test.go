@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/khien-project/khien/internal/testkit/need"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -60,19 +62,53 @@ func TestRulesTest(t *testing.T) {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// TestRulesTestEVTX: an EVTX file is refused with a clear message.
+// TestRulesTestEVTX: a Windows event log file (EVTX, built by the evtx
+// package's writer: testdata/windows.evtx) is read record by record and
+// routed by channel and event id: SigmaHQ's process-creation rules match
+// the certutil download (Sysmon 1, event 1) and whoami (Security 4688,
+// event 3), not the notepad start nor the logon; a file cut short is read
+// as far as it goes; a file that only looks like EVTX is a clear error.
 func TestRulesTestEVTX(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "Security.evtx")
-	if err := os.WriteFile(p, append([]byte("ElfFile\x00"), make([]byte, 120)...), 0o600); err != nil {
+	rules := filepath.Join("..", "..", "..", "shared", "reference", "sigma", "rules", "windows", "process_creation")
+	if _, err := os.Stat(rules); err != nil {
+		need.Skip(t, "the SigmaHQ rules are not at %s", rules)
+	}
+	code, out, errOut := runCLI("rules", "test", "--rules", rules, "--events", "testdata/windows.evtx", "--lang", "en")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	hit := map[int][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m matchLine
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not NDJSON: %q", line)
+		}
+		hit[m.Event] = append(hit[m.Event], m.RuleTitle)
+	}
+	if len(hit[1]) == 0 || len(hit[3]) == 0 || len(hit[0]) != 0 || len(hit[2]) != 0 {
+		t.Errorf("matches by event: %v", hit)
+	}
+	if !strings.Contains(errOut, "Events: 4 (0 unreadable)") {
+		t.Errorf("summary: %q", errOut)
+	}
+	data, err := os.ReadFile("testdata/windows.evtx")
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := runCLI("rules", "test", "--rules", "testdata/rules", "--events", p, "--lang", "en")
-	if code == 0 || !strings.Contains(errOut, "EVTX files are not supported yet") {
-		t.Fatalf("exit %d, %q", code, errOut)
+	cut := filepath.Join(t.TempDir(), "cut.evtx")
+	if err := os.WriteFile(cut, data[:len(data)-40000], 0o600); err != nil {
+		t.Fatal(err)
 	}
-	_, _, errOut = runCLI("rules", "test", "--rules", "testdata/rules", "--events", p)
-	if !strings.Contains(errOut, "tệp EVTX chưa được hỗ trợ") {
-		t.Fatalf("Vietnamese: %q", errOut)
+	if code, _, errOut := runCLI("rules", "test", "--rules", rules, "--events", cut, "--lang", "en"); code != 0 || !strings.Contains(errOut, "Events:") {
+		t.Errorf("a file cut short: exit %d, %q", code, errOut)
+	}
+	fake := filepath.Join(t.TempDir(), "Security.evtx")
+	if err := os.WriteFile(fake, append([]byte("ElfFile\x00"), make([]byte, 120)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCLI("rules", "test", "--rules", "testdata/rules", "--events", fake)
+	if code == 0 || !strings.Contains(errOut, "EVTX") {
+		t.Errorf("a damaged EVTX header: exit %d, %q", code, errOut)
 	}
 }
 
