@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +69,35 @@ func TestServeDemoAndConfigFile(t *testing.T) {
 	code, body := s.request("GET", "/api/v1/systems?limit=1000", tok, "", nil)
 	if code != 200 || strings.Contains(body, "Sở Y tế") || !strings.Contains(body, "Sở Tài chính") {
 		t.Fatalf("agency officer's view of the demo: %d", code)
+	}
+	// The demo shows every feature from its recorded history: granted and
+	// suspended labels, grade histories, uptime bars, the overview.
+	an := token(t, data, "analyst")
+	code, body = s.request("GET", "/api/v1/labels?limit=200", an, "", nil)
+	if code != 200 || !strings.Contains(body, `"state":"granted"`) || !strings.Contains(body, `"state":"suspended"`) {
+		t.Errorf("demo labels: %d, want granted and suspended ones", code)
+	}
+	code, body = s.request("GET", "/monitoring/overview", an, "", nil)
+	if code != 200 || !strings.Contains(body, `class="state s-down"`) || !strings.Contains(body, `class="bad"`) || strings.Contains(body, `class="state s-unknown"`) {
+		t.Errorf("demo overview page: %d (a site down, a certificate ending soon, every site probed)", code)
+	}
+	code, body = s.request("GET", "/api/v1/monitoring/overview?limit=1", an, "", nil)
+	var ov struct {
+		Items []struct {
+			SiteID int64 `json:"site_id"`
+		} `json:"items"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &ov) != nil || len(ov.Items) != 1 {
+		t.Fatalf("demo overview API: %d %s", code, body)
+	}
+	code, body = s.request("GET", fmt.Sprintf("/sites/%d", ov.Items[0].SiteID), an, "", nil)
+	if code != 200 || strings.Count(body, `<circle`) < 30 || !strings.Contains(body, "chart-day-ok") || strings.Contains(body, "chart-empty") || !strings.Contains(body, "chart-p95") {
+		t.Errorf("demo site page: %d, %d history points, uptime bars %v, an empty chart %v, p95 line %v", code, strings.Count(body, `<circle`),
+			strings.Contains(body, "chart-day-ok"), strings.Contains(body, "chart-empty"), strings.Contains(body, "chart-p95"))
+	}
+	code, body = s.request("GET", "/", an, "", nil)
+	if code != 200 || strings.Count(body, "chart-link") < 7 {
+		t.Errorf("demo dashboard: %d, want the grade chart's seven bars", code)
 	}
 	s.cmd.Process.Signal(syscall.SIGINT)
 	if err := s.wait(20 * time.Second); err != nil {

@@ -98,6 +98,7 @@ var funcs = template.FuncMap{
 	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"uptime":    uptimeText,
 	"trimMinus": func(s string) string { return strings.TrimPrefix(s, "-") },
+	"derefInt":  func(p *int) int { return *p },
 	"pctNum":    func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
 	"deref32":   func(p *int) int { return *p },
 	"date": func(t time.Time) string {
