@@ -133,7 +133,9 @@ func postfixField(e *Event, k, v string) {
 	switch k {
 	case "from":
 		e.set("email.from.address", v)
-		f["event.action"] = "queued"
+		if _, ok := f["event.action"]; !ok {
+			f["event.action"] = "queued"
+		}
 	case "to", "orig_to":
 		e.set("email.to.address", v)
 	case "client":
