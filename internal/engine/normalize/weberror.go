@@ -139,6 +139,11 @@ func parseApacheError(line string, loc *time.Location) (Event, bool) {
 	s = strings.TrimLeft(s[end+1:], " ")
 	for n := 0; strings.HasPrefix(s, "[") && n < 6; n++ {
 		end := strings.IndexByte(s, ']')
+		if end > 0 && strings.IndexByte(s[1:end], '[') >= 0 { // [client [2001:db8::1]:443]
+			if next := strings.IndexByte(s[end+1:], ']'); next >= 0 {
+				end += 1 + next
+			}
+		}
 		if end < 0 {
 			break
 		}
