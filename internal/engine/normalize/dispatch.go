@@ -65,7 +65,7 @@ func syslogInput(in Input, body string, lim Limits) Event {
 	if strings.HasPrefix(strings.TrimSpace(body), "{") {
 		if e, ok := jsonInput(in, body, lim); ok {
 			keep := e.Logsource
-			syslogFields(&e, in.Syslog, body)
+			syslogFields(&e, in.Syslog.cleaned(), body)
 			if e.Source != SourceJSON {
 				e.Logsource = keep
 			}

@@ -137,12 +137,16 @@ func number(n json.Number) any {
 	return string(n)
 }
 
+// jsonText is v as compact JSON, without HTML escapes (so that it is no
+// longer than the text it came from, but for replaced invalid UTF-8).
 func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // jsonTimestamp reads the event's time from the usual fields of a JSON

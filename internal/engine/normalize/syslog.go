@@ -19,6 +19,20 @@ type SyslogHeader struct {
 	Timestamp time.Time
 }
 
+// maxHeaderField bounds each text field of a syslog header (RFC 5424
+// allows 255 bytes for the host name, less for the others).
+const maxHeaderField = 255
+
+// cleaned is the header with its texts cut to maxHeaderField and made
+// valid UTF-8.
+func (h SyslogHeader) cleaned() SyslogHeader {
+	h.Hostname, _ = clean(h.Hostname, maxHeaderField)
+	h.AppName, _ = clean(h.AppName, maxHeaderField)
+	h.ProcID, _ = clean(h.ProcID, maxHeaderField)
+	h.MsgID, _ = clean(h.MsgID, maxHeaderField)
+	return h
+}
+
 // Syslog facilities that carry authentication messages (auth, authpriv).
 const (
 	facilityAuth     = 4
@@ -41,6 +55,7 @@ func ParseSyslog(h SyslogHeader, msg string) Event {
 // parseSyslogIn is ParseSyslog for a message already cleaned; web
 // servers' times without a zone are read in loc.
 func parseSyslogIn(h SyslogHeader, msg string, loc *time.Location) Event {
+	h = h.cleaned()
 	prog := program(h.AppName)
 	var e Event
 	switch {
