@@ -117,7 +117,8 @@ func FuzzSyslog(f *testing.F) {
 		h := SyslogHeader{Hostname: "h", AppName: app, ProcID: "1", Priority: true, Facility: 4}
 		e := Normalize(Input{Kind: KindSyslog, Syslog: h, Body: msg, Limits: fuzzLimits})
 		checkBounded(t, e, app+msg, fuzzLimits)
-		if e.Logsource.Product != "linux" && len(e.Logsource.Services) != 1 {
+		linux := e.Source == SourceSSHD || e.Source == SourceSudo || e.Source == SourcePostfix || e.Source == SourceSyslog
+		if linux && (e.Logsource.Product != "linux" || e.Logsource.Services[0] != "syslog") {
 			t.Fatalf("logsource %+v", e.Logsource)
 		}
 	})
