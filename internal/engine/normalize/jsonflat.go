@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"slices"
@@ -22,17 +21,7 @@ func ParseJSON(text []byte, lim Limits) (fields map[string]any, ok bool) {
 	if len(text) > lim.MaxInput {
 		return nil, false
 	}
-	trimmed := bytes.TrimSpace(text)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, false
-	}
-	d := json.NewDecoder(bytes.NewReader(trimmed))
-	d.UseNumber()
-	var doc map[string]any
-	if err := d.Decode(&doc); err != nil || d.More() {
-		return nil, false
-	}
-	return FlattenJSON(doc, lim), true
+	return scanJSON(text, lim)
 }
 
 // FlattenJSON flattens a decoded JSON object (as encoding/json gives it,
