@@ -34,23 +34,28 @@ func FromEVTX(fields map[string]any, original string) Event {
 // as Computer, winlog.provider_name as Provider_Name, and so on.
 func FromWinlogbeat(flat map[string]any, original string) Event {
 	e := Event{Fields: flat, Original: original, Source: SourceWinlogbeat}
-	for k, v := range flat {
-		for _, p := range [...]string{"winlog.event_data.", "winlog.user_data."} {
-			if name, ok := strings.CutPrefix(k, p); ok && name != "" {
-				if _, taken := flat[name]; !taken {
-					flat[name] = sigmaValue(v)
-				}
-			}
+	var data [][2]string // [field, its Sigma name]
+	for k := range flat {
+		name, ok := strings.CutPrefix(k, "winlog.event_data.")
+		if !ok {
+			name, ok = strings.CutPrefix(k, "winlog.user_data.")
+		}
+		if ok && name != "" {
+			data = append(data, [2]string{k, name})
 		}
 	}
+	for _, d := range data {
+		if _, taken := flat[d[1]]; !taken {
+			flat[d[1]] = sigmaValue(flat[d[0]])
+		}
+	}
+	// the System block wins over a same-named data field, as in evtx.Flatten
 	for from, to := range winlogbeatSystem {
 		if v, ok := flat[from]; ok {
-			if _, taken := flat[to]; !taken || to == "EventID" {
-				flat[to] = sigmaValue(v)
-			}
+			flat[to] = sigmaValue(v)
 		}
 	}
-	if _, ok := flat["EventID"]; !ok {
+	if _, ok := flat["event.code"]; !ok {
 		if v, ok := flat["winlog.event_id"]; ok {
 			flat["EventID"] = sigmaValue(v)
 		}
@@ -140,6 +145,22 @@ func windowsCommon(e *Event) {
 	provider, _ := sigmaValue(f["Provider_Name"]).(string)
 	eventType, _ := sigmaValue(f["EventType"]).(string)
 	e.Logsource = WindowsLogsource(channel, provider, id, eventType)
+	if id == "4688" && strings.EqualFold(channel, "Security") {
+		securityProcessAliases(f)
+	}
+}
+
+// securityProcessAliases gives a Security 4688 event (a process created)
+// the names Sigma's process_creation rules use, which are Sysmon's:
+// Image for NewProcessName, ParentImage for ParentProcessName.
+func securityProcessAliases(f map[string]any) {
+	for from, to := range map[string]string{"NewProcessName": "Image", "ParentProcessName": "ParentImage"} {
+		if v, ok := f[from]; ok {
+			if _, taken := f[to]; !taken {
+				f[to] = v
+			}
+		}
+	}
 }
 
 // WindowsLogsource is the Sigma logsource of a Windows event: product

@@ -119,7 +119,7 @@ func TestWinlogbeat(t *testing.T) {
 		"winlog.event_data.TokenElevationType": "%%1936", "tags": []any{"beats", "windows"},
 		"EventID": "4688", "Channel": "Security", "Computer": "DC01.so.local", "EventRecordID": "778899",
 		"Provider_Name": "Microsoft-Windows-Security-Auditing", "Execution_ProcessID": "4", "Execution_ThreadID": "120",
-		"NewProcessName": `C:\Windows\System32\cmd.exe`, "CommandLine": "cmd.exe /c whoami", "SubjectUserName": "phạm.an", "TokenElevationType": "%%1936",
+		"NewProcessName": `C:\Windows\System32\cmd.exe`, "Image": `C:\Windows\System32\cmd.exe`, "CommandLine": "cmd.exe /c whoami", "SubjectUserName": "phạm.an", "TokenElevationType": "%%1936",
 	})
 	if e.Source != SourceWinlogbeat || e.Original != winlogbeatDoc || !e.Timestamp.Equal(time.Date(2026, 11, 30, 3, 4, 5, 123e6, time.UTC)) {
 		t.Errorf("source %q time %v", e.Source, e.Timestamp)
@@ -169,4 +169,13 @@ func TestFlatWindowsJSON(t *testing.T) {
 		t.Errorf("source %q", e.Source)
 	}
 	checkLogsource(t, e.Logsource, Logsource{Product: "windows", Categories: []string{"process_creation"}, Services: []string{"sysmon"}})
+}
+
+// The System block wins over an event data field of the same name (as in
+// evtx.Flatten); user data is read like event data.
+func TestWinlogbeatSystemWins(t *testing.T) {
+	e := Normalize(Input{Kind: KindJSON, Body: `{"event":{"code":"7045"},"winlog":{"channel":"System","event_data":{"Channel":"x","EventID":"1"},"user_data":{"Param":"v"}}}`})
+	checkFields(t, e.Fields, F{"event.code": "7045", "winlog.channel": "System", "winlog.event_data.Channel": "x", "winlog.event_data.EventID": "1",
+		"winlog.user_data.Param": "v", "Channel": "System", "EventID": "7045", "Param": "v"})
+	checkLogsource(t, e.Logsource, Logsource{Product: "windows", Services: []string{"system"}})
 }
