@@ -1,8 +1,10 @@
 package normalize
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestNormalizeDispatch(t *testing.T) {
@@ -93,4 +95,22 @@ func quote(s string) string {
 		b = append(b, string(r)...)
 	}
 	return string(append(b, '"'))
+}
+
+// A very long message is cut at the limit, on a character boundary, and
+// marked; what remains is still read by its parser.
+func TestNormalizeLongSyslog(t *testing.T) {
+	user := strings.Repeat("ễ", 40_000) // 120,000 bytes
+	msg := "Invalid user " + user + " from 192.0.2.1 port 22"
+	e := Normalize(Input{Kind: KindSyslog, Syslog: SyslogHeader{AppName: "sshd"}, Body: msg})
+	if e.Fields["user.name"] != user || e.Fields["source.ip"] != "192.0.2.1" || e.Fields["log.truncated"] != nil {
+		t.Errorf("whole: user %d bytes, ip %v", len(e.Fields["user.name"].(string)), e.Fields["source.ip"])
+	}
+	e = Normalize(Input{Kind: KindSyslog, Syslog: SyslogHeader{AppName: "sshd"}, Body: msg, Limits: Limits{MaxInput: 1000}})
+	if len(e.Original) > 1000 || !utf8.ValidString(e.Original) || e.Fields["log.truncated"] != true || e.Source != SourceSSHD {
+		t.Errorf("cut: %d bytes, valid %v, %v", len(e.Original), utf8.ValidString(e.Original), e.Fields["log.truncated"])
+	}
+	if _, ok := e.Fields["source.ip"]; ok {
+		t.Error("an address read from a cut line")
+	}
 }

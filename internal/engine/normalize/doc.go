@@ -64,8 +64,15 @@
 //     network_connection, 12/13/14 registry_*, 22 dns_query, …), of
 //     Security 4688 (process_creation) and of PowerShell's script, module
 //     and classic events.
+//     Security 4688 also gets Image and ParentImage (from NewProcessName
+//     and ParentProcessName), the names process_creation rules use.
 //   - JSON: nested objects flattened with dots, arrays kept; depth and
-//     field count bounded (Limits).
+//     field count bounded (Limits). The reader flattens as it reads
+//     (jsonscan.go) and is fuzzed against encoding/json.
+//
+// This package imports no other engine (internal/arch): FromEVTX takes
+// the map evtx.Flatten returns, so the caller that reads the file joins
+// the two.
 //
 // Times without a zone (nginx and Apache error logs) are read in
 // Input.Location, UTC by default.
