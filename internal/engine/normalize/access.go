@@ -78,9 +78,11 @@ func parseAccess(line, server string) (Event, bool) {
 	return e, true
 }
 
-// accessHead reads "[vhost[:port]] client ident user".
+// accessHead reads "[vhost[:port]] client ident user". A virtual host is
+// there when the second word is not the ident's "-" (a client is never
+// "-"), so that a user name with a space is not taken for one.
 func accessHead(e *Event, head []string) {
-	if len(head) == 4 {
+	if len(head) >= 4 && head[1] != "-" {
 		host, port, _ := strings.Cut(head[0], ":")
 		if strings.Count(head[0], ":") > 1 { // an IPv6 virtual host: keep it whole
 			host, port = head[0], ""

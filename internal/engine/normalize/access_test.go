@@ -50,6 +50,9 @@ func TestAccess(t *testing.T) {
 				"url.path": "/tài-liệu/báo-cáo.pdf", "cs-uri-stem": "/tài-liệu/báo-cáo.pdf", "c-uri-stem": "/tài-liệu/báo-cáo.pdf",
 				"url.extension": "pdf", "c-uri-extension": "pdf", "http.version": "1.1", "cs-version": "HTTP/1.1",
 				"http.response.status_code": int64(200), "sc-status": int64(200), "http.response.body.bytes": int64(10), "sc-bytes": int64(10)}},
+		{"user name with a space", `192.0.2.9 - Lê Văn [30/Nov/2026:13:55:36 +0700] "-" 408 0`,
+			F{"source.ip": "192.0.2.9", "c-ip": "192.0.2.9", "client.ip": "192.0.2.9", "user.name": "Lê Văn", "cs-username": "Lê Văn",
+				"http.response.status_code": int64(408), "sc-status": int64(408), "http.response.body.bytes": int64(0), "sc-bytes": int64(0)}},
 	}
 	// the line with three spaces between the parts of its request is not
 	// "METHOD target PROTOCOL": only the line is kept.
