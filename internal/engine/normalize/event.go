@@ -100,17 +100,27 @@ func (l Limits) orDefault() Limits {
 // clean cuts s to at most max bytes on a character boundary and replaces
 // invalid UTF-8; cut says whether anything was cut.
 func clean(s string, max int) (out string, cut bool) {
-	if len(s) > max {
-		i := max
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s, cut = s[:i], true
-	}
+	s, cut = cutAt(s, max)
 	if !utf8.ValidString(s) {
+		// a replacement (3 bytes) may be longer than what it replaces
 		s = strings.ToValidUTF8(s, "\uFFFD")
+		var again bool
+		s, again = cutAt(s, max)
+		cut = cut || again
 	}
 	return s, cut
+}
+
+// cutAt cuts s to at most max bytes, before a character's first byte.
+func cutAt(s string, max int) (string, bool) {
+	if len(s) <= max {
+		return s, false
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i], true
 }
 
 // newEvent starts an event read by source from original.

@@ -50,11 +50,7 @@ func (fl *flattener) object(prefix string, m map[string]any, depth int) {
 	}
 	slices.Sort(keys) // the same fields are kept whatever the map's order
 	for _, k := range keys {
-		name := k
-		if prefix != "" {
-			name = prefix + "." + k
-		}
-		fl.value(name, m[k], depth)
+		fl.value(prefix+k, m[k], depth) // prefix is "" or "name."
 	}
 }
 
@@ -68,7 +64,7 @@ func (fl *flattener) value(name string, v any, depth int) {
 			fl.put(name, jsonText(sub))
 			return
 		}
-		fl.object(name, sub, depth+1)
+		fl.object(name+".", sub, depth+1)
 		return
 	}
 	fl.put(name, fl.convert(v, depth))

@@ -51,7 +51,8 @@ func (s *jsonScanner) space() {
 	}
 }
 
-// object reads an object whose '{' is at s.i into out under prefix.
+// object reads an object whose '{' is at s.i into out, its names after
+// prefix ("" at the top, "name." below).
 func (s *jsonScanner) object(out map[string]any, prefix string, depth int) error {
 	s.i++ // '{'
 	if err := s.enter(); err != nil {
@@ -72,9 +73,7 @@ func (s *jsonScanner) object(out map[string]any, prefix string, depth int) error
 		if err != nil {
 			return err
 		}
-		if prefix != "" {
-			key = prefix + "." + key
-		}
+		key = prefix + key
 		s.space()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return errJSON
@@ -111,7 +110,7 @@ func (s *jsonScanner) member(out map[string]any, key string, depth int) error {
 			s.put(out, key, compactJSON(s.b[start:s.i]))
 			return nil
 		}
-		return s.object(out, key, depth+1)
+		return s.object(out, key+".", depth+1)
 	}
 	v, err := s.value(depth)
 	if err != nil {
