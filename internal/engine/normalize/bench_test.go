@@ -89,3 +89,21 @@ func BenchmarkFromEVTX(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(n)/(cpuTime()-cpu).Seconds(), "events/cpu-s")
 }
+
+// BenchmarkJSONReaders compares the flattening reader with encoding/json
+// followed by FlattenJSON, on a Winlogbeat document.
+func BenchmarkJSONReaders(b *testing.B) {
+	doc := []byte(winlogbeatDoc)
+	for name, read := range map[string]func([]byte, Limits) (map[string]any, bool){"scan": scanJSON, "encoding-json": decodeFlat} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			lim := DefaultLimits
+			for b.Loop() {
+				if _, ok := read(doc, lim); !ok {
+					b.Fatal("not read")
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
+}
