@@ -63,6 +63,9 @@ func TestNormalizeDispatch(t *testing.T) {
 				t.Errorf("source %q time %v, want %q %v", e.Source, e.Timestamp, c.source, c.ts)
 			}
 			checkLogsource(t, e.Logsource, c.ls)
+			if e.Logsource.Known() != (c.ls.Product != "" || c.ls.Services != nil || c.ls.Categories != nil) {
+				t.Errorf("known %v", e.Logsource.Known())
+			}
 			for k, v := range c.want {
 				if got, ok := e.Fields[k]; !ok || got != v {
 					t.Errorf("%s = %#v, want %#v", k, got, v)

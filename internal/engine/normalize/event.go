@@ -56,6 +56,14 @@ type Logsource struct {
 	Services   []string
 }
 
+// Known says whether anything of the event's origin is known. For an
+// event that tells nothing (a JSON object or a line in no known format),
+// Matches answers false to every rule that names a logsource: a triage
+// run that wants every rule tried on such events checks Known first.
+func (l Logsource) Known() bool {
+	return l.Product != "" || len(l.Categories) > 0 || len(l.Services) > 0
+}
+
 // Matches says whether a rule with this logsource applies to the event;
 // empty parts of the rule's logsource match anything. Comparison ignores
 // case.
