@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestUIInChromium logs in through a real browser, walks the main pages on
@@ -151,6 +152,22 @@ func TestUIInChromium(t *testing.T) {
 	c.waitLoaded()
 	if flash := fmt.Sprint(c.eval(`document.querySelector(".flash") && document.querySelector(".flash").textContent`)); !strings.Contains(flash, "xếp lịch") || len(w.queued) != 1 || w.queued[0] == w.scanA {
 		t.Errorf("scan now: flash %q, queued %v", flash, w.queued)
+	}
+	// With the scan queued the page says so and reloads itself (a marker
+	// set in this document is gone once it has).
+	if c.eval(`!!document.querySelector("[data-refresh]")`) != true {
+		t.Error("a queued scan: no self-updating notice on the site page")
+	}
+	c.eval(`window.khienBefore = 1`)
+	reloaded := false
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if c.eval(`typeof window.khienBefore === "undefined" && document.readyState === "complete"`) == true {
+			reloaded = true
+			break
+		}
+	}
+	if !reloaded {
+		t.Error("the site page with a queued scan did not reload itself")
 	}
 	// English.
 	c.open(w.ts.URL + "/lang/en?next=%2F")

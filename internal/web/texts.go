@@ -51,6 +51,7 @@ var webTexts = map[string][2]string{
 	"nav.main":                   {"Điều hướng chính", "Main navigation"},
 	"nav.skip":                   {"Bỏ qua, tới nội dung", "Skip to the content"},
 	"site.title":                 {"Cổng thông tin", "Web portal"},
+	"sites.scan_busy":            {"Đang đánh giá: trang này tự cập nhật khi có kết quả.", "Assessment in progress: this page updates itself when the result is in."},
 	"site.chart_uptime":          {"Hoạt động theo ngày, 90 ngày qua", "Uptime per day, last 90 days"},
 	"site.chart_latency":         {"Độ trễ, 24 giờ qua", "Latency, last 24 hours"},
 	"field.channel":              {"Kênh nhận", "Channel"},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/i18n"
@@ -99,8 +100,16 @@ var funcs = template.FuncMap{
 	"uptime":    uptimeText,
 	"trimMinus": func(s string) string { return strings.TrimPrefix(s, "-") },
 	"derefInt":  func(p *int) int { return *p },
-	"pctNum":    func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
-	"deref32":   func(p *int) int { return *p },
+	"busyScan": func(scans []sitescan.Scan) bool {
+		for _, sc := range scans {
+			if sc.Status == "queued" || sc.Status == "running" {
+				return true
+			}
+		}
+		return false
+	},
+	"pctNum":  func(f float64) string { return fmt.Sprintf("%.0f", f*100) },
+	"deref32": func(p *int) int { return *p },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

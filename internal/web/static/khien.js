@@ -44,3 +44,15 @@ document.addEventListener("click", function (ev) {
   src.select();
   if (navigator.clipboard) navigator.clipboard.writeText(src.value);
 });
+// 4. A page with work in progress (a scan queued or running) reloads
+// itself every few seconds until the work is done, while it is in view.
+(function () {
+  var m = document.querySelector("[data-refresh]");
+  if (!m) return;
+  var every = (parseInt(m.dataset.refresh, 10) || 5) * 1000;
+  var tick = function () {
+    if (document.hidden) { setTimeout(tick, every); return; }
+    window.location.reload();
+  };
+  setTimeout(tick, every);
+})();
