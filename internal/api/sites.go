@@ -207,7 +207,7 @@ func (a *API) getScanDiff(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listFindings(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Finding, int, error) {
-		return a.Sites.Findings(ctx, actor, sitescan.FindingFilter{SiteID: site, Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset})
+		return a.Sites.Findings(ctx, actor, sitescan.FindingFilter{SiteID: site, Status: r.URL.Query().Get("status"), Severity: r.URL.Query().Get("severity"), Query: r.URL.Query().Get("q"), Limit: p.Limit, Offset: p.Offset})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ func (s *Server) registerSiteUI() {
 	s.page("GET /scans/{id}", s.scanPage)
 	s.page("GET /findings", s.findingsPage)
 	s.page("POST /findings/{id}/resolve", s.idAction(s.deps.Sites.ResolveFinding, "/findings?done=saved"))
+	s.page("POST /findings/resolve", s.findingsResolve)
 	s.registerMonitoringUI()
 	s.registerLabelUI()
 }
@@ -368,22 +370,94 @@ func (s *Server) scanPage(w http.ResponseWriter, r *http.Request) {
 
 type findingsView struct {
 	Status   string
+	Severity string
+	Query    string
 	Findings []sitescan.Finding
 	Total    int
+	From, To int
+	PrevURL  string
+	NextURL  string
 }
 
+// findingsPerPage is how many findings one page of the list shows.
+const findingsPerPage = 50
+
 func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
-	status := r.URL.Query().Get("status")
-	if status == "" {
+	q := r.URL.Query()
+	status := q.Get("status")
+	switch status {
+	case "":
 		status = "open"
+	case "open", "resolved", "all":
+	default:
+		s.fail(w, r, fieldErr("status", "is not open, resolved or all", "không phải đang mở, đã xử lý hoặc tất cả"))
+		return
 	}
+	f := sitescan.FindingFilter{Status: status, Severity: q.Get("severity"), Query: q.Get("q"), Limit: findingsPerPage}
 	if status == "all" {
-		status = ""
+		f.Status = ""
 	}
-	items, total, err := s.deps.Sites.Findings(r.Context(), httpx.Actor(r.Context()), sitescan.FindingFilter{Status: status, Limit: 200})
+	page := 1
+	if v := q.Get("page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 1<<20 {
+			s.fail(w, r, fieldErr("page", "is not a page number", "không phải số trang"))
+			return
+		}
+		page = p
+	}
+	f.Offset = (page - 1) * findingsPerPage
+	items, total, err := s.deps.Sites.Findings(r.Context(), httpx.Actor(r.Context()), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "findings", s.newView(r, "findings.title", "findings", findingsView{Status: status, Findings: items, Total: total}))
+	v := findingsView{Status: status, Severity: f.Severity, Query: f.Query, Findings: items, Total: total, From: f.Offset + 1, To: f.Offset + len(items)}
+	link := func(p int) string {
+		u := url.Values{}
+		for _, k := range []string{"status", "severity", "q"} {
+			if x := q.Get(k); x != "" {
+				u.Set(k, x)
+			}
+		}
+		u.Set("page", strconv.Itoa(p))
+		return "/findings?" + u.Encode()
+	}
+	if page > 1 {
+		v.PrevURL = link(page - 1)
+	}
+	if f.Offset+len(items) < total {
+		v.NextURL = link(page + 1)
+	}
+	s.render(w, http.StatusOK, "findings", s.newView(r, "findings.title", "findings", v))
+}
+
+// findingsResolve marks the findings ticked on the list resolved, all in
+// one transaction, and goes back to the list as it was.
+func (s *Server) findingsResolve(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	var ids []int64
+	for _, v := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.fail(w, r, fieldErr("id", "is not a finding number", "không phải số của một phát hiện"))
+			return
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		s.fail(w, r, fieldErr("id", "tick at least one finding", "hãy chọn ít nhất một phát hiện"))
+		return
+	}
+	if err := s.deps.Sites.ResolveFindings(r.Context(), httpx.Actor(r.Context()), ids); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := "/findings?done=saved"
+	if ret := r.PostForm.Get("back"); strings.HasPrefix(ret, "/findings?") && !strings.ContainsAny(ret, "\\\r\n") {
+		back = ret + "&done=saved"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

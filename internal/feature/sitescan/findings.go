@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
@@ -108,10 +109,12 @@ func (s *Service) raiseFindingsAt(ctx context.Context, tx *store.Tx, siteID, sca
 
 // FindingFilter selects findings.
 type FindingFilter struct {
-	SiteID int64
-	Status string // open, resolved; "" for both
-	Limit  int
-	Offset int
+	SiteID   int64
+	Status   string // open, resolved; "" for both
+	Severity string // critical, high, medium, low, info; "" for all
+	Query    string // part of the URL or the agency's name
+	Limit    int
+	Offset   int
 }
 
 const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, f.kind, f.check_id, f.severity, f.title, f.title_en, f.detail, f.detail_en, f.status, f.created_at, f.resolved_at`
@@ -125,6 +128,17 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 	}
 	if f.Status != "" {
 		w.Add("f.status = ?", f.Status)
+	}
+	switch f.Severity {
+	case "":
+	case "critical", "high", "medium", "low", "info":
+		w.Add("f.severity = ?", f.Severity)
+	default:
+		return nil, 0, fmt.Errorf("%w: severity: %q is not critical, high, medium, low or info", store.ErrInvalid, f.Severity)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := store.LikeContains(strings.ToLower(q))
+		w.Add(`(LOWER(x.url) LIKE ? ESCAPE '\' OR LOWER(a.name) LIKE ? ESCAPE '\')`, like, like)
 	}
 	from := ` FROM findings f` + store.JoinSite("f")
 	var total int
@@ -152,6 +166,22 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 		out = append(out, x)
 	}
 	return out, total, rows.Err()
+}
+
+// ResolveFindings marks the findings ids resolved in one transaction:
+// all of them or, when one is out of actor's scope or unknown, none.
+func (s *Service) ResolveFindings(ctx context.Context, actor access.Actor, ids []int64) error {
+	if len(ids) > 500 {
+		return fmt.Errorf("%w: at most 500 findings at once", store.ErrInvalid)
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context, _ *store.Tx) error {
+		for _, id := range ids {
+			if err := s.ResolveFinding(ctx, actor, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ResolveFinding closes a finding by hand (admins and analysts).
