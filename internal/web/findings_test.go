@@ -72,3 +72,24 @@ func TestFindingsFiltersAndBulkResolve(t *testing.T) {
 		})
 	}
 }
+
+// TestSitesListPages: the sites list pages through its filter (a page past
+// the end is empty with a link back, keeping the filter) and refuses a
+// page that is not a number.
+func TestSitesListPages(t *testing.T) {
+	w := newWorld(t, storetest.Engines()[0])
+	an := w.browser("analyst")
+	code, body := an.get("/sites?q=alpha")
+	if code != 200 || strings.Contains(string(body), `class="pager"><a`) || !strings.Contains(string(body), "alpha.example") {
+		t.Errorf("first page: %d", code)
+	}
+	code, body = an.get("/sites?q=alpha&page=2")
+	if code != 200 || strings.Contains(string(body), `href="/sites/`) || !strings.Contains(string(body), `href="/sites?page=1&amp;q=alpha"`) {
+		t.Errorf("page 2: %d, want no site and a link back to page 1 of the same filter", code)
+	}
+	for _, bad := range []string{"/sites?page=0", "/sites?page=x"} {
+		if code, _ := an.get(bad); code != 400 {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+}

@@ -44,17 +44,33 @@ func (s *Server) registerSiteUI() {
 }
 
 type sitesView struct {
-	Filter sitescan.SiteFilter
-	Sites  []sitescan.Site
-	Total  int
-	Grades []string
+	Filter   sitescan.SiteFilter
+	Sites    []sitescan.Site
+	Total    int
+	Grades   []string
+	From, To int
+	PrevURL  string
+	NextURL  string
 }
+
+// sitesPerPage is how many sites one page of the list shows.
+const sitesPerPage = 100
 
 var allGrades = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}
 
 func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Archived: q.Get("archived"), Limit: 200}
+	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Archived: q.Get("archived"), Limit: sitesPerPage}
+	page := 1
+	if v := q.Get("page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 1<<20 {
+			s.fail(w, r, fieldErr("page", "is not a page number", "không phải số trang"))
+			return
+		}
+		page = p
+	}
+	f.Offset = (page - 1) * sitesPerPage
 	if v := q.Get("system_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -68,7 +84,24 @@ func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "sites", s.newView(r, "sites.title", "sites", sitesView{Filter: f, Sites: items, Total: total, Grades: allGrades}))
+	v := sitesView{Filter: f, Sites: items, Total: total, Grades: allGrades, From: f.Offset + 1, To: f.Offset + len(items)}
+	link := func(p int) string {
+		u := url.Values{}
+		for _, k := range []string{"q", "grade", "state", "archived", "system_id"} {
+			if x := q.Get(k); x != "" {
+				u.Set(k, x)
+			}
+		}
+		u.Set("page", strconv.Itoa(p))
+		return "/sites?" + u.Encode()
+	}
+	if page > 1 {
+		v.PrevURL = link(page - 1)
+	}
+	if f.Offset+len(items) < total {
+		v.NextURL = link(page + 1)
+	}
+	s.render(w, http.StatusOK, "sites", s.newView(r, "sites.title", "sites", v))
 }
 
 type siteView struct {
