@@ -95,6 +95,13 @@ func TestServeDemoAndConfigFile(t *testing.T) {
 		t.Errorf("demo site page (no scan button, says its data is recorded): %d, %d history points, uptime bars %v, an empty chart %v, p95 line %v", code, strings.Count(body, `<circle`),
 			strings.Contains(body, "chart-day-ok"), strings.Contains(body, "chart-empty"), strings.Contains(body, "chart-p95"))
 	}
+	code, body = s.request("GET", "/status/SL-YT", "", "", nil)
+	if code != 200 || !strings.Contains(body, "syt.songlam.example") || strings.Contains(body, "stc.songlam.example") {
+		t.Errorf("the demo health department's public status page: %d", code)
+	}
+	if code, _ := s.request("GET", "/status/SL-TC", "", "", nil); code != 404 {
+		t.Errorf("an agency that did not publish a status page: %d, want 404", code)
+	}
 	code, body = s.request("GET", "/", an, "", nil)
 	if code != 200 || strings.Count(body, "chart-link") < 7 {
 		t.Errorf("demo dashboard: %d, want the grade chart's seven bars", code)

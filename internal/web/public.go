@@ -9,7 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -70,6 +73,9 @@ func (s *Server) registerPublic() {
 	l := newRateLimiter(s.deps.PublicRate)
 	s.Public("GET /trust/{label}", s.limited(l, s.trustPage))
 	s.Public("GET /trust/{label}/badge.svg", s.limited(l, s.trustBadge))
+	if s.deps.Monitor != nil {
+		s.Public("GET /status/{code}", s.limited(l, s.statusPage))
+	}
 	s.registerSiteUI()
 }
 
@@ -113,4 +119,46 @@ func (s *Server) trustBadge(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	h.Set("Cache-Control", "public, max-age=60")
 	_, _ = w.Write(trust.Badge(p, lang))
+}
+
+// statusView is an agency's public status page.
+type statusView struct {
+	Agency registry.Agency
+	Rows   []monitor.OverviewRow
+	Down   int
+}
+
+// statusPage is the status page an agency chose to publish: the state and
+// uptime of its monitored sites (and its units'), without a login. An
+// agency that did not publish one looks like one that does not exist.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ag, err := s.deps.Registry.AgencyByCode(ctx, access.System, r.PathValue("code"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !ag.PublicStatus) {
+		s.render(w, http.StatusNotFound, "status_none", s.newView(r, "status.none_title", "", nil))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows, _, err := s.deps.Monitor.Overview(ctx, access.System, monitor.OverviewFilter{AgencyPath: ag.Path, Sort: "url", Limit: 500}, time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := statusView{Agency: ag}
+	for _, row := range rows {
+		if !row.Monitored {
+			continue // pending, rejected or not monitored: nothing to publish
+		}
+		if row.State == "down" {
+			v.Down++
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	view := s.newView(r, "status.title", "", v)
+	view.Title, view.TitleIsData = ag.Name, true
+	s.render(w, http.StatusOK, "status_public", view)
 }

@@ -306,6 +306,7 @@ func uiCases() []roleCase {
 		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"static chart css", "GET", fixed("/static/chart.css"), nil, expect{200, 200, 200, 200, 200, 200}},
+		{"status page not published", "GET", fixed("/status/A"), nil, expect{404, 404, 404, 404, 404, 404}},
 		{"public label page", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"public badge", "GET", func(w *world, _ string) string { return "/trust/" + w.labelA + "/badge.svg" }, nil, expect{200, 200, 200, 200, 200, 200}},
 		{"unknown label", "GET", fixed("/trust/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), nil, expect{404, 404, 404, 404, 404, 404}},

@@ -124,7 +124,8 @@ func (s *Server) agencyEditPage(w http.ResponseWriter, r *http.Request) {
 
 func agencyInput(f url.Values) (registry.AgencyInput, error) {
 	str := func(k string) *string { v := f.Get(k); return &v }
-	in := registry.AgencyInput{Code: str("code"), Name: str("name"), Kind: str("kind"), Email: str("email"), Phone: str("phone"), SecurityOfficer: str("security_officer")}
+	public := f.Get("public_status") == "on"
+	in := registry.AgencyInput{Code: str("code"), Name: str("name"), Kind: str("kind"), Email: str("email"), Phone: str("phone"), SecurityOfficer: str("security_officer"), PublicStatus: &public}
 	in.ParentID.Set = true
 	if p := f.Get("parent_id"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
@@ -153,7 +154,7 @@ func (s *Server) agencyCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	a := registry.Agency{Code: *in.Code, Name: *in.Name, ParentID: in.ParentID.ID, Kind: *in.Kind, Email: *in.Email, Phone: *in.Phone, SecurityOfficer: *in.SecurityOfficer}
+	a := registry.Agency{Code: *in.Code, Name: *in.Name, ParentID: in.ParentID.ID, Kind: *in.Kind, Email: *in.Email, Phone: *in.Phone, SecurityOfficer: *in.SecurityOfficer, PublicStatus: *in.PublicStatus}
 	s.agencyForm(w, r, http.StatusBadRequest, a, errs)
 }
 

@@ -127,6 +127,10 @@ func Fill(ctx context.Context, db *store.DB, reg *registry.Registry, accounts *a
 				p := ids[def.parent]
 				in.ParentID = registry.OptionalID{Set: true, ID: &p}
 			}
+			if def.code == "SL-YT" { // one agency publishes its status page: /status/SL-YT
+				public := true
+				in.PublicStatus = &public
+			}
 			a, err := reg.CreateAgency(ctx, access.System, in)
 			if err != nil {
 				return fmt.Errorf("demo: agency %s: %w", def.code, err)

@@ -19,18 +19,21 @@ var AgencyKinds = []string{"province", "department", "district", "commune", "uni
 
 // Agency is a public body in the provincial tree.
 type Agency struct {
-	ID              int64     `json:"id"`
-	Code            string    `json:"code"`
-	Name            string    `json:"name"`
-	ParentID        *int64    `json:"parent_id"`
-	Kind            string    `json:"kind"`
-	Email           string    `json:"email"`
-	Phone           string    `json:"phone"`
-	SecurityOfficer string    `json:"security_officer"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
-	Path            string    `json:"-"`
-	Depth           int       `json:"-"`
+	ID              int64  `json:"id"`
+	Code            string `json:"code"`
+	Name            string `json:"name"`
+	ParentID        *int64 `json:"parent_id"`
+	Kind            string `json:"kind"`
+	Email           string `json:"email"`
+	Phone           string `json:"phone"`
+	SecurityOfficer string `json:"security_officer"`
+	// PublicStatus publishes the agency's status page (its sites' state
+	// and uptime, no login) at /status/{code}.
+	PublicStatus bool      `json:"public_status"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	Path         string    `json:"-"`
+	Depth        int       `json:"-"`
 }
 
 // AgencyInput creates an agency (all fields) or changes one (only the
@@ -43,6 +46,7 @@ type AgencyInput struct {
 	Email           *string    `json:"email"`
 	Phone           *string    `json:"phone"`
 	SecurityOfficer *string    `json:"security_officer"`
+	PublicStatus    *bool      `json:"public_status"`
 }
 
 func (in AgencyInput) apply(a *Agency) {
@@ -57,6 +61,9 @@ func (in AgencyInput) apply(a *Agency) {
 	set(&a.Email, in.Email)
 	set(&a.Phone, in.Phone)
 	set(&a.SecurityOfficer, in.SecurityOfficer)
+	if in.PublicStatus != nil {
+		a.PublicStatus = *in.PublicStatus
+	}
 	if in.ParentID.Set {
 		a.ParentID = in.ParentID.ID
 	}
@@ -73,12 +80,14 @@ func (a *Agency) validate() error {
 	return e.Err()
 }
 
-const agencyColumns = `a.id, a.code, a.name, a.parent_id, a.path, a.kind, a.email, a.phone, a.security_officer, a.created_at, a.updated_at`
+const agencyColumns = `a.id, a.code, a.name, a.parent_id, a.path, a.kind, a.email, a.phone, a.security_officer, a.public_status, a.created_at, a.updated_at`
 
 func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
 	var a Agency
 	var created, updated string
-	err := r.Scan(&a.ID, &a.Code, &a.Name, &a.ParentID, &a.Path, &a.Kind, &a.Email, &a.Phone, &a.SecurityOfficer, &created, &updated)
+	var public int
+	err := r.Scan(&a.ID, &a.Code, &a.Name, &a.ParentID, &a.Path, &a.Kind, &a.Email, &a.Phone, &a.SecurityOfficer, &public, &created, &updated)
+	a.PublicStatus = public == 1
 	a.CreatedAt, a.UpdatedAt = store.ParseTime(created), store.ParseTime(updated)
 	a.Depth = strings.Count(a.Path, "/") - 2
 	return a, err

@@ -42,9 +42,9 @@ func (r *Registry) CreateAgency(ctx context.Context, actor access.Actor, in Agen
 		}
 		now := store.Now()
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO agencies (code, name, parent_id, path, kind, email, phone, security_officer, search, created_at, updated_at)
-			VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, agencySearch(a), now).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO agencies (code, name, parent_id, path, kind, email, phone, security_officer, public_status, search, created_at, updated_at)
+			VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, store.Flag(a.PublicStatus), agencySearch(a), now).Scan(&id)
 		if store.IsUniqueViolation(err) {
 			return codeTaken(a.Code)
 		}
@@ -110,8 +110,8 @@ func (r *Registry) UpdateAgency(ctx context.Context, actor access.Actor, id int6
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE agencies SET code = $1, name = $2, parent_id = $3, kind = $4, email = $5, phone = $6, security_officer = $7, search = $8, updated_at = $9 WHERE id = $10`,
-			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, agencySearch(a), store.Now(), id)
+		_, err = tx.ExecContext(ctx, `UPDATE agencies SET code = $1, name = $2, parent_id = $3, kind = $4, email = $5, phone = $6, security_officer = $7, public_status = $8, search = $9, updated_at = $10 WHERE id = $11`,
+			a.Code, a.Name, a.ParentID, a.Kind, a.Email, a.Phone, a.SecurityOfficer, store.Flag(a.PublicStatus), agencySearch(a), store.Now(), id)
 		if store.IsUniqueViolation(err) {
 			return codeTaken(a.Code)
 		}
