@@ -64,9 +64,11 @@ func TestHostileStylesheets(t *testing.T) {
 		start := time.Now()
 		sh := parseStylesheet(c.css, "<style>", maxSelectors)
 		page := readPage("<html><head><style>" + c.css + "</style></head><body>" + c.body + "</body></html>")
-		took := time.Since(start)
-		if took > 3*time.Second {
-			t.Errorf("%s: %v", c.name, took)
+		// The work is bounded by the parser's caps and the matching-step
+		// budget, not by a clock; this only tells a hang (minutes) from
+		// a slow machine (seconds, when the machine is busy).
+		if took := time.Since(start); took > time.Minute {
+			t.Errorf("%s: still reading after %v", c.name, took)
 		}
 		if len(sh.rules) > maxSelectors {
 			t.Errorf("%s: %d rules kept", c.name, len(sh.rules))

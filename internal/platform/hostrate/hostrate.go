@@ -63,7 +63,15 @@ type Limiter struct {
 	db    *store.DB
 	cfg   Config
 	known *recent
+	// observe, when set, learns the start of every slot taken.
+	observe func(key string, start time.Time)
 }
+
+// Observe makes f learn the start of every slot this limiter takes (the
+// time the database allotted, before the taker's wait): for metrics, and
+// for tests that check the allotment without the scheduler's jitter.
+// Call it before the limiter is used.
+func (l *Limiter) Observe(f func(key string, start time.Time)) { l.observe = f }
 
 // New returns the limiter kept in db.
 func New(db *store.DB, cfg Config) *Limiter {
@@ -138,6 +146,9 @@ func (l *Limiter) take(ctx context.Context, key, host string, step time.Duration
 	}
 	l.known.put(key, time.UnixMilli(next))
 	start := time.UnixMilli(next - stepMS)
+	if l.observe != nil {
+		l.observe(key, start)
+	}
 	if wait := time.Until(start); wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
