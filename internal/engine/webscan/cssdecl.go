@@ -31,23 +31,31 @@ func parseDeclarations(body string) []cssDecl {
 	return out
 }
 
+// topLeft reads the top and left values of a one-to-four value box
+// shorthand (margin, inset): top is the first; left is the first of one,
+// the second of two or three, the fourth of four.
+func topLeft(value string) (top, left string, ok bool) {
+	f := strings.Fields(value)
+	switch len(f) {
+	case 1:
+		return f[0], f[0], true
+	case 2, 3:
+		return f[0], f[1], true
+	case 4:
+		return f[0], f[3], true
+	}
+	return "", "", false
+}
+
 // appendDecl adds the declaration name: value, expanded, when it is one
 // the visibility rules read.
 func appendDecl(out []cssDecl, name, value string, important bool) []cssDecl {
 	add := func(p cssProp, v string) { out = append(out, cssDecl{prop: p, value: v, important: important}) }
 	switch name {
 	case "margin":
-		f := strings.Fields(value)
-		switch len(f) {
-		case 1:
-			add(propMarginTop, f[0])
-			add(propMarginLeft, f[0])
-		case 2, 3:
-			add(propMarginTop, f[0])
-			add(propMarginLeft, f[1])
-		case 4:
-			add(propMarginTop, f[0])
-			add(propMarginLeft, f[3])
+		if top, left, ok := topLeft(value); ok {
+			add(propMarginTop, top)
+			add(propMarginLeft, left)
 		}
 	case "background":
 		if strings.Contains(value, "url(") || strings.Contains(value, "gradient(") || strings.Contains(value, "image(") {
@@ -61,17 +69,9 @@ func appendDecl(out []cssDecl, name, value string, important bool) []cssDecl {
 			add(propFontSize, size)
 		}
 	case "inset":
-		f := strings.Fields(value)
-		switch len(f) {
-		case 1:
-			add(propTop, f[0])
-			add(propLeft, f[0])
-		case 2, 3:
-			add(propTop, f[0])
-			add(propLeft, f[1])
-		case 4:
-			add(propTop, f[0])
-			add(propLeft, f[3])
+		if top, left, ok := topLeft(value); ok {
+			add(propTop, top)
+			add(propLeft, left)
 		}
 	default:
 		if p, ok := propByName[name]; ok {
