@@ -38,14 +38,12 @@ type overviewView struct {
 func (s *Server) overviewPageHandler(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := monitor.OverviewFilter{Q: q.Get("q"), State: q.Get("state"), Sort: q.Get("sort"), Limit: overviewPage}
-	if v := q.Get("page"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 1<<20 {
-			s.fail(w, r, fieldErr("page", "is not a page number", "không phải số trang"))
-			return
-		}
-		f.Offset = (p - 1) * overviewPage
+	page, err := pageParam(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	f.Offset = (page - 1) * overviewPage
 	switch f.State {
 	case "", "up", "down", "unknown":
 	default:
@@ -70,34 +68,61 @@ func (s *Server) overviewPageHandler(w http.ResponseWriter, r *http.Request) {
 	if v.SortKey == "" {
 		v.SortKey = "worst"
 	}
-	link := func(mut func(url.Values)) string {
-		u := url.Values{}
-		for _, k := range []string{"q", "state", "sort"} {
-			if x := q.Get(k); x != "" {
-				u.Set(k, x)
-			}
-		}
-		mut(u)
-		if len(u) == 0 {
-			return "/monitoring/overview"
-		}
-		return "/monitoring/overview?" + u.Encode()
-	}
+	keys := []string{"q", "state", "sort"}
 	for _, k := range overviewSorts {
 		next := k
 		if v.SortKey == k {
 			next = "-" + k
 		}
-		v.Sorts[k] = link(func(u url.Values) { u.Set("sort", next) })
+		v.Sorts[k] = listURL("/monitoring/overview", q, keys, "sort", next)
 	}
-	page := f.Offset/overviewPage + 1
-	if page > 1 {
-		v.PrevURL = link(func(u url.Values) { u.Set("page", strconv.Itoa(page-1)) })
-	}
-	if f.Offset+len(rows) < total {
-		v.NextURL = link(func(u url.Values) { u.Set("page", strconv.Itoa(page+1)) })
-	}
+	v.PrevURL, v.NextURL = pageLinks("/monitoring/overview", q, keys, page, f.Offset+len(rows), total)
 	s.render(w, http.StatusOK, "overview", s.newView(r, "overview.title", "overview", v))
+}
+
+// pageParam reads a list's ?page=: 1 when absent; anything but a page
+// number is a field error.
+func pageParam(q url.Values) (int, error) {
+	v := q.Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || p > 1<<20 {
+		return 0, fieldErr("page", "is not a page number", "không phải số trang")
+	}
+	return p, nil
+}
+
+// listURL is path with the values of q's keys (a list's filter, in the
+// order url.Values encodes) and then the key/value pairs of set.
+func listURL(path string, q url.Values, keys []string, set ...string) string {
+	u := url.Values{}
+	for _, k := range keys {
+		if x := q.Get(k); x != "" {
+			u.Set(k, x)
+		}
+	}
+	for i := 0; i+1 < len(set); i += 2 {
+		u.Set(set[i], set[i+1])
+	}
+	if len(u) == 0 {
+		return path
+	}
+	return path + "?" + u.Encode()
+}
+
+// pageLinks are the links to the pages before and after page of a list
+// at path that keep its filter (q's keys); empty where there is none.
+// end is how many items the pages up to this one hold.
+func pageLinks(path string, q url.Values, keys []string, page, end, total int) (prev, next string) {
+	if page > 1 {
+		prev = listURL(path, q, keys, "page", strconv.Itoa(page-1))
+	}
+	if end < total {
+		next = listURL(path, q, keys, "page", strconv.Itoa(page+1))
+	}
+	return prev, next
 }
 
 // uptimeText writes an uptime percentage as the overview shows it: one

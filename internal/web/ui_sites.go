@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -61,14 +60,10 @@ var allGrades = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+"
 func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := sitescan.SiteFilter{Query: q.Get("q"), Grade: q.Get("grade"), State: q.Get("state"), Archived: q.Get("archived"), Limit: sitesPerPage}
-	page := 1
-	if v := q.Get("page"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 1<<20 {
-			s.fail(w, r, fieldErr("page", "is not a page number", "không phải số trang"))
-			return
-		}
-		page = p
+	page, err := pageParam(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	f.Offset = (page - 1) * sitesPerPage
 	if v := q.Get("system_id"); v != "" {
@@ -85,22 +80,7 @@ func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := sitesView{Filter: f, Sites: items, Total: total, Grades: allGrades, From: f.Offset + 1, To: f.Offset + len(items)}
-	link := func(p int) string {
-		u := url.Values{}
-		for _, k := range []string{"q", "grade", "state", "archived", "system_id"} {
-			if x := q.Get(k); x != "" {
-				u.Set(k, x)
-			}
-		}
-		u.Set("page", strconv.Itoa(p))
-		return "/sites?" + u.Encode()
-	}
-	if page > 1 {
-		v.PrevURL = link(page - 1)
-	}
-	if f.Offset+len(items) < total {
-		v.NextURL = link(page + 1)
-	}
+	v.PrevURL, v.NextURL = pageLinks("/sites", q, []string{"q", "grade", "state", "archived", "system_id"}, page, f.Offset+len(items), total)
 	s.render(w, http.StatusOK, "sites", s.newView(r, "sites.title", "sites", v))
 }
 
@@ -430,14 +410,10 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	if status == "all" {
 		f.Status = ""
 	}
-	page := 1
-	if v := q.Get("page"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 1<<20 {
-			s.fail(w, r, fieldErr("page", "is not a page number", "không phải số trang"))
-			return
-		}
-		page = p
+	page, err := pageParam(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	f.Offset = (page - 1) * findingsPerPage
 	items, total, err := s.deps.Sites.Findings(r.Context(), httpx.Actor(r.Context()), f)
@@ -446,22 +422,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := findingsView{Status: status, Severity: f.Severity, Query: f.Query, Findings: items, Total: total, From: f.Offset + 1, To: f.Offset + len(items)}
-	link := func(p int) string {
-		u := url.Values{}
-		for _, k := range []string{"status", "severity", "q"} {
-			if x := q.Get(k); x != "" {
-				u.Set(k, x)
-			}
-		}
-		u.Set("page", strconv.Itoa(p))
-		return "/findings?" + u.Encode()
-	}
-	if page > 1 {
-		v.PrevURL = link(page - 1)
-	}
-	if f.Offset+len(items) < total {
-		v.NextURL = link(page + 1)
-	}
+	v.PrevURL, v.NextURL = pageLinks("/findings", q, []string{"status", "severity", "q"}, page, f.Offset+len(items), total)
 	s.render(w, http.StatusOK, "findings", s.newView(r, "findings.title", "findings", v))
 }
 
