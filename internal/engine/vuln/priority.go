@@ -73,6 +73,7 @@ func (a *Assessor) Assess(h Hit) Assessment {
 		for _, s := range h.Advisory.Severity {
 			if strings.HasPrefix(s.Type, "CVSS_V4") || (as.CVSS == nil && strings.HasPrefix(s.Type, "CVSS_V3")) {
 				as.CVSS = &CVSS{Version: strings.TrimPrefix(strings.SplitN(s.Score, "/", 2)[0], "CVSS:"), Vector: s.Score}
+				as.CVSS.Score, _ = CVSS3BaseScore(s.Score)
 			}
 		}
 		for _, id := range as.CVEs {
