@@ -5,9 +5,11 @@ import (
 )
 
 // Token kinds, in the order they sort against each other at the same
-// position: a pre-release word < a letter suffix < a number.
+// position: a pre-release word < the end of the version < a letter suffix
+// < a number.
 const (
 	tokPre = iota
+	tokEnd
 	tokSuffix
 	tokNum
 )
@@ -68,7 +70,31 @@ func parseVersion(v string) parsedVersion {
 		}
 		i = j
 	}
+	pv.toks = dropZeros(pv.toks)
 	return pv
+}
+
+// dropZeros removes the zeros that stand before a word or the end
+// ("1.0" is "1", "2.0-rc1" is "2-rc1"), so that a missing number counts as
+// 0 and the ordering stays transitive.
+func dropZeros(toks []vtoken) []vtoken {
+	out := toks[:0]
+	for i := 0; i < len(toks); {
+		if toks[i].kind != tokNum || toks[i].text != "" {
+			out = append(out, toks[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(toks) && toks[j].kind == tokNum && toks[j].text == "" {
+			j++
+		}
+		if j < len(toks) && toks[j].kind == tokNum {
+			out = append(out, toks[i:j]...)
+		}
+		i = j
+	}
+	return out
 }
 
 // CompareVersions orders two version strings: -1 when a < b, 0 when they
@@ -100,17 +126,10 @@ func compareParsed(a, b parsedVersion) int {
 }
 
 // compareMissing compares a token against the end of the other version:
-// the end counts as 0 against a number, is greater than a pre-release and
-// smaller than a letter suffix.
+// the end is greater than a pre-release and smaller than a letter suffix
+// or a number (trailing zeros are already dropped).
 func compareMissing(t vtoken) int {
-	switch t.kind {
-	case tokNum:
-		return compareNum(t.text, "")
-	case tokPre:
-		return -1
-	default:
-		return 1
-	}
+	return cmpInt(t.kind, tokEnd)
 }
 
 func compareTok(a, b vtoken) int {

@@ -70,6 +70,13 @@ func TestCompareVersions(t *testing.T) {
 		{"20240101123456789012", "20240101123456789013", -1},
 		{"", "", 0},
 		{"", "0", 0},
+		{"11.0.0-M1", "11-M1", 0},
+		{"1.0.5", "1", 1},
+		// found by FuzzCompareVersions: zeros before a word or the end are
+		// dropped so that the order stays transitive
+		{"0.0", "0a0", -1},
+		{"1.0-rc1", "1a", -1},
+		{"1.0-rc1", "1", -1},
 	} {
 		got := CompareVersions(tc.a, tc.b)
 		if got != tc.want {
