@@ -29,6 +29,8 @@ type Hit struct {
 // Index holds feeds ready for matching.
 type Index struct {
 	byProduct map[string][]*Record
+	products  map[string]*productIndex
+	owner     map[*CPEMatch]*Record
 	byPackage map[string][]*Advisory
 	aliases   map[string][]string
 }
@@ -41,19 +43,24 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 	if aliases == nil {
 		aliases = Aliases
 	}
-	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases}
+	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases,
+		products: map[string]*productIndex{}, owner: map[*CPEMatch]*Record{}}
+	entries := map[string][]*CPEMatch{}
 	for i := range records {
 		r := &records[i]
 		if strings.EqualFold(r.Status, "Rejected") || len(r.Configurations) == 0 {
 			continue
 		}
 		keys := map[string]bool{}
-		for _, c := range r.Configurations {
-			collectKeys(c.Nodes, keys)
+		for ci := range r.Configurations {
+			ix.collectEntries(r, r.Configurations[ci].Nodes, keys, entries)
 		}
 		for k := range keys {
 			ix.byProduct[k] = append(ix.byProduct[k], r)
 		}
+	}
+	for k, es := range entries {
+		ix.products[k] = newProductIndex(es)
 	}
 	for i := range advisories {
 		a := &advisories[i]
@@ -71,12 +78,17 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 	return ix
 }
 
-func collectKeys(nodes []Node, keys map[string]bool) {
-	for _, n := range nodes {
-		for _, m := range n.Matches {
-			keys[m.cpe.Key()] = true
+func (ix *Index) collectEntries(r *Record, nodes []Node, keys map[string]bool, entries map[string][]*CPEMatch) {
+	for ni := range nodes {
+		n := &nodes[ni]
+		for mi := range n.Matches {
+			m := &n.Matches[mi]
+			k := m.cpe.Key()
+			keys[k] = true
+			entries[k] = append(entries[k], m)
+			ix.owner[m] = r
 		}
-		collectKeys(n.Children, keys)
+		ix.collectEntries(r, n.Children, keys, entries)
 	}
 }
 
@@ -172,19 +184,38 @@ func (ix *Index) matchOSV(i int, c Component) ([]Hit, error) {
 	return hits, nil
 }
 
-// matchSystem evaluates every candidate record against one system.
+// matched holds, for one system, the components each criterion matches.
+type matched map[*CPEMatch][]int
+
+// matchSystem finds the criteria the system's components match through
+// the product indexes, then evaluates only the records owning one of them
+// (a record with no matched criterion cannot report anything).
 func (ix *Index) matchSystem(names []named) []Hit {
+	hit := matched{}
+	var recs []*Record
 	seen := map[*Record]bool{}
-	var hits []Hit
 	for _, n := range names {
-		for _, r := range ix.byProduct[n.cpe.Key()] {
-			if seen[r] {
-				continue
+		pi := ix.products[n.cpe.Key()]
+		if pi == nil {
+			continue
+		}
+		pi.candidates(n.pv, func(m *CPEMatch) {
+			if !entryMatches(m, n) {
+				return
 			}
-			seen[r] = true
-			for _, comp := range recordHits(r, names) {
-				hits = append(hits, Hit{Component: comp, ID: r.ID, Record: r})
+			if l := hit[m]; len(l) == 0 || l[len(l)-1] != n.comp {
+				hit[m] = append(l, n.comp)
 			}
+			if r := ix.owner[m]; !seen[r] {
+				seen[r] = true
+				recs = append(recs, r)
+			}
+		})
+	}
+	var hits []Hit
+	for _, r := range recs {
+		for _, comp := range recordHits(r, hit) {
+			hits = append(hits, Hit{Component: comp, ID: r.ID, Record: r})
 		}
 	}
 	return hits
@@ -193,14 +224,14 @@ func (ix *Index) matchSystem(names []named) []Hit {
 // recordHits returns the components a record reports for a system (each
 // once, in order): those matching a vulnerable entry of a true,
 // non-negated node of a true configuration.
-func recordHits(r *Record, names []named) []int {
+func recordHits(r *Record, hit matched) []int {
 	report := map[int]bool{}
 	for _, c := range r.Configurations {
-		if !configTrue(c, names) {
+		if !configTrue(c, hit) {
 			continue
 		}
 		for _, n := range c.Nodes {
-			collectVulnerable(n, names, report)
+			collectVulnerable(n, hit, report)
 		}
 	}
 	out := make([]int, 0, len(report))
@@ -211,11 +242,11 @@ func recordHits(r *Record, names []named) []int {
 	return out
 }
 
-func configTrue(c Configuration, names []named) bool {
+func configTrue(c Configuration, hit matched) bool {
 	and := strings.EqualFold(c.Operator, "AND")
 	v := and
 	for _, n := range c.Nodes {
-		t := nodeTrue(n, names)
+		t := nodeTrue(n, hit)
 		if and && !t {
 			v = false
 			break
@@ -231,13 +262,13 @@ func configTrue(c Configuration, names []named) bool {
 	return v != c.Negate
 }
 
-func nodeTrue(n Node, names []named) bool {
+func nodeTrue(n Node, hit matched) bool {
 	and := strings.EqualFold(n.Operator, "AND")
 	v := and
 	operands := 0
 	for i := range n.Matches {
 		operands++
-		t := anyMatches(&n.Matches[i], names)
+		t := len(hit[&n.Matches[i]]) > 0
 		if and && !t {
 			v = false
 			break
@@ -249,7 +280,7 @@ func nodeTrue(n Node, names []named) bool {
 	}
 	for _, ch := range n.Children {
 		operands++
-		t := nodeTrue(ch, names)
+		t := nodeTrue(ch, hit)
 		if and && !t {
 			v = false
 			break
@@ -265,33 +296,20 @@ func nodeTrue(n Node, names []named) bool {
 	return v != n.Negate
 }
 
-func collectVulnerable(n Node, names []named, report map[int]bool) {
-	if n.Negate || !nodeTrue(n, names) {
+func collectVulnerable(n Node, hit matched, report map[int]bool) {
+	if n.Negate || !nodeTrue(n, hit) {
 		return
 	}
 	for i := range n.Matches {
-		m := &n.Matches[i]
-		if !m.Vulnerable {
-			continue
-		}
-		for _, nm := range names {
-			if entryMatches(m, nm) {
-				report[nm.comp] = true
+		if n.Matches[i].Vulnerable {
+			for _, c := range hit[&n.Matches[i]] {
+				report[c] = true
 			}
 		}
 	}
 	for _, ch := range n.Children {
-		collectVulnerable(ch, names, report)
+		collectVulnerable(ch, hit, report)
 	}
-}
-
-func anyMatches(m *CPEMatch, names []named) bool {
-	for _, nm := range names {
-		if entryMatches(m, nm) {
-			return true
-		}
-	}
-	return false
 }
 
 // entryMatches applies one criterion to one CPE name of a component.
