@@ -199,7 +199,7 @@ func (ix *Index) matchSystem(names []named) []Hit {
 		if pi == nil {
 			continue
 		}
-		pi.candidates(n.pv, func(m *CPEMatch) {
+		pi.candidates(n.version, n.pv, func(m *CPEMatch) {
 			if !entryMatches(m, n) {
 				return
 			}

@@ -12,7 +12,8 @@ import (
 // Every candidate is still checked by entryMatches.
 type productIndex struct {
 	exact  map[string][]*CPEMatch
-	other  []*CPEMatch // "*" without bounds, "-", and anything unusual
+	other  []*CPEMatch // "*" without bounds
+	dash   []*CPEMatch // "-" (not applicable): only a "-" component matches
 	points []parsedVersion
 	tree   [][]*CPEMatch // segment tree over coordinates 0..2*len(points)
 	size   int
@@ -48,6 +49,8 @@ func newProductIndex(entries []*CPEMatch) *productIndex {
 			pi.exact[k] = append(pi.exact[k], m)
 		case v == "*" && hasBounds(m):
 			ranged = append(ranged, m)
+		case v == "-":
+			pi.dash = append(pi.dash, m)
 		default:
 			pi.other = append(pi.other, m)
 		}
@@ -121,10 +124,17 @@ func (pi *productIndex) insert(node, l, r, lo, hi int, m *CPEMatch) {
 	}
 }
 
-// candidates calls fn with every criterion that may match version v.
-func (pi *productIndex) candidates(v parsedVersion, fn func(*CPEMatch)) {
+// candidates calls fn with every criterion that may match version v
+// (raw is the version as given).
+func (pi *productIndex) candidates(raw string, v parsedVersion, fn func(*CPEMatch)) {
 	for _, m := range pi.other {
 		fn(m)
+	}
+	if strings.TrimSpace(raw) == "-" {
+		for _, m := range pi.dash {
+			fn(m)
+		}
+		return
 	}
 	for _, m := range pi.exact[canonical(v)] {
 		fn(m)
