@@ -81,11 +81,8 @@ func LoadDir(fsys fs.FS) (*Feeds, error) {
 		err = eachFile(fsys, "osv", func(name string, r io.Reader) error {
 			var as []Advisory
 			if strings.EqualFold(path.Ext(name), ".zip") {
-				b, err := io.ReadAll(r)
-				if err != nil {
-					return err
-				}
-				if as, err = ReadOSVZip(bytes.NewReader(b), int64(len(b))); err != nil {
+				var err error
+				if as, err = readZipFile(fsys, name, r); err != nil {
 					return err
 				}
 			} else {
@@ -212,4 +209,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// readZipFile reads an OSV zip through the file's ReaderAt when it has one
+// (an os.DirFS file does), so the zip is not held in memory.
+func readZipFile(fsys fs.FS, name string, r io.Reader) ([]Advisory, error) {
+	fh, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if ra, ok := fh.(io.ReaderAt); ok {
+		if st, err := fh.Stat(); err == nil {
+			return ReadOSVZip(ra, st.Size())
+		}
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return ReadOSVZip(bytes.NewReader(b), int64(len(b)))
 }

@@ -3,7 +3,10 @@ package vuln
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -115,5 +118,40 @@ func TestOSVZip(t *testing.T) {
 	z = mk(map[string]string{"GHSA-a.json": good, "GHSA-b.json": good[:30]})
 	if as, err := ReadOSVZip(bytes.NewReader(z), int64(len(z))); err == nil || as != nil || !strings.Contains(err.Error(), "GHSA-b.json") {
 		t.Errorf("truncated member: %d records, %v; want none and an error naming GHSA-b.json", len(as), err)
+	}
+}
+
+// TestLoadDirKinds: a feed directory with an OSV zip, an NVD page, KEV
+// as CSV and a gzipped EPSS file; a newer copy of a record wins.
+func TestLoadDirKinds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("npm/GHSA-z.json")
+	w.Write([]byte(`{"id":"GHSA-z","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"z"},"versions":["1.0.0"]}]}`))
+	zw.Close()
+	write("osv/npm.zip", zb.Bytes())
+	older := strings.Replace(strings.Replace(oneCVE, "2024-02-01", "2023-01-01", 1), `"versionEndExcluding":"8.1.29"`, `"versionEndExcluding":"1.0"`, 1)
+	write("nvd/page.json", []byte(`{"format":"NVD_CVE","vulnerabilities":[{"cve":`+oneCVE+`}]}`))
+	write("nvd/old.json", []byte(older))
+	write("kev.csv", []byte("cveID,dateAdded,dueDate,knownRansomwareCampaignUse\nCVE-2024-0001,2024-01-02,2024-01-23,Unknown\n"))
+	var gz bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write([]byte("#model_version:v1,score_date:x\ncve,epss,percentile\nCVE-2024-0001,0.7,0.99\n"))
+	gw.Close()
+	write("epss.csv.gz", gz.Bytes())
+	f, err := LoadDir(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Records) != 1 || f.Records[0].Modified != "2024-02-01T00:00:00.000" || len(f.Advisories) != 1 || f.KEV["CVE-2024-0001"].DueDate != "2024-01-23" || f.EPSS["CVE-2024-0001"].Probability != 0.7 {
+		t.Errorf("loaded %+v", f)
 	}
 }
