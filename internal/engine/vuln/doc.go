@@ -15,6 +15,9 @@ type Record struct {
 	Description    string          `json:"description,omitempty"`
 	CVSS           *CVSS           `json:"cvss,omitempty"`
 	Configurations []Configuration `json:"configurations,omitempty"`
+	// simple is set by NewIndex when the record is one OR node, not
+	// negated: then a matched vulnerable criterion is a match.
+	simple bool
 }
 
 // CVSS is the score a record gives: v4.0 where present, else v3.x, else v2.
@@ -53,6 +56,7 @@ type CPEMatch struct {
 	cpe                   CPE
 	exact                 parsedVersion    // the CPE's version, parsed
 	bounds                [4]parsedVersion // start incl., start excl., end incl., end excl.
+	rec                   *Record          // the record holding it, set by NewIndex
 }
 
 // Advisory is one OSV record.

@@ -30,7 +30,6 @@ type Hit struct {
 type Index struct {
 	byProduct map[string][]*Record
 	products  map[string]*productIndex
-	owner     map[*CPEMatch]*Record
 	byPackage map[string][]*Advisory
 	aliases   map[string][]string
 }
@@ -44,7 +43,7 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 		aliases = Aliases
 	}
 	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases,
-		products: map[string]*productIndex{}, owner: map[*CPEMatch]*Record{}}
+		products: map[string]*productIndex{}}
 	entries := map[string][]*CPEMatch{}
 	for i := range records {
 		r := &records[i]
@@ -52,6 +51,9 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 			continue
 		}
 		keys := map[string]bool{}
+		c0 := r.Configurations[0]
+		r.simple = len(r.Configurations) == 1 && !c0.Negate && len(c0.Nodes) == 1 && !c0.Nodes[0].Negate &&
+			len(c0.Nodes[0].Children) == 0 && !strings.EqualFold(c0.Nodes[0].Operator, "AND")
 		for ci := range r.Configurations {
 			ix.collectEntries(r, r.Configurations[ci].Nodes, keys, entries)
 		}
@@ -86,7 +88,7 @@ func (ix *Index) collectEntries(r *Record, nodes []Node, keys map[string]bool, e
 			k := m.cpe.Key()
 			keys[k] = true
 			entries[k] = append(entries[k], m)
-			ix.owner[m] = r
+			m.rec = r
 		}
 		ix.collectEntries(r, n.Children, keys, entries)
 	}
@@ -98,6 +100,7 @@ type named struct {
 	cpe     CPE
 	version string
 	pv      parsedVersion
+	canon   string // canonical(pv)
 }
 
 // Match returns every (component, record) match, each once, ordered by
@@ -147,11 +150,14 @@ func (ix *Index) namesOf(i int, c Component) ([]named, error) {
 		if v == "*" || v == "" {
 			v = c.Version
 		}
-		return []named{{comp: i, cpe: p, version: v, pv: parseVersion(v)}}, nil
+		pv := parseVersion(v)
+		return []named{{comp: i, cpe: p, version: v, pv: pv, canon: canonical(pv)}}, nil
 	}
 	var out []named
+	pv := parseVersion(c.Version)
+	canon := canonical(pv)
 	for _, p := range aliasCPEs(ix.aliases, c.Name) {
-		out = append(out, named{comp: i, cpe: p, version: c.Version, pv: parseVersion(c.Version)})
+		out = append(out, named{comp: i, cpe: p, version: c.Version, pv: pv, canon: canon})
 	}
 	return out, nil
 }
@@ -194,25 +200,38 @@ func (ix *Index) matchSystem(names []named) []Hit {
 	hit := matched{}
 	var recs []*Record
 	seen := map[*Record]bool{}
+	type pair struct {
+		r    *Record
+		comp int
+	}
+	simple := map[pair]bool{}
+	var hits []Hit
 	for _, n := range names {
 		pi := ix.products[n.cpe.Key()]
 		if pi == nil {
 			continue
 		}
-		pi.candidates(n.version, n.pv, func(m *CPEMatch) {
+		pi.candidates(n.version, n.pv, n.canon, func(m *CPEMatch) {
 			if !entryMatches(m, n) {
+				return
+			}
+			r := m.rec
+			if r.simple {
+				if k := (pair{r, n.comp}); m.Vulnerable && !simple[k] {
+					simple[k] = true
+					hits = append(hits, Hit{Component: n.comp, ID: r.ID, Record: r})
+				}
 				return
 			}
 			if l := hit[m]; len(l) == 0 || l[len(l)-1] != n.comp {
 				hit[m] = append(l, n.comp)
 			}
-			if r := ix.owner[m]; !seen[r] {
+			if !seen[r] {
 				seen[r] = true
 				recs = append(recs, r)
 			}
 		})
 	}
-	var hits []Hit
 	for _, r := range recs {
 		for _, comp := range recordHits(r, hit) {
 			hits = append(hits, Hit{Component: comp, ID: r.ID, Record: r})

@@ -125,8 +125,8 @@ func (pi *productIndex) insert(node, l, r, lo, hi int, m *CPEMatch) {
 }
 
 // candidates calls fn with every criterion that may match version v
-// (raw is the version as given).
-func (pi *productIndex) candidates(raw string, v parsedVersion, fn func(*CPEMatch)) {
+// (raw is the version as given, canon its canonical form).
+func (pi *productIndex) candidates(raw string, v parsedVersion, canon string, fn func(*CPEMatch)) {
 	for _, m := range pi.other {
 		fn(m)
 	}
@@ -136,7 +136,7 @@ func (pi *productIndex) candidates(raw string, v parsedVersion, fn func(*CPEMatc
 		}
 		return
 	}
-	for _, m := range pi.exact[canonical(v)] {
+	for _, m := range pi.exact[canon] {
 		fn(m)
 	}
 	if pi.size == 0 {

@@ -48,7 +48,7 @@ func TestProductIndexAgreesWithScan(t *testing.T) {
 					want[m] = true
 				}
 			}
-			pi.candidates(v, c, func(m *CPEMatch) {
+			pi.candidates(v, c, canonical(c), func(m *CPEMatch) {
 				if entryMatches(m, n) {
 					got[m] = true
 				}
