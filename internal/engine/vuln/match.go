@@ -211,8 +211,8 @@ func (ix *Index) matchSystem(names []named) []Hit {
 		if pi == nil {
 			continue
 		}
-		pi.candidates(n.version, n.pv, n.canon, func(m *CPEMatch) {
-			if !entryMatches(m, n) {
+		pi.candidates(n.version, n.pv, n.canon, func(m *CPEMatch, versionOK bool) {
+			if versionOK && !attrsMatch(m, n) || !versionOK && !entryMatches(m, n) {
 				return
 			}
 			r := m.rec
@@ -339,12 +339,17 @@ func entryMatches(m *CPEMatch, nm named) bool {
 			return false
 		}
 	}
+	return attrsMatch(m, nm) && versionMatches(m, nm)
+}
+
+// attrsMatch checks every attribute after the version.
+func attrsMatch(m *CPEMatch, nm named) bool {
 	for f := cpeUpdate; f < cpeFields; f++ {
-		if !attrMatches(c[f], nm.cpe[f]) {
+		if !attrMatches(m.cpe[f], nm.cpe[f]) {
 			return false
 		}
 	}
-	return versionMatches(m, nm)
+	return true
 }
 
 func versionMatches(m *CPEMatch, nm named) bool {

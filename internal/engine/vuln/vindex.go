@@ -125,19 +125,24 @@ func (pi *productIndex) insert(node, l, r, lo, hi int, m *CPEMatch) {
 }
 
 // candidates calls fn with every criterion that may match version v
-// (raw is the version as given, canon its canonical form).
-func (pi *productIndex) candidates(raw string, v parsedVersion, canon string, fn func(*CPEMatch)) {
+// (raw is the version as given, canon its canonical form); versionOK
+// tells that the criterion's version and bounds are known to admit v, so
+// only its other attributes remain to check.
+func (pi *productIndex) candidates(raw string, v parsedVersion, canon string, fn func(m *CPEMatch, versionOK bool)) {
 	for _, m := range pi.other {
-		fn(m)
+		fn(m, false)
 	}
 	if strings.TrimSpace(raw) == "-" {
 		for _, m := range pi.dash {
-			fn(m)
+			fn(m, false)
 		}
 		return
 	}
 	for _, m := range pi.exact[canon] {
-		fn(m)
+		fn(m, false)
+	}
+	if t := strings.TrimSpace(raw); t == "" || t == "*" {
+		return // a bounded range needs a version
 	}
 	if pi.size == 0 {
 		return
@@ -146,7 +151,7 @@ func (pi *productIndex) candidates(raw string, v parsedVersion, canon string, fn
 	node, l, r := 1, 0, pi.size-1
 	for {
 		for _, m := range pi.tree[node] {
-			fn(m)
+			fn(m, true)
 		}
 		if l == r {
 			return
