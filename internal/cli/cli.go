@@ -45,7 +45,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), userCmd(), auditCmd(), demoCmd(), scanCmd(), jobsCmd(), rulesCmd())
+	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), userCmd(), auditCmd(), demoCmd(), scanCmd(), jobsCmd(), rulesCmd(), vulnCmd())
 	return root
 }
 
