@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // Reading paging and ids from the query, and writing answers: shared by
@@ -123,4 +125,29 @@ func dayCount(r *http.Request) (int, error) {
 		return 0, httpx.BadRequest("query parameter days: %q is not a number of days from 1 to 366", v)
 	}
 	return n, nil
+}
+
+// vietnam is UTC+7, the zone a bare date in a filter is read in.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// timeParam reads a filter's time: RFC 3339, or a date (YYYY-MM-DD) taken
+// as the start of that day in Vietnam, or of the next day when end is set
+// (so that "to" includes its day). Empty is the zero time.
+func timeParam(v, field string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, vietnam)
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		var e valid.Errors
+		e.Add(field, "is not a date (YYYY-MM-DD) or an RFC 3339 time", "không phải một ngày (năm-tháng-ngày) hoặc thời điểm RFC 3339")
+		return time.Time{}, e.Err()
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
 }

@@ -295,6 +295,7 @@ var auditVerbs = map[string]string{
 	"label.expire": "audit.v.label_expire", "label_policy.update": "audit.v.policy_update",
 	"maintenance.add": "audit.v.maintenance_add", "maintenance.delete": "audit.v.maintenance_delete",
 	"notify_target.add": "audit.v.target_add", "notify_target.delete": "audit.v.target_delete",
+	"alert.acknowledge": "audit.v.alert_acknowledge",
 }
 
 // auditActionKey is the key naming an action (and object type) in words,

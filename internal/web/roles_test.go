@@ -210,6 +210,7 @@ func apiCases() []roleCase {
 		{"monitoring of B off", "DELETE", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/monitors/%d", w.siteB.ID) }, nil, expect{204, 204, 403, 403, 403, 401}},
 		{"monitor A chart", "GET", monA("/chart.svg"), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"list alerts", "GET", fixed("/api/v1/alerts"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"list alerts filtered", "GET", fixed("/api/v1/alerts?state=new&severity=critical&sort=oldest&from=2026-01-01"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"list maintenance", "GET", fixed("/api/v1/maintenance"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"maintenance for A", "POST", fixed("/api/v1/maintenance"), func(w *world, _ string) any {
 			return map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T02:00:00Z", "reason": "nâng cấp"}
@@ -304,6 +305,8 @@ func uiCases() []roleCase {
 		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring alerts", "GET", fixed("/alerts?state=all&sort=severity"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring alerts of agency A", "GET", page("/alerts?agency_id=%d", a), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"static chart css", "GET", fixed("/static/chart.css"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"status page not published", "GET", fixed("/status/A"), nil, expect{404, 404, 404, 404, 404, 404}},

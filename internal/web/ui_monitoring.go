@@ -17,6 +17,8 @@ import (
 // windows and notification targets; registerSiteUI calls it.
 func (s *Server) registerMonitoringUI() {
 	s.page("GET /monitoring", s.monitoringPage)
+	s.page("GET /alerts", s.alertsPage)
+	s.page("POST /alerts/acknowledge", s.alertsAcknowledge)
 	s.page("GET /monitoring/overview", s.overviewPageHandler)
 	s.page("POST /monitoring/windows", s.windowCreate)
 	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Notify.DeleteWindow, "/monitoring?done=deleted"))
@@ -50,7 +52,7 @@ func (s *Server) showMonitoring(w http.ResponseWriter, r *http.Request, status i
 	actor := httpx.Actor(ctx)
 	v := monitoringView{Form: form, SiteURLs: map[int64]string{}}
 	var err error
-	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 100}); err == nil {
+	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 10}); err == nil {
 		v.Windows, err = s.deps.Notify.Windows(ctx, actor)
 	}
 	if err == nil && actor.CanManageNotifications() {

@@ -171,7 +171,9 @@ schemas.update({
   "Stats": obj({"samples": {"type": "integer"}, "uptime_percent": N, "avg_latency_ms": {"type": "integer"}, "p95_latency_ms": {"type": "integer"}, "since": S, "series": arr(ref("Sample"))}),
   "Monitor": {"allOf": [ref("Site"), obj({"stats_24h": ref("Stats"), "stats_30d": ref("Stats")}, extra=True)]},
   "Alert": obj({"id": I, "site_id": I, "url": S, "agency_name": S, "kind": {"type": "string", "enum": ["down", "recovered", "cert-expiring", "content-changed", "defacement", "injected-links", "exposed-files"]},
-                "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S}),
+                "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S,
+                "acknowledged_at": {**NT, "description": "null while the alert waits"}, "acknowledged_by": S}),
+  "AckInput": obj({"ids": {"type": "array", "items": I, "minItems": 1, "maxItems": 500}}, ["ids"]),
   "Outcome": obj({"Sample": ref("Sample"), "Alerts": {"type": ["array", "null"], "items": ref("Alert")}, "LabelState": S}),
   "Window": obj({"id": I, "site_id": NI, "starts_at": T, "ends_at": T, "reason": S, "created_by": S}),
   "WindowInput": obj({"site_id": NI, "starts_at": T, "ends_at": T, "reason": S}, ["starts_at", "ends_at"]),
@@ -247,8 +249,13 @@ paths["/api/v1/monitoring/overview"] = {"get": op("Every live site in your scope
     {"200": resp("sites", listof("OverviewRow")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
     [q("q", "part of the URL, system or agency name"), q("agency_id", "this agency and the ones below it", I), q("state", "up, down or unknown"),
      q("sort", "worst (default), url, agency, uptime_24h, uptime_30d, latency, cert or checked; a leading - reverses")] + PAGING)}
-paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
-    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files")] + PAGING)}
+paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first unless sorted otherwise", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files"),
+     q("state", "new (not acknowledged) or acknowledged"), q("severity", "critical, high, medium, low or info"), q("agency_id", "this agency and the ones below it", I),
+     q("from", "raised at or after: an RFC 3339 time, or a date (YYYY-MM-DD, from the start of that day in Vietnam)"),
+     q("to", "raised before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest or severity (worst first)")] + PAGING)}
+paths["/api/v1/alerts/acknowledge"] = {"post": op("Acknowledge monitoring alerts, all or none (admins, analysts, agency officers for their own sites; at most 500); ones acknowledged before keep their first acknowledgement", "Monitoring",
+    {"200": resp("how many changed", obj({"acknowledged": I}, ["acknowledged"])), "404": E("an id names no alert in your scope: nothing was acknowledged"), **common}, reqbody=body("AckInput"))}
 paths["/api/v1/maintenance"] = {
     "get": op("Maintenance windows not yet ended", "Monitoring", {"200": resp("windows", listof("Window")), **auth}),
     "post": op("Add a maintenance window: alerts inside it are recorded but not sent (admins, analysts; all sites: admins)", "Monitoring", {"201": resp("created", ref("Window")), "404": NF, **common}, reqbody=body("WindowInput"))}
