@@ -22,7 +22,6 @@ const alertsPerPage = 50
 // alertKeys are the list's filter parameters, kept by its links.
 var alertKeys = []string{"state", "severity", "kind", "agency_id", "from", "to", "sort"}
 
-
 type alertsView struct {
 	Filter   monitor.AlertFilter
 	State    string // as asked: new, acknowledged or all
