@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
@@ -36,6 +37,7 @@ type API struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Ingest   *ingest.Service
 }
 
 //go:embed openapi.json
@@ -87,6 +89,7 @@ func (a *API) Register(r Router) {
 	a.registerMonitoring(r)
 	a.registerLabels(r)
 	a.registerLevels(r)
+	a.registerIngest(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

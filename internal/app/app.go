@@ -17,6 +17,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
@@ -46,6 +47,7 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Ingest   *ingest.Service // log receivers and ingest tokens
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
@@ -157,6 +159,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		db.Close()
 		return nil, err
 	}
+	svc.Ingest = ingest.New(db, log, bus)
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)

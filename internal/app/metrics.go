@@ -39,6 +39,7 @@ func newMetrics(svc *Services, b *bus.Bus) *prometheus.Registry {
 		}
 	}
 	reg.MustRegister(b.Collector(scrapeTimeout), outboxCollector{svc.Events})
+	reg.MustRegister(svc.Ingest.Collectors()...)
 	return reg
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -118,6 +119,19 @@ func CreateToken(ctx context.Context, dsn string, key audit.KeySource, username,
 		return "", err
 	}
 	return t.Secret, nil
+}
+
+// CreateIngestToken makes an ingest token as the operator ("cli" in the
+// audit log) and returns it with its secret.
+func CreateIngestToken(ctx context.Context, dsn string, key audit.KeySource, in ingest.TokenInput) (ingest.NewToken, error) {
+	svc, err := OpenPlatform(ctx, dsn, PlatformConfig{AuditKey: key})
+	if err != nil {
+		return ingest.NewToken{}, err
+	}
+	defer svc.DB.Close()
+	actor := access.System
+	actor.Username = "cli"
+	return svc.Ingest.CreateToken(ctx, actor, in)
 }
 
 // ResetPassword sets a new password for the named user as the operator

@@ -16,7 +16,9 @@ import (
 
 	"github.com/khien-project/khien/internal/app/demo"
 	"github.com/khien-project/khien/internal/app/jobs"
+	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/platform/bus"
+	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/web"
 )
 
@@ -43,6 +45,10 @@ type ServeConfig struct {
 	LogRequests bool
 	// Ready, when set, receives the listening address once serving.
 	Ready chan<- string
+	// Ingest configures the log receivers; QueueBytes is the disk quota
+	// of the log stream (logstream.Options.MaxBytes).
+	Ingest     ingest.Config
+	QueueBytes int64
 }
 
 // Serve runs the whole platform until ctx ends, then shuts down in order:
@@ -72,6 +78,15 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	}
 	defer b.Close()
 	svc.Events.SetQueue(b)
+	// The log stream exists before any receiver publishes on it.
+	if err := logstream.Setup(ctx, b.JetStream(), logstream.Options{MaxBytes: cfg.QueueBytes, Replicas: cfg.Platform.NATSReplicas}); err != nil {
+		return err
+	}
+	receivers, err := svc.Ingest.Start(ctx, b.JetStream(), cfg.Ingest)
+	if err != nil {
+		return err
+	}
+	defer receivers.Stop()
 
 	metrics := newMetrics(svc, b)
 	srv, err := web.New(web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, BusReady: func() error {
@@ -79,7 +94,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Ingest: svc.Ingest, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}

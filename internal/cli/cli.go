@@ -45,7 +45,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), userCmd(), auditCmd(), demoCmd(), scanCmd(), jobsCmd(), rulesCmd(), vulnCmd())
+	root.AddCommand(serveCmd(stderr), workerCmd(), migrateCmd(), versionCmd(), backupCmd(), restoreCmd(), tokenCmd(), userCmd(), auditCmd(), demoCmd(), scanCmd(), jobsCmd(), rulesCmd(), vulnCmd(), ingestCmd())
 	return root
 }
 
@@ -88,7 +88,7 @@ once to standard error. A database behind this khien is refused unless
 its schema at first start.`,
 		Args: cobra.NoArgs,
 	}
-	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "migrate", "log-requests"}, platformOptions...)...)
+	resolve := options(cmd, append([]string{"addr", "data", "db", "nats", "tls-cert", "tls-key", "demo", "admin-password", "shutdown-timeout", "drain", "workers", "migrate", "log-requests"}, append(platformOptions, ingestOptions...)...)...)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := resolve()
 		if err != nil {
@@ -102,7 +102,11 @@ its schema at first start.`,
 			return err
 		}
 		pc.Migrate = v.Bool("migrate")
-		return app.Serve(cmd.Context(), app.ServeConfig{Platform: pc,
+		ic, err := ingestConfig(v)
+		if err != nil {
+			return err
+		}
+		return app.Serve(cmd.Context(), app.ServeConfig{Platform: pc, Ingest: ic, QueueBytes: int64(v.Int("ingest.queue_bytes")),
 			Addr: v.String("addr"), DataDir: v.String("data"), DB: v.String("db"), NATS: v.String("nats"),
 			TLSCert: v.String("tls-cert"), TLSKey: v.String("tls-key"), Demo: v.Bool("demo"),
 			AdminPassword: v.String("admin-password"), ShutdownTimeout: v.Duration("shutdown-timeout"), Drain: v.Duration("drain"),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/khien-project/khien/internal/api"
 	"github.com/khien-project/khien/internal/feature/auth"
+	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
@@ -48,6 +49,9 @@ type Deps struct {
 	Notify  *notify.Service
 	// Levels: regimes, level proposals and protection layers.
 	Levels *levels.Service
+	// Ingest: log receivers (POST /api/v1/ingest, /api/v1/ingest/es/…)
+	// and ingest tokens; nil: none.
+	Ingest *ingest.Service
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -87,7 +91,8 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Ingest: d.Ingest}).Register(apiRouter{s})
+	s.registerIngest()
 	s.registerPublic()
 	s.registerUI()
 	s.mux.HandleFunc("/", s.notFound)
@@ -133,6 +138,27 @@ func (a apiRouter) Private(pattern string, h http.HandlerFunc) {
 // page registers a UI route that needs a logged-in user.
 func (s *Server) page(pattern string, h http.HandlerFunc) {
 	s.handle(pattern, s.requireLogin(h))
+}
+
+// ingestESPrefix is where the Elasticsearch-compatible API is mounted on
+// the main address (Beats: output.elasticsearch.path).
+const ingestESPrefix = "/api/v1/ingest/es"
+
+// registerIngest mounts the log receivers' HTTP endpoints. They
+// authenticate with ingest tokens themselves (ownAuth), never with a
+// user's session or API token.
+func (s *Server) registerIngest() {
+	if s.deps.Ingest == nil {
+		return
+	}
+	s.handle("POST /api/v1/ingest", http.HandlerFunc(s.deps.Ingest.ServeIngest))
+	s.handle(ingestESPrefix+"/", http.StripPrefix(ingestESPrefix, s.deps.Ingest.Elastic()))
+}
+
+// ownAuth says a path is served by a receiver that checks its own
+// (ingest token) credentials.
+func ownAuth(path string) bool {
+	return path == "/api/v1/ingest" || strings.HasPrefix(path, ingestESPrefix+"/")
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

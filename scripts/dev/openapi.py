@@ -322,6 +322,29 @@ paths["/api/v1/systems/{id}/layers"] = {"get": op("The four protection layers of
 paths["/api/v1/systems/{id}/layers/{layer}"] = {"put": op("Record one protection layer (agency officers for their systems, admins; audited)", "Levels",
     {"200": resp("the layer", ref("Layer")), "404": NF, "409": E("the system is archived"), **common}, [ID, LAYER], body("LayerDetails"))}
 
+# Log ingestion (issue 11)
+schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
+schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])
+schemas["IngestTokenInput"] = obj({"agency_id": I, "agency_code": {"type": "string", "description": "the agency by code, when agency_id is not given"},
+                                   "system_id": {"type": "integer", "format": "int64", "description": "one of the agency's live systems (optional)"}, "label": S})
+schemas["IngestSender"] = obj({"address": S, "receiver": {"type": "string", "enum": ["syslog-udp", "syslog-tcp", "syslog-tls"]},
+                               "known": {**B, "description": "a registry system lists the address (or a CIDR holding it), or the default system took it; unknown senders' events are kept unassigned (or refused with ingest.unknown_senders=refuse)"},
+                               "agency_id": I, "system_id": I, "events": I, "first_seen": T, "last_seen": T})
+schemas["IngestResult"] = obj({"accepted": {"type": "integer"}, "rejected": {"type": "integer"},
+                               "errors": arr(obj({"index": {"type": "integer", "description": "0-based position of the document in the body"},
+                                                  "reason": {"type": "string", "enum": ["empty", "oversized", "invalid_json"]}}))}, ["accepted", "rejected"])
+paths["/api/v1/ingest"] = {"post": {**op("Send log events: NDJSON (one JSON object a line) or a JSON array of objects. Authenticate with an ingest token (Authorization: Bearer khien-ingest_…, ApiKey base64(id:token), or basic authentication with the token as password); the events belong to the token's agency and system. "
+    "The same listener serves an Elasticsearch-compatible API under /api/v1/ingest/es/ (POST _bulk, {index}/_bulk, and the start-up calls of Beats): set Beats' output.elasticsearch.path to /api/v1/ingest/es, or use the ingest.http listener at its root.", "Ingest",
+    {"200": resp("counts of accepted and refused documents", ref("IngestResult")), "400": E("the body is neither NDJSON nor a JSON array"), "401": E("missing, invalid or revoked ingest token"),
+     "413": E("body larger than ingest.max_body"), "429": E("the event queue is at its disk quota: retry after Retry-After seconds; nothing of the request was kept"), "503": E("the event queue is unavailable")},
+    reqbody={"required": True, "content": {"application/x-ndjson": {"schema": S}, "application/json": {"schema": arr({"type": "object"})}}}), "security": [{"ingest": []}]}}
+paths["/api/v1/ingest/tokens"] = {
+    "get": op("List ingest tokens (agency officers: their agencies')", "Ingest", {"200": resp("tokens", listof("IngestToken")), "401": common["401"]}),
+    "post": op("Create an ingest token for an agency and optionally one of its systems (admins, analysts; audited); the secret is in this answer only", "Ingest", {"201": resp("created", ref("NewIngestToken")), **common}, reqbody=body("IngestTokenInput")),
+}
+paths["/api/v1/ingest/tokens/{id}"] = {"delete": op("Revoke an ingest token (admins, analysts; audited)", "Ingest", {"204": resp("revoked"), "404": E("not found"), "401": common["401"], "403": common["403"]}, [ID])}
+paths["/api/v1/ingest/senders"] = {"get": op("Syslog sender addresses this server has seen since it started, unknown ones first (agency officers: their agencies' only)", "Ingest", {"200": resp("senders", listof("IngestSender")), "401": common["401"]})}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
@@ -330,7 +353,8 @@ doc = {
   "paths": paths,
   "components": {"schemas": schemas, "securitySchemes": {
     "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (khien_…)"},
-    "session": {"type": "apiKey", "in": "cookie", "name": "khien_session"}}},
+    "session": {"type": "apiKey", "in": "cookie", "name": "khien_session"},
+    "ingest": {"type": "http", "scheme": "bearer", "description": "an ingest token (khien-ingest_…), for the log receivers only"}}},
 }
 out = pathlib.Path(__file__).resolve().parents[2] / "internal/api/openapi.json"
 out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")

@@ -87,6 +87,18 @@ var Options = []Option{
 	{Name: "audit.key", Help: "the audit chain's key itself, in hexadecimal (wins over audit.key_file; best set by environment variable)"},
 	{Name: "audit.anchors_file", Help: "file the audit log's anchors are appended to (daily and at start; copy it elsewhere); default: audit-anchors.jsonl in --data"},
 	{Name: "public.rate", Kind: Int, Default: "60", Help: "requests per minute one address may make to the public trust-label pages", Check: positive},
+	{Name: "ingest.syslog_udp", Help: "address (host:port) the syslog receiver listens on over UDP; empty: off", Check: checkAddr},
+	{Name: "ingest.syslog_tcp", Help: "address (host:port) the syslog receiver listens on over TCP (newline or RFC 6587 octet-counted frames); empty: off", Check: checkAddr},
+	{Name: "ingest.syslog_tls", Help: "address (host:port) the syslog receiver listens on over TLS (with ingest.tls_cert and ingest.tls_key); empty: off", Check: checkAddr},
+	{Name: "ingest.tls_cert", Help: "PEM certificate chain of the syslog TLS receiver"},
+	{Name: "ingest.tls_key", Help: "PEM private key of the syslog TLS receiver"},
+	{Name: "ingest.http", Help: "address (host:port) of the log shippers' listener: the Elasticsearch-compatible API at its root (Beats, Fluent Bit) and POST /api/v1/ingest; empty: off (the main address still serves /api/v1/ingest and /api/v1/ingest/es/)", Check: checkAddr},
+	{Name: "ingest.max_message", Kind: Int, Default: "65536", Help: "largest syslog message or JSON document accepted, in bytes (longer ones are refused and counted)", Check: positive},
+	{Name: "ingest.max_body", Kind: Int, Default: "16777216", Help: "largest HTTP ingest or bulk request body, in bytes (413 past it)", Check: positive},
+	{Name: "ingest.queue_bytes", Kind: Int, Default: "1073741824", Help: "disk quota of accepted log events waiting for storage and detection, in bytes; past it HTTP answers 429, TCP stops reading and UDP drops (counted)", Check: positive},
+	{Name: "ingest.default_system", Kind: Int, Default: "0", Help: "registry system id that takes syslog senders no system lists by address or CIDR; 0: none (they are unknown senders)"},
+	{Name: "ingest.unknown_senders", Default: "keep", Help: "what becomes of events from syslog senders no system lists: keep (unassigned, visible to province-wide roles) or refuse (dropped, counted)", Check: oneOf("keep", "refuse")},
+	{Name: "ingest.timezone", Help: "IANA time zone of RFC 3164 syslog times, which carry none (e.g. Asia/Ho_Chi_Minh); default: the machine's", Check: timeZone},
 }
 
 func positiveDuration(v string) error {
@@ -162,6 +174,13 @@ func hostsOrCIDRs(v string) error {
 		if strings.Contains(item, "/") || strings.Trim(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != "" {
 			return fmt.Errorf("%q is neither a CIDR range, an address nor a host name", item)
 		}
+	}
+	return nil
+}
+
+func timeZone(v string) error {
+	if _, err := time.LoadLocation(v); err != nil {
+		return fmt.Errorf("%q is not a known time zone (e.g. Asia/Ho_Chi_Minh)", v)
 	}
 	return nil
 }
