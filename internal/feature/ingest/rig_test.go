@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,19 @@ func (r *rig) system(a registry.Agency, name string, ips, cidrs []string) regist
 // addr is a receiver's bound address.
 func (r *rig) addr(receiver string) string { return r.recv.Addrs[receiver] }
 
+// detectDrains acknowledges everything for the detection consumer, so
+// that the stream (interest retention) frees what storage consumed.
+func (r *rig) detectDrains() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = logstream.Consume(ctx, r.js, logstream.ConsumerDetect, func(context.Context, logstream.Batch) error { return nil },
+			logstream.ConsumeOptions{Wait: 100 * time.Millisecond, Retry: 100 * time.Millisecond})
+	}()
+	r.t.Cleanup(func() { cancel(); <-done })
+}
+
 // collect consumes the stream (as storage would) until want distinct
 // records arrived or the time is up, and returns every record seen.
 func (r *rig) collect(want int, within time.Duration) map[string]logstream.Record {
@@ -207,3 +221,6 @@ func (r *rig) waitCount(name string, labels map[string]string, want float64) flo
 func marker(t testing.TB, tag string) string {
 	return fmt.Sprintf("mk-%s-%d", tag, time.Now().UnixNano())
 }
+
+func netDial(addr string) (net.Conn, error)    { return net.Dial("tcp", addr) }
+func netDialUDP(addr string) (net.Conn, error) { return net.Dial("udp", addr) }
