@@ -14,6 +14,8 @@ import (
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/logstream"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
 	"github.com/khien-project/khien/internal/testkit/need"
 )
 
@@ -136,48 +138,50 @@ func TestGarbageIsCountedNeverFatal(t *testing.T) {
 // is kept, unassigned, counted and listed; once the registry lists its
 // address, its next messages go to that system.
 func TestUnknownSendersAreKeptUnassignedAndListed(t *testing.T) {
-	r := newRig(t, rigOptions{})
-	from := func(local, text string) {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-		c, err := d.Dial("tcp", r.addr(logstream.ReceiverSyslogTCP))
-		if err != nil {
-			t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRig(t, rigOptions{db: db})
+		from := func(local, text string) {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+			c, err := d.Dial("tcp", r.addr(logstream.ReceiverSyslogTCP))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(c, "<14>1 2026-12-01T10:00:00Z web nginx - - - %s\n", text)
+			c.Close()
 		}
-		fmt.Fprintf(c, "<14>1 2026-12-01T10:00:00Z web nginx - - - %s\n", text)
-		c.Close()
-	}
-	m1, m2, m3 := marker(t, "unknown"), marker(t, "cidr"), marker(t, "later")
-	from("127.0.0.9", m1)
-	from("127.0.1.5", m2)
-	recs := r.collect(2, 10*time.Second)
-	u := withMessage(recs, m1)
-	if len(u) != 1 || u[0].AgencyID != 0 || u[0].SystemID != 0 || u[0].Fields["khien.unassigned"] != true || u[0].Sender != "127.0.0.9" {
-		t.Fatalf("unknown sender's record: %+v", u)
-	}
-	c := withMessage(recs, m2)
-	if len(c) != 1 || c[0].AgencyID != r.b.ID || c[0].SystemID != r.sysB.ID {
-		t.Fatalf("a sender inside B's CIDR: %+v", c)
-	}
-	if got := r.count("khien_ingest_unknown_senders_total", nil); got != 1 {
-		t.Errorf("unknown senders counted %v, want 1", got)
-	}
-	ctx := context.Background()
-	list, err := r.svc.Senders(ctx, access.Actor{Username: "analyst", Role: access.Analyst})
-	if err != nil || len(list) != 2 || list[0].Address != "127.0.0.9" || list[0].Known || !list[1].Known {
-		t.Fatalf("senders %+v %v", list, err)
-	}
-	officerB := access.Actor{Username: "b", Role: access.Agency, AgencyID: r.b.ID, AgencyPath: r.b.Path}
-	if list, _ := r.svc.Senders(ctx, officerB); len(list) != 1 || list[0].Address != "127.0.1.5" {
-		t.Errorf("agency B's officer sees %+v, want B's sender only", list)
-	}
-	// The registry lists the address: the map follows.
-	r.system(r.a, "Máy chủ web A", []string{"127.0.0.9"}, nil)
-	time.Sleep(1500 * time.Millisecond)
-	from("127.0.0.9", m3)
-	recs = r.collect(3, 10*time.Second)
-	if l := withMessage(recs, m3); len(l) != 1 || l[0].AgencyID != r.a.ID || l[0].Fields["khien.unassigned"] != nil {
-		t.Fatalf("after the registry lists the sender: %+v", l)
-	}
+		m1, m2, m3 := marker(t, "unknown"), marker(t, "cidr"), marker(t, "later")
+		from("127.0.0.9", m1)
+		from("127.0.1.5", m2)
+		recs := r.collect(2, 10*time.Second)
+		u := withMessage(recs, m1)
+		if len(u) != 1 || u[0].AgencyID != 0 || u[0].SystemID != 0 || u[0].Fields["khien.unassigned"] != true || u[0].Sender != "127.0.0.9" {
+			t.Fatalf("unknown sender's record: %+v", u)
+		}
+		c := withMessage(recs, m2)
+		if len(c) != 1 || c[0].AgencyID != r.b.ID || c[0].SystemID != r.sysB.ID {
+			t.Fatalf("a sender inside B's CIDR: %+v", c)
+		}
+		if got := r.count("khien_ingest_unknown_senders_total", nil); got != 1 {
+			t.Errorf("unknown senders counted %v, want 1", got)
+		}
+		ctx := context.Background()
+		list, err := r.svc.Senders(ctx, access.Actor{Username: "analyst", Role: access.Analyst})
+		if err != nil || len(list) != 2 || list[0].Address != "127.0.0.9" || list[0].Known || !list[1].Known {
+			t.Fatalf("senders %+v %v", list, err)
+		}
+		officerB := access.Actor{Username: "b", Role: access.Agency, AgencyID: r.b.ID, AgencyPath: r.b.Path}
+		if list, _ := r.svc.Senders(ctx, officerB); len(list) != 1 || list[0].Address != "127.0.1.5" {
+			t.Errorf("agency B's officer sees %+v, want B's sender only", list)
+		}
+		// The registry lists the address: the map follows.
+		r.system(r.a, "Máy chủ web A", []string{"127.0.0.9"}, nil)
+		time.Sleep(1500 * time.Millisecond)
+		from("127.0.0.9", m3)
+		recs = r.collect(3, 10*time.Second)
+		if l := withMessage(recs, m3); len(l) != 1 || l[0].AgencyID != r.a.ID || l[0].Fields["khien.unassigned"] != nil {
+			t.Fatalf("after the registry lists the sender: %+v", l)
+		}
+	})
 }
 
 // TestRefusedUnknownSenders: with ingest.unknown_senders=refuse their
