@@ -224,3 +224,21 @@ func marker(t testing.TB, tag string) string {
 
 func netDial(addr string) (net.Conn, error)    { return net.Dial("tcp", addr) }
 func netDialUDP(addr string) (net.Conn, error) { return net.Dial("udp", addr) }
+
+// lockedBuffer collects a child process's output.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
