@@ -39,6 +39,11 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 command -v testssl >/dev/null || need_apt+=(testssl.sh)
 # sslscan: a second peer for the protocols and DH group sizes.
 command -v sslscan >/dev/null || need_apt+=(sslscan)
+# Real syslog clients for the log receivers: logger, and rsyslogd
+# forwarding over TCP and TLS (gtls driver).
+command -v logger >/dev/null || need_apt+=(bsdutils)
+command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need_apt+=(rsyslog)
+ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || need_apt+=(rsyslog-gnutls)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true
@@ -47,6 +52,10 @@ if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/n
 	# address; the scanner tests run their own nginx on 127.0.80.x:80.
 	if [[ " ${need_apt[*]} " == *" nginx "* ]]; then
 		(service nginx stop || /usr/sbin/nginx -s quit) >/dev/null 2>&1 || true
+	fi
+	# The tests run their own rsyslogd; the package's may not listen.
+	if [[ " ${need_apt[*]} " == *" rsyslog "* ]]; then
+		service rsyslog stop >/dev/null 2>&1 || true
 	fi
 	pgbin=$(find_pgbin || true)
 fi
