@@ -81,7 +81,7 @@ func (f *Framer) counted(data []byte, atEOF bool) (advance int, frame []byte, re
 		n = n*10 + int(data[i]-'0')
 		i++
 	}
-	if i == len(data) && i < maxCountDigits && !atEOF {
+	if i == len(data) && !atEOF {
 		return 0, nil, NeedMore, true // the count may go on
 	}
 	if i == len(data) || data[i] != ' ' {
