@@ -103,7 +103,7 @@ func FuzzFramer(f *testing.F) {
 				t.Fatalf("frame of %d bytes past the limit %d", len(fr), limit)
 			}
 		}
-		if (fmt.Sprint(whole) != fmt.Sprint(cut) || o1 != o2) {
+		if fmt.Sprint(whole) != fmt.Sprint(cut) || o1 != o2 {
 			t.Fatalf("cut reads found %q (%d oversized), one read %q (%d)", cut, o2, whole, o1)
 		}
 	})
