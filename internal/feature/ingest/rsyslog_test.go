@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -116,4 +117,46 @@ func freeUDPPort(t *testing.T) int {
 	}
 	defer pc.Close()
 	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// TestTLSPortSurvivesPlainTextAndSilence: plain text, and a client that
+// connects and says nothing, on the TLS port are dropped (the silent one
+// after the handshake timeout at most); a TLS client is served meanwhile.
+func TestTLSPortSurvivesPlainTextAndSilence(t *testing.T) {
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	r := newRig(t, rigOptions{cfg: ingest.Config{SyslogTLS: "127.0.0.1:0", TLSCert: filepath.Join(dir, "cert.pem"), TLSKey: filepath.Join(dir, "key.pem")}})
+	addr := r.addr(logstream.ReceiverSyslogTLS)
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	plain, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(plain, "<13>1 2026-12-01T10:00:00Z h app - - - plain text on the TLS port\n")
+	plain.Close()
+	pool := x509.NewCertPool()
+	caPEM, _ := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	pool.AppendCertsFromPEM(caPEM)
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := marker(t, "tls")
+	fmt.Fprintf(c, "<13>1 2026-12-01T10:00:00Z h app - - - %s\n", mark)
+	c.Close()
+	recs := r.collect(1, 10*time.Second)
+	if len(recs) != 1 || len(withMessage(recs, mark)) != 1 || recs[firstKey(recs)].Receiver != logstream.ReceiverSyslogTLS {
+		t.Fatalf("got %+v", recs)
+	}
+}
+
+func firstKey(m map[string]logstream.Record) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -33,9 +34,26 @@ func (s *Service) acceptLoop(ctx context.Context, ln net.Listener, receiver stri
 			defer wg.Done()
 			defer conns.remove(conn)
 			defer conn.Close()
+			if tc, ok := conn.(*tls.Conn); ok && !handshake(ctx, tc) {
+				return
+			}
 			s.serveStream(ctx, conn, receiver)
 		}()
 	}
+}
+
+// handshakeTimeout bounds a TLS client's handshake, so that a client
+// that connects and says nothing does not hold a connection for ever.
+const handshakeTimeout = 10 * time.Second
+
+func handshake(ctx context.Context, tc *tls.Conn) bool {
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		slog.Debug("ingest: TLS handshake", "peer", tc.RemoteAddr().String(), "err", err)
+		return false
+	}
+	return true
 }
 
 // peerAddr is the IP address of a connection's or datagram's sender.
