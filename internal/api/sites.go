@@ -160,7 +160,26 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listScans(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Scan, int, error) {
-		return a.Sites.Scans(ctx, actor, sitescan.ScanFilter{SiteID: site, Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset})
+		q := r.URL.Query()
+		f := sitescan.ScanFilter{SiteID: site, Status: q.Get("status"), Grade: q.Get("grade"), Query: q.Get("q"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+		agency, err := optionalID(r, "agency_id")
+		if err != nil {
+			return nil, 0, err
+		}
+		if agency != nil {
+			ag, err := a.Registry.Agency(ctx, actor, *agency)
+			if err != nil {
+				return nil, 0, err
+			}
+			f.AgencyPath = ag.Path
+		}
+		if f.From, err = timeParam(q.Get("from"), "from", false); err != nil {
+			return nil, 0, err
+		}
+		if f.To, err = timeParam(q.Get("to"), "to", true); err != nil {
+			return nil, 0, err
+		}
+		return a.Sites.Scans(ctx, actor, f)
 	})
 }
 

@@ -302,6 +302,8 @@ func uiCases() []roleCase {
 		{"sites", "GET", fixed("/sites?grade=A%2B&state=unknown&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"site A", "GET", func(w *world, _ string) string { return fmt.Sprintf("/sites/%d", w.siteA.ID) }, nil, expect{200, 200, 200, 404, 200, 303}},
 		{"scan A report page", "GET", func(w *world, _ string) string { return fmt.Sprintf("/scans/%d", w.scanA) }, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"scans", "GET", fixed("/scans?sort=score&status=done&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"scans of agency A", "GET", page("/scans?agency_id=%d&grade=A%%2B", a), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},

@@ -68,19 +68,12 @@ func (s *Server) alertFilter(r *http.Request, q url.Values) (monitor.AlertFilter
 		}
 		f.AgencyPath, v.AgencyID = a.Path, n
 	}
-	for _, d := range []struct {
-		field, text string
-		into        *time.Time
-		days        int
-	}{{"from", v.From, &f.From, 0}, {"to", v.To, &f.To, 1}} {
-		if d.text == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", d.text, vietnam)
-		if err != nil || t.Year() < 2000 || t.Year() > 2200 {
-			return f, v, fieldErr(d.field, "is not a date (YYYY-MM-DD)", "không phải một ngày (năm-tháng-ngày)")
-		}
-		*d.into = t.AddDate(0, 0, d.days) // "to" includes its whole day
+	var err error
+	if f.From, err = dateParam(v.From, "from", false); err != nil {
+		return f, v, err
+	}
+	if f.To, err = dateParam(v.To, "to", true); err != nil {
+		return f, v, err
 	}
 	return f, v, f.Valid()
 }
@@ -148,4 +141,21 @@ func (s *Server) alertsAcknowledge(w http.ResponseWriter, r *http.Request) {
 		back = "/alerts?done=saved"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// dateParam reads a list filter's date (YYYY-MM-DD, a day in Vietnam):
+// its start, or the start of the next day when end is set so that "to"
+// includes its day. Empty is the zero time.
+func dateParam(text, field string, end bool) (time.Time, error) {
+	if text == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", text, vietnam)
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		return time.Time{}, fieldErr(field, "is not a date (YYYY-MM-DD)", "không phải một ngày (năm-tháng-ngày)")
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
 }

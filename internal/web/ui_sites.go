@@ -34,6 +34,7 @@ func (s *Server) registerSiteUI() {
 	s.page("POST /sites/{id}/verify", s.siteVerification(s.deps.Sites.VerifyNow, "verification.checked"))
 	s.page("POST /sites/{id}/approve", s.siteVerification(s.deps.Sites.Approve, "saved"))
 	s.page("POST /sites/{id}/reject", s.siteVerification(s.deps.Sites.Reject, "saved"))
+	s.page("GET /scans", s.scansPage)
 	s.page("GET /scans/{id}", s.scanPage)
 	s.page("GET /findings", s.findingsPage)
 	s.page("POST /findings/{id}/resolve", s.idAction(s.deps.Sites.ResolveFinding, "/findings?done=saved"))

@@ -206,7 +206,10 @@ paths["/api/v1/sites/{id}/approve"] = {"post": op("Approve a site for scanning a
 paths["/api/v1/sites/{id}/reject"] = {"post": op("Reject a site: it is never scanned nor probed (admins, analysts; audited)", "Sites",
     {"200": resp("rejected", ref("Site")), "404": NF, "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/scans"] = {
-    "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
+    "get": op("List scans, newest first unless sorted otherwise (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+        [q("site_id", "one site's scans", I), q("status", "queued, running, done or error"), q("grade", "A+ … F"), q("q", "part of the address"),
+         q("agency_id", "this agency and the ones below it", I), q("from", "asked for at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+         q("to", "asked for before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest, score (lowest first) or -score")] + PAGING),
     "post": op("Start a scan of a registered site now (admins and analysts; agency officers for their own sites); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
 paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
