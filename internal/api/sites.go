@@ -162,21 +162,8 @@ func (a *API) listScans(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Scan, int, error) {
 		q := r.URL.Query()
 		f := sitescan.ScanFilter{SiteID: site, Status: q.Get("status"), Grade: q.Get("grade"), Query: q.Get("q"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
-		agency, err := optionalID(r, "agency_id")
-		if err != nil {
-			return nil, 0, err
-		}
-		if agency != nil {
-			ag, err := a.Registry.Agency(ctx, actor, *agency)
-			if err != nil {
-				return nil, 0, err
-			}
-			f.AgencyPath = ag.Path
-		}
-		if f.From, err = timeParam(q.Get("from"), "from", false); err != nil {
-			return nil, 0, err
-		}
-		if f.To, err = timeParam(q.Get("to"), "to", true); err != nil {
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
 			return nil, 0, err
 		}
 		return a.Sites.Scans(ctx, actor, f)
@@ -226,7 +213,13 @@ func (a *API) getScanDiff(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listFindings(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Finding, int, error) {
-		return a.Sites.Findings(ctx, actor, sitescan.FindingFilter{SiteID: site, Status: r.URL.Query().Get("status"), Severity: r.URL.Query().Get("severity"), Query: r.URL.Query().Get("q"), Limit: p.Limit, Offset: p.Offset})
+		q := r.URL.Query()
+		f := sitescan.FindingFilter{SiteID: site, Status: q.Get("status"), Severity: q.Get("severity"), Query: q.Get("q"), Kind: q.Get("kind"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
+			return nil, 0, err
+		}
+		return a.Sites.Findings(ctx, actor, f)
 	})
 }
 

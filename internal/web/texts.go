@@ -154,6 +154,8 @@ var webTexts = map[string][2]string{
 	"alerts.page":                 {"Trang số", "Page number"},
 	"pick.search_list":            {"Tìm trong danh sách", "Search the list"},
 	"pick.site_hint":              {"Gõ vài chữ của địa chỉ để chọn; để trống là mọi trang.", "Type part of the address to pick one; leave empty for every site."},
+	"findings.kind.check-failed":  {"Kiểm tra không đạt", "Check failed"},
+	"findings.kind.grade-drop":    {"Tụt hạng", "Grade dropped"},
 	"scans.title":                 {"Các lần đánh giá", "Assessments"},
 	"scans.help":                  {"Mọi lần đánh giá an toàn các trang trong phạm vi của bạn, mới nhất trước. Mở một lần để xem báo cáo.", "Every security assessment of the sites in your scope, newest first. Open one to see its report."},
 	"scans.count":                 {"Số lần đánh giá", "Assessments"},

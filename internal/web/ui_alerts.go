@@ -57,18 +57,10 @@ func (s *Server) alertFilter(r *http.Request, q url.Values) (monitor.AlertFilter
 	if f.Kind != "" && !slices.Contains(monitor.AlertKinds, f.Kind) {
 		return f, v, fieldErr("kind", "is not a kind of alert", "không phải một loại cảnh báo")
 	}
-	if id := q.Get("agency_id"); id != "" {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || n <= 0 {
-			return f, v, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
-		}
-		a, err := s.deps.Registry.Agency(r.Context(), httpx.Actor(r.Context()), n)
-		if err != nil {
-			return f, v, err
-		}
-		f.AgencyPath, v.AgencyID = a.Path, n
-	}
 	var err error
+	if f.AgencyPath, v.AgencyID, err = s.agencyParam(r, q); err != nil {
+		return f, v, err
+	}
 	if f.From, err = dateParam(v.From, "from", false); err != nil {
 		return f, v, err
 	}
@@ -158,4 +150,23 @@ func dateParam(text, field string, end bool) (time.Time, error) {
 		t = t.AddDate(0, 0, 1)
 	}
 	return t, nil
+}
+
+// agencyParam reads a list filter's ?agency_id=: the agency's path (its
+// subtree is kept) and id; nothing when absent. An agency outside the
+// caller's scope is not found.
+func (s *Server) agencyParam(r *http.Request, q url.Values) (string, int64, error) {
+	v := q.Get("agency_id")
+	if v == "" {
+		return "", 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
+	}
+	a, err := s.deps.Registry.Agency(r.Context(), httpx.Actor(r.Context()), id)
+	if err != nil {
+		return "", 0, err
+	}
+	return a.Path, id, nil
 }

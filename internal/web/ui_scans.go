@@ -40,20 +40,11 @@ func (s *Server) scansPage(w http.ResponseWriter, r *http.Request) {
 	v := scansView{From: q.Get("from"), To: q.Get("to"), Statuses: sitescan.ScanStatuses, Grades: sitescan.ScanGrades}
 	f := sitescan.ScanFilter{Status: q.Get("status"), Grade: q.Get("grade"), Query: q.Get("q"), Sort: q.Get("sort"), Limit: scansPerPage}
 	var err error
-	if id := q.Get("agency_id"); id != "" {
-		n, perr := strconv.ParseInt(id, 10, 64)
-		if perr != nil || n <= 0 {
-			s.fail(w, r, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách"))
-			return
-		}
-		a, err := s.deps.Registry.Agency(ctx, actor, n)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		f.AgencyPath, v.AgencyID = a.Path, n
+	f.AgencyPath, v.AgencyID, err = s.agencyParam(r, q)
+	if err == nil {
+		f.From, err = dateParam(v.From, "from", false)
 	}
-	if f.From, err = dateParam(v.From, "from", false); err == nil {
+	if err == nil {
 		f.To, err = dateParam(v.To, "to", true)
 	}
 	page := 1

@@ -214,8 +214,10 @@ paths["/api/v1/scans"] = {
 paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/diff"] = {"get": op("Compare a scan with the site's previous finished scan", "Scans", {"200": resp("differences", ref("Diff")), "404": NF, **auth}, [ID])}
-paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"]},
-    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name")] + PAGING)}
+paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name"),
+     q("kind", "check-failed or grade-drop"), q("agency_id", "this agency and the ones below it", I), q("from", "raised at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+     q("to", "raised before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest or severity (worst first)")] + PAGING)}
 paths["/api/v1/findings/{id}/resolve"] = {"post": op("Mark a finding resolved (admins, analysts)", "Scans", {"204": resp("resolved"), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors"] = {"get": op("Monitoring state of every site in your scope", "Monitoring", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
     [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING),
