@@ -179,8 +179,8 @@ func (s *Service) sendDetection(ctx context.Context, e events.DetectionRaised) e
 		where += " / " + d.SystemName
 	}
 	err = s.cfg.Notify.Send(ctx, notify.Notice{Event: "detection", Subject: "[" + d.Level + "] " + d.RuleTitle,
-		Text:   fmt.Sprintf("Quy tắc %q phát hiện sự kiện mức %s tại %s.", d.RuleTitle, d.Level, where),
-		TextEN: fmt.Sprintf("Rule %q detected a %s event at %s.", d.RuleTitle, d.Level, where),
+		Text:     fmt.Sprintf("Quy tắc %q phát hiện sự kiện mức %s tại %s.", d.RuleTitle, d.Level, where),
+		TextEN:   fmt.Sprintf("Rule %q detected a %s event at %s.", d.RuleTitle, d.Level, where),
 		Severity: d.Level, At: d.CreatedAt, Payload: d})
 	if err == nil {
 		return nil
