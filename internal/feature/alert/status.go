@@ -53,6 +53,13 @@ type BulkInput struct {
 // state are left as they are. It answers how many changed.
 func (s *Service) Bulk(ctx context.Context, actor access.Actor, in BulkInput) (int, error) {
 	if !actor.CanWriteSecurity() {
+		// Alerts of other agencies do not exist for an officer: 404
+		// before 403.
+		for _, id := range in.IDs {
+			if _, err := s.find(ctx, actor, id); err != nil {
+				return 0, err
+			}
+		}
 		return 0, fmt.Errorf("alert: change detections: %w", store.ErrForbidden)
 	}
 	var e valid.Errors
