@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,52 @@ func TestDetectionAPI(t *testing.T) {
 				t.Fatalf("after changes: %d %s", code, out)
 			}
 		})
+	}
+}
+
+// The detection pages: the queue (filters in the URL, bulk form), one
+// alert (404 for another agency's officer), the rules page with an
+// exception, and the rule test page.
+func TestDetectionPages(t *testing.T) {
+	w := newWorld(t, storetest.Engines()[0])
+	id := detectionWorld(t, w)
+	one := fmt.Sprintf("/detections/%d", id)
+	for _, c := range []struct {
+		role, path string
+		want       int
+		has        string
+	}{
+		{"agencyA", "/detections?status=new&level=high", 200, "Encoded PowerShell (test)"},
+		{"agencyB", "/detections", 200, "Không có cảnh báo nào."},
+		{"agencyA", one, 200, "SQBFAFgA"},
+		{"agencyB", one, 404, ""},
+		{"auditor", "/rules?errors=1", 200, "bad.yml"},
+		{"analyst", "/rules/test", 200, "textarea"},
+		{"analyst", "/detections?status=maybe", 400, ""},
+	} {
+		code, body := w.browser(c.role).get(c.path)
+		if code != c.want || !strings.Contains(string(body), c.has) {
+			t.Errorf("%s %s: %d, want %d with %q", c.role, c.path, code, c.want, c.has)
+		}
+	}
+	b := w.browser("analyst")
+	if code, body := b.post("/detections/bulk", b.withCSRF(url.Values{"id": {fmt.Sprint(id)}, "action": {"acknowledge"}, "back": {"/detections?status=new"}})); code != http.StatusSeeOther {
+		t.Fatalf("bulk: %d %s", code, body)
+	}
+	if _, body := b.get(one); !strings.Contains(string(body), "Đã tiếp nhận") {
+		t.Fatal("the alert was not acknowledged")
+	}
+	if code, _ := w.browser("agencyA").post("/detections/bulk", w.browser("agencyA").withCSRF(url.Values{"id": {fmt.Sprint(id)}, "action": {"close"}})); code != http.StatusForbidden {
+		t.Fatalf("officer bulk: %d", code)
+	}
+	if code, body := b.post("/rules/exceptions", b.withCSRF(url.Values{"rule_uid": {"1d9e0c55-khien-web-test"}, "agency_id": {fmt.Sprint(w.a1.ID)}, "reason": {"test lab"}})); code != http.StatusSeeOther {
+		t.Fatalf("exception: %d %s", code, body)
+	}
+	if _, body := b.get("/rules"); !strings.Contains(string(body), "test lab") {
+		t.Fatal("the exception is not listed")
+	}
+	code, body := b.post("/rules/test", b.withCSRF(url.Values{"rule": {encodedRule}, "events": {`{"Image":"C:\\x\\powershell.exe","CommandLine":"powershell -enc AAA"}`}}))
+	if code != 200 || !strings.Contains(string(body), "1d9e0c55-khien-web-test") {
+		t.Fatalf("rule test page: %d", code)
 	}
 }

@@ -110,3 +110,6 @@ func (s *Service) purgeSystem(ctx context.Context, e events.SystemPurge) error {
 	}
 	return nil
 }
+
+// NextStatuses lists the statuses an alert in status s may move to.
+func NextStatuses(s string) []string { return append([]string(nil), transitions[s]...) }
