@@ -118,6 +118,9 @@ type partition struct {
 	corr  *detect.Correlator
 	state partitionState
 	ev    *detect.Event
+	// resetSeq: the committed sequence was dropped (a new stream); the
+	// next commit replaces it whatever it was.
+	resetSeq bool
 }
 
 func (s *Service) loadPartition(ctx context.Context, p int) (*partition, error) {
@@ -155,6 +158,14 @@ func (s *Service) holdPartition(ctx context.Context, js jetstream.JetStream, p i
 	if err != nil {
 		return fmt.Errorf("alert: stream %s: %w", CorrStream, err)
 	}
+	// A stream made anew (its data lost) numbers from 1 again: read it
+	// from its start rather than wait for a sequence it will not reach
+	// soon.
+	if info, err := stream.Info(ctx); err == nil && x.state.Seq > info.State.LastSeq {
+		slog.Warn("correlation stream is behind the committed state; reading it from its start", "partition", p, "committed", x.state.Seq, "last", info.State.LastSeq)
+		x.resetSeq = true
+		x.state.Seq = 0
+	}
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{corrSubject(p)},
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: x.state.Seq + 1})
 	if err != nil {
@@ -169,6 +180,9 @@ func (s *Service) holdPartition(ctx context.Context, js jetstream.JetStream, p i
 		if err != nil {
 			return fmt.Errorf("alert: partition %d fetch: %w", p, err)
 		}
+		if err := s.refresh(ctx, x); err != nil { // new rules, once per batch
+			return err
+		}
 		var hits []hit
 		last := x.state.Seq
 		for m := range msgs.Messages() {
@@ -180,9 +194,6 @@ func (s *Service) holdPartition(ctx context.Context, js jetstream.JetStream, p i
 			var rec logstream.Record
 			if err := json.Unmarshal(m.Data(), &rec); err != nil {
 				continue // cannot be retried into shape
-			}
-			if err := s.refresh(ctx, x); err != nil {
-				return err
 			}
 			hits = append(hits, x.process(&rec, s.cfg.Partitions)...)
 		}
@@ -266,6 +277,13 @@ func (s *Service) commitPartition(ctx context.Context, x *partition, hits []hit,
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			return nil
+		}
+		if x.resetSeq {
+			_, err := tx.ExecContext(ctx, `UPDATE detection_state SET data = $1, version = $2, updated_at = $3 WHERE key = $4`, string(data), int64(last), store.Now(), stateKey(x.p))
+			if err == nil {
+				x.resetSeq = false
+			}
+			return err
 		}
 		if x.state.Seq != 0 {
 			return fmt.Errorf("alert: partition %d moved on in another process", x.p)
