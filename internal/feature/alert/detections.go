@@ -17,7 +17,7 @@ import (
 )
 
 // RefKind names detections in references ("detection/12").
-const RefKind = "detection"
+const RefKind = events.RefDetection
 
 // Detection is one alert: a rule that fired for an agency's system, with
 // the repeats grouped into it.
