@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -46,6 +47,7 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Alert    *alert.Service
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
@@ -157,7 +159,9 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		db.Close()
 		return nil, err
 	}
+	svc.Alert = alert.New(db, log, bus, alert.Config{Notify: svc.Notify})
 	svc.Links = events.NewDirectory()
+	svc.Alert.RegisterLinks(svc.Links)
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil
