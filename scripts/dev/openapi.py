@@ -315,6 +315,51 @@ paths["/api/v1/systems/{id}/layers"] = {"get": op("The four protection layers of
 paths["/api/v1/systems/{id}/layers/{layer}"] = {"put": op("Record one protection layer (agency officers for their systems, admins; audited)", "Levels",
     {"200": resp("the layer", ref("Layer")), "404": NF, "409": E("the system is archived"), **common}, [ID, LAYER], body("LayerDetails"))}
 
+# Level dossiers (issue 12 item 3): draft → submitted → under_appraisal → approved | returned.
+DSTATE = ENUM("draft", "submitted", "under_appraisal", "approved", "returned")
+DATE = {"type": "string", "format": "date"}
+schemas.update({
+  "DossierSection": obj({"id": S, "title_vi": S, "title_en": S, "guidance_vi": S, "guidance_en": S, "text": S}, ["id", "text"]),
+  "DossierStep": obj({"from": S, "to": DSTATE, "actor": S, "note": S, "due_on": S, "at": T}, ["to", "actor", "at"]),
+  "Comment": obj({"id": I, "author": S, "body": S, "created_at": T}, ["id", "author", "body"]),
+  "Attachment": obj({"id": I, "name": S, "kind": ENUM("pdf", "docx", "odt"), "size": I, "sha256": {"type": "string", "description": "hex SHA-256 of the content"},
+                     "uploaded_by": S, "created_at": T}, ["id", "name", "kind", "size", "sha256"]),
+  "Dossier": obj({"id": I, "system_id": I, "system_name": S, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposal_id": I, "state": DSTATE,
+                  "due_on": {"type": "string", "description": "the current step's deadline (YYYY-MM-DD) from the regime's approval matrix; empty when it gives none"},
+                  "overdue": B, "submitted_at": S, "decision_number": S, "decision_date": S, "signer": S,
+                  "appraiser": obj({"vi": S, "en": S}), "approver": obj({"vi": S, "en": S}),
+                  "sections": arr(ref("DossierSection")), "next": {"type": "array", "items": DSTATE, "description": "the states you may move the dossier to now"},
+                  "steps": arr(ref("DossierStep")), "comments": arr(ref("Comment")), "attachments": arr(ref("Attachment")),
+                  "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "regime", "level", "state", "sections", "next"]),
+  "SectionsInput": obj({"sections": {"type": "object", "additionalProperties": S, "description": "section id → text; ids from the regime's dossier_sections"}}, ["sections"]),
+  "Transition": obj({"to": ENUM("submitted", "under_appraisal", "approved", "returned"), "note": {"type": "string", "description": "required to return a dossier"},
+                     "decision_number": {"type": "string", "description": "approval: the decision's number"}, "decision_date": {**DATE, "description": "approval: the decision's date, not in the future"},
+                     "signer": {"type": "string", "description": "approval: who signed the decision"}}, ["to"]),
+  "CommentInput": obj({"body": S}, ["body"]),
+})
+DID = ID
+AID = {"name": "aid", "in": "path", "required": True, "schema": I}
+paths["/api/v1/systems/{id}/dossiers"] = {"post": op("Open a draft level dossier for a system at its proposed level (agency officers for their systems, admins; audited): the overview is pre-filled from the registry and the rationale from the proposal", "Levels",
+    {"201": resp("the draft", ref("Dossier")), "404": NF, "409": E("no level proposal yet, an open dossier already, or the system is archived"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/dossiers"] = {"get": op("Level dossiers in your scope, newest first", "Levels", {"200": resp("dossiers (without steps, comments, attachments)", itemsof("Dossier")), **auth},
+    [q("system_id", "one system's", I), q("state", "in this state", DSTATE), q("overdue", "true: only those past their step's deadline", B)])}
+paths["/api/v1/dossiers/{id}"] = {
+  "get": op("A level dossier with its sections, steps, comments and attachments", "Levels", {"200": resp("dossier", ref("Dossier")), "404": NF, **auth}, [DID]),
+  "patch": op("Change sections of a draft or returned dossier (its agency's officers, admins; audited)", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "404": NF, "409": E("the dossier is not a draft or returned, or the system is archived"), **common}, [DID], body("SectionsInput"))}
+paths["/api/v1/dossiers/{id}/transitions"] = {"post": op("Move a dossier: submitted (agency), under_appraisal or returned (province office: analysts, admins), approved (admins only, with the decision); audited", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "400": E("unknown state, an empty section on submission, no reason to return, or the decision's number, date or signer missing"),
+     "403": E("your role may not make this step"), "404": NF, "409": E("the dossier's state does not allow this step, or it changed meanwhile"), "401": common["401"], "413": common["413"]}, [DID], body("Transition"))}
+paths["/api/v1/dossiers/{id}/comments"] = {"post": op("Comment on a dossier (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("comment", ref("Comment")), "404": NF, **common}, [DID], body("CommentInput"))}
+paths["/api/v1/dossiers/{id}/attachments"] = {"post": op("Attach a PDF, DOCX or ODT document (told by content, at most 10 MiB; by the agency while draft or returned, by the office while submitted or under appraisal; audited with its SHA-256)", "Levels",
+    {"201": resp("attachment", ref("Attachment")), "400": E("not a PDF, DOCX or ODT by content, a name that does not match the content, empty or over 10 MiB"), "404": NF,
+     "409": E("the dossier is approved or the system archived"), "401": common["401"], "403": common["403"], "413": E("body much larger than 10 MiB")}, [DID],
+    {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])},
+                                   "application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": "the raw document, its name in ?name="}}}})}
+paths["/api/v1/dossiers/{id}/attachments/{aid}"] = {"get": op("Download an attachment (always as a download: application/octet-stream, Content-Disposition attachment, sandboxed)", "Levels",
+    {"200": resp("the document", {"type": "string", "format": "binary"}, "application/octet-stream"), "404": NF, **auth}, [DID, AID])}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
