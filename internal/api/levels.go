@@ -23,6 +23,7 @@ func (a *API) registerLevels(r Router) {
 	r.Private("GET /api/v1/systems/{id}/layers", a.listLayers)
 	r.Private("PUT /api/v1/systems/{id}/layers/{layer}", a.setLayer)
 	a.registerDossiers(r)
+	a.registerAssessments(r)
 }
 
 // levelService is the levels service, or an error while it is not wired.

@@ -360,6 +360,40 @@ paths["/api/v1/dossiers/{id}/attachments"] = {"post": op("Attach a PDF, DOCX or 
 paths["/api/v1/dossiers/{id}/attachments/{aid}"] = {"get": op("Download an attachment (always as a download: application/octet-stream, Content-Disposition attachment, sandboxed)", "Levels",
     {"200": resp("the document", {"type": "string", "format": "binary"}, "application/octet-stream"), "404": NF, **auth}, [DID, AID])}
 
+# Assessments (issue 12 item 4).
+STATUS = ENUM("implemented", "partial", "not_implemented", "not_applicable")
+COUNTS = {"applicable": {"type": "integer"}, "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "not_implemented": {"type": "integer"},
+          "not_applicable": {"type": "integer"}, "not_assessed": {"type": "integer"},
+          "score": {"type": "number", "description": "percent: (implemented + ½ partial) / (applicable − not_applicable); not assessed counts as not implemented"}}
+schemas.update({
+  "RequirementStatus": obj({"id": S, "kind": S, "group": S, "from": {"type": "integer"}, "clause": S, "vi": S, "en": S,
+                            "status": {"type": "string", "enum": ["", "implemented", "partial", "not_implemented", "not_applicable"], "description": "empty: not assessed yet"},
+                            "justification": S, "evidence": S, "assessor": S, "assessed_on": S}, ["id", "group", "status"]),
+  "GroupScore": obj({"id": S, "vi": S, "en": S, **COUNTS}, ["id", "score"]),
+  "Assessment": obj({"system_id": I, "regime": S, "level": {"type": "integer"}, **COUNTS, "groups": arr(ref("GroupScore")), "requirements": arr(ref("RequirementStatus"))},
+                    ["system_id", "regime", "level", "score", "groups", "requirements"]),
+  "StatusInput": obj({"requirement": S, "status": STATUS, "justification": {"type": "string", "description": "required for not_applicable"}, "evidence": S,
+                      "assessed_on": {**DATE, "description": "default today; not in the future"}}, ["requirement", "status"]),
+  "AssessmentInput": obj({"items": arr(ref("StatusInput"))}, ["items"]),
+  "Snapshot": obj({"regime": S, "level": {"type": "integer"}, **COUNTS, "assessor": S, "at": T}, ["score", "at"]),
+  "SystemScore": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer", "description": "approved level; 0: none yet"},
+                      "proposed_level": {"type": "integer"}, **COUNTS}, ["system_id", "level"]),
+  "AgencyScore": obj({"agency_id": I, "code": S, "name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, **COUNTS}, ["agency_id", "systems", "approved"]),
+  "Scores": obj({"agency_id": I, "systems": {"type": "integer", "description": "live systems"}, "approved": {"type": "integer", "description": "of which with an approved level"},
+                 "total": obj(COUNTS), "agencies": arr(ref("AgencyScore")), "systems_detail": arr(ref("SystemScore"))}, ["systems", "approved", "total", "agencies"]),
+  "Gap": obj({"system_id": I, "system_name": S, "agency_name": S, "level": {"type": "integer"}, "regime": S, "requirement": S, "group": S, "group_vi": S, "group_en": S,
+              "text_vi": S, "text_en": S, "status": ENUM("partial", "not_implemented")}, ["system_id", "requirement", "status"]),
+})
+AGENCY_Q = q("agency_id", "only this agency and its units", I)
+NOLEVEL = E("the system has no approved level yet")
+paths["/api/v1/systems/{id}/assessment"] = {
+  "get": op("A system's assessment at its approved level: each requirement's status, scores per group and for the system", "Levels", {"200": resp("assessment", ref("Assessment")), "404": NF, "409": NOLEVEL, **auth}, [ID]),
+  "put": op("Record requirement statuses, all or none (officers of the system's agency, analysts, admins; audited; a snapshot of the scores is kept)", "Levels",
+    {"200": resp("assessment", ref("Assessment")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("AssessmentInput"))}
+paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score after each change of its assessment, oldest first", "Levels", {"200": resp("snapshots", itemsof("Snapshot")), "404": NF, **auth}, [ID])}
+paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
+paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
