@@ -24,6 +24,7 @@ func (a *API) registerLevels(r Router) {
 	r.Private("PUT /api/v1/systems/{id}/layers/{layer}", a.setLayer)
 	a.registerDossiers(r)
 	a.registerAssessments(r)
+	a.registerRisks(r)
 }
 
 // levelService is the levels service, or an error while it is not wired.

@@ -394,6 +394,31 @@ paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score 
 paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
 paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
 
+# Risk register (issue 12 item 6).
+STEP = obj({"value": {"type": "integer"}, "vi": S, "en": S}, ["value", "vi", "en"])
+BAND = obj({"id": ENUM("low", "medium", "high", "critical"), "from": {"type": "integer"}, "vi": S, "en": S}, ["id", "from"])
+ONE5 = {"type": "integer", "minimum": 1, "maximum": 5}
+RISK_IN = {"title": S, "threat": S, "vulnerability": S, "likelihood": ONE5, "impact": ONE5, "treatment": ENUM("accept", "mitigate", "transfer", "avoid"),
+           "owner": S, "due_on": DATE, "status": ENUM("open", "in_progress", "closed"),
+           "accepted_until": {**DATE, "description": "required with treatment accept (within three years), refused otherwise"}}
+schemas.update({
+  "RiskScales": obj({"likelihood": arr(STEP), "impact": arr(STEP), "bands": arr(BAND)}, ["likelihood", "impact", "bands"]),
+  "RiskInput": obj(RISK_IN, ["title", "threat", "vulnerability", "likelihood", "impact", "treatment", "status"]),
+  "Risk": obj({"id": I, "system_id": I, "system_name": S, **RISK_IN, "score": {"type": "integer", "description": "likelihood × impact"}, "rating": BAND,
+               "accepted_by": S, "acceptance_expired": B, "overdue": B, "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "score", "rating"]),
+  "HeatMap": obj({"cells": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "description": "cells[likelihood-1][impact-1]: open risks"},
+                  "total": {"type": "integer"}}, ["cells", "total"]),
+})
+RFILTER = [q("system_id", "one system's", I), AGENCY_Q, q("status", "in this status", ENUM("open", "in_progress", "closed"))]
+paths["/api/v1/risk-scales"] = {"get": op("The likelihood and impact scales and the score bands", "Levels", {"200": resp("scales", ref("RiskScales")), **auth})}
+paths["/api/v1/systems/{id}/risks"] = {"post": op("Record a risk of a system (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first", "Levels", {"200": resp("risks", itemsof("Risk")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/heatmap"] = {"get": op("Open risks counted by likelihood and impact", "Levels", {"200": resp("heat map", ref("HeatMap")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/{id}"] = {
+  "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
+  "put": op("Change a risk (officers of its system's agency, analysts, admins; audited)", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},

@@ -30,6 +30,8 @@ type Service struct {
 	audit *audit.Log
 	lib   *Library
 	now   func() time.Time // nil: time.Now
+	// scales are the risk register's scales (scales/risk.yaml).
+	scales RiskScales
 }
 
 // New builds the service over the embedded regimes; bus (nil in some
@@ -39,7 +41,11 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("levels: embedded regimes: %w", err)
 	}
-	s := &Service{db: db, audit: log, lib: lib}
+	scales, err := LoadRiskScales(riskScalesYAML)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, audit: log, lib: lib, scales: scales}
 	if bus != nil {
 		events.Subscribe(bus, "levels-purge", events.Inline, s.purgeSystem)
 	}

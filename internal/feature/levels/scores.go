@@ -2,8 +2,6 @@ package levels
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -79,13 +77,9 @@ func (s *Service) Scores(ctx context.Context, actor access.Actor, agencyID int64
 	w.Add("s.archived_at = ''")
 	w.Cond(actor.PathFilter(store.ScopePath))
 	if agencyID != 0 {
-		var path string
-		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT path FROM agencies WHERE id = $1`, agencyID).Scan(&path)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.InScope(path)) {
-			return Scores{}, fmt.Errorf("levels: agency %d: %w", agencyID, store.ErrNotFound)
-		}
+		path, err := s.agencyPath(ctx, actor, agencyID)
 		if err != nil {
-			return Scores{}, fmt.Errorf("levels: agency %d: %w", agencyID, err)
+			return Scores{}, err
 		}
 		w.Cond(access.SubtreeCondition(store.ScopePath, path))
 	}
