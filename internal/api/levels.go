@@ -25,6 +25,7 @@ func (a *API) registerLevels(r Router) {
 	a.registerDossiers(r)
 	a.registerAssessments(r)
 	a.registerRisks(r)
+	a.registerReports(r)
 }
 
 // levelService is the levels service, or an error while it is not wired.

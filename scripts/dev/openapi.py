@@ -419,6 +419,32 @@ paths["/api/v1/risks/{id}"] = {
   "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
   "put": op("Change a risk (officers of its system's agency, analysts, admins; audited)", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
 
+# Reports (issue 12 item 7).
+FORMAT = q("format", "json (default), pdf (A4, Vietnamese text in an embedded Unicode font) or csv (UTF-8 with BOM)", ENUM("json", "pdf", "csv"))
+LANG = q("lang", "vi (default) or en", ENUM("vi", "en"))
+REPORT_FILES = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": S}}
+schemas.update({
+  "ReportSystem": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposed_level": {"type": "integer"}, **COUNTS,
+                       "plan": {"type": "string", "enum": ["", "full", "partial", "none"], "description": "the plan's implementation; empty without an approved level"},
+                       "inspected": {"type": "string", "description": "the independent inspection (layer 3) in the period"}}, ["system_id", "name", "level"]),
+  "AnnualReport": obj({"year": {"type": "integer"}, "period_start": DATE, "period_end": DATE, "unit_due": DATE, "owner_due": DATE, "recipient": obj({"vi": S, "en": S}), "regime": S,
+                       "agency_id": I, "agency_name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, "approved_share": {"type": "number"},
+                       "by_level": LEVELS, "plan_full": {"type": "integer"}, "plan_partial": {"type": "integer"}, "plan_none": {"type": "integer"},
+                       "approved_in_period": {"type": "integer"}, "inspections": {"type": "integer"}, "score": {"type": "number"},
+                       "systems_detail": arr(ref("ReportSystem")), "generated_at": T}, ["year", "period_start", "period_end", "systems", "approved", "systems_detail"]),
+  "ComplianceReport": obj({"system_id": I, "system_name": S, "agency_name": S, "level": ref("SystemLevel"), "decision": ref("Dossier"), "layers": arr(ref("Layer")),
+                           "assessment": ref("Assessment"), "risks": arr(ref("Risk")), "generated_at": T}, ["system_id", "layers", "risks"]),
+})
+def report_resp(name):
+    r = resp("the report", ref(name))
+    r["content"].update(REPORT_FILES)
+    return r
+paths["/api/v1/reports/annual"] = {"get": op("The annual report (period 15 Dec – 14 Dec, due dates from the regime) of your scope or one agency's subtree", "Levels",
+    {"200": report_resp("AnnualReport"), "400": E("bad format, lang or year"), "404": NF, **auth},
+    [AGENCY_Q, q("year", "the year the period ends in (default: this year)", {"type": "integer"}), FORMAT, LANG])}
+paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's compliance report: level and decision, the four layers, the assessment, open risks", "Levels",
+    {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
