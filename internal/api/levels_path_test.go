@@ -109,6 +109,16 @@ func TestSecurityByLevelPath(t *testing.T) {
 		if sc["systems"] != 3.0 || sc["approved"] != 1.0 || sc["total"].(map[string]any)["score"] != 83.3 {
 			t.Errorf("scores %v", sc)
 		}
+		_, dash := w.call(t, "officerA", "GET", "/api/v1/levels/dashboard", nil)
+		if an := dash["annual"].(map[string]any); an["approved"] != 1.0 || an["plan_partial"] != 1.0 || dash["coverage"].(map[string]any)["systems"] != 2.0 {
+			t.Errorf("dashboard %v", dash)
+		}
+		if gaps := asList(dash["top_gaps"]); len(gaps) != 6 || gaps[0].(map[string]any)["systems"] != 1.0 {
+			t.Errorf("top gaps %v", gaps)
+		}
+		if _, dashB := w.call(t, "officerB", "GET", "/api/v1/levels/dashboard", nil); dashB["annual"].(map[string]any)["approved"] != 0.0 {
+			t.Errorf("other agency's dashboard %v", dashB)
+		}
 		year := time.Now().Year()
 		if time.Now().Format("01-02") > "12-14" {
 			year++

@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 
+	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/platform/httpx"
 )
 
@@ -17,6 +19,17 @@ import (
 func (a *API) registerReports(r Router) {
 	r.Private("GET /api/v1/reports/annual", a.annualReport)
 	r.Private("GET /api/v1/systems/{id}/compliance-report", a.complianceReport)
+	r.Private("GET /api/v1/levels/dashboard", a.levelsDashboard)
+}
+
+func (a *API) levelsDashboard(w http.ResponseWriter, r *http.Request) {
+	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, _ int64) (levels.Dashboard, error) {
+		agency, err := agencyFilter(r)
+		if err != nil {
+			return levels.Dashboard{}, err
+		}
+		return svc.Dashboard(ctx, httpx.Actor(ctx), agency)
+	})
 }
 
 // document is a report that renders as PDF and CSV.

@@ -445,6 +445,19 @@ paths["/api/v1/reports/annual"] = {"get": op("The annual report (period 15 Dec �
 paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's compliance report: level and decision, the four layers, the assessment, open risks", "Levels",
     {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
 
+# Dashboard (issue 12 item 8).
+schemas.update({
+  "LevelsDashboard": obj({"annual": ref("AnnualReport"),
+                          "coverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
+                                           "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
+                                           "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
+                          "overdue_dossiers": {"type": "integer"}, "open_dossiers": {"type": "integer"},
+                          "top_gaps": arr(obj({"regime": S, "requirement": S, "text_vi": S, "text_en": S, "systems": {"type": "integer"}})),
+                          "risks": ref("HeatMap")}, ["annual", "coverage", "overdue_dossiers", "top_gaps", "risks"]),
+})
+paths["/api/v1/levels/dashboard"] = {"get": op("The security-by-level dashboard of your scope or one agency's subtree: approved share, plans, layer coverage, overdue dossiers and inspections, top gaps, open risks", "Levels",
+    {"200": resp("dashboard", ref("LevelsDashboard")), "404": NF, **auth}, [AGENCY_Q])}
+
 doc = {
   "openapi": "3.1.0",
   "info": {"title": "Khiên API", "version": "1", "description": "JSON API of Khiên, the provincial security operations platform. Authenticate with `Authorization: Bearer <token>` (create tokens with `khien token create` or in the UI) or a browser session. Agency officers see only their agency and its units: anything else answers 404. Request bodies over 1 MiB answer 413; unknown JSON fields answer 400."},
