@@ -119,6 +119,17 @@ func TestAssessment(t *testing.T) {
 		if _, gB := w.call(t, "officerB", "GET", "/api/v1/assessments/gaps", nil); len(asList(gB["items"])) != 0 {
 			t.Errorf("other agency sees gaps %v", gB)
 		}
+		// Statuses of requirements that no longer apply (the level approved
+		// lower) are neither scored nor listed as gaps.
+		if _, err := db.Writer().ExecContext(context.Background(), `UPDATE system_levels SET approved_level = 2`); err != nil {
+			t.Fatal(err)
+		}
+		_, a2 := w.call(t, "admin", "GET", sysPath(w.sysA, "/assessment"), nil)
+		_, sc2 := w.call(t, "admin", "GET", "/api/v1/assessments/scores", nil)
+		_, g2 := w.call(t, "admin", "GET", "/api/v1/assessments/gaps", nil)
+		if a2["applicable"] != 15.0 || a2["not_applicable"] != 0.0 || sc2["total"].(map[string]any)["applicable"] != 15.0 || sc2["total"].(map[string]any)["not_implemented"] != 0.0 || len(asList(g2["items"])) != 1 {
+			t.Errorf("at level 2: assessment %v/%v, scores %v, gaps %v", a2["applicable"], a2["not_applicable"], sc2["total"], g2["items"])
+		}
 		entries, _, _ := w.log.List(context.Background(), access.System, audit.Filter{Action: "assessment.set"})
 		if len(entries) != 2 {
 			t.Errorf("%d assessment.set entries, want 2", len(entries))

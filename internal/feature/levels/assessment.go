@@ -228,16 +228,20 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, systemID int64
 		if err := checkStatuses(r, level, in, now); err != nil {
 			return err
 		}
+		from := map[string]int{}
+		for _, req := range r.Requirements(level) {
+			from[req.ID] = req.From
+		}
 		for _, it := range in.Items {
 			on := it.AssessedOn
 			if on == "" {
 				on = today(now)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO requirement_statuses (system_id, regime, requirement, status, justification, evidence, assessor, assessed_on, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO requirement_statuses (system_id, regime, requirement, status, justification, evidence, assessor, assessed_on, updated_at, from_level)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 				ON CONFLICT (system_id, regime, requirement) DO UPDATE SET status = excluded.status, justification = excluded.justification,
 					evidence = excluded.evidence, assessor = excluded.assessor, assessed_on = excluded.assessed_on, updated_at = excluded.updated_at`,
-				systemID, r.ID, it.Requirement, it.Status, strings.TrimSpace(it.Justification), strings.TrimSpace(it.Evidence), actor.Username, on, store.FormatTime(now)); err != nil {
+				systemID, r.ID, it.Requirement, it.Status, strings.TrimSpace(it.Justification), strings.TrimSpace(it.Evidence), actor.Username, on, store.FormatTime(now), from[it.Requirement]); err != nil {
 				return fmt.Errorf("levels: assess system %d: %w", systemID, err)
 			}
 		}

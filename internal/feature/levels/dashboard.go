@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -55,15 +54,9 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor, agencyID in
 		return Dashboard{}, err
 	}
 	d := Dashboard{Year: year, TopGaps: []TopGap{}}
-	var w store.Where
-	w.Add("s.archived_at = ''")
-	w.Cond(actor.PathFilter(store.ScopePath))
-	if agencyID != 0 {
-		path, err := s.agencyPath(ctx, actor, agencyID)
-		if err != nil {
-			return Dashboard{}, err
-		}
-		w.Cond(access.SubtreeCondition(store.ScopePath, path))
+	w, err := s.scope(ctx, actor, agencyID)
+	if err != nil {
+		return Dashboard{}, err
 	}
 	if d.Coverage, err = s.coverage(ctx, w, year.Systems); err != nil {
 		return Dashboard{}, err
@@ -74,11 +67,9 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor, agencyID in
 		FROM level_dossiers d JOIN systems s ON s.id = d.system_id WHERE d.state <> 'approved' AND `+w.SQL(), append(w.Args(), today(s.clock()))...).Scan(&d.OpenDossiers, &d.OverdueDossiers); err != nil {
 		return Dashboard{}, fmt.Errorf("levels: dashboard: %w", err)
 	}
-	gaps, err := s.Gaps(ctx, actor, agencyID)
-	if err != nil {
+	if d.TopGaps, err = s.topGaps(ctx, w, 10); err != nil {
 		return Dashboard{}, err
 	}
-	d.TopGaps = topGaps(gaps, 10)
 	if d.Risks, err = s.RiskHeatMap(ctx, actor, RiskFilter{AgencyID: agencyID}); err != nil {
 		return Dashboard{}, err
 	}
@@ -133,27 +124,26 @@ func (s *Service) coverage(ctx context.Context, w store.Where, systems int) (Cov
 	return c, nil
 }
 
-// topGaps counts the systems short of each requirement, most first.
-func topGaps(gaps []Gap, n int) []TopGap {
-	byReq := map[string]*TopGap{}
-	var order []*TopGap
-	for _, g := range gaps {
-		key := g.Regime + "/" + g.Requirement
-		t := byReq[key]
-		if t == nil {
-			t = &TopGap{Regime: g.Regime, Requirement: g.Requirement, TextVI: g.TextVI, TextEN: g.TextEN}
-			byReq[key] = t
-			order = append(order, t)
-		}
-		t.Systems++
+// topGaps counts, in SQL, the systems short of each requirement, most
+// first.
+func (s *Service) topGaps(ctx context.Context, w store.Where, n int) ([]TopGap, error) {
+	w.Add("r.status IN ('partial', 'not_implemented')")
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.regime, r.requirement, COUNT(*) FROM requirement_statuses r`+statusJoin+`
+		WHERE `+w.SQL()+fmt.Sprintf(` GROUP BY r.regime, r.requirement ORDER BY COUNT(*) DESC, r.regime, r.requirement LIMIT %d`, n), w.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("levels: top gaps: %w", err)
 	}
-	sort.SliceStable(order, func(i, j int) bool { return order[i].Systems > order[j].Systems })
+	defer rows.Close()
 	out := []TopGap{}
-	for i, t := range order {
-		if i == n {
-			break
+	for rows.Next() {
+		var t TopGap
+		if err := rows.Scan(&t.Regime, &t.Requirement, &t.Systems); err != nil {
+			return nil, err
 		}
-		out = append(out, *t)
+		g := Gap{Regime: t.Regime, Requirement: t.Requirement}
+		s.describeGap(&g)
+		t.TextVI, t.TextEN = g.TextVI, g.TextEN
+		out = append(out, t)
 	}
-	return out
+	return out, rows.Err()
 }

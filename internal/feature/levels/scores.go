@@ -47,7 +47,6 @@ type Scores struct {
 	Total    Counts        `json:"total"`
 	Agencies []AgencyScore `json:"agencies"`
 	Details  []SystemScore `json:"systems_detail"`
-	gaps     []Gap
 }
 
 // Gap is a requirement of a system that is not (fully) implemented.
@@ -73,15 +72,9 @@ func (s *Service) Scores(ctx context.Context, actor access.Actor, agencyID int64
 	if !actor.CanRead() {
 		return Scores{}, fmt.Errorf("levels: scores: %w", store.ErrUnauthenticated)
 	}
-	var w store.Where
-	w.Add("s.archived_at = ''")
-	w.Cond(actor.PathFilter(store.ScopePath))
-	if agencyID != 0 {
-		path, err := s.agencyPath(ctx, actor, agencyID)
-		if err != nil {
-			return Scores{}, err
-		}
-		w.Cond(access.SubtreeCondition(store.ScopePath, path))
+	w, err := s.scope(ctx, actor, agencyID)
+	if err != nil {
+		return Scores{}, err
 	}
 	out := Scores{AgencyID: agencyID, Agencies: []AgencyScore{}, Details: []SystemScore{}}
 	byID, err := s.scoredSystems(ctx, w, &out)
@@ -137,51 +130,42 @@ func (s *Service) scoredSystems(ctx context.Context, w store.Where, out *Scores)
 	return byID, nil
 }
 
-// scoreStatuses counts the recorded statuses of the requirements that
-// apply at each system's approved level, pools them per agency and in
-// total, and collects the gaps.
+// statusJoin joins, from requirement_statuses r, the system (s) and its
+// approved level (l), keeping the statuses of the requirements that
+// apply at that level under that regime.
+const statusJoin = ` JOIN systems s ON s.id = r.system_id
+	JOIN system_levels l ON l.system_id = r.system_id AND l.approved_regime = r.regime AND r.from_level <= l.approved_level `
+
+// scoreStatuses counts, in SQL, the statuses of the requirements that
+// apply at each system's approved level, and pools them per agency and
+// in total.
 func (s *Service) scoreStatuses(ctx context.Context, w store.Where, byID map[int64]*SystemScore, out *Scores) error {
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.system_id, r.requirement, r.status FROM requirement_statuses r
-		JOIN systems s ON s.id = r.system_id JOIN system_levels l ON l.system_id = r.system_id AND l.approved_regime = r.regime
-		WHERE `+w.SQL(), w.Args()...)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.system_id, r.status, COUNT(*) FROM requirement_statuses r`+statusJoin+`
+		WHERE `+w.SQL()+` GROUP BY r.system_id, r.status`, w.Args()...)
 	if err != nil {
 		return fmt.Errorf("levels: scores: %w", err)
 	}
 	defer rows.Close()
-	catalogues := map[string]map[string]Requirement{}
-	groupIndex := map[string]int{}
 	var sysID int64
-	var req, status string
+	var status string
+	var n int
 	for rows.Next() {
-		if err := rows.Scan(&sysID, &req, &status); err != nil {
+		if err := rows.Scan(&sysID, &status, &n); err != nil {
 			return err
 		}
 		sc := byID[sysID]
 		if sc == nil || sc.Level == 0 {
 			continue
 		}
-		key := fmt.Sprintf("%s/%d", sc.Regime, sc.Level)
-		cat, ok := catalogues[key]
-		if !ok {
-			r, _ := s.lib.Regime(sc.Regime)
-			cat = map[string]Requirement{}
-			for _, it := range r.Requirements(sc.Level) {
-				cat[it.ID] = it
-			}
-			for i, g := range r.Catalogue.Groups {
-				groupIndex[sc.Regime+"/"+g.ID] = i
-			}
-			catalogues[key] = cat
-		}
-		it, ok := cat[req]
-		if !ok {
-			continue
-		}
-		sc.Applicable-- // counted again by add
-		sc.add(status)
-		if status == Partial || status == NotImplemented {
-			out.gaps = append(out.gaps, Gap{SystemID: sc.SystemID, SystemName: sc.Name, AgencyName: sc.AgencyName, Level: sc.Level, Regime: sc.Regime,
-				Requirement: it.ID, Group: it.Group, TextVI: it.VI, TextEN: it.EN, Status: status, groupOrder: groupIndex[sc.Regime+"/"+it.Group]})
+		switch status {
+		case Implemented:
+			sc.Implemented += n
+		case Partial:
+			sc.Partial += n
+		case NotImplemented:
+			sc.NotImplemented += n
+		case NotApplicable:
+			sc.NotApplicable += n
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -208,23 +192,51 @@ func (s *Service) scoreStatuses(ctx context.Context, w store.Where, byID map[int
 	return nil
 }
 
+// scope is the condition of actor's live systems, within agency
+// agencyID's subtree when it is not 0.
+func (s *Service) scope(ctx context.Context, actor access.Actor, agencyID int64) (store.Where, error) {
+	var w store.Where
+	w.Add("s.archived_at = ''")
+	w.Cond(actor.PathFilter(store.ScopePath))
+	if agencyID != 0 {
+		path, err := s.agencyPath(ctx, actor, agencyID)
+		if err != nil {
+			return w, err
+		}
+		w.Cond(access.SubtreeCondition(store.ScopePath, path))
+	}
+	return w, nil
+}
+
 // Gaps lists the requirements not or partly implemented in actor's scope
 // (or agency agencyID's subtree), highest level first, then by group in
 // the catalogue's order, system and requirement.
 func (s *Service) Gaps(ctx context.Context, actor access.Actor, agencyID int64) ([]Gap, error) {
-	sc, err := s.Scores(ctx, actor, agencyID)
+	if !actor.CanRead() {
+		return nil, fmt.Errorf("levels: gaps: %w", store.ErrUnauthenticated)
+	}
+	w, err := s.scope(ctx, actor, agencyID)
 	if err != nil {
 		return nil, err
 	}
-	gaps := sc.gaps
-	for i := range gaps {
-		if r, ok := s.lib.Regime(gaps[i].Regime); ok {
-			for _, g := range r.Catalogue.Groups {
-				if g.ID == gaps[i].Group {
-					gaps[i].GroupVI, gaps[i].GroupEN = g.VI, g.EN
-				}
-			}
+	w.Add("r.status IN ('partial', 'not_implemented')")
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.system_id, s.name, a.name, l.approved_level, r.regime, r.requirement, r.status
+		FROM requirement_statuses r`+statusJoin+`JOIN agencies a ON a.id = s.agency_id WHERE `+w.SQL()+` LIMIT 20000`, w.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("levels: gaps: %w", err)
+	}
+	defer rows.Close()
+	gaps := []Gap{}
+	for rows.Next() {
+		var g Gap
+		if err := rows.Scan(&g.SystemID, &g.SystemName, &g.AgencyName, &g.Level, &g.Regime, &g.Requirement, &g.Status); err != nil {
+			return nil, err
 		}
+		s.describeGap(&g)
+		gaps = append(gaps, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(gaps, func(i, j int) bool {
 		a, b := gaps[i], gaps[j]
@@ -238,8 +250,25 @@ func (s *Service) Gaps(ctx context.Context, actor access.Actor, agencyID int64) 
 		}
 		return a.Requirement < b.Requirement
 	})
-	if gaps == nil {
-		gaps = []Gap{}
-	}
 	return gaps, nil
+}
+
+// describeGap fills a gap's texts and group from its regime's catalogue.
+func (s *Service) describeGap(g *Gap) {
+	r, ok := s.lib.Regime(g.Regime)
+	if !ok {
+		return
+	}
+	for _, it := range r.Catalogue.Items {
+		if it.ID == g.Requirement {
+			g.Group, g.TextVI, g.TextEN = it.Group, it.VI, it.EN
+			break
+		}
+	}
+	for i, grp := range r.Catalogue.Groups {
+		if grp.ID == g.Group {
+			g.GroupVI, g.GroupEN, g.groupOrder = grp.VI, grp.EN, i
+			break
+		}
+	}
 }

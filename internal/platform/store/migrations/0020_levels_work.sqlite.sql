@@ -68,6 +68,9 @@ CREATE TABLE requirement_statuses (
 	system_id INTEGER NOT NULL REFERENCES systems(id),
 	regime TEXT NOT NULL,
 	requirement TEXT NOT NULL,
+	-- the level the requirement applies from (the catalogue's), so that
+	-- scores count only what applies at the approved level in SQL
+	from_level INTEGER NOT NULL CHECK (from_level BETWEEN 1 AND 5),
 	status TEXT NOT NULL CHECK (status IN ('implemented', 'partial', 'not_implemented', 'not_applicable')),
 	justification TEXT NOT NULL DEFAULT '',
 	evidence TEXT NOT NULL DEFAULT '',
@@ -76,6 +79,7 @@ CREATE TABLE requirement_statuses (
 	updated_at TEXT NOT NULL,
 	PRIMARY KEY (system_id, regime, requirement)
 );
+CREATE INDEX requirement_statuses_gaps ON requirement_statuses(status, regime, requirement);
 
 -- A snapshot of a system's scores after each change of its assessment:
 -- the history and its trend.
