@@ -114,7 +114,7 @@ func (s *Service) scoredSystems(ctx context.Context, w store.Where, out *Scores)
 		if r, ok := s.lib.Regime(sc.Regime); ok && sc.Level > 0 {
 			out.Agencies[i].Approved++
 			out.Approved++
-			sc.Applicable = len(r.Requirements(sc.Level))
+			sc.Applicable = r.RequirementCount(sc.Level)
 		} else {
 			sc.Regime, sc.Level = "", 0
 		}
