@@ -39,6 +39,8 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 command -v testssl >/dev/null || need_apt+=(testssl.sh)
 # sslscan: a second peer for the protocols and DH group sizes.
 command -v sslscan >/dev/null || need_apt+=(sslscan)
+# pdftotext reads the PDF reports back (their Vietnamese text and pages).
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true

@@ -322,6 +322,11 @@ func uiCases() []roleCase {
 		{"unknown page", "GET", fixed("/no-such-page"), nil, expect{404, 404, 404, 404, 404, 404}},
 		{"login page", "GET", fixed("/login"), nil, expect{303, 303, 303, 303, 303, 200}},
 		{"static css", "GET", fixed("/static/khien.css"), nil, expect{200, 200, 200, 200, 200, 200}},
+		{"levels dashboard", "GET", fixed("/levels"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"levels dossiers", "GET", fixed("/levels/dossiers?overdue=true"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"levels annual report", "GET", fixed("/levels/reports/annual"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"levels system page", "GET", levelSystemPage, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"levels dossier page", "GET", levelDossierPage, nil, expect{200, 200, 200, 404, 200, 303}},
 	}
 }
 

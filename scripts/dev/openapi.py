@@ -378,6 +378,148 @@ paths["/api/v1/rules/exceptions"] = {
 paths["/api/v1/rules/exceptions/{id}"] = {"delete": op("Remove an exception (admins, analysts; audited)", "Detection", {"200": resp("deleted", obj({"deleted": B})), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/rules/test"] = {"post": op("Run a rule over pasted events (nothing is stored); matches as khien rules test prints them", "Detection",
     {"200": resp("matches", ref("RuleTestResult")), **common, "413": E("rule over 256 KiB or events over 4 MiB")}, reqbody=body("RuleTestInput"))}
+# Level dossiers (issue 12 item 3): draft → submitted → under_appraisal → approved | returned.
+DSTATE = ENUM("draft", "submitted", "under_appraisal", "approved", "returned")
+DATE = {"type": "string", "format": "date"}
+schemas.update({
+  "DossierSection": obj({"id": S, "title_vi": S, "title_en": S, "guidance_vi": S, "guidance_en": S, "text": S}, ["id", "text"]),
+  "DossierStep": obj({"from": S, "to": DSTATE, "actor": S, "note": S, "due_on": S, "at": T}, ["to", "actor", "at"]),
+  "Comment": obj({"id": I, "author": S, "body": S, "created_at": T}, ["id", "author", "body"]),
+  "Attachment": obj({"id": I, "name": S, "kind": ENUM("pdf", "docx", "odt"), "size": I, "sha256": {"type": "string", "description": "hex SHA-256 of the content"},
+                     "uploaded_by": S, "created_at": T}, ["id", "name", "kind", "size", "sha256"]),
+  "Dossier": obj({"id": I, "system_id": I, "system_name": S, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposal_id": I, "state": DSTATE,
+                  "due_on": {"type": "string", "description": "the current step's deadline (YYYY-MM-DD) from the regime's approval matrix; empty when it gives none"},
+                  "overdue": B, "submitted_at": S, "decision_number": S, "decision_date": S, "signer": S,
+                  "appraiser": obj({"vi": S, "en": S}), "approver": obj({"vi": S, "en": S}),
+                  "sections": arr(ref("DossierSection")), "next": {"type": "array", "items": DSTATE, "description": "the states you may move the dossier to now"},
+                  "steps": arr(ref("DossierStep")), "comments": arr(ref("Comment")), "attachments": arr(ref("Attachment")),
+                  "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "regime", "level", "state", "sections", "next"]),
+  "SectionsInput": obj({"sections": {"type": "object", "additionalProperties": S, "description": "section id → text; ids from the regime's dossier_sections"}}, ["sections"]),
+  "Transition": obj({"to": ENUM("submitted", "under_appraisal", "approved", "returned"), "note": {"type": "string", "description": "required to return a dossier"},
+                     "decision_number": {"type": "string", "description": "approval: the decision's number"}, "decision_date": {**DATE, "description": "approval: the decision's date, not in the future"},
+                     "signer": {"type": "string", "description": "approval: who signed the decision"}}, ["to"]),
+  "CommentInput": obj({"body": S}, ["body"]),
+})
+DID = ID
+AID = {"name": "aid", "in": "path", "required": True, "schema": I}
+paths["/api/v1/systems/{id}/dossiers"] = {"post": op("Open a draft level dossier for a system at its proposed level (agency officers for their systems, admins; audited): the overview is pre-filled from the registry and the rationale from the proposal", "Levels",
+    {"201": resp("the draft", ref("Dossier")), "404": NF, "409": E("no level proposal yet, an open dossier already, or the system is archived"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/dossiers"] = {"get": op("Level dossiers in your scope, newest first", "Levels", {"200": resp("dossiers (without steps, comments, attachments)", itemsof("Dossier")), **auth},
+    [q("system_id", "one system's", I), q("state", "in this state", DSTATE), q("overdue", "true: only those past their step's deadline", B)])}
+paths["/api/v1/dossiers/{id}"] = {
+  "get": op("A level dossier with its sections, steps, comments and attachments", "Levels", {"200": resp("dossier", ref("Dossier")), "404": NF, **auth}, [DID]),
+  "patch": op("Change sections of a draft or returned dossier (its agency's officers, admins; audited)", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "404": NF, "409": E("the dossier is not a draft or returned, or the system is archived"), **common}, [DID], body("SectionsInput"))}
+paths["/api/v1/dossiers/{id}/transitions"] = {"post": op("Move a dossier: submitted (agency), under_appraisal or returned (province office: analysts, admins), approved (admins only, with the decision); audited", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "400": E("unknown state, an empty section on submission, no reason to return, or the decision's number, date or signer missing"),
+     "403": E("your role may not make this step"), "404": NF, "409": E("the dossier's state does not allow this step, or it changed meanwhile"), "401": common["401"], "413": common["413"]}, [DID], body("Transition"))}
+paths["/api/v1/dossiers/{id}/comments"] = {"post": op("Comment on a dossier (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("comment", ref("Comment")), "404": NF, **common}, [DID], body("CommentInput"))}
+paths["/api/v1/dossiers/{id}/attachments"] = {"post": op("Attach a PDF, DOCX or ODT document (told by content, at most 10 MiB; by the agency while draft or returned, by the office while submitted or under appraisal; audited with its SHA-256)", "Levels",
+    {"201": resp("attachment", ref("Attachment")), "400": E("not a PDF, DOCX or ODT by content, a name that does not match the content, empty or over 10 MiB"), "404": NF,
+     "409": E("the dossier is approved or the system archived"), "401": common["401"], "403": common["403"], "413": E("body much larger than 10 MiB")}, [DID],
+    {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])},
+                                   "application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": "the raw document, its name in ?name="}}}})}
+paths["/api/v1/dossiers/{id}/attachments/{aid}"] = {"get": op("Download an attachment (always as a download: application/octet-stream, Content-Disposition attachment, sandboxed)", "Levels",
+    {"200": resp("the document", {"type": "string", "format": "binary"}, "application/octet-stream"), "404": NF, **auth}, [DID, AID])}
+
+# Assessments (issue 12 item 4).
+STATUS = ENUM("implemented", "partial", "not_implemented", "not_applicable")
+COUNTS = {"applicable": {"type": "integer"}, "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "not_implemented": {"type": "integer"},
+          "not_applicable": {"type": "integer"}, "not_assessed": {"type": "integer"},
+          "score": {"type": "number", "description": "percent: (implemented + ½ partial) / (applicable − not_applicable); not assessed counts as not implemented"}}
+schemas.update({
+  "RequirementStatus": obj({"id": S, "kind": S, "group": S, "from": {"type": "integer"}, "clause": S, "vi": S, "en": S,
+                            "status": {"type": "string", "enum": ["", "implemented", "partial", "not_implemented", "not_applicable"], "description": "empty: not assessed yet"},
+                            "justification": S, "evidence": S, "assessor": S, "assessed_on": S}, ["id", "group", "status"]),
+  "GroupScore": obj({"id": S, "vi": S, "en": S, **COUNTS}, ["id", "score"]),
+  "Assessment": obj({"system_id": I, "regime": S, "level": {"type": "integer"}, **COUNTS, "groups": arr(ref("GroupScore")), "requirements": arr(ref("RequirementStatus"))},
+                    ["system_id", "regime", "level", "score", "groups", "requirements"]),
+  "StatusInput": obj({"requirement": S, "status": STATUS, "justification": {"type": "string", "description": "required for not_applicable"}, "evidence": S,
+                      "assessed_on": {**DATE, "description": "default today; not in the future"}}, ["requirement", "status"]),
+  "AssessmentInput": obj({"items": arr(ref("StatusInput"))}, ["items"]),
+  "Snapshot": obj({"regime": S, "level": {"type": "integer"}, **COUNTS, "assessor": S, "at": T}, ["score", "at"]),
+  "SystemScore": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer", "description": "approved level; 0: none yet"},
+                      "proposed_level": {"type": "integer"}, **COUNTS}, ["system_id", "level"]),
+  "AgencyScore": obj({"agency_id": I, "code": S, "name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, **COUNTS}, ["agency_id", "systems", "approved"]),
+  "Scores": obj({"agency_id": I, "systems": {"type": "integer", "description": "live systems"}, "approved": {"type": "integer", "description": "of which with an approved level"},
+                 "total": obj(COUNTS), "agencies": arr(ref("AgencyScore")), "systems_detail": arr(ref("SystemScore"))}, ["systems", "approved", "total", "agencies"]),
+  "Gap": obj({"system_id": I, "system_name": S, "agency_name": S, "level": {"type": "integer"}, "regime": S, "requirement": S, "group": S, "group_vi": S, "group_en": S,
+              "text_vi": S, "text_en": S, "status": ENUM("partial", "not_implemented")}, ["system_id", "requirement", "status"]),
+})
+AGENCY_Q = q("agency_id", "only this agency and its units", I)
+NOLEVEL = E("the system has no approved level yet")
+paths["/api/v1/systems/{id}/assessment"] = {
+  "get": op("A system's assessment at its approved level: each requirement's status, scores per group and for the system", "Levels", {"200": resp("assessment", ref("Assessment")), "404": NF, "409": NOLEVEL, **auth}, [ID]),
+  "put": op("Record requirement statuses, all or none (officers of the system's agency, analysts, admins; audited; a snapshot of the scores is kept)", "Levels",
+    {"200": resp("assessment", ref("Assessment")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("AssessmentInput"))}
+paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score after each change of its assessment, oldest first", "Levels", {"200": resp("snapshots", itemsof("Snapshot")), "404": NF, **auth}, [ID])}
+paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
+paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
+
+# Risk register (issue 12 item 6).
+STEP = obj({"value": {"type": "integer"}, "vi": S, "en": S}, ["value", "vi", "en"])
+BAND = obj({"id": ENUM("low", "medium", "high", "critical"), "from": {"type": "integer"}, "vi": S, "en": S}, ["id", "from"])
+ONE5 = {"type": "integer", "minimum": 1, "maximum": 5}
+RISK_IN = {"title": S, "threat": S, "vulnerability": S, "likelihood": ONE5, "impact": ONE5, "treatment": ENUM("accept", "mitigate", "transfer", "avoid"),
+           "owner": S, "due_on": DATE, "status": ENUM("open", "in_progress", "closed"),
+           "accepted_until": {**DATE, "description": "required with treatment accept (within three years), refused otherwise"}}
+schemas.update({
+  "RiskScales": obj({"likelihood": arr(STEP), "impact": arr(STEP), "bands": arr(BAND)}, ["likelihood", "impact", "bands"]),
+  "RiskInput": obj(RISK_IN, ["title", "threat", "vulnerability", "likelihood", "impact", "treatment", "status"]),
+  "Risk": obj({"id": I, "system_id": I, "system_name": S, **RISK_IN, "score": {"type": "integer", "description": "likelihood × impact"}, "rating": BAND,
+               "accepted_by": S, "acceptance_expired": B, "overdue": B, "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "score", "rating"]),
+  "HeatMap": obj({"cells": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "description": "cells[likelihood-1][impact-1]: open risks"},
+                  "total": {"type": "integer"}}, ["cells", "total"]),
+})
+RFILTER = [q("system_id", "one system's", I), AGENCY_Q, q("status", "in this status", ENUM("open", "in_progress", "closed"))]
+paths["/api/v1/risk-scales"] = {"get": op("The likelihood and impact scales and the score bands", "Levels", {"200": resp("scales", ref("RiskScales")), **auth})}
+paths["/api/v1/systems/{id}/risks"] = {"post": op("Record a risk of a system (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first", "Levels", {"200": resp("risks", itemsof("Risk")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/heatmap"] = {"get": op("Open risks counted by likelihood and impact", "Levels", {"200": resp("heat map", ref("HeatMap")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/{id}"] = {
+  "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
+  "put": op("Change a risk (officers of its system's agency, analysts, admins; audited)", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+
+# Reports (issue 12 item 7).
+FORMAT = q("format", "json (default), pdf (A4, Vietnamese text in an embedded Unicode font) or csv (UTF-8 with BOM)", ENUM("json", "pdf", "csv"))
+LANG = q("lang", "vi (default) or en", ENUM("vi", "en"))
+REPORT_FILES = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": S}}
+schemas.update({
+  "ReportSystem": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposed_level": {"type": "integer"}, **COUNTS,
+                       "plan": {"type": "string", "enum": ["", "full", "partial", "none"], "description": "the plan's implementation; empty without an approved level"},
+                       "inspected": {"type": "string", "description": "the independent inspection (layer 3) in the period"}}, ["system_id", "name", "level"]),
+  "AnnualReport": obj({"year": {"type": "integer"}, "period_start": DATE, "period_end": DATE, "unit_due": DATE, "owner_due": DATE, "recipient": obj({"vi": S, "en": S}), "regime": S,
+                       "agency_id": I, "agency_name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, "approved_share": {"type": "number"},
+                       "by_level": LEVELS, "plan_full": {"type": "integer"}, "plan_partial": {"type": "integer"}, "plan_none": {"type": "integer"},
+                       "approved_in_period": {"type": "integer"}, "inspections": {"type": "integer"}, "score": {"type": "number"},
+                       "systems_detail": arr(ref("ReportSystem")), "generated_at": T}, ["year", "period_start", "period_end", "systems", "approved", "systems_detail"]),
+  "ComplianceReport": obj({"system_id": I, "system_name": S, "agency_name": S, "level": ref("SystemLevel"), "decision": ref("Dossier"), "layers": arr(ref("Layer")),
+                           "assessment": ref("Assessment"), "risks": arr(ref("Risk")), "generated_at": T}, ["system_id", "layers", "risks"]),
+})
+def report_resp(name):
+    r = resp("the report", ref(name))
+    r["content"].update(REPORT_FILES)
+    return r
+paths["/api/v1/reports/annual"] = {"get": op("The annual report (period 15 Dec – 14 Dec, due dates from the regime) of your scope or one agency's subtree", "Levels",
+    {"200": report_resp("AnnualReport"), "400": E("bad format, lang or year"), "404": NF, **auth},
+    [AGENCY_Q, q("year", "the year the period ends in (default: this year)", {"type": "integer"}), FORMAT, LANG])}
+paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's compliance report: level and decision, the four layers, the assessment, open risks", "Levels",
+    {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
+
+# Dashboard (issue 12 item 8).
+schemas.update({
+  "LevelsDashboard": obj({"annual": ref("AnnualReport"),
+                          "coverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
+                                           "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
+                                           "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
+                          "overdue_dossiers": {"type": "integer"}, "open_dossiers": {"type": "integer"},
+                          "top_gaps": arr(obj({"regime": S, "requirement": S, "text_vi": S, "text_en": S, "systems": {"type": "integer"}})),
+                          "risks": ref("HeatMap")}, ["annual", "coverage", "overdue_dossiers", "top_gaps", "risks"]),
+})
+paths["/api/v1/levels/dashboard"] = {"get": op("The security-by-level dashboard of your scope or one agency's subtree: approved share, plans, layer coverage, overdue dossiers and inspections, top gaps, open risks", "Levels",
+    {"200": resp("dashboard", ref("LevelsDashboard")), "404": NF, **auth}, [AGENCY_Q])}
 
 doc = {
   "openapi": "3.1.0",
