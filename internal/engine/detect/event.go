@@ -2,11 +2,11 @@ package detect
 
 import (
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Value is one value of an event's field, as text. Numbers keep the text
@@ -38,9 +38,6 @@ type Event struct {
 	fields    []eventField
 	slab      []Value        // backing store of single values, one allocation
 	index     map[string]int // lower-cased name → position in fields
-	text      string         // lower-cased values joined, for the prefilter
-	textOK    bool
-	textOf    map[string]bool // the fields text holds (nil: all)
 }
 
 type eventField struct {
@@ -74,7 +71,6 @@ func (e *Event) Reset() {
 	e.fields = e.fields[:0]
 	clear(e.slab)
 	e.slab = e.slab[:0]
-	e.text, e.textOK, e.textOf = "", false, nil
 	e.Logsource = Logsource{}
 }
 
@@ -117,7 +113,6 @@ func (e *Event) Set(name string, v any) {
 }
 
 func (e *Event) addValue(name string, v Value) {
-	e.textOK = false
 	key := lowerName(name)
 	if i, ok := e.index[key]; ok {
 		e.fields[i].vals = append(e.fields[i].vals, v)
@@ -204,54 +199,71 @@ func (e *Event) Names() []string {
 }
 
 // lowerText is every value lower-cased, joined by NUL.
-func (e *Event) lowerText() string { return e.lowerTextOf(nil) }
-
-// lowerTextOf is the values of the fields named (lower-cased names; nil
-// for all) lower-cased, joined by NUL: what the prefilter scans.
-func (e *Event) lowerTextOf(fields map[string]bool) string {
-	if e.textOK && sameSet(e.textOf, fields) {
-		return e.text
-	}
-	n := 0
-	for _, f := range e.fields {
-		for _, v := range f.vals {
-			n += len(v.Text) + 1
+func (e *Event) lowerText() string {
+	e.foldValues(nil)
+	var b strings.Builder
+	for i := range e.fields {
+		for j := range e.fields[i].vals {
+			b.WriteString(e.fields[i].vals[j].lower())
+			b.WriteByte(0)
 		}
 	}
-	var b strings.Builder
-	b.Grow(n)
-	type span struct{ field, val, start, end int }
+	return b.String()
+}
+
+// foldValues computes the folded form of the values of the fields keep
+// accepts (by lower-cased name; nil: all), ASCII ones into one shared
+// buffer: one allocation rather than one per value.
+func (e *Event) foldValues(keep func(key string) bool) {
+	n := 0
+	for i := range e.fields {
+		for j := range e.fields[i].vals {
+			if v := &e.fields[i].vals[j]; !v.lowOK {
+				n += len(v.Text)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	buf := make([]byte, 0, n)
+	type span struct {
+		v          *Value
+		start, end int
+	}
 	var spans [32]span
 	kept := spans[:0]
 	for i := range e.fields {
-		if fields != nil && !fields[e.fields[i].key] {
+		if keep != nil && !keep(e.fields[i].key) {
 			continue
 		}
 		vals := e.fields[i].vals
 		for j := range vals {
-			start := b.Len()
-			if vals[j].lowOK || !appendLowerASCII(&b, vals[j].Text) {
-				b.WriteString(vals[j].lower())
+			v := &vals[j]
+			if v.lowOK {
+				continue
 			}
-			kept = append(kept, span{i, j, start, b.Len()})
-			b.WriteByte(0)
+			start := len(buf)
+			var ok bool
+			if buf, ok = appendLowerASCII(buf, v.Text); ok {
+				kept = append(kept, span{v, start, len(buf)})
+			} else {
+				v.lower()
+			}
 		}
 	}
-	e.text, e.textOK, e.textOf = b.String(), true, fields
-	for _, sp := range kept { // the values' folded forms are parts of the text
-		if v := &e.fields[sp.field].vals[sp.val]; !v.lowOK {
-			v.low, v.lowOK = e.text[sp.start:sp.end], true
-		}
+	text := unsafe.String(unsafe.SliceData(buf), len(buf)) // never written again
+	for _, sp := range kept {
+		sp.v.low, sp.v.lowOK = text[sp.start:sp.end], true
 	}
-	return e.text
 }
 
-// appendLowerASCII writes s lower-cased when it is ASCII, and answers
-// false (writing nothing) otherwise.
-func appendLowerASCII(b *strings.Builder, s string) bool {
+// appendLowerASCII appends s lower-cased when it is ASCII, and answers
+// false (appending nothing) otherwise.
+func appendLowerASCII(b []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return false
+			return b, false
 		}
 	}
 	for i := 0; i < len(s); i++ {
@@ -259,17 +271,9 @@ func appendLowerASCII(b *strings.Builder, s string) bool {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 	}
-	return true
-}
-
-// sameSet says whether two field sets are the same map (or both nil).
-func sameSet(a, b map[string]bool) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	return b, true
 }
 
 // foldLower is the case folding of case-insensitive matching: Unicode
