@@ -24,7 +24,7 @@ type Engine struct {
 	kwGrams     *gramMatcher            // the needles of keyword searches (any field), or nil
 	needleRules [][]int32               // needle index → rules that need it
 	needleRefs  []needleRef             // needle index → its field and text
-	noNeedle    []int32   // rules that are candidates for every event of their logsource
+	noNeedle    []int32                 // rules that are candidates for every event of their logsource
 	filters     int
 
 	mu     sync.Mutex
