@@ -20,7 +20,7 @@ type Config struct {
 type Engine struct {
 	rules       []*compiled
 	corrs       []*corrDef
-	fieldGrams  map[string]*gramMatcher // lower-cased field → the needles of its tests
+	fieldGrams  map[string]*gramMatcher // lower-cased field → the needles of its tests and of keyword searches
 	kwGrams     *gramMatcher            // the needles of keyword searches (any field), or nil
 	needleRules [][]int32               // needle index → rules that need it
 	needleRefs  []needleRef             // needle index → its field and text
@@ -58,6 +58,7 @@ type scratch struct {
 	cands   []int32
 	matched []int32
 	sink    candSink
+	grams   []*gramMatcher // event field → the matcher its values are searched with
 }
 
 // Compile builds an Engine from loaded rules. Rules that fail are left
@@ -154,12 +155,12 @@ func (e *Engine) buildPrefilter() {
 		byField[r.field] = append(byField[r.field], int32(id))
 	}
 	e.fieldGrams = map[string]*gramMatcher{}
+	kw := byField[""]
 	for field, ids := range byField {
-		m := newGramMatcher(texts, ids)
 		if field == "" {
-			e.kwGrams = m
-		} else {
-			e.fieldGrams[field] = m
+			e.kwGrams = newGramMatcher(texts, kw)
+		} else { // a field's values are searched once, for keyword needles too
+			e.fieldGrams[field] = newGramMatcher(texts, append(ids, kw...))
 		}
 	}
 }
@@ -230,7 +231,7 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 	}
 	if len(e.needleRules) > 0 {
 		s.sink = candSink{e: e, rt: rt, s: s, ep: ep}
-		e.scan(ev, rt, &s.sink)
+		e.scan(ev, rt, s)
 	}
 	s.matched = s.matched[:0]
 	for _, i := range s.cands {
@@ -247,30 +248,32 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 }
 
 // scan reports the needles found in the event's values: each field's
-// values are searched for the needles of that field's tests, and, when the
-// route has keyword searches, for the needles of keyword searches.
-func (e *Engine) scan(ev *Event, rt *route, sink *candSink) {
+// values are searched for the needles of that field's tests and of
+// keyword searches; fields no rule names, for the needles of keyword
+// searches when the route has some.
+func (e *Engine) scan(ev *Event, rt *route, s *scratch) {
 	kw := e.kwGrams
 	if !rt.keywords {
 		kw = nil
 	}
-	ev.foldValues(func(key string) bool { return kw != nil || e.fieldGrams[key] != nil })
+	ms := s.grams[:0]
 	for i := range ev.fields {
-		f := &ev.fields[i]
-		m := e.fieldGrams[f.key]
-		if m == nil && kw == nil {
+		m := e.fieldGrams[ev.fields[i].key]
+		if m == nil {
+			m = kw
+		}
+		ms = append(ms, m)
+	}
+	s.grams = ms
+	ev.foldValues(func(i int) bool { return ms[i] != nil })
+	for i, m := range ms {
+		if m == nil {
 			continue
 		}
-		for j := range f.vals {
-			low := f.vals[j].lower()
-			if low == "" {
-				continue
-			}
-			if m != nil {
-				m.scan(low, sink)
-			}
-			if kw != nil {
-				kw.scan(low, sink)
+		vals := ev.fields[i].vals
+		for j := range vals {
+			if low := vals[j].lower(); low != "" {
+				m.scan(low, &s.sink)
 			}
 		}
 	}

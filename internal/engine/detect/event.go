@@ -212,11 +212,14 @@ func (e *Event) lowerText() string {
 }
 
 // foldValues computes the folded form of the values of the fields keep
-// accepts (by lower-cased name; nil: all), ASCII ones into one shared
-// buffer: one allocation rather than one per value.
-func (e *Event) foldValues(keep func(key string) bool) {
+// accepts (by position; nil: all), ASCII ones into one shared buffer: one
+// allocation rather than one per value.
+func (e *Event) foldValues(keep func(i int) bool) {
 	n := 0
 	for i := range e.fields {
+		if keep != nil && !keep(i) {
+			continue
+		}
 		for j := range e.fields[i].vals {
 			if v := &e.fields[i].vals[j]; !v.lowOK {
 				n += len(v.Text)
@@ -226,15 +229,11 @@ func (e *Event) foldValues(keep func(key string) bool) {
 	if n == 0 {
 		return
 	}
-	buf := make([]byte, 0, n)
-	type span struct {
-		v          *Value
-		start, end int
-	}
-	var spans [32]span
-	kept := spans[:0]
+	buf := make([]byte, n)
+	text := unsafe.String(unsafe.SliceData(buf), n) // written below, before any value reads it
+	at := 0
 	for i := range e.fields {
-		if keep != nil && !keep(e.fields[i].key) {
+		if keep != nil && !keep(i) {
 			continue
 		}
 		vals := e.fields[i].vals
@@ -243,37 +242,40 @@ func (e *Event) foldValues(keep func(key string) bool) {
 			if v.lowOK {
 				continue
 			}
-			start := len(buf)
-			var ok bool
-			if buf, ok = appendLowerASCII(buf, v.Text); ok {
-				kept = append(kept, span{v, start, len(buf)})
+			if k, ok := lowerASCII(buf[at:], v.Text); ok {
+				v.low, v.lowOK = text[at:at+k], true
+				at += k
 			} else {
 				v.lower()
 			}
 		}
 	}
-	text := unsafe.String(unsafe.SliceData(buf), len(buf)) // never written again
-	for _, sp := range kept {
-		sp.v.low, sp.v.lowOK = text[sp.start:sp.end], true
-	}
 }
 
-// appendLowerASCII appends s lower-cased when it is ASCII, and answers
-// false (appending nothing) otherwise.
-func appendLowerASCII(b []byte, s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return b, false
+// asciiLower maps each byte to itself, upper-case ASCII letters to lower
+// case.
+var asciiLower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] += 'a' - 'A'
 		}
 	}
+	return t
+}()
+
+// lowerASCII writes s lower-cased into dst (long enough) when s is ASCII,
+// answering its length; false (dst unspecified) otherwise.
+func lowerASCII(dst []byte, s string) (int, bool) {
+	dst = dst[:len(s)]
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		if c >= 0x80 {
+			return 0, false
 		}
-		b = append(b, c)
+		dst[i] = asciiLower[c]
 	}
-	return b, true
+	return len(s), true
 }
 
 // foldLower is the case folding of case-insensitive matching: Unicode
