@@ -333,8 +333,7 @@ func reNeedles(re *syntax.Regexp, depth int) ([]string, bool) {
 			return reNeedles(re.Sub[0], depth+1)
 		}
 	case syntax.OpConcat:
-		var best []string
-		found := false
+		best, found := concatNeedles(re.Sub)
 		for _, sub := range re.Sub {
 			if s, ok := reNeedles(sub, depth+1); ok && (!found || betterTexts(s, best)) {
 				best, found = s, true

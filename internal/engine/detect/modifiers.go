@@ -255,6 +255,7 @@ func regexTest(m mods, s string) (valueTest, error) {
 			rt.need = ns
 		}
 		rt.minLen = reMinLen(p.Simplify(), 0)
+		rt.run = reByteRun(p) // before Simplify, which spells x{64} as 64 copies
 	}
 	var t valueTest = rt
 	if m.neq {

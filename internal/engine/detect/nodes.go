@@ -168,6 +168,7 @@ type reTest struct {
 	re     *regexp.Regexp
 	need   []string // folded literals one of which any match holds (nil: none known)
 	minLen int      // no match is shorter (bytes)
+	run    *byteRun // a run of bytes any match holds, or nil
 }
 
 func (t reTest) test(_ *Event, v *Value) bool {
@@ -185,6 +186,9 @@ func (t reTest) test(_ *Event, v *Value) bool {
 		if !found {
 			return false // cheaper than running the expression
 		}
+	}
+	if t.run != nil && !t.run.in(v.Text) {
+		return false
 	}
 	return t.re.MatchString(v.Text)
 }
