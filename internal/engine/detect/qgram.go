@@ -10,19 +10,19 @@ import (
 // represented by one of its grams: all of it when it has at most 4 bytes,
 // else a 4-byte gram (needles under 8 bytes) or an 8-byte gram, chosen
 // away from common log text. The scan slides an 8-byte window over the
-// text; at each position it hashes the 1-, 2-, 3-, 4- and 8-byte prefixes
-// of the window and tests a bitmap sized to the needles of that length
-// (kept in the processor's cache, unlike the transition table of an
-// Aho-Corasick automaton over thousands of needles, which measured slower
-// here for that reason); only on a set bit does it compare the gram and
-// then the whole needle where it would be.
+// text; at each position it hashes the window's 8- and 4-byte prefixes
+// and tests a bitmap sized to the needles of that length (kept in the
+// processor's cache, unlike the transition table of an Aho-Corasick
+// automaton over thousands of needles, which measured slower here for
+// that reason), and looks at the 1- to 3-byte grams only where a table
+// of their first bytes says one may start; only on a set bit does it
+// compare the gram and then the whole needle where it would be.
 type gramMatcher struct {
-	levels []gramLevel // non-empty levels, by gram length
-	texts  []string    // needle index → text
+	l8, l4     gramLevel
+	short      [3]gramLevel // grams of 1, 2 and 3 bytes
+	shortFirst [256]uint8   // byte → the short levels (bit g-1) with a gram starting with it
+	texts      []string     // needle index → text
 }
-
-// gramLevels are the gram lengths, shortest first.
-var gramLevels = [...]int{1, 2, 3, 4, 8}
 
 // gramLevel holds the needles represented by grams of one length.
 type gramLevel struct {
@@ -43,7 +43,18 @@ type gramEntry struct {
 	next int32 // next entry + 1 with the same head, 0: none
 }
 
-func gramHash(k uint64, shift uint) uint64 { return (k * 0x9E3779B97F4A7C15) >> shift }
+func gramHash(k uint64, shift uint) uint64 { return (k * 0x9E3779B97F4A7C15) >> (shift & 63) }
+
+// level answers the level of grams of g bytes.
+func (m *gramMatcher) level(g int) *gramLevel {
+	switch g {
+	case 8:
+		return &m.l8
+	case 4:
+		return &m.l4
+	}
+	return &m.short[g-1]
+}
 
 // newGramMatcher indexes the needles ids of texts (non-empty); the scan
 // reports needles by their index in texts.
@@ -63,27 +74,34 @@ func newGramMatcher(texts []string, ids []int32) *gramMatcher {
 		picks[i] = pick{id, off, g}
 		count[g]++
 	}
-	for _, g := range gramLevels {
+	for _, g := range []int{1, 2, 3, 4, 8} {
 		if count[g] == 0 {
+			// a level with no needle: one empty word that every hash
+			// (6 bits) falls in, so the scan tests it without a branch
+			*m.level(g) = gramLevel{g: g, shift: 64 - 6, bits: make([]uint64, 1)}
 			continue
 		}
 		// a bitmap of about 32 bits per needle: a text position tests a
 		// set bit for nothing about once in 32 (bounded at 128 KiB)
 		b := min(max(bits.Len(uint(count[g]))+5, 10), 20)
 		hb := max(b-3, 6)
-		lv := gramLevel{g: g, mask: ^uint64(0) >> (64 - 8*g), shift: uint(64 - b), hshift: uint(b - hb),
+		lv := m.level(g)
+		*lv = gramLevel{g: g, mask: ^uint64(0) >> (64 - 8*g), shift: uint(64 - b), hshift: uint(b - hb),
 			bits: make([]uint64, (1<<b)/64), head: make([]int32, 1<<hb)}
 		for _, p := range picks {
 			if p.g != g {
 				continue
 			}
-			key := gramKey(texts[p.id][p.off : p.off+g])
+			gram := texts[p.id][p.off : p.off+g]
+			key := gramKey(gram)
 			h := gramHash(key, lv.shift)
 			lv.bits[h/64] |= 1 << (h % 64)
 			lv.entries = append(lv.entries, gramEntry{key: key, id: p.id, off: int32(p.off), next: lv.head[h>>lv.hshift]})
 			lv.head[h>>lv.hshift] = int32(len(lv.entries))
+			if g < 4 {
+				m.shortFirst[gram[0]] |= 1 << (g - 1)
+			}
 		}
-		m.levels = append(m.levels, lv)
 	}
 	return m
 }
@@ -165,33 +183,78 @@ func commonMask(n string) []bool {
 type gramSink interface{ hit(id int32) }
 
 // scan calls sink.hit for every needle index whose needle occurs in text
-// (again for later occurrences: sinks dedupe). One pass slides an 8-byte
-// window over the text, one byte at a time.
+// (again for later occurrences: sinks dedupe). One pass reads the 8 bytes
+// at each position and notes where a bitmap says a gram may start; the
+// needles there are checked after the pass (a loop without calls keeps
+// its state in registers). The last 7 positions, where no 8-byte gram
+// fits, are read byte by byte.
 func (m *gramMatcher) scan(text string, sink gramSink) {
 	n := len(text)
-	var w uint64 // text[i:i+8], first byte lowest, zero past the end
-	for j := 0; j < 8 && j < n; j++ {
-		w |= uint64(text[j]) << (8 * j)
-	}
-	levels := m.levels
-	for i := 0; i < n; i++ {
-		rest := n - i
-		for li := range levels {
-			lv := &levels[li]
-			if lv.g > rest {
-				break
-			}
-			key := w & lv.mask
-			h := gramHash(key, lv.shift)
-			if lv.bits[h/64]&(1<<(h%64)) != 0 {
-				m.probe(lv, h, key, text, i, sink)
+	b8, s8 := m.l8.bits, m.l8.shift
+	b4, s4 := m.l4.bits, m.l4.shift
+	first := &m.shortFirst
+	var marks [64]uint64 // position<<8 | levels that may hit (bits 0-2 short, 3: 4 bytes, 4: 8 bytes)
+	i := 0
+	for i+8 <= n {
+		nm := 0
+		for ; i+8 <= n && nm < len(marks); i++ {
+			w := load64(text, i)
+			f := uint64(first[byte(w)])
+			h4 := gramHash(w&0xFFFFFFFF, s4)
+			f |= (b4[h4/64] >> (h4 % 64) & 1) << 3
+			h8 := gramHash(w, s8)
+			f |= (b8[h8/64] >> (h8 % 64) & 1) << 4
+			if f != 0 {
+				marks[nm] = uint64(i)<<8 | f
+				nm++
 			}
 		}
-		w >>= 8
-		if i+8 < n {
-			w |= uint64(text[i+8]) << 56
+		for _, mk := range marks[:nm] {
+			m.probeMark(int(mk>>8), uint8(mk), load64(text, int(mk>>8)), text, sink)
 		}
 	}
+	for ; i < n; i++ {
+		var w uint64 // the bytes left, zero past the end
+		for j := n - 1; j >= i; j-- {
+			w = w<<8 | uint64(text[j])
+		}
+		f := first[byte(w)]
+		if i+4 <= n {
+			f |= 1 << 3
+		}
+		m.probeMark(i, f, w, text, sink)
+	}
+}
+
+// probeMark checks the needles of the levels f whose gram may start at
+// position i, where the text reads w.
+func (m *gramMatcher) probeMark(i int, f uint8, w uint64, text string, sink gramSink) {
+	for g := 1; g <= 3 && i+g <= len(text); g++ {
+		if f&(1<<(g-1)) != 0 {
+			lv := &m.short[g-1]
+			k := w & lv.mask
+			if h := gramHash(k, lv.shift); lv.bits[h/64]&(1<<(h%64)) != 0 {
+				m.probe(lv, h, k, text, i, sink)
+			}
+		}
+	}
+	if f&(1<<3) != 0 {
+		k := w & 0xFFFFFFFF
+		if h := gramHash(k, m.l4.shift); m.l4.bits[h/64]&(1<<(h%64)) != 0 {
+			m.probe(&m.l4, h, k, text, i, sink)
+		}
+	}
+	if f&(1<<4) != 0 {
+		m.probe(&m.l8, gramHash(w, m.l8.shift), w, text, i, sink)
+	}
+}
+
+// load64 reads the 8 bytes of s at i, first byte lowest (the compiler
+// makes it one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // probe checks the needles whose gram hashed to h at position i.
@@ -212,8 +275,8 @@ func (m *gramMatcher) probe(lv *gramLevel, h, key uint64, text string, i int, si
 
 // sizeBytes estimates the matcher's memory.
 func (m *gramMatcher) sizeBytes() int {
-	n := 0
-	for _, lv := range m.levels {
+	n := 256
+	for _, lv := range []*gramLevel{&m.l8, &m.l4, &m.short[0], &m.short[1], &m.short[2]} {
 		n += 8*len(lv.bits) + 4*len(lv.head) + 24*len(lv.entries)
 	}
 	return n
