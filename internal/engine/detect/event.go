@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type Event struct {
 	Logsource Logsource
 	fields    []eventField
 	slab      []Value        // backing store of single values, one allocation
+	fold      []byte         // backing store of folded values; fold[:len] is in use until Reset
 	index     map[string]int // lower-cased name → position in fields
 }
 
@@ -71,6 +73,7 @@ func (e *Event) Reset() {
 	e.fields = e.fields[:0]
 	clear(e.slab)
 	e.slab = e.slab[:0]
+	e.fold = e.fold[:0] // no value refers to it any more: the folded values were cleared above
 	e.Logsource = Logsource{}
 }
 
@@ -212,8 +215,10 @@ func (e *Event) lowerText() string {
 }
 
 // foldValues computes the folded form of the values of the fields keep
-// accepts (by position; nil: all), ASCII ones into one shared buffer: one
-// allocation rather than one per value.
+// accepts (by position; nil: all), ASCII ones into the event's fold
+// buffer, which Reset keeps: no allocation once it has grown. Folded
+// values are only ever read through the event, and Reset clears them
+// before the buffer is written again.
 func (e *Event) foldValues(keep func(i int) bool) {
 	n := 0
 	for i := range e.fields {
@@ -229,9 +234,12 @@ func (e *Event) foldValues(keep func(i int) bool) {
 	if n == 0 {
 		return
 	}
-	buf := make([]byte, n)
-	text := unsafe.String(unsafe.SliceData(buf), n) // written below, before any value reads it
-	at := 0
+	if cap(e.fold)-len(e.fold) < n {
+		e.fold = make([]byte, 0, max(n, 2*cap(e.fold))) // the old buffer stays with the values folded into it
+	}
+	at := len(e.fold)
+	buf := e.fold[:at+n]
+	text := unsafe.String(unsafe.SliceData(buf), len(buf)) // each part is written before a value refers to it
 	for i := range e.fields {
 		if keep != nil && !keep(i) {
 			continue
@@ -250,32 +258,37 @@ func (e *Event) foldValues(keep func(i int) bool) {
 			}
 		}
 	}
+	e.fold = buf[:at]
 }
 
-// asciiLower maps each byte to itself, upper-case ASCII letters to lower
-// case.
-var asciiLower = func() (t [256]byte) {
-	for i := range t {
-		t[i] = byte(i)
-		if 'A' <= i && i <= 'Z' {
-			t[i] += 'a' - 'A'
-		}
-	}
-	return t
-}()
-
 // lowerASCII writes s lower-cased into dst (long enough) when s is ASCII,
-// answering its length; false (dst unspecified) otherwise.
+// answering its length; false (dst unspecified) otherwise. Eight bytes at
+// a time: a byte from 'A' to 'Z' gets 0x20 added.
 func lowerASCII(dst []byte, s string) (int, bool) {
-	dst = dst[:len(s)]
-	for i := 0; i < len(s); i++ {
+	const high = 0x8080808080808080
+	n := len(s)
+	dst = dst[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		w := load64(s, i)
+		if w&high != 0 {
+			return 0, false
+		}
+		ge := w + 0x3f3f3f3f3f3f3f3f // bit 7 set where the byte is at least 'A' (no carry: bytes are < 0x80)
+		gt := w + 0x2525252525252525 // bit 7 set where the byte is above 'Z'
+		binary.LittleEndian.PutUint64(dst[i:], w|(ge&^gt&high)>>2)
+	}
+	for ; i < n; i++ {
 		c := s[i]
 		if c >= 0x80 {
 			return 0, false
 		}
-		dst[i] = asciiLower[c]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
 	}
-	return len(s), true
+	return n, true
 }
 
 // foldLower is the case folding of case-insensitive matching: Unicode
