@@ -21,6 +21,7 @@ type Engine struct {
 	rules       []*compiled
 	corrs       []*corrDef
 	fieldGrams  map[string]*gramMatcher // lower-cased field → the needles of its tests and of keyword searches
+	gramsByKid  []*gramMatcher          // the same by fieldKeyID
 	kwGrams     *gramMatcher            // the needles of keyword searches (any field), or nil
 	needleRules [][]int32               // needle index → rules that need it
 	needleRefs  []needleRef             // needle index → its field and text
@@ -163,6 +164,14 @@ func (e *Engine) buildPrefilter() {
 			e.fieldGrams[field] = newGramMatcher(texts, append(ids, kw...))
 		}
 	}
+	for field, m := range e.fieldGrams {
+		if kid := fieldKeyID(field); kid >= 0 {
+			if int(kid) >= len(e.gramsByKid) {
+				e.gramsByKid = append(e.gramsByKid, make([]*gramMatcher, int(kid)+1-len(e.gramsByKid))...)
+			}
+			e.gramsByKid[kid] = m
+		}
+	}
 }
 
 // routeFor answers the rules that apply to events of ls.
@@ -258,7 +267,12 @@ func (e *Engine) scan(ev *Event, rt *route, s *scratch) {
 	}
 	ms := s.grams[:0]
 	for i := range ev.fields {
-		m := e.fieldGrams[ev.fields[i].key]
+		var m *gramMatcher
+		if kid := ev.fields[i].kid; kid < 0 {
+			m = e.fieldGrams[ev.fields[i].key]
+		} else if int(kid) < len(e.gramsByKid) {
+			m = e.gramsByKid[kid]
+		}
 		if m == nil {
 			m = kw
 		}

@@ -40,11 +40,13 @@ type Event struct {
 	slab      []Value        // backing store of single values, one allocation
 	fold      []byte         // backing store of folded values; fold[:len] is in use until Reset
 	index     map[string]int // lower-cased name → position in fields
+	unkeyed   bool           // some field has no key id: look it up by name
 }
 
 type eventField struct {
 	name string
 	key  string // name lower-cased
+	kid  int32  // fieldKeyID(key), or -1
 	vals []Value
 }
 
@@ -74,6 +76,7 @@ func (e *Event) Reset() {
 	clear(e.slab)
 	e.slab = e.slab[:0]
 	e.fold = e.fold[:0] // no value refers to it any more: the folded values were cleared above
+	e.unkeyed = false
 	e.Logsource = Logsource{}
 }
 
@@ -116,7 +119,7 @@ func (e *Event) Set(name string, v any) {
 }
 
 func (e *Event) addValue(name string, v Value) {
-	key := lowerName(name)
+	key, kid := lowerName(name)
 	if i, ok := e.index[key]; ok {
 		e.fields[i].vals = append(e.fields[i].vals, v)
 		return
@@ -124,7 +127,8 @@ func (e *Event) addValue(name string, v Value) {
 	e.index[key] = len(e.fields)
 	e.slab = append(e.slab, v)
 	n := len(e.slab)
-	e.fields = append(e.fields, eventField{name: name, key: key, vals: e.slab[n-1 : n : n]})
+	e.fields = append(e.fields, eventField{name: name, key: key, kid: kid, vals: e.slab[n-1 : n : n]})
+	e.unkeyed = e.unkeyed || kid < 0
 }
 
 // scalarValue turns a decoded JSON or Go scalar into a Value.
@@ -170,6 +174,20 @@ func (e *Event) Get(name string) ([]Value, bool) {
 		return nil, false
 	}
 	return e.fields[i].vals, true
+}
+
+// getKey is getLower for a key whose id (fieldKeyID) is kid: a few
+// comparisons of small integers rather than hashing the name.
+func (e *Event) getKey(kid int32, key string) ([]Value, bool) {
+	if kid < 0 || e.unkeyed {
+		return e.getLower(key)
+	}
+	for i := range e.fields {
+		if e.fields[i].kid == kid {
+			return e.fields[i].vals, true
+		}
+	}
+	return nil, false
 }
 
 // getLower is Get for a name already lower-cased.
@@ -308,20 +326,59 @@ func foldLower(s string) string {
 	return l
 }
 
-// lowerNames caches the lower-cased field names seen (bounded): event
-// field names repeat, and lower-casing each anew costs an allocation.
+// lowerNames caches the lower-cased field names seen, with their key ids
+// (bounded): event field names repeat, and lower-casing each anew costs
+// an allocation.
 var lowerNames sync.Map
 
 var lowerNamesLen atomic.Int32
 
-func lowerName(name string) string {
+type lowered struct {
+	key string
+	kid int32
+}
+
+func lowerName(name string) (string, int32) {
 	if v, ok := lowerNames.Load(name); ok {
-		return v.(string)
+		l := v.(lowered)
+		return l.key, l.kid
 	}
-	l := strings.ToLower(name)
+	l := lowered{key: strings.ToLower(name)}
+	l.kid = fieldKeyID(l.key)
 	if lowerNamesLen.Load() < 10_000 {
 		lowerNamesLen.Add(1)
 		lowerNames.Store(strings.Clone(name), l)
 	}
-	return l
+	return l.key, l.kid
+}
+
+// fieldKeys numbers the lower-cased field names that rules test and
+// events carry, process-wide (bounded): nodes and event fields compare
+// these numbers instead of hashing names.
+var fieldKeys struct {
+	mu  sync.Mutex
+	ids sync.Map // key → int32
+	n   int32
+}
+
+const maxFieldKeys = 1 << 16
+
+// fieldKeyID answers the number of a lower-cased field name, giving it
+// one if it has none, or -1 once maxFieldKeys names are numbered.
+func fieldKeyID(key string) int32 {
+	if v, ok := fieldKeys.ids.Load(key); ok {
+		return v.(int32)
+	}
+	fieldKeys.mu.Lock()
+	defer fieldKeys.mu.Unlock()
+	if v, ok := fieldKeys.ids.Load(key); ok {
+		return v.(int32)
+	}
+	if fieldKeys.n >= maxFieldKeys {
+		return -1
+	}
+	id := fieldKeys.n
+	fieldKeys.n++
+	fieldKeys.ids.Store(strings.Clone(key), id)
+	return id
 }

@@ -73,3 +73,25 @@ func TestFoldNoAlloc(t *testing.T) {
 		t.Fatalf("%v allocations per reuse, want 0", allocs)
 	}
 }
+
+// TestGetKey: looking a field up by its key id answers what looking it
+// up by name answers, also when a field of the event has no id (then the
+// name decides).
+func TestGetKey(t *testing.T) {
+	ev := NewEvent(map[string]any{"CommandLine": "a", "Image": "b", "Tags": []any{"x", "y"}, "Empty": []any{}})
+	for _, unkeyed := range []bool{false, true} {
+		if unkeyed { // as if the event's fields had been named once the ids ran out
+			for i := range ev.fields {
+				ev.fields[i].kid = -1
+			}
+			ev.unkeyed = true
+		}
+		for _, key := range []string{"commandline", "image", "tags", "empty", "missing", "parentimage"} {
+			want, wantOK := ev.getLower(key)
+			got, ok := ev.getKey(fieldKeyID(key), key)
+			if ok != wantOK || len(got) != len(want) {
+				t.Fatalf("unkeyed %v, %s: %v %v, want %v %v", unkeyed, key, got, ok, want, wantOK)
+			}
+		}
+	}
+}
