@@ -187,13 +187,13 @@ type gramSink interface{ hit(id int32) }
 // at each position and notes where a bitmap says a gram may start; the
 // needles there are checked after the pass (a loop without calls keeps
 // its state in registers). The last 7 positions, where no 8-byte gram
-// fits, are read byte by byte.
+// fits, are read from a padded copy.
 func (m *gramMatcher) scan(text string, sink gramSink) {
 	n := len(text)
 	b8, s8 := m.l8.bits, m.l8.shift
 	b4, s4 := m.l4.bits, m.l4.shift
 	first := &m.shortFirst
-	var marks [64]uint64 // position<<8 | levels that may hit (bits 0-2 short, 3: 4 bytes, 4: 8 bytes)
+	var marks [32]uint64 // position<<8 | levels that may hit (bits 0-2 short, 3: 4 bytes, 4: 8 bytes)
 	i := 0
 	for i+8 <= n {
 		nm := 0
@@ -213,16 +213,20 @@ func (m *gramMatcher) scan(text string, sink gramSink) {
 			m.probeMark(int(mk>>8), uint8(mk), load64(text, int(mk>>8)), text, sink)
 		}
 	}
-	for ; i < n; i++ {
-		var w uint64 // the bytes left, zero past the end
-		for j := n - 1; j >= i; j-- {
-			w = w<<8 | uint64(text[j])
+	if i < n { // the last positions, read from a copy padded with zeros
+		var pad [16]byte
+		copy(pad[:], text[i:])
+		for p := 0; i+p < n; p++ {
+			w := binary.LittleEndian.Uint64(pad[p:])
+			f := first[byte(w)]
+			if i+p+4 <= n {
+				h4 := gramHash(w&0xFFFFFFFF, s4)
+				f |= uint8(b4[h4/64]>>(h4%64)&1) << 3
+			}
+			if f != 0 {
+				m.probeMark(i+p, f, w, text, sink)
+			}
 		}
-		f := first[byte(w)]
-		if i+4 <= n {
-			f |= 1 << 3
-		}
-		m.probeMark(i, f, w, text, sink)
 	}
 }
 
