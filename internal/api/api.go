@@ -14,6 +14,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
@@ -36,6 +37,7 @@ type API struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Vuln     *vuln.Service
 }
 
 //go:embed openapi.json
@@ -87,6 +89,7 @@ func (a *API) Register(r Router) {
 	a.registerMonitoring(r)
 	a.registerLabels(r)
 	a.registerLevels(r)
+	a.registerVuln(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/config"
 	"github.com/khien-project/khien/internal/platform/events"
@@ -46,6 +47,7 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Vuln     *vuln.Service
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
@@ -157,6 +159,9 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		db.Close()
 		return nil, err
 	}
+	// Vulnerabilities follow the registry (SystemsChanged) and the scans
+	// (ScanFinished) through the bus.
+	svc.Vuln = vuln.New(db, log, bus)
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
