@@ -29,6 +29,7 @@ func (a *API) registerVuln(r Router) {
 	r.Private("POST /api/v1/vuln/findings/{id}/status", a.setVulnStatus)
 	r.Private("GET /api/v1/vuln/discovered", a.listDiscovered)
 	r.Private("POST /api/v1/vuln/discovered/{id}", a.decideDiscovered)
+	a.registerVulnAdvisories(r)
 }
 
 func (a *API) listFeeds(w http.ResponseWriter, r *http.Request) {

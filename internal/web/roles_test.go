@@ -251,6 +251,12 @@ func apiCases() []roleCase {
 		{"move vuln finding of A", "POST", vulnFindingA("/status"), alternateStatus, expect{200, 200, 200, 404, 403, 401}},
 		{"discovered components", "GET", fixed("/api/v1/vuln/discovered"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"decide no discovered component", "POST", fixed("/api/v1/vuln/discovered/999999"), func(*world, string) any { return map[string]any{"status": "confirmed"} }, expect{404, 404, 404, 404, 403, 401}},
+		{"vuln advisories", "GET", fixed("/api/v1/vuln/advisories"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"issue a vuln advisory", "POST", fixed("/api/v1/vuln/advisories"), func(_ *world, role string) any {
+			return map[string]any{"title": "Cảnh báo " + role, "action": "Nâng cấp", "products": []map[string]string{{"name": "nginx", "version_end_excluding": "1.21.0"}}, "deadline": "2027-01-31"}
+		}, expect{201, 403, 403, 403, 403, 401}},
+		{"vuln advisory reaching A", "GET", advisoryA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"acknowledge advisory for A", "POST", advisoryA("/agencies/A"), func(*world, string) any { return map[string]any{"status": "acknowledged"} }, expect{200, 200, 200, 404, 403, 401}},
 		{"openapi", "GET", fixed("/api/v1/openapi.json"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"healthz", "GET", fixed("/healthz"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"metrics", "GET", fixed("/metrics"), nil, expect{200, 200, 200, 200, 200, 200}},

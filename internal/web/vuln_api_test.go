@@ -115,3 +115,18 @@ func vulnCounts(t *testing.T, w *world) [4]int {
 	}
 	return c
 }
+
+// advisoryA issues a fresh advisory on A's nginx finding (so that it
+// reaches A and A's progress is "notified") and returns its path plus
+// suffix, with "/agencies/A" standing for the progress of A1 (system A's agency).
+func advisoryA(suffix string) func(*world, string) string {
+	return func(w *world, role string) string {
+		vulnFindingA("")(w, role)
+		code, body := w.api("admin", "POST", "/api/v1/vuln/advisories", map[string]any{"title": "nginx " + role, "action": "Nâng cấp nginx", "cves": []string{"CVE-2021-23017"}, "deadline": "2027-01-31"})
+		if code != 201 {
+			w.t.Fatalf("advisory: %d %s", code, body)
+		}
+		suffix = strings.Replace(suffix, "/agencies/A", fmt.Sprintf("/agencies/%d", w.a1.ID), 1)
+		return fmt.Sprintf("/api/v1/vuln/advisories/%d%s", idOf(w.t, body), suffix)
+	}
+}

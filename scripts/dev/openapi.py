@@ -336,6 +336,13 @@ schemas.update({
                           "approver": {"type": "string", "description": "required for risk_accepted"}, "until": {"type": "string", "format": "date", "description": "risk_accepted: expiry, after today and within a year"}}, ["status"]),
   "DiscoveredComponent": obj({"id": I, "system_id": I, "system_name": S, "site_id": I, "name": S, "version": S, "evidence": S,
                               "status": ENUM("proposed", "confirmed", "rejected"), "decided_by": S, "seen_at": T}, ["id", "system_id", "name", "version", "status"]),
+  "VulnProduct": obj({"name": S, "version": S, "version_start_including": S, "version_end_including": S, "version_end_excluding": S}, ["name"]),
+  "VulnAdvisoryInput": obj({"title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": {"type": "string", "format": "date"}}, ["title", "action", "deadline"]),
+  "AgencyProgress": obj({"agency_id": I, "agency_name": S, "status": ENUM("notified", "acknowledged", "patched", "verified"), "evidence": S, "updated_by": S, "notified_at": T, "updated_at": T}, ["agency_id", "status"]),
+  "AffectedSystem": obj({"system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "why": {"type": "string", "description": "the CVE or component@version that makes it affected"}}, ["system_id", "why"]),
+  "VulnAdvisory": obj({"id": I, "title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": S, "created_by": S, "created_at": T,
+                       "agencies": arr(ref("AgencyProgress")), "systems": arr(ref("AffectedSystem"))}, ["id", "title", "cves", "products", "action", "deadline"]),
+  "ProgressInput": obj({"status": ENUM("acknowledged", "patched", "verified"), "evidence": S}, ["status"]),
   "DiscoveredDecision": obj({"status": ENUM("confirmed", "rejected")}, ["status"]),
 })
 paths["/api/v1/vuln/feeds"] = {
@@ -356,6 +363,15 @@ paths["/api/v1/vuln/discovered"] = {"get": op("Components the web scanner discov
     [q("system_id", "one system", I), q("status", "proposed, confirmed or rejected")])}
 paths["/api/v1/vuln/discovered/{id}"] = {"post": op("Confirm (then it is matched like registered software) or reject a discovered component; audited", "Vulnerabilities",
     {"200": resp("the component", ref("DiscoveredComponent")), "404": NF, **common}, [ID], body("DiscoveredDecision"))}
+
+paths["/api/v1/vuln/advisories"] = {
+  "get": op("Advisories: all for the security office and auditors; for an agency officer, those that reached an agency in their scope", "Vulnerabilities", {"200": resp("advisories", itemsof("VulnAdvisory")), **auth}),
+  "post": op("Issue an advisory (admins; audited): it reaches every agency with an affected system now, and later ones as inventories change", "Vulnerabilities",
+             {"201": resp("the advisory with the agencies reached and the systems affected", ref("VulnAdvisory")), **common}, reqbody=body("VulnAdvisoryInput"))}
+paths["/api/v1/vuln/advisories/{id}"] = {"get": op("One advisory with the agencies and affected systems in your scope (404 when it did not reach your agency)", "Vulnerabilities",
+    {"200": resp("advisory", ref("VulnAdvisory")), "404": NF, **auth}, [ID])}
+paths["/api/v1/vuln/advisories/{id}/agencies/{agency}"] = {"post": op("Record an agency's progress: acknowledged, then patched (evidence required; its officers or admins), then verified (admins, analysts); audited", "Vulnerabilities",
+    {"200": resp("the agency's progress", ref("AgencyProgress")), "404": NF, **common}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}], body("ProgressInput"))}
 
 doc = {
   "openapi": "3.1.0",

@@ -86,7 +86,8 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 		}
 		sum.Systems++
 	}
-	return sum, nil
+	// Advisories reach the agencies that became affected.
+	return sum, s.notifyAffected(ctx, tx)
 }
 
 // inventories reads the live systems among ids (all when nil) with their

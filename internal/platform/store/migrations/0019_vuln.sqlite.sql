@@ -100,3 +100,30 @@ CREATE TABLE vuln_discovered (
 	decided_at TEXT NOT NULL DEFAULT '',
 	UNIQUE (system_id, name, version)
 );
+
+-- Advisories the security office sends to agencies, and each affected
+-- agency's progress: notified → acknowledged → patched → verified.
+CREATE TABLE vuln_advisories (
+	id INTEGER PRIMARY KEY,
+	title TEXT NOT NULL,
+	title_en TEXT NOT NULL DEFAULT '',
+	cves TEXT NOT NULL DEFAULT '',
+	products TEXT NOT NULL DEFAULT '[]',
+	action TEXT NOT NULL,
+	action_en TEXT NOT NULL DEFAULT '',
+	deadline TEXT NOT NULL,
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL
+);
+
+CREATE TABLE vuln_advisory_agencies (
+	advisory_id INTEGER NOT NULL REFERENCES vuln_advisories(id) ON DELETE CASCADE,
+	agency_id INTEGER NOT NULL REFERENCES agencies(id) ON DELETE CASCADE,
+	status TEXT NOT NULL DEFAULT 'notified',
+	evidence TEXT NOT NULL DEFAULT '',
+	updated_by TEXT NOT NULL DEFAULT '',
+	notified_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (advisory_id, agency_id)
+);
+CREATE INDEX vuln_advisory_agencies_agency ON vuln_advisory_agencies(agency_id);
