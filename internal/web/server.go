@@ -93,6 +93,7 @@ func New(d Deps) (*Server, error) {
 	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Vuln: d.Vuln}).Register(apiRouter{s})
 	s.registerPublic()
 	s.registerUI()
+	s.registerVulnUI()
 	s.mux.HandleFunc("/", s.notFound)
 	s.handler = s.middleware(s.mux)
 	return s, nil
