@@ -379,3 +379,24 @@ func (s *Service) refresh(ctx context.Context, tx *store.Tx, st stored, f found,
 	}
 	return nil
 }
+
+// ReopenExpired matches again the systems holding a risk acceptance past
+// its expiry (the match reopens those findings still vulnerable and
+// closes the others); it returns how many systems it matched.
+func (s *Service) ReopenExpired(ctx context.Context, now time.Time) (int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT DISTINCT system_id FROM vuln_findings WHERE status = 'risk_accepted' AND accepted_until <> '' AND accepted_until < $1`, now.UTC().Format("2006-01-02"))
+	if err != nil {
+		return 0, fmt.Errorf("vuln: expired acceptances: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	return len(ids), s.MatchSystems(ctx, ids)
+}

@@ -74,12 +74,15 @@ func TestStatusRules(t *testing.T) {
 		if x, _ := w.Vuln.Finding(ctx, access.System, f.ID); x.Status != vuln.RiskAccepted {
 			t.Errorf("acceptance lost at a match: %+v", x)
 		}
-		// Once it has expired, the next match reopens it.
+		// Once it has expired, the hourly job reopens it.
+		if n, err := w.Vuln.ReopenExpired(ctx, time.Now()); err != nil || n != 0 {
+			t.Fatalf("nothing expired yet: %d %v", n, err)
+		}
 		if _, err := db.Writer().Exec(`UPDATE vuln_findings SET accepted_until = '2020-01-01' WHERE id = $1`, f.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Vuln.MatchSystems(ctx, []int64{ids[healthSystem]}); err != nil {
-			t.Fatal(err)
+		if n, err := w.Vuln.ReopenExpired(ctx, time.Now()); err != nil || n != 1 {
+			t.Fatalf("expired: %d systems matched, %v", n, err)
 		}
 		if x, _ := w.Vuln.Finding(ctx, access.System, f.ID); x.Status != vuln.Open {
 			t.Errorf("expired acceptance: %+v", x)
