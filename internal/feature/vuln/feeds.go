@@ -35,6 +35,7 @@ type Import struct {
 	NewestModified string `json:"newest_modified"`
 	// Findings summarises the matching run after the import.
 	Findings MatchSummary `json:"findings"`
+	stmts    *recordStmts
 }
 
 // CanImport reports whether actor may import feed files (the security
@@ -173,12 +174,14 @@ func (s *Service) startImport(ctx context.Context, tx *store.Tx, actor access.Ac
 	if err != nil {
 		return fmt.Errorf("vuln: record import: %w", err)
 	}
-	return nil
+	imp.stmts, err = prepareRecords(ctx, tx)
+	return err
 }
 
 // finishImport records the counts, audits the import and matches every
 // system against the feeds as they now are.
 func (s *Service) finishImport(ctx context.Context, tx *store.Tx, actor access.Actor, imp *Import) error {
+	imp.stmts.close()
 	if _, err := tx.ExecContext(ctx, `UPDATE vuln_imports SET added = $1, replaced = $2, unchanged = $3, newest_modified = $4 WHERE id = $5`,
 		imp.Added, imp.Replaced, imp.Unchanged, imp.NewestModified, imp.ID); err != nil {
 		return fmt.Errorf("vuln: record import: %w", err)
@@ -215,21 +218,55 @@ const (
 	replaced
 )
 
+// recordStmts are the statements one import runs for each record,
+// prepared once per import.
+type recordStmts struct {
+	read, insert, update *sql.Stmt
+}
+
+func prepareRecords(ctx context.Context, tx *store.Tx) (*recordStmts, error) {
+	var st recordStmts
+	var err error
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.read, `SELECT modified FROM vuln_records WHERE source = $1 AND vuln_id = $2`},
+		{&st.insert, `INSERT INTO vuln_records (status, published, modified, summary, cvss_version, cvss_score, cvss_vector, body, import_id, source, vuln_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`},
+		{&st.update, `UPDATE vuln_records SET status = $1, published = $2, modified = $3, summary = $4, cvss_version = $5, cvss_score = $6, cvss_vector = $7, body = $8, import_id = $9 WHERE source = $10 AND vuln_id = $11`},
+	} {
+		if *p.dst, err = tx.PrepareContext(ctx, p.sql); err != nil {
+			st.close()
+			return nil, fmt.Errorf("vuln: prepare import: %w", err)
+		}
+	}
+	return &st, nil
+}
+
+func (st *recordStmts) close() {
+	for _, s := range []*sql.Stmt{st.read, st.insert, st.update} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
 // putRow stores one record under (source, id) unless the stored copy is as
 // new or newer.
-func putRow(ctx context.Context, tx *store.Tx, importID int64, source, id, status, published, modified, summary string, cvss *vuln.CVSS, body any) (int, error) {
+func (imp *Import) putRow(ctx context.Context, source, id, status, published, modified, summary string, cvss *vuln.CVSS, body any) error {
 	var old string
-	err := tx.QueryRowContext(ctx, `SELECT modified FROM vuln_records WHERE source = $1 AND vuln_id = $2`, source, id).Scan(&old)
+	err := imp.stmts.read.QueryRowContext(ctx, source, id).Scan(&old)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("vuln: read record %s: %w", id, err)
+		return fmt.Errorf("vuln: read record %s: %w", id, err)
 	}
 	exists := err == nil
 	if exists && modified <= old {
-		return unchanged, nil
+		imp.count(unchanged, modified)
+		return nil
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		return 0, fmt.Errorf("vuln: encode record %s: %w", id, err)
+		return fmt.Errorf("vuln: encode record %s: %w", id, err)
 	}
 	var c vuln.CVSS
 	if cvss != nil {
@@ -238,32 +275,22 @@ func putRow(ctx context.Context, tx *store.Tx, importID int64, source, id, statu
 	if len(summary) > 4000 {
 		summary = summary[:4000]
 	}
+	write, outcome := imp.stmts.insert, added
 	if exists {
-		_, err = tx.ExecContext(ctx, `UPDATE vuln_records SET status = $1, published = $2, modified = $3, summary = $4, cvss_version = $5, cvss_score = $6, cvss_vector = $7, body = $8, import_id = $9 WHERE source = $10 AND vuln_id = $11`,
-			status, published, modified, summary, c.Version, c.Score, c.Vector, string(b), importID, source, id)
-	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO vuln_records (source, vuln_id, status, published, modified, summary, cvss_version, cvss_score, cvss_vector, body, import_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			source, id, status, published, modified, summary, c.Version, c.Score, c.Vector, string(b), importID)
+		write, outcome = imp.stmts.update, replaced
 	}
-	if err != nil {
-		return 0, fmt.Errorf("vuln: store record %s: %w", id, err)
+	if _, err := write.ExecContext(ctx, status, published, modified, summary, c.Version, c.Score, c.Vector, string(b), imp.ID, source, id); err != nil {
+		return fmt.Errorf("vuln: store record %s: %w", id, err)
 	}
-	if exists {
-		return replaced, nil
-	}
-	return added, nil
+	imp.count(outcome, modified)
+	return nil
 }
 
 func (s *Service) putRecord(ctx context.Context, tx *store.Tx, imp *Import, rec vuln.Record) error {
 	if rec.Source != "" {
 		imp.Source = rec.Source
 	}
-	n, err := putRow(ctx, tx, imp.ID, rec.Source, strings.ToUpper(rec.ID), rec.Status, rec.Published, rec.Modified, rec.Description, rec.CVSS, rec)
-	if err != nil {
-		return err
-	}
-	imp.count(n, rec.Modified)
-	return nil
+	return imp.putRow(ctx, rec.Source, strings.ToUpper(rec.ID), rec.Status, rec.Published, rec.Modified, rec.Description, rec.CVSS, rec)
 }
 
 func (s *Service) putAdvisory(ctx context.Context, tx *store.Tx, imp *Import, a vuln.Advisory) error {
@@ -271,10 +298,5 @@ func (s *Service) putAdvisory(ctx context.Context, tx *store.Tx, imp *Import, a 
 	if a.Withdrawn != "" {
 		status = "Withdrawn"
 	}
-	n, err := putRow(ctx, tx, imp.ID, "osv", a.ID, status, a.Published, a.Modified, a.Summary, nil, a)
-	if err != nil {
-		return err
-	}
-	imp.count(n, a.Modified)
-	return nil
+	return imp.putRow(ctx, "osv", a.ID, status, a.Published, a.Modified, a.Summary, nil, a)
 }

@@ -63,13 +63,15 @@ func (s *Service) matchAll(ctx context.Context) (MatchSummary, error) {
 }
 
 func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSummary, error) {
-	m, err := s.load(ctx)
-	if err != nil {
-		return MatchSummary{}, err
-	}
 	invs, err := inventories(ctx, tx, ids)
 	if err != nil {
 		return MatchSummary{}, err
+	}
+	var m *matcher
+	if len(invs) > 0 { // the feeds are loaded only when there is something to match
+		if m, err = s.load(ctx); err != nil {
+			return MatchSummary{}, err
+		}
 	}
 	days, err := deadlines(ctx, tx)
 	if err != nil {
