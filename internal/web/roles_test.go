@@ -320,6 +320,7 @@ func uiCases() []roleCase {
 		{"vulnerabilities", "GET", fixed("/vuln?priority=P1&status=open&overdue=1"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"system A vulnerabilities", "GET", page("/systems/%d/vulnerabilities", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"vulnerability feeds", "GET", fixed("/vuln/feeds"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"vulnerability advisories", "GET", fixed("/vuln/advisories"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"static chart css", "GET", fixed("/static/chart.css"), nil, expect{200, 200, 200, 200, 200, 200}},
 		{"status page not published", "GET", fixed("/status/A"), nil, expect{404, 404, 404, 404, 404, 404}},

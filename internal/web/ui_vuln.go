@@ -79,6 +79,24 @@ var vulnTexts = map[string][2]string{
 	"vuln.fresh":                     {"Mới", "Fresh"},
 	"vuln.upload":                    {"Nhập tệp nguồn cảnh báo", "Import a feed file"},
 	"vuln.upload_help":               {"NVD (JSON API 2.0), CVE JSON 5, OSV (JSON hoặc zip), danh mục KEV của CISA (JSON hoặc CSV), điểm EPSS (CSV, có thể nén gzip). Loại tệp được nhận biết từ nội dung; tệp lỗi không được nhập chút nào.", "NVD (CVE API 2.0 JSON), CVE JSON 5, OSV (JSON or zip), the CISA KEV catalogue (JSON or CSV), EPSS scores (CSV, gzipped or not). The kind is told from the content; a faulty file imports nothing."},
+	"nav.vuln_advisories":            {"Cảnh báo gửi đơn vị", "Advisories to agencies"},
+	"vuln.advisories_title":          {"Cảnh báo lỗ hổng gửi các đơn vị", "Vulnerability advisories to agencies"},
+	"vuln.advisories_help":           {"Mỗi cảnh báo nêu lỗ hổng, sản phẩm bị ảnh hưởng, việc phải làm và hạn; các đơn vị có hệ thống bị ảnh hưởng được gửi cảnh báo và báo cáo tiến độ: đã nhận, đã vá, đã xác minh.", "Each advisory names the vulnerabilities, the affected products, the action and the deadline; agencies with affected systems receive it and report progress: acknowledged, patched, verified."},
+	"vuln.advisories_none":           {"Chưa có cảnh báo nào.", "No advisory yet."},
+	"vuln.action":                    {"Việc phải làm", "Required action"},
+	"vuln.affected":                  {"Hệ thống bị ảnh hưởng", "Affected systems"},
+	"vuln.progress.notified":         {"Đã gửi", "Notified"},
+	"vuln.progress.acknowledged":     {"Đã nhận", "Acknowledged"},
+	"vuln.progress.patched":          {"Đã vá", "Patched"},
+	"vuln.progress.verified":         {"Đã xác minh", "Verified"},
+	"vuln.discovered_title":          {"Thành phần phát hiện qua quét", "Components discovered by scans"},
+	"vuln.discovered_help":           {"Phiên bản phần mềm mà trang tự để lộ. Chỉ được đối chiếu lỗ hổng sau khi cán bộ xác nhận.", "Software versions the site discloses. They are matched only once an officer confirms them."},
+	"vuln.evidence":                  {"Dấu hiệu", "Evidence"},
+	"vuln.confirm":                   {"Xác nhận", "Confirm"},
+	"vuln.reject":                    {"Loại bỏ", "Reject"},
+	"vuln.disc.proposed":             {"Chờ xác nhận", "Proposed"},
+	"vuln.disc.confirmed":            {"Đã xác nhận", "Confirmed"},
+	"vuln.disc.rejected":             {"Đã loại bỏ", "Rejected"},
 	"vuln.imported":                  {"Đã nhập: thêm %d, thay %d, giữ nguyên %d bản ghi.", "Imported: %d added, %d replaced, %d unchanged records."},
 }
 
@@ -89,6 +107,8 @@ func (s *Server) registerVulnUI() {
 	s.page("GET /vuln", s.vulnPage)
 	s.page("GET /systems/{id}/vulnerabilities", s.systemVulnPage)
 	s.page("POST /vuln/findings/{id}/status", s.vulnStatus)
+	s.page("POST /vuln/discovered/{id}", s.vulnDecide)
+	s.page("GET /vuln/advisories", s.vulnAdvisoriesPage)
 	s.page("GET /vuln/feeds", s.vulnFeedsPage)
 	s.page("POST /vuln/feeds", s.vulnFeedUpload)
 }
@@ -107,6 +127,7 @@ type vulnView struct {
 	CanWork    bool
 	Statuses   []string
 	Priorities []string
+	Discovered []vuln.Discovered
 }
 
 func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) { s.vulnList(w, r, 0, "") }
@@ -141,6 +162,12 @@ func (s *Server) vulnList(w http.ResponseWriter, r *http.Request, systemID int64
 		return
 	}
 	v.From, v.To = f.Page.Offset+1, f.Page.Offset+len(v.Findings)
+	if systemID != 0 {
+		if v.Discovered, err = s.deps.Vuln.DiscoveredComponents(r.Context(), actor, systemID, ""); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	base := "/vuln"
 	if systemID != 0 {
 		base = fmt.Sprintf("/systems/%d/vulnerabilities", systemID)
@@ -173,6 +200,41 @@ func (s *Server) vulnStatus(w http.ResponseWriter, r *http.Request) {
 		back = ret
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// vulnDecide confirms or rejects a discovered component, back to its
+// system's vulnerabilities.
+func (s *Server) vulnDecide(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.deps.Vuln.DecideDiscovered(r.Context(), httpx.Actor(r.Context()), id, r.PostForm.Get("status"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/systems/%d/vulnerabilities?done=saved", d.SystemID), http.StatusSeeOther)
+}
+
+func (s *Server) vulnAdvisoriesPage(w http.ResponseWriter, r *http.Request) {
+	actor := httpx.Actor(r.Context())
+	list, err := s.deps.Vuln.Advisories(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range list {
+		if list[i], err = s.deps.Vuln.Advisory(r.Context(), actor, list[i].ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, http.StatusOK, "vuln_advisories", s.newView(r, "vuln.advisories_title", "vuln_advisories", list))
 }
 
 type vulnFeedsView struct {

@@ -103,3 +103,53 @@ func TestVulnAuditSentences(t *testing.T) {
 		}
 	}
 }
+
+// TestVulnDiscoveredAndAdvisoryPages: a component a scan discovered on
+// system A shows on A's vulnerabilities page and A's officer confirms it
+// there; the advisories page shows an advisory with the agencies it
+// reached, in both languages.
+func TestVulnDiscoveredAndAdvisoryPages(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	vulnFindingA("")(w, "admin")
+	// What the durable vuln-scan subscriber writes after a scan (the
+	// harness's bus records durable deliveries instead of running them).
+	if _, err := w.svc.DB.Writer().Exec(`INSERT INTO vuln_discovered (system_id, site_id, name, version, evidence, seen_at) VALUES ($1, $2, 'php', '5.6.40', 'X-Powered-By: PHP/5.6.40', '2026-12-01T00:00:00.000000Z')`, w.sysA.ID, w.siteA.ID); err != nil {
+		t.Fatal(err)
+	}
+	officer := w.browser("agencyA")
+	page := fmt.Sprintf("/systems/%d/vulnerabilities", w.sysA.ID)
+	if _, body := officer.get(page); !bytes.Contains(body, []byte("php@5.6.40")) || !bytes.Contains(body, []byte("Chờ xác nhận")) {
+		t.Fatalf("discovered component missing from %s", page)
+	}
+	var id int64
+	if err := w.svc.DB.Reader().QueryRow(`SELECT id FROM vuln_discovered`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := w.browser("agencyB").get(page); code != http.StatusNotFound {
+		t.Errorf("officer B on A's page: %d", code)
+	}
+	code, _ := officer.post(fmt.Sprintf("/vuln/discovered/%d", id), officer.withCSRF(url.Values{"status": {"confirmed"}}))
+	if code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", code)
+	}
+	if _, body := officer.get(page); !bytes.Contains(body, []byte("Đã xác nhận")) {
+		t.Error("the component is not confirmed on the page")
+	}
+
+	if code, body := w.api("admin", "POST", "/api/v1/vuln/advisories", map[string]any{"title": "Cảnh báo nginx", "title_en": "nginx advisory", "action": "Nâng cấp nginx", "action_en": "Upgrade nginx",
+		"cves": []string{"CVE-2021-23017"}, "deadline": "2027-01-31"}); code != 201 {
+		t.Fatalf("advisory: %d %s", code, body)
+	}
+	for lang, want := range map[string][]string{"vi": {"Cảnh báo nginx", "Nâng cấp nginx", "Đã gửi", "CVE-2021-23017"}, "en": {"nginx advisory", "Upgrade nginx", "Notified"}} {
+		officer.setLang(lang)
+		_, body := officer.get("/vuln/advisories")
+		for _, s := range want {
+			if !bytes.Contains(body, []byte(s)) {
+				t.Errorf("%s advisories page: %q missing", lang, s)
+			}
+		}
+	}
+	if _, body := w.browser("agencyB").get("/vuln/advisories"); bytes.Contains(body, []byte("Cảnh báo nginx")) {
+		t.Error("officer B sees an advisory that did not reach B")
+	}
+}
