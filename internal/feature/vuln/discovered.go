@@ -48,7 +48,7 @@ var bannerVersion = regexp.MustCompile(`([A-Za-z][A-Za-z0-9_.!-]*)[/ ]v?(\d+(?:\
 
 // bannerNames maps a product as sites name it to the inventory name the
 // alias table knows.
-var bannerNames = map[string]string{"microsoft-iis": "iis", "joomla!": "joomla", "apache-coyote": "tomcat"}
+var bannerNames = map[string]string{"microsoft-iis": "iis", "joomla!": "joomla"}
 
 // ParseDisclosed reads the components in a leak.server-version evidence
 // (one disclosure per line, e.g. "X-Powered-By: PHP/5.6.40").
