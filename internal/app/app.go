@@ -162,6 +162,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// Vulnerabilities follow the registry (SystemsChanged) and the scans
 	// (ScanFinished) through the bus.
 	svc.Vuln = vuln.New(db, log, bus)
+	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)

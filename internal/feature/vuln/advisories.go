@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -198,6 +200,7 @@ func (s *Service) notifyAffected(ctx context.Context, tx *store.Tx) error {
 				if err := s.audit.Record(ctx, matcherActor, audit.Create, "vuln-advisory-agency", fmt.Sprintf("%d/%d", a.ID, sys.AgencyID), nil, map[string]any{"status": Notified, "system": sys.SystemName}); err != nil {
 					return err
 				}
+				s.sendNotice(ctx, a, sys)
 			}
 		}
 	}
@@ -419,4 +422,33 @@ func (s *Service) SetProgress(ctx context.Context, actor access.Actor, advisoryI
 		return s.audit.Record(ctx, actor, audit.Update, "vuln-advisory-agency", fmt.Sprintf("%d/%d", advisoryID, agencyID), before, out)
 	})
 	return out, err
+}
+
+// sendNotice tells the notification targets, once the transaction that
+// reached the agency commits, that the advisory reached it (best effort:
+// a failure is logged; the agency's progress row is the record).
+func (s *Service) sendNotice(ctx context.Context, a Advisory, sys Affected) {
+	s.mu.Lock()
+	n := s.notifier
+	s.mu.Unlock()
+	if n == nil {
+		return
+	}
+	notice := notify.Notice{Event: "vuln-advisory", Severity: "high", At: time.Now(),
+		Subject: fmt.Sprintf("Cảnh báo lỗ hổng / Vulnerability advisory: %s → %s", a.Title, sys.AgencyName),
+		Text:    fmt.Sprintf("Cảnh báo \"%s\" gửi tới %s (hệ thống %s, %s). Việc phải làm: %s. Hạn: %s.", a.Title, sys.AgencyName, sys.SystemName, sys.Why, a.Action, a.Deadline),
+		TextEN:  fmt.Sprintf("Advisory \"%s\" reached %s (system %s, %s). Action: %s. Deadline: %s.", pickEN(a.TitleEN, a.Title), sys.AgencyName, sys.SystemName, sys.Why, pickEN(a.ActionEN, a.Action), a.Deadline),
+		Payload: map[string]any{"advisory_id": a.ID, "agency_id": sys.AgencyID, "system_id": sys.SystemID, "cves": a.CVEs, "deadline": a.Deadline}}
+	store.AfterCommit(ctx, func(ctx context.Context) {
+		if err := n.Send(ctx, notice); err != nil {
+			slog.Error("vulnerability advisory notice", "advisory", a.ID, "agency", sys.AgencyID, "err", err)
+		}
+	})
+}
+
+func pickEN(en, vi string) string {
+	if en != "" {
+		return en
+	}
+	return vi
 }

@@ -3,10 +3,12 @@ package vuln_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
 	"github.com/khien-project/khien/internal/platform/valid"
@@ -25,6 +27,8 @@ func TestAdvisoryReachesExactlyTheAffectedAgencies(t *testing.T) {
 			importFile(t, w.Vuln, f)
 		}
 		ids := registerSample(t, w)
+		sent := &notices{}
+		w.Vuln.SetNotifier(sent)
 		tomcat, err := w.Vuln.CreateAdvisory(ctx, access.System, vuln.AdvisoryInput{
 			Title: "Cảnh báo lỗ hổng Apache Tomcat", TitleEN: "Apache Tomcat vulnerability", CVEs: []string{"cve-2025-24813"},
 			Action: "Nâng cấp Tomcat lên 9.0.99, 10.1.35 hoặc 11.0.3", ActionEN: "Upgrade Tomcat", Deadline: "2027-01-31"})
@@ -34,6 +38,10 @@ func TestAdvisoryReachesExactlyTheAffectedAgencies(t *testing.T) {
 		if len(tomcat.Agencies) != 2 || len(tomcat.Systems) != 2 {
 			t.Errorf("tomcat advisory reached %+v, systems %+v", tomcat.Agencies, tomcat.Systems)
 		}
+		if got := sent.agencies(); got != w.A.Name+"|"+w.B.Name && got != w.B.Name+"|"+w.A.Name {
+			t.Errorf("notices for %q", got)
+		}
+		sent.list = nil
 		joomla, err := w.Vuln.CreateAdvisory(ctx, access.System, vuln.AdvisoryInput{Title: "Joomla", Action: "Nâng cấp Joomla lên 4.2.8",
 			Products: []vuln.Product{{Name: "Joomla", VersionStartIncluding: "4.0.0", VersionEndExcluding: "4.2.8"}}, Deadline: "2027-01-31"})
 		if err != nil {
@@ -57,6 +65,10 @@ func TestAdvisoryReachesExactlyTheAffectedAgencies(t *testing.T) {
 		setVersion(t, w, ids["Trang thông tin điện tử Sở Tư pháp"], "joomla", "4.2.7")
 		if a, _ := w.Vuln.Advisory(ctx, access.System, joomla.ID); len(a.Agencies) != 2 || len(a.Systems) != 2 {
 			t.Errorf("after the change: %+v %+v", a.Agencies, a.Systems)
+		}
+		// One notice to B when the advisory was issued, one to A now.
+		if got := sent.agencies(); got != w.B.Name+"|"+w.A.Name {
+			t.Errorf("notices for %q", got)
 		}
 
 		// Progress: B's officer acknowledges and reports the patch; only
@@ -94,4 +106,21 @@ func TestAdvisoryReachesExactlyTheAffectedAgencies(t *testing.T) {
 func isField(err error, field string) bool {
 	var fe valid.Errors
 	return errors.As(err, &fe) && fe[0].Field == field && fe[0].VI != ""
+}
+
+// notices records what would be sent.
+type notices struct{ list []notify.Notice }
+
+func (n *notices) Send(_ context.Context, x notify.Notice) error {
+	n.list = append(n.list, x)
+	return nil
+}
+
+// agencies names the agencies of the notices, in order, joined by "|".
+func (n *notices) agencies() string {
+	var out []string
+	for _, x := range n.list {
+		out = append(out, x.Subject[strings.LastIndex(x.Subject, "→ ")+len("→ "):])
+	}
+	return strings.Join(out, "|")
 }

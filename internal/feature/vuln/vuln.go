@@ -15,6 +15,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
@@ -28,8 +29,23 @@ type Service struct {
 	// flagged stale (0: StaleAfterDays).
 	StaleDays int
 
-	mu    sync.Mutex
-	cache *matcher // the feeds as last loaded, rebuilt after an import
+	mu       sync.Mutex
+	cache    *matcher // the feeds as last loaded, rebuilt after an import
+	notifier Notifier
+}
+
+// Notifier sends a notice to the platform's notification targets
+// (notify.Service satisfies it).
+type Notifier interface {
+	Send(ctx context.Context, n notify.Notice) error
+}
+
+// SetNotifier makes advisories reaching an agency send a notice through n
+// (nil: none).
+func (s *Service) SetNotifier(n Notifier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifier = n
 }
 
 // New builds the service and subscribes it: a system saved (created,
