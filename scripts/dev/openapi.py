@@ -335,7 +335,7 @@ schemas.update({
   "VulnStatusInput": obj({"status": ENUM("open", "in_progress", "fixed", "risk_accepted", "false_positive"), "reason": {"type": "string", "description": "required for risk_accepted and false_positive"},
                           "approver": {"type": "string", "description": "required for risk_accepted"}, "until": {"type": "string", "format": "date", "description": "risk_accepted: expiry, after today and within a year"}}, ["status"]),
   "DiscoveredComponent": obj({"id": I, "system_id": I, "system_name": S, "site_id": I, "name": S, "version": S, "evidence": S,
-                              "status": ENUM("proposed", "confirmed", "rejected"), "decided_by": S, "seen_at": T}, ["id", "system_id", "name", "version", "status"]),
+                              "status": {**ENUM("proposed", "confirmed", "rejected", "gone"), "description": "gone: a later scan of the site no longer disclosed it (its findings closed)"}, "decided_by": S, "seen_at": T}, ["id", "system_id", "name", "version", "status"]),
   "VulnProduct": obj({"name": S, "version": S, "version_start_including": S, "version_end_including": S, "version_end_excluding": S}, ["name"]),
   "VulnAdvisoryInput": obj({"title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": {"type": "string", "format": "date"}}, ["title", "action", "deadline"]),
   "AgencyProgress": obj({"agency_id": I, "agency_name": S, "status": ENUM("notified", "acknowledged", "patched", "verified"), "evidence": S, "updated_by": S, "notified_at": T, "updated_at": T}, ["agency_id", "status"]),

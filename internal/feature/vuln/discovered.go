@@ -27,6 +27,8 @@ const (
 	Proposed  = "proposed"
 	Confirmed = "confirmed"
 	Rejected  = "rejected"
+	// Gone: a later scan of the site no longer disclosed it.
+	Gone = "gone"
 )
 
 // Discovered is a component a scan saw on one of a system's sites.
@@ -75,19 +77,23 @@ func ParseDisclosed(evidence string) [][2]string {
 }
 
 // discoverFromScan proposes the components a finished scan disclosed on a
-// site of a live system (once per system, name and version).
+// site of a live system (once per system, name and version). A component
+// the site disclosed before and no longer does is marked gone (its
+// findings close at the match that follows); disclosed again, it is
+// proposed again. A scan without the leak check changes nothing.
 func (s *Service) discoverFromScan(ctx context.Context, e events.ScanFinished) error {
 	if e.Report == nil {
 		return nil
 	}
 	var comps [][2]string
 	var evidence string
+	checked := false
 	for _, c := range e.Report.Checks {
-		if c.ID == string(webscan.LeakServerVersion) && c.Evidence != "" {
-			comps, evidence = ParseDisclosed(c.Evidence), c.Evidence
+		if c.ID == string(webscan.LeakServerVersion) {
+			checked, comps, evidence = true, ParseDisclosed(c.Evidence), c.Evidence
 		}
 	}
-	if len(comps) == 0 {
+	if !checked {
 		return nil
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -100,25 +106,76 @@ func (s *Service) discoverFromScan(ctx context.Context, e events.ScanFinished) e
 			return fmt.Errorf("vuln: site %d: %w", e.SiteID, err)
 		}
 		now := store.Now()
+		seen := map[string]bool{}
 		for _, c := range comps {
-			res, err := tx.ExecContext(ctx, `UPDATE vuln_discovered SET seen_at = $1, evidence = $2, site_id = $3 WHERE system_id = $4 AND name = $5 AND version = $6`, now, evidence, e.SiteID, systemID, c[0], c[1])
-			if err != nil {
-				return fmt.Errorf("vuln: discovered component: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				continue
-			}
-			var id int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO vuln_discovered (system_id, site_id, name, version, evidence, seen_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-				systemID, e.SiteID, c[0], c[1], evidence, now).Scan(&id); err != nil {
-				return fmt.Errorf("vuln: discovered component: %w", err)
-			}
-			if err := s.audit.Record(ctx, matcherActor, audit.Create, "vuln-discovered", id, nil, map[string]any{"system_id": systemID, "name": c[0], "version": c[1], "site_id": e.SiteID}); err != nil {
+			seen[c[0]+"@"+c[1]] = true
+			if err := s.propose(ctx, tx, systemID, e.SiteID, c[0], c[1], evidence, now); err != nil {
 				return err
 			}
 		}
-		return nil
+		gone, err := s.markGone(ctx, tx, systemID, e.SiteID, seen)
+		if err != nil || !gone {
+			return err
+		}
+		_, err = s.match(ctx, tx, []int64{systemID})
+		return err
 	})
+}
+
+// propose records one disclosed component: new, seen again, or back after
+// it was gone.
+func (s *Service) propose(ctx context.Context, tx *store.Tx, systemID, siteID int64, name, version, evidence, now string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE vuln_discovered SET seen_at = $1, evidence = $2, site_id = $3, status = CASE WHEN status = 'gone' THEN 'proposed' ELSE status END WHERE system_id = $4 AND name = $5 AND version = $6`,
+		now, evidence, siteID, systemID, name, version)
+	if err != nil {
+		return fmt.Errorf("vuln: discovered component: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO vuln_discovered (system_id, site_id, name, version, evidence, seen_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		systemID, siteID, name, version, evidence, now).Scan(&id); err != nil {
+		return fmt.Errorf("vuln: discovered component: %w", err)
+	}
+	return s.audit.Record(ctx, matcherActor, audit.Create, "vuln-discovered", id, nil, map[string]any{"system_id": systemID, "name": name, "version": version, "site_id": siteID})
+}
+
+// markGone marks gone the components this site disclosed before and not
+// now; it reports whether a confirmed one went (the system's findings
+// must follow).
+func (s *Service) markGone(ctx context.Context, tx *store.Tx, systemID, siteID int64, seen map[string]bool) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, version, status FROM vuln_discovered WHERE system_id = $1 AND site_id = $2 AND status IN ('proposed', 'confirmed')`, systemID, siteID)
+	if err != nil {
+		return false, fmt.Errorf("vuln: discovered components: %w", err)
+	}
+	type row struct {
+		id                    int64
+		name, version, status string
+	}
+	var gone []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name, &r.version, &r.status); err != nil {
+			rows.Close()
+			return false, err
+		}
+		if !seen[r.name+"@"+r.version] {
+			gone = append(gone, r)
+		}
+	}
+	rows.Close()
+	confirmed := false
+	for _, r := range gone {
+		if _, err := tx.ExecContext(ctx, `UPDATE vuln_discovered SET status = 'gone' WHERE id = $1`, r.id); err != nil {
+			return false, fmt.Errorf("vuln: discovered component: %w", err)
+		}
+		if err := s.audit.Record(ctx, matcherActor, audit.Update, "vuln-discovered", r.id, map[string]string{"status": r.status}, map[string]string{"status": Gone}); err != nil {
+			return false, err
+		}
+		confirmed = confirmed || r.status == Confirmed
+	}
+	return confirmed, nil
 }
 
 // DiscoveredComponents lists the discovered components of systems in

@@ -225,6 +225,27 @@ func TestFindingsEndToEnd(t *testing.T) {
 		if len(got) != 3 || !strings.Contains(strings.Join(lines(got), "\n"), "nginx@1.20.0\tCVE-2021-23017") {
 			t.Errorf("after confirming nginx: %v", lines(got))
 		}
+
+		// A rescan that no longer discloses nginx closes its finding; the
+		// rejected PHP stays rejected.
+		rep.Checks[0].Evidence = "X-Powered-By: PHP/5.6.40"
+		if _, err := w.Sites.Record(ctx, access.System, sites[0].ID, rep); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := w.Vuln.DiscoveredComponents(ctx, w.OfficerB, 0, ""); len(d) != 2 || d[0].Status != vuln.Gone || d[1].Status != vuln.Rejected {
+			t.Errorf("after the rescan: %+v", d)
+		}
+		if open := findings(t, w, w.OfficerB, vuln.FindingFilter{Status: vuln.Fixed}); len(open) != 1 || open[0].Component != "nginx" || open[0].Origin != "discovered" {
+			t.Errorf("fixed after the rescan: %v", lines(open))
+		}
+		// A scan that does not run the leak check changes nothing.
+		rep.Checks = nil
+		if _, err := w.Sites.Record(ctx, access.System, sites[0].ID, rep); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := w.Vuln.DiscoveredComponents(ctx, w.OfficerB, 0, vuln.Rejected); len(d) != 1 {
+			t.Errorf("after a scan without the check: %+v", d)
+		}
 	})
 }
 
