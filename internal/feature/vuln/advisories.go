@@ -163,7 +163,7 @@ func (s *Service) CreateAdvisory(ctx context.Context, actor access.Actor, in Adv
 		if err := s.audit.Record(ctx, actor, audit.Create, "vuln-advisory", id, nil, in); err != nil {
 			return err
 		}
-		if err := s.notifyAffected(ctx, tx); err != nil {
+		if err := s.notifyAffected(ctx, tx, nil); err != nil {
 			return err
 		}
 		var err error
@@ -174,15 +174,16 @@ func (s *Service) CreateAdvisory(ctx context.Context, actor access.Actor, in Adv
 }
 
 // notifyAffected adds, for every advisory, the agencies it affects now and
-// has not reached yet (they start "notified").
-func (s *Service) notifyAffected(ctx context.Context, tx *store.Tx) error {
+// has not reached yet (they start "notified"), looking only at systems ids
+// (nil: every system).
+func (s *Service) notifyAffected(ctx context.Context, tx *store.Tx, ids []int64) error {
 	advs, err := s.advisories(ctx, tx, "")
 	if err != nil {
 		return err
 	}
 	now := store.Now()
 	for _, a := range advs {
-		systems, err := affected(ctx, tx, a)
+		systems, err := affected(ctx, tx, a, ids)
 		if err != nil {
 			return err
 		}
@@ -241,16 +242,29 @@ func (s *Service) advisories(ctx context.Context, q store.Querier, cond string, 
 // affected lists the live systems an advisory affects now: those with an
 // unresolved finding on one of its CVEs, and those running one of its
 // products in the versions named.
-func affected(ctx context.Context, q store.Querier, a Advisory) ([]Affected, error) {
+func affected(ctx context.Context, q store.Querier, a Advisory, ids []int64) ([]Affected, error) {
 	found := map[int64]*Affected{}
 	add := func(x Affected) {
 		if _, ok := found[x.SystemID]; !ok {
 			found[x.SystemID] = &x
 		}
 	}
-	const from = ` JOIN systems s ON s.id = t.system_id JOIN agencies a ON a.id = s.agency_id WHERE s.archived_at = '' `
+	var w store.Where
+	w.Add("s.archived_at = ''")
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		in := make([]string, len(ids))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			in[i], args[i] = "?", id
+		}
+		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+	}
+	from := ` JOIN systems s ON s.id = t.system_id JOIN agencies a ON a.id = s.agency_id WHERE ` + w.SQL() + ` `
 	if len(a.CVEs) > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT t.system_id, s.name, s.agency_id, a.name, s.agency_path, t.vuln_id, t.cves FROM vuln_findings t`+from+`AND t.status IN ('open', 'in_progress', 'risk_accepted')`)
+		rows, err := q.QueryContext(ctx, `SELECT t.system_id, s.name, s.agency_id, a.name, s.agency_path, t.vuln_id, t.cves FROM vuln_findings t`+from+`AND t.status IN ('open', 'in_progress', 'risk_accepted')`, w.Args()...)
 		if err != nil {
 			return nil, fmt.Errorf("vuln: affected systems: %w", err)
 		}
@@ -272,7 +286,7 @@ func affected(ctx context.Context, q store.Querier, a Advisory) ([]Affected, err
 		rows.Close()
 	}
 	if len(a.Products) > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT t.system_id, s.name, s.agency_id, a.name, s.agency_path, t.name, t.version FROM system_software t`+from)
+		rows, err := q.QueryContext(ctx, `SELECT t.system_id, s.name, s.agency_id, a.name, s.agency_path, t.name, t.version FROM system_software t`+from, w.Args()...)
 		if err != nil {
 			return nil, fmt.Errorf("vuln: affected systems: %w", err)
 		}
@@ -351,7 +365,7 @@ func (s *Service) Advisory(ctx context.Context, actor access.Actor, id int64) (A
 		p.NotifiedAt, p.UpdatedAt = store.ParseTime(notified), store.ParseTime(updated)
 		a.Agencies = append(a.Agencies, p)
 	}
-	systems, err := affected(ctx, q, a)
+	systems, err := affected(ctx, q, a, nil)
 	a.Systems = []Affected{}
 	for _, x := range systems {
 		if actor.InScope(x.agencyPath) {

@@ -88,8 +88,9 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 		}
 		sum.Systems++
 	}
-	// Advisories reach the agencies that became affected.
-	return sum, s.notifyAffected(ctx, tx)
+	// Advisories reach the agencies that became affected (only these
+	// systems can have become affected).
+	return sum, s.notifyAffected(ctx, tx, ids)
 }
 
 // inventories reads the live systems among ids (all when nil) with their
