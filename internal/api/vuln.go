@@ -25,6 +25,7 @@ func (a *API) registerVuln(r Router) {
 	r.Private("GET /api/v1/vuln/feeds", a.listFeeds)
 	r.Private("POST /api/v1/vuln/feeds", a.importFeed)
 	r.Private("GET /api/v1/vuln/findings", a.listVulnFindings)
+	r.Private("GET /api/v1/vuln/findings.csv", a.exportVulnFindings)
 	r.Private("GET /api/v1/vuln/findings/{id}", a.getVulnFinding)
 	r.Private("POST /api/v1/vuln/findings/{id}/status", a.setVulnStatus)
 	r.Private("GET /api/v1/vuln/discovered", a.listDiscovered)

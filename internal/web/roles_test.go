@@ -248,6 +248,7 @@ func apiCases() []roleCase {
 		{"import a vuln feed", "POST", fixed("/api/v1/vuln/feeds"), func(w *world, _ string) any { return readSample(w.t) }, expect{200, 403, 403, 403, 403, 401}},
 		{"vuln findings", "GET", fixed("/api/v1/vuln/findings?priority=P3&overdue=false"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"vuln finding of A", "GET", vulnFindingA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"vuln findings CSV", "GET", fixed("/api/v1/vuln/findings.csv?status=open"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"move vuln finding of A", "POST", vulnFindingA("/status"), alternateStatus, expect{200, 200, 200, 404, 403, 401}},
 		{"discovered components", "GET", fixed("/api/v1/vuln/discovered"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"decide no discovered component", "POST", fixed("/api/v1/vuln/discovered/999999"), func(*world, string) any { return map[string]any{"status": "confirmed"} }, expect{404, 404, 404, 404, 403, 401}},

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -97,6 +98,7 @@ var vulnTexts = map[string][2]string{
 	"vuln.disc.proposed":             {"Chờ xác nhận", "Proposed"},
 	"vuln.disc.confirmed":            {"Đã xác nhận", "Confirmed"},
 	"vuln.disc.rejected":             {"Đã loại bỏ", "Rejected"},
+	"vuln.csv":                       {"Tải về CSV", "Download CSV"},
 	"vuln.imported":                  {"Đã nhập: thêm %d, thay %d, giữ nguyên %d bản ghi.", "Imported: %d added, %d replaced, %d unchanged records."},
 }
 
@@ -128,6 +130,7 @@ type vulnView struct {
 	Statuses   []string
 	Priorities []string
 	Discovered []vuln.Discovered
+	CSVURL     string
 }
 
 func (s *Server) vulnPage(w http.ResponseWriter, r *http.Request) { s.vulnList(w, r, 0, "") }
@@ -172,6 +175,19 @@ func (s *Server) vulnList(w http.ResponseWriter, r *http.Request, systemID int64
 	if systemID != 0 {
 		base = fmt.Sprintf("/systems/%d/vulnerabilities", systemID)
 	}
+	csvQ := url.Values{}
+	for k, val := range map[string]string{"priority": v.Priority, "status": v.Status} {
+		if val != "" {
+			csvQ.Set(k, val)
+		}
+	}
+	if v.Overdue {
+		csvQ.Set("overdue", "true")
+	}
+	if systemID != 0 {
+		csvQ.Set("system_id", fmt.Sprint(systemID))
+	}
+	v.CSVURL = "/api/v1/vuln/findings.csv?" + csvQ.Encode()
 	v.PrevURL, v.NextURL = pageLinks(base, q, []string{"priority", "status", "overdue"}, page, v.To, v.Total)
 	view := s.newView(r, "vuln.title", "vuln", v)
 	if systemID != 0 {

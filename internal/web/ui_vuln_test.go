@@ -24,6 +24,7 @@ func TestVulnPages(t *testing.T) {
 		{"vi", "/vuln", "CVE-2021-23017"},
 		{"vi", "/vuln", "nginx@1.20.0"},
 		{"vi", "/vuln", "Đang mở"},
+		{"vi", "/vuln?priority=P3", "/api/v1/vuln/findings.csv?priority=P3"},
 		{"en", "/vuln?status=open", "Software vulnerabilities"},
 		{"en", fmt.Sprintf("/systems/%d/vulnerabilities", w.sysA.ID), "CVE-2021-23017"},
 		{"en", "/vuln/feeds", "Import a feed file"},

@@ -78,6 +78,7 @@ func TestVulnBadInput(t *testing.T) {
 				{"unknown status filter", "GET", "/api/v1/vuln/findings?status=closed", nil, 400, "validation_failed", "status", ""},
 				{"bad overdue", "GET", "/api/v1/vuln/findings?overdue=soon", nil, 400, "bad_request", "", ""},
 				{"bad system id", "GET", "/api/v1/vuln/findings?system_id=x", nil, 400, "bad_request", "", ""},
+				{"CSV with an unknown priority", "GET", "/api/v1/vuln/findings.csv?priority=P0", nil, 400, "validation_failed", "priority", ""},
 				{"unknown status", "POST", finding, map[string]any{"status": "done"}, 400, "validation_failed", "status", ""},
 				{"risk without approver", "POST", finding, map[string]any{"status": "risk_accepted", "reason": "x", "until": "2099-01-01"}, 400, "validation_failed", "approver", ""},
 				{"status with an unknown field", "POST", finding, `{"status": "in_progress", "why": "x"}`, 400, "bad_request", "", ""},
@@ -128,5 +129,18 @@ func advisoryA(suffix string) func(*world, string) string {
 		}
 		suffix = strings.Replace(suffix, "/agencies/A", fmt.Sprintf("/agencies/%d", w.a1.ID), 1)
 		return fmt.Sprintf("/api/v1/vuln/advisories/%d%s", idOf(w.t, body), suffix)
+	}
+}
+
+// TestVulnCSV: the CSV export lists the findings in the caller's scope.
+func TestVulnCSV(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	vulnFindingA("")(w, "admin")
+	code, body := w.api("agencyA", "GET", "/api/v1/vuln/findings.csv", nil)
+	if code != 200 || !strings.HasPrefix(string(body), "\ufeffid,priority,vuln_id") || !strings.Contains(string(body), "CVE-2021-23017") || strings.Count(string(body), "\n") != 2 {
+		t.Errorf("officer A: %d %s", code, body)
+	}
+	if code, body := w.api("agencyB", "GET", "/api/v1/vuln/findings.csv", nil); code != 200 || strings.Contains(string(body), "CVE-2021-23017") {
+		t.Errorf("officer B: %d %s", code, body)
 	}
 }

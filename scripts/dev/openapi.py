@@ -356,6 +356,9 @@ paths["/api/v1/vuln/feeds"] = {
              {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])}}})}
 paths["/api/v1/vuln/findings"] = {"get": op("Vulnerability findings of systems in your scope, most urgent first", "Vulnerabilities", {"200": resp("a page of findings", listof("VulnFinding")), **{k: common[k] for k in ("400", "401")}},
     [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)] + PAGING)}
+paths["/api/v1/vuln/findings.csv"] = {"get": op("The findings in your scope as CSV (UTF-8 with BOM; same filters as the list; at most 100,000 rows)", "Vulnerabilities",
+    {"200": resp("CSV file", {"type": "string"}, "text/csv"), **{k: common[k] for k in ("400", "401")}},
+    [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)])}
 paths["/api/v1/vuln/findings/{id}"] = {"get": op("One finding (404 outside your scope)", "Vulnerabilities", {"200": resp("finding", ref("VulnFinding")), "404": NF, **auth}, [ID])}
 paths["/api/v1/vuln/findings/{id}/status"] = {"post": op("Move a finding: open → in_progress → fixed, risk_accepted (reason, approver, until) or false_positive (reason); admins, analysts and the system's agency officers; audited", "Vulnerabilities",
     {"200": resp("the finding", ref("VulnFinding")), "404": NF, **common}, [ID], body("VulnStatusInput"))}
