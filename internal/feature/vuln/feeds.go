@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
@@ -272,9 +273,7 @@ func (imp *Import) putRow(ctx context.Context, source, id, status, published, mo
 	if cvss != nil {
 		c = *cvss
 	}
-	if len(summary) > 4000 {
-		summary = summary[:4000]
-	}
+	summary = clip(summary, 4000)
 	write, outcome := imp.stmts.insert, added
 	if exists {
 		write, outcome = imp.stmts.update, replaced
@@ -299,4 +298,16 @@ func (s *Service) putAdvisory(ctx context.Context, tx *store.Tx, imp *Import, a 
 		status = "Withdrawn"
 	}
 	return imp.putRow(ctx, "osv", a.ID, status, a.Published, a.Modified, a.Summary, nil, a)
+}
+
+// clip cuts s to at most n bytes without splitting a character (PostgreSQL
+// refuses text that is not UTF-8).
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
@@ -163,6 +164,28 @@ func TestBadFeedsImportNothing(t *testing.T) {
 		}
 		if _, err := w.Vuln.ImportFeed(ctx, w.OfficerA, "page.json", strings.NewReader(page)); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("officer imports: %v", err)
+		}
+	})
+}
+
+// TestLongDescriptionsAreClippedWhole: a record whose description runs
+// past the stored summary's length, in Vietnamese, is stored with whole
+// characters (PostgreSQL refuses a cut one).
+func TestLongDescriptionsAreClippedWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		body, err := os.ReadFile(filepath.Join(sample, "nvd", "CVE-2023-25690.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := "ab" + strings.Repeat("ổ", 3000)
+		rec := strings.Replace(string(body), `"descriptions": [`, `"descriptions": [{"lang": "en", "value": "`+long+`"},`, 1)
+		if _, err := w.Vuln.ImportFeed(context.Background(), access.System, "long.json", strings.NewReader(rec)); err != nil {
+			t.Fatal(err)
+		}
+		var summary string
+		if err := db.Reader().QueryRow(`SELECT summary FROM vuln_records`).Scan(&summary); err != nil || !utf8.ValidString(summary) || len(summary) > 4000 || len(summary) < 3990 {
+			t.Errorf("summary of %d bytes, valid %v: %v", len(summary), utf8.ValidString(summary), err)
 		}
 	})
 }
