@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"net/http"
 
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -37,6 +38,7 @@ type API struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Alert    *alert.Service
 	Vuln     *vuln.Service
 }
 
@@ -89,6 +91,7 @@ func (a *API) Register(r Router) {
 	a.registerMonitoring(r)
 	a.registerLabels(r)
 	a.registerLevels(r)
+	a.registerDetections(r)
 	a.registerVuln(r)
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // Reading paging and ids from the query, and writing answers: shared by
@@ -123,4 +125,52 @@ func dayCount(r *http.Request) (int, error) {
 		return 0, httpx.BadRequest("query parameter days: %q is not a number of days from 1 to 366", v)
 	}
 	return n, nil
+}
+
+// vietnam is UTC+7, the zone a bare date in a filter is read in.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// timeParam reads a filter's time: RFC 3339, or a date (YYYY-MM-DD) taken
+// as the start of that day in Vietnam, or of the next day when end is set
+// (so that "to" includes its day). Empty is the zero time.
+func timeParam(v, field string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, vietnam)
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		var e valid.Errors
+		e.Add(field, "is not a date (YYYY-MM-DD) or an RFC 3339 time", "không phải một ngày (năm-tháng-ngày) hoặc thời điểm RFC 3339")
+		return time.Time{}, e.Err()
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// listBounds reads the filters lists share: ?agency_id= (the agency's
+// path, so that its subtree is kept; an agency outside the caller's scope
+// is not found) and ?from= / ?to= (timeParam).
+func (a *API) listBounds(ctx context.Context, r *http.Request) (agencyPath string, from, to time.Time, err error) {
+	agency, err := optionalID(r, "agency_id")
+	if err != nil {
+		return "", from, to, err
+	}
+	if agency != nil {
+		ag, err := a.Registry.Agency(ctx, httpx.Actor(ctx), *agency)
+		if err != nil {
+			return "", from, to, err
+		}
+		agencyPath = ag.Path
+	}
+	q := r.URL.Query()
+	if from, err = timeParam(q.Get("from"), "from", false); err != nil {
+		return "", from, to, err
+	}
+	to, err = timeParam(q.Get("to"), "to", true)
+	return agencyPath, from, to, err
 }

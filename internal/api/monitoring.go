@@ -26,6 +26,7 @@ func (a *API) registerMonitoring(r Router) {
 	r.Private("GET /api/v1/monitors/{id}/uptime", a.monitorUptime)
 	r.Private("GET /api/v1/monitoring/overview", a.monitoringOverview)
 	r.Private("GET /api/v1/alerts", a.listAlerts)
+	r.Private("POST /api/v1/alerts/acknowledge", a.acknowledgeAlerts)
 	r.Private("GET /api/v1/maintenance", a.listWindows)
 	r.Private("POST /api/v1/maintenance", a.addWindow)
 	r.Private("DELETE /api/v1/maintenance/{id}", a.deleteWindow)
@@ -191,9 +192,38 @@ func (a *API) monitoringOverview(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, list[monitor.OverviewRow]{Items: nonNil(rows), Total: total, Limit: p.Limit, Offset: p.Offset})
 }
 
+// listAlerts lists monitoring alerts; filters: site_id, kind, state (new,
+// acknowledged), severity, agency_id (with the agencies below it), from
+// and to (RFC 3339 times, or dates taken as whole days in Vietnam's
+// time), sort (newest, oldest, severity).
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]monitor.Alert, int, error) {
-		return a.Monitor.Alerts(ctx, actor, monitor.AlertFilter{SiteID: site, Kind: r.URL.Query().Get("kind"), Limit: p.Limit, Offset: p.Offset})
+		q := r.URL.Query()
+		f := monitor.AlertFilter{SiteID: site, Kind: q.Get("kind"), State: q.Get("state"), Severity: q.Get("severity"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
+			return nil, 0, err
+		}
+		return a.Monitor.Alerts(ctx, actor, f)
+	})
+}
+
+// ackInput is the body of a bulk acknowledgement.
+type ackInput struct {
+	IDs []int64 `json:"ids"`
+}
+
+// acknowledgeAlerts marks monitoring alerts seen, all or none: an id out
+// of scope makes it a 404 and nothing changes.
+func (a *API) acknowledgeAlerts(w http.ResponseWriter, r *http.Request) {
+	var in ackInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (map[string]int, error) {
+		n, err := a.Monitor.AcknowledgeAlerts(ctx, httpx.Actor(ctx), in.IDs)
+		return map[string]int{"acknowledged": n}, err
 	})
 }
 

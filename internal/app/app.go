@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -47,6 +48,7 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Alert    *alert.Service
 	Vuln     *vuln.Service
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
@@ -159,11 +161,13 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		db.Close()
 		return nil, err
 	}
+	svc.Alert = alert.New(db, log, bus, alert.Config{Notify: svc.Notify})
 	// Vulnerabilities follow the registry (SystemsChanged) and the scans
 	// (ScanFinished) through the bus.
 	svc.Vuln = vuln.New(db, log, bus)
 	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
 	svc.Links = events.NewDirectory()
+	svc.Alert.RegisterLinks(svc.Links)
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil

@@ -79,7 +79,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Vuln: svc.Vuln, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); runDetection(workCtx, svc, b) }()
 	go func() {
 		defer wg.Done()
 		if err := jobs.RunWorkers(workCtx, b, jobs.Kinds(svc.jobDeps(b)), cfg.Workers); err != nil {
@@ -260,7 +261,10 @@ func Worker(ctx context.Context, cfg WorkerConfig) error {
 	}
 	kinds := jobs.Kinds(svc.jobDeps(b))
 	slog.Info("khien worker started", "nats", cfg.NATS, "kinds", len(kinds))
+	detected := make(chan struct{})
+	go func() { defer close(detected); runDetection(ctx, svc, b) }()
 	err = jobs.RunWorkers(ctx, b, kinds, cfg.Workers)
+	<-detected
 	slog.Info("khien worker stopped")
 	return err
 }

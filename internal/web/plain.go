@@ -33,7 +33,8 @@ var fieldLabels = map[string]string{
 	"min_grade": "policy.min_grade", "required_checks": "policy.required", "critical_checks": "policy.critical",
 	"valid_days": "policy.valid_days", "privacy_url": "labels.privacy_url", "contact": "labels.contact",
 	"reason": "labels.reason", "state": "labels.new_state",
-	"starts_at": "monitoring.from", "ends_at": "monitoring.to", "site_id": "monitoring.site",
+	"starts_at": "monitoring.from", "ends_at": "monitoring.to", "site_id": "monitoring.site", "site": "monitoring.site",
+	"severity": "findings.severity", "from": "alerts.from", "to": "alerts.to", "sort": "alerts.sort", "page": "alerts.page", "q": "action.search",
 	"address": "monitoring.address", "secret": "monitoring.secret",
 	"scan_every_hours": "sites.scan_every", "check_every_minutes": "sites.check_every",
 	"change_threshold_percent": "sites.threshold", "change_threshold": "sites.threshold",
@@ -295,6 +296,7 @@ var auditVerbs = map[string]string{
 	"label.expire": "audit.v.label_expire", "label_policy.update": "audit.v.policy_update",
 	"maintenance.add": "audit.v.maintenance_add", "maintenance.delete": "audit.v.maintenance_delete",
 	"notify_target.add": "audit.v.target_add", "notify_target.delete": "audit.v.target_delete",
+	"alert.acknowledge": "audit.v.alert_acknowledge", "monitor.import": "audit.v.monitor_import",
 }
 
 // auditActionKey is the key naming an action (and object type) in words,
@@ -403,6 +405,8 @@ func (s *Server) describe(ctx context.Context, actor access.Actor, lang string, 
 		if l.Object == "" && e.Action != audit.Login {
 			if id, ok := fields["site_id"].(float64); ok && id > 0 {
 				l.Object = lookupSite(int64(id))
+			} else if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil && e.ObjectType == "site" {
+				l.Object = lookupSite(id)
 			}
 		}
 		if l.Object == "" && e.Action != audit.Login && e.ObjectType != "label" && e.ObjectID != "" {

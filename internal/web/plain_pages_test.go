@@ -99,13 +99,13 @@ func TestLabelFormsKeepWhatWasTyped(t *testing.T) {
 func TestMaintenanceFormKeepsWhatWasTyped(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	b := w.browser("analyst")
-	form := url.Values{"site_id": {fmt.Sprint(w.siteA.ID)}, "starts_at": {"2030-01-02T08:00"}, "ends_at": {""}, "reason": {"thay ổ cứng"}}
+	form := url.Values{"site": {w.siteA.URL}, "starts_at": {"2030-01-02T08:00"}, "ends_at": {""}, "reason": {"thay ổ cứng"}}
 	code, page := b.post("/monitoring/windows", b.withCSRF(form))
 	text := string(page)
 	if code != 400 || !strings.Contains(text, `value="thay ổ cứng"`) || !strings.Contains(text, `value="2030-01-02T08:00"`) || !strings.Contains(text, "Đến: cần nhập ngày và giờ") {
 		t.Errorf("refused window: %d", code)
 	}
-	if !strings.Contains(text, fmt.Sprintf(`value="%d" selected`, w.siteA.ID)) {
+	if !strings.Contains(text, fmt.Sprintf(`value="%s"`, w.siteA.URL)) {
 		t.Error("the chosen site was not kept")
 	}
 }

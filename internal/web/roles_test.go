@@ -210,6 +210,7 @@ func apiCases() []roleCase {
 		{"monitoring of B off", "DELETE", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/monitors/%d", w.siteB.ID) }, nil, expect{204, 204, 403, 403, 403, 401}},
 		{"monitor A chart", "GET", monA("/chart.svg"), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"list alerts", "GET", fixed("/api/v1/alerts"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"list alerts filtered", "GET", fixed("/api/v1/alerts?state=new&severity=critical&sort=oldest&from=2026-01-01"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"list maintenance", "GET", fixed("/api/v1/maintenance"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"maintenance for A", "POST", fixed("/api/v1/maintenance"), func(w *world, _ string) any {
 			return map[string]any{"site_id": w.siteA.ID, "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-01T02:00:00Z", "reason": "nâng cấp"}
@@ -311,13 +312,21 @@ func uiCases() []roleCase {
 		{"tokens", "GET", fixed("/tokens"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"account", "GET", fixed("/account"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"audit", "GET", fixed("/audit"), nil, expect{200, 403, 403, 403, 200, 303}},
+		{"detections", "GET", fixed("/detections?status=new&sort=level"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"rules", "GET", fixed("/rules"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"rule test", "GET", fixed("/rules/test"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"export csv", "GET", fixed("/export/systems.csv"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"sites", "GET", fixed("/sites?grade=A%2B&state=unknown&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"site A", "GET", func(w *world, _ string) string { return fmt.Sprintf("/sites/%d", w.siteA.ID) }, nil, expect{200, 200, 200, 404, 200, 303}},
 		{"scan A report page", "GET", func(w *world, _ string) string { return fmt.Sprintf("/scans/%d", w.scanA) }, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"scans", "GET", fixed("/scans?sort=score&status=done&q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"scans of agency A", "GET", page("/scans?agency_id=%d&grade=A%%2B", a), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"findings", "GET", fixed("/findings?status=all"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"labels", "GET", fixed("/labels"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"monitoring", "GET", fixed("/monitoring"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring alerts", "GET", fixed("/alerts?state=all&sort=severity"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"site picker json", "GET", fixed("/pick/sites?q=alpha"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"monitoring alerts of agency A", "GET", page("/alerts?agency_id=%d", a), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"vulnerabilities", "GET", fixed("/vuln?priority=P1&status=open&overdue=1"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"system A vulnerabilities", "GET", page("/systems/%d/vulnerabilities", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"vulnerability feeds", "GET", fixed("/vuln/feeds"), nil, expect{200, 200, 200, 200, 200, 303}},
@@ -354,7 +363,7 @@ func TestUIRoles(t *testing.T) {
 			if code != c.want[i] {
 				t.Errorf("%s as %s: GET %s = %d, want %d", c.name, role, path, code, c.want[i])
 			}
-			if code == 200 && !strings.HasSuffix(path, ".css") && !strings.HasSuffix(path, ".svg") && !strings.Contains(path, ".csv") && !strings.Contains(string(body), "<html lang=\"vi\">") {
+			if code == 200 && !strings.HasSuffix(path, ".css") && !strings.HasSuffix(path, ".svg") && !strings.Contains(path, ".csv") && !strings.Contains(c.name, "json") && !strings.Contains(string(body), "<html lang=\"vi\">") {
 				t.Errorf("%s as %s: page is not in Vietnamese by default", c.name, role)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/khien-project/khien/internal/api"
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/feature/monitor"
@@ -49,6 +50,8 @@ type Deps struct {
 	Notify  *notify.Service
 	// Levels: regimes, level proposals and protection layers.
 	Levels *levels.Service
+	// Alert: Sigma detections, rules and packs.
+	Alert *alert.Service
 	// Vuln: advisory feeds and vulnerability findings.
 	Vuln *vuln.Service
 	// PublicRate is how many requests per minute one address may make to
@@ -90,7 +93,7 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Vuln: d.Vuln}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert, Vuln: d.Vuln}).Register(apiRouter{s})
 	s.registerPublic()
 	s.registerUI()
 	s.registerVulnUI()

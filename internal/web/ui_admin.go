@@ -160,9 +160,9 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 // auditActions and auditTypes are the audit filter's choices.
 var (
 	auditActions = []string{audit.Create, audit.Update, audit.Delete, audit.Login, "label.grant", "label.suspend", "label.revoke",
-		"label_policy.update", "scan.request", "scan.import", "finding.resolve", "site.update", "site.verify", "site.approve", "site.reject",
+		"label_policy.update", "scan.request", "scan.import", "finding.resolve", "alert.acknowledge", "site.update", "site.verify", "site.approve", "site.reject",
 		"site.archive", "site.restore", "maintenance.add", "maintenance.delete", "notify_target.add", "notify_target.delete"}
-	auditTypes = []string{"agency", "system", "user", "token", "session", "site", "scan", "finding", "label", "label_policy", "maintenance_window", "notify_target"}
+	auditTypes = []string{"agency", "system", "user", "token", "session", "site", "scan", "finding", "alert", "label", "label_policy", "maintenance_window", "notify_target"}
 )
 
 type auditView struct {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/feature/monitor"
-	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/valid"
@@ -17,6 +16,9 @@ import (
 // windows and notification targets; registerSiteUI calls it.
 func (s *Server) registerMonitoringUI() {
 	s.page("GET /monitoring", s.monitoringPage)
+	s.page("GET /alerts", s.alertsPage)
+	s.registerPickers()
+	s.page("POST /alerts/acknowledge", s.alertsAcknowledge)
 	s.page("GET /monitoring/overview", s.overviewPageHandler)
 	s.page("POST /monitoring/windows", s.windowCreate)
 	s.page("POST /monitoring/windows/{id}/delete", s.idAction(s.deps.Notify.DeleteWindow, "/monitoring?done=deleted"))
@@ -28,16 +30,16 @@ type monitoringView struct {
 	Alerts  []monitor.Alert
 	Windows []notify.Window
 	Targets []notify.Target
-	// Sites are those a maintenance window may be set on, picked by URL;
 	// SiteURLs names the windows' sites.
-	Sites    []sitescan.Site
 	SiteURLs map[int64]string
 	// Form is the maintenance form as it was sent, shown again with its
 	// errors when it was refused.
 	Form windowForm
 }
 
-type windowForm struct{ SiteID, StartsAt, EndsAt, Reason string }
+// windowForm is the maintenance form as typed: Site is a site's address
+// (or part of it), picked with search; empty means every site.
+type windowForm struct{ Site, StartsAt, EndsAt, Reason string }
 
 func (s *Server) monitoringPage(w http.ResponseWriter, r *http.Request) {
 	s.showMonitoring(w, r, http.StatusOK, windowForm{}, nil)
@@ -50,21 +52,15 @@ func (s *Server) showMonitoring(w http.ResponseWriter, r *http.Request, status i
 	actor := httpx.Actor(ctx)
 	v := monitoringView{Form: form, SiteURLs: map[int64]string{}}
 	var err error
-	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 100}); err == nil {
+	if v.Alerts, _, err = s.deps.Monitor.Alerts(ctx, actor, monitor.AlertFilter{Limit: 10}); err == nil {
 		v.Windows, err = s.deps.Notify.Windows(ctx, actor)
 	}
 	if err == nil && actor.CanManageNotifications() {
 		v.Targets, err = s.deps.Notify.Targets(ctx, actor)
 	}
-	if err == nil && actor.CanWriteSecurity() {
-		v.Sites, _, err = s.deps.Sites.Sites(ctx, actor, sitescan.SiteFilter{Limit: 300})
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	for _, x := range v.Sites {
-		v.SiteURLs[x.ID] = x.URL
 	}
 	for _, win := range v.Windows {
 		if win.SiteID == nil || v.SiteURLs[*win.SiteID] != "" {
@@ -95,7 +91,7 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	form := windowForm{SiteID: strings.TrimSpace(f.Get("site_id")), StartsAt: f.Get("starts_at"), EndsAt: f.Get("ends_at"), Reason: f.Get("reason")}
+	form := windowForm{Site: strings.TrimSpace(f.Get("site")), StartsAt: f.Get("starts_at"), EndsAt: f.Get("ends_at"), Reason: f.Get("reason")}
 	var in notify.WindowInput
 	var bad valid.Errors
 	var err error
@@ -105,12 +101,20 @@ func (s *Server) windowCreate(w http.ResponseWriter, r *http.Request) {
 	if in.EndsAt, err = localTime(form.EndsAt); err != nil {
 		bad.Add("ends_at", "needs a date and a time", "cần nhập ngày và giờ")
 	}
-	if v := form.SiteID; v != "" {
+	if v := strings.TrimSpace(f.Get("site_id")); v != "" {
+		// A numeric site id, as the form sent before sites were searched.
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			bad.Add("site_id", "choose a site from the list", "hãy chọn một trang trong danh sách")
+			bad.Add("site", "choose a site from the list", "hãy chọn một trang trong danh sách")
 		}
 		in.SiteID = &id
+	} else if form.Site != "" {
+		id, msg := s.pickSite(r.Context(), httpx.Actor(r.Context()), form.Site)
+		if msg != nil {
+			bad.Add("site", msg[1], msg[0])
+		} else {
+			in.SiteID = &id
+		}
 	}
 	in.Reason = strings.TrimSpace(form.Reason)
 	if err := bad.Err(); err != nil {

@@ -37,6 +37,7 @@ func (s *Server) registerUI() {
 	s.Public("POST /logout", s.logout)
 
 	s.page("GET /{$}", s.dashboard)
+	s.registerDetectionsUI()
 	s.page("GET /agencies", s.agenciesPage)
 	s.page("GET /agencies/new", s.agencyNewPage)
 	s.page("POST /agencies", s.agencyCreate)

@@ -112,8 +112,8 @@ func TestVulnAuditSentences(t *testing.T) {
 func TestVulnDiscoveredAndAdvisoryPages(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	vulnFindingA("")(w, "admin")
-	// What the durable vuln-scan subscriber writes after a scan (the
-	// harness's bus records durable deliveries instead of running them).
+	// What the durable vuln-scan subscriber writes after a scan that
+	// discloses PHP/5.6.40.
 	if _, err := w.svc.DB.Writer().Exec(`INSERT INTO vuln_discovered (system_id, site_id, name, version, evidence, seen_at) VALUES ($1, $2, 'php', '5.6.40', 'X-Powered-By: PHP/5.6.40', '2026-12-01T00:00:00.000000Z')`, w.sysA.ID, w.siteA.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,8 @@ func readSample(t *testing.T) string {
 }
 
 // vulnFindingA gives system A nginx 1.20.0, imports the nginx record and
-// matches A (the harness's bus records durable deliveries instead of
-// running them), and returns the path of A's finding plus suffix.
+// matches A (again: the match is idempotent), and returns the path of A's
+// finding plus suffix.
 func vulnFindingA(suffix string) func(*world, string) string {
 	return func(w *world, _ string) string {
 		if code, body := w.api("admin", "PATCH", fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID), map[string]any{"software": []map[string]string{{"name": "nginx", "version": "1.20.0"}}}); code != 200 {

@@ -1,16 +1,20 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"golang.org/x/net/html"
 
+	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/web"
 )
 
@@ -28,7 +32,7 @@ type walkPage struct {
 func walkPages() []walkPage {
 	var out []walkPage
 	for _, c := range uiCases() {
-		if c.method != "GET" || strings.Contains(c.name, "static") || strings.Contains(c.name, "badge") || strings.Contains(c.name, "csv") {
+		if c.method != "GET" || strings.Contains(c.name, "static") || strings.Contains(c.name, "badge") || strings.Contains(c.name, "csv") || strings.Contains(c.name, "json") {
 			continue
 		}
 		c := c
@@ -251,4 +255,23 @@ func seedWalk(t *testing.T, w *world) {
 		}
 	}
 	freshPendingSite("")(w, "walk")
+	// Site A went down for four hours yesterday: a "down" and a
+	// "recovered" alert for the alert list, one of them acknowledged.
+	now := time.Now().UTC().Truncate(time.Hour)
+	var probes []monitor.PastProbe
+	for at := now.Add(-48 * time.Hour); !at.After(now); at = at.Add(time.Hour) {
+		ok := at.Before(now.Add(-30*time.Hour)) || at.After(now.Add(-26*time.Hour))
+		p := monitor.PastProbe{At: at, OK: ok, Status: 200, LatencyMS: 120}
+		if !ok {
+			p.Status, p.Error, p.ErrorVI, p.ErrorEN = 0, "refused", "máy chủ từ chối kết nối", "the server refused the connection"
+		}
+		probes = append(probes, p)
+	}
+	alerts, err := w.svc.Monitor.RecordHistory(context.Background(), access.System, w.siteA.ID, probes)
+	if err != nil || len(alerts) == 0 {
+		t.Fatalf("walk alerts: %d, %v", len(alerts), err)
+	}
+	if _, err := w.svc.Monitor.AcknowledgeAlerts(context.Background(), access.Actor{Role: access.Analyst, Username: "analyst"}, []int64{alerts[len(alerts)-1].ID}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -171,7 +171,9 @@ schemas.update({
   "Stats": obj({"samples": {"type": "integer"}, "uptime_percent": N, "avg_latency_ms": {"type": "integer"}, "p95_latency_ms": {"type": "integer"}, "since": S, "series": arr(ref("Sample"))}),
   "Monitor": {"allOf": [ref("Site"), obj({"stats_24h": ref("Stats"), "stats_30d": ref("Stats")}, extra=True)]},
   "Alert": obj({"id": I, "site_id": I, "url": S, "agency_name": S, "kind": {"type": "string", "enum": ["down", "recovered", "cert-expiring", "content-changed", "defacement", "injected-links", "exposed-files"]},
-                "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S}),
+                "severity": S, "message": S, "message_en": S, "muted": B, "created_at": T, "notified_at": {"type": ["string", "null"]}, "notify_error": S,
+                "acknowledged_at": {**NT, "description": "null while the alert waits"}, "acknowledged_by": S}),
+  "AckInput": obj({"ids": {"type": "array", "items": I, "minItems": 1, "maxItems": 500}}, ["ids"]),
   "Outcome": obj({"Sample": ref("Sample"), "Alerts": {"type": ["array", "null"], "items": ref("Alert")}, "LabelState": S}),
   "Window": obj({"id": I, "site_id": NI, "starts_at": T, "ends_at": T, "reason": S, "created_by": S}),
   "WindowInput": obj({"site_id": NI, "starts_at": T, "ends_at": T, "reason": S}, ["starts_at", "ends_at"]),
@@ -204,13 +206,18 @@ paths["/api/v1/sites/{id}/approve"] = {"post": op("Approve a site for scanning a
 paths["/api/v1/sites/{id}/reject"] = {"post": op("Reject a site: it is never scanned nor probed (admins, analysts; audited)", "Sites",
     {"200": resp("rejected", ref("Site")), "404": NF, "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/scans"] = {
-    "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
+    "get": op("List scans, newest first unless sorted otherwise (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+        [q("site_id", "one site's scans", I), q("status", "queued, running, done or error"), q("grade", "A+ … F"), q("q", "part of the address"),
+         q("agency_id", "this agency and the ones below it", I), q("from", "asked for at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+         q("to", "asked for before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest, score (lowest first) or -score")] + PAGING),
     "post": op("Start a scan of a registered site now (admins and analysts; agency officers for their own sites); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
 paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/diff"] = {"get": op("Compare a scan with the site's previous finished scan", "Scans", {"200": resp("differences", ref("Diff")), "404": NF, **auth}, [ID])}
-paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"]},
-    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name")] + PAGING)}
+paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name"),
+     q("kind", "check-failed or grade-drop"), q("agency_id", "this agency and the ones below it", I), q("from", "raised at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+     q("to", "raised before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest or severity (worst first)")] + PAGING)}
 paths["/api/v1/findings/{id}/resolve"] = {"post": op("Mark a finding resolved (admins, analysts)", "Scans", {"204": resp("resolved"), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors"] = {"get": op("Monitoring state of every site in your scope", "Monitoring", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
     [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING),
@@ -247,8 +254,13 @@ paths["/api/v1/monitoring/overview"] = {"get": op("Every live site in your scope
     {"200": resp("sites", listof("OverviewRow")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
     [q("q", "part of the URL, system or agency name"), q("agency_id", "this agency and the ones below it", I), q("state", "up, down or unknown"),
      q("sort", "worst (default), url, agency, uptime_24h, uptime_30d, latency, cert or checked; a leading - reverses")] + PAGING)}
-paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"]},
-    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files")] + PAGING)}
+paths["/api/v1/alerts"] = {"get": op("Monitoring alerts on sites in your scope, newest first unless sorted otherwise", "Monitoring", {"200": resp("alerts", listof("Alert")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("site_id", "one site's alerts", I), q("kind", "down, recovered, cert-expiring, content-changed, defacement, injected-links or exposed-files"),
+     q("state", "new (not acknowledged) or acknowledged"), q("severity", "critical, high, medium, low or info"), q("agency_id", "this agency and the ones below it", I),
+     q("from", "raised at or after: an RFC 3339 time, or a date (YYYY-MM-DD, from the start of that day in Vietnam)"),
+     q("to", "raised before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest or severity (worst first)")] + PAGING)}
+paths["/api/v1/alerts/acknowledge"] = {"post": op("Acknowledge monitoring alerts, all or none (admins, analysts, agency officers for their own sites; at most 500); ones acknowledged before keep their first acknowledgement", "Monitoring",
+    {"200": resp("how many changed", obj({"acknowledged": I}, ["acknowledged"])), "404": E("an id names no alert in your scope: nothing was acknowledged"), **common}, reqbody=body("AckInput"))}
 paths["/api/v1/maintenance"] = {
     "get": op("Maintenance windows not yet ended", "Monitoring", {"200": resp("windows", listof("Window")), **auth}),
     "post": op("Add a maintenance window: alerts inside it are recorded but not sent (admins, analysts; all sites: admins)", "Monitoring", {"201": resp("created", ref("Window")), "404": NF, **common}, reqbody=body("WindowInput"))}
@@ -315,6 +327,57 @@ paths["/api/v1/systems/{id}/layers"] = {"get": op("The four protection layers of
 paths["/api/v1/systems/{id}/layers/{layer}"] = {"put": op("Record one protection layer (agency officers for their systems, admins; audited)", "Levels",
     {"200": resp("the layer", ref("Layer")), "404": NF, "409": E("the system is archived"), **common}, [ID, LAYER], body("LayerDetails"))}
 
+# Sigma detection (issue 11): alerts (detections), rule packs, rules, exceptions, rule test.
+schemas.update({
+  "Detection": obj({"id": I, "rule_uid": S, "rule_title": S, "level": S, "tags": arr(S), "agency_id": I, "agency_name": S, "system_id": I, "system_name": S,
+                    "group": {"type": "string", "description": "a correlation's group-by values"},
+                    "status": ENUM("new", "acknowledged", "escalated", "false_positive", "closed"), "assignee": S,
+                    "count": {"type": "integer", "description": "matched events grouped into this alert"}, "first_seen": T, "last_seen": T, "muted": B, "created_at": T, "updated_at": T,
+                    "events": arr(obj({"record_id": S, "day": S, "at": T, "fields": {"type": "object"}, "original": S}, ["record_id"])),
+                    "history": arr(obj({"at": T, "actor": S, "action": S, "from": S, "to": S, "assignee": S, "note": S}, ["at", "actor", "action"]))},
+                   ["id", "rule_uid", "level", "agency_id", "status", "count"]),
+  "StatusInput": obj({"status": ENUM("new", "acknowledged", "escalated", "false_positive", "closed"), "note": S}, ["status"]),
+  "BulkInput": obj({"ids": arr(I), "action": ENUM("acknowledge", "false_positive", "close", "escalate", "assign"), "status": S,
+                    "assignee": {"type": "string", "description": "with assign: an active admin or analyst, empty to unassign"}, "note": S}, ["ids", "action"]),
+  "Rule": obj({"id": I, "pack_id": I, "uid": S, "kind": ENUM("detection", "correlation", "filter", "invalid"), "title": S, "level": S, "tags": arr(S),
+               "logsource": S, "file": S, "enabled": B, "lint_error": S, "yaml": S}, ["id", "uid", "kind", "enabled"]),
+  "Pack": obj({"id": I, "name": S, "source": S, "rules": {"type": "integer"}, "errors": {"type": "integer"}, "imported_by": S, "imported_at": T}, ["id", "name", "rules", "errors"]),
+  "ImportResult": obj({"pack": ref("Pack"), "errors": arr(S)}, ["pack", "errors"]),
+  "Exception": obj({"id": I, "rule_uid": S, "agency_id": I, "agency_name": S, "field": S, "value": S, "reason": S, "created_by": S, "created_at": T}, ["id", "rule_uid", "agency_id", "reason"]),
+  "ExceptionInput": obj({"rule_uid": S, "agency_id": I, "field": S, "value": S, "reason": S}, ["rule_uid", "agency_id", "reason"]),
+  "RuleTestInput": obj({"rule": {"type": "string", "description": "Sigma YAML (one or more documents)"}, "events": {"type": "string", "description": "NDJSON, a JSON array, or Windows events exported as JSON"}}, ["rule", "events"]),
+  "RuleTestResult": obj({"rules": {"type": "integer"}, "rule_errors": arr(S), "events": {"type": "integer"}, "event_errors": arr(S),
+                         "matches": arr(obj({"rule_id": S, "rule_title": S, "event": {"type": "integer"}}, ["rule_id", "event"]))}, ["rules", "events", "matches"]),
+})
+DNF = E("not found or outside your scope")
+paths["/api/v1/detections"] = {"get": op("Detections (Sigma alerts) in your scope", "Detection", {"200": resp("detections", listof("Detection")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("status", "new, acknowledged, escalated, false_positive or closed"), q("level", "critical, high, medium, low or informational"), q("agency_id", "this agency and the ones below it", I),
+     q("system_id", "one system", I), q("rule", "a rule's id"), q("assignee", "a user name"), q("from", "last seen at or after (RFC 3339 or YYYY-MM-DD)"), q("to", "first seen before (RFC 3339 or YYYY-MM-DD, its day included)"),
+     q("sort", "newest (default), oldest, level, count or last_seen")] + PAGING)}
+paths["/api/v1/detections/{id}"] = {"get": op("One detection with its events and history", "Detection", {"200": resp("detection", ref("Detection")), "404": DNF, **auth}, [ID])}
+paths["/api/v1/detections/{id}/status"] = {"post": op("Change a detection's status (admins, analysts; audited)", "Detection",
+    {"200": resp("detection", ref("Detection")), "404": DNF, "409": E("not a valid transition"), **common}, [ID], body("StatusInput"))}
+paths["/api/v1/detections/bulk"] = {"post": op("Acknowledge, mark false positive, close, escalate or assign several detections, all or none (admins, analysts; at most 500)", "Detection",
+    {"200": resp("how many changed", obj({"changed": I}, ["changed"])), "404": E("an id names no detection in your scope: nothing changed"), "409": E("a transition is not valid: nothing changed"), **common}, reqbody=body("BulkInput"))}
+paths["/api/v1/rules"] = {"get": op("Stored Sigma rules", "Detection", {"200": resp("rules", listof("Rule")), **auth, "400": common["400"]},
+    [q("pack_id", "one pack", I), q("q", "part of the title or id"), q("enabled", "yes or no"), q("errors", "1: only rules that failed to load or compile")] + PAGING)}
+paths["/api/v1/rules/{id}"] = {"get": op("One rule with its YAML", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth}, [ID])}
+paths["/api/v1/rules/{id}/enable"] = {"post": op("Turn a rule on (admins, analysts; audited)", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/{id}/disable"] = {"post": op("Turn a rule off (admins, analysts; audited)", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/packs"] = {
+    "get": op("Imported rule packs", "Detection", {"200": resp("packs", listof("Pack")), **auth}),
+    "post": op("Import a rule pack: a zip or tar.gz of Sigma YAML, or one YAML file, as multipart (file, name) or as the body (?name=, ?filename=); a pack of the same name is replaced (admins, analysts; audited)", "Detection",
+        {"200": resp("imported; rules that failed are listed and kept, not run", ref("ImportResult")), **common, "413": E("larger than 64 MiB")},
+        [q("name", "the pack's name"), q("filename", "the uploaded file's name")],
+        {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}, "name": S}, ["file"])},
+                                       "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})}
+paths["/api/v1/rules/packs/{id}"] = {"delete": op("Remove a pack and its rules (admins, analysts; audited)", "Detection", {"200": resp("deleted", obj({"deleted": B})), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/exceptions"] = {
+    "get": op("Exceptions: a rule silenced for an agency, optionally when a field has a value", "Detection", {"200": resp("exceptions", listof("Exception")), **auth}, [q("rule", "one rule's id")]),
+    "post": op("Add an exception with its reason (admins, analysts; audited)", "Detection", {"201": resp("created", ref("Exception")), **common}, reqbody=body("ExceptionInput"))}
+paths["/api/v1/rules/exceptions/{id}"] = {"delete": op("Remove an exception (admins, analysts; audited)", "Detection", {"200": resp("deleted", obj({"deleted": B})), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/test"] = {"post": op("Run a rule over pasted events (nothing is stored); matches as khien rules test prints them", "Detection",
+    {"200": resp("matches", ref("RuleTestResult")), **common, "413": E("rule over 256 KiB or events over 4 MiB")}, reqbody=body("RuleTestInput"))}
 # Vulnerabilities (issue 13): feeds, findings, discovered components.
 schemas.update({
   "FeedStatus": obj({"source": ENUM("nvd", "cve5", "osv", "kev", "epss"), "records": {"type": "integer"}, "imports": {"type": "integer"},

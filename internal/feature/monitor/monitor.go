@@ -97,6 +97,9 @@ const (
 	KindExposedFiles  = "exposed-files"
 )
 
+// AlertKinds lists every kind, in the order lists offer them.
+var AlertKinds = []string{KindDown, KindRecovered, KindCertExpiring, KindContentChange, KindDefacement, KindInjectedLinks, KindExposedFiles}
+
 // Sample is one probe's outcome.
 type Sample struct {
 	At        time.Time `json:"at"`

@@ -2,12 +2,16 @@ package monitor
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // Alert is one thing the monitor saw that people must know.
@@ -24,6 +28,10 @@ type Alert struct {
 	CreatedAt  time.Time `json:"created_at"`
 	Notified   *string   `json:"notified_at"`
 	NotifyErr  string    `json:"notify_error"`
+	// AcknowledgedAt and AcknowledgedBy say who marked the alert seen;
+	// nil and empty while it waits.
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
 }
 
 // WebhookBody is what a webhook receives for an alert.
@@ -34,16 +42,66 @@ type WebhookBody struct {
 
 var siteScope = store.JoinSite("t")
 
-// AlertFilter selects alerts.
+// AlertFilter selects alerts. Values are checked by Valid.
 type AlertFilter struct {
 	SiteID int64
 	Kind   string
+	// State is "new" (not acknowledged), "acknowledged", or "" for both.
+	State string
+	// Severity keeps one severity ("critical", "high", …); "" all.
+	Severity string
+	// AgencyPath keeps the alerts of this agency's sites and those of
+	// the agencies below it ("/1/5/"); "" every agency in scope.
+	AgencyPath string
+	// From and To bound the time the alert was raised (To excluded);
+	// zero leaves that side open.
+	From, To time.Time
+	// Sort is "newest" (default), "oldest" or "severity" (worst first,
+	// then newest).
+	Sort   string
 	Limit  int
 	Offset int
 }
 
-// Alerts lists alerts on sites in actor's scope, newest first.
-func (s *Service) Alerts(ctx context.Context, actor access.Actor, f AlertFilter) ([]Alert, int, error) {
+// AlertStates, AlertSeverities and AlertSorts are the values AlertFilter
+// accepts.
+var (
+	AlertStates     = []string{"new", "acknowledged"}
+	AlertSeverities = []string{"critical", "high", "medium", "low", "info"}
+	AlertSorts      = []string{"newest", "oldest", "severity"}
+)
+
+// Valid says which field of the filter is wrong, if one is.
+func (f AlertFilter) Valid() error {
+	bad := func(field, en, vi string) error {
+		var e valid.Errors
+		e.Add(field, en, vi)
+		return e.Err()
+	}
+	switch {
+	case f.State != "" && !slices.Contains(AlertStates, f.State):
+		return bad("state", "is not new or acknowledged", "không phải mới hoặc đã xác nhận")
+	case f.Severity != "" && !slices.Contains(AlertSeverities, f.Severity):
+		return bad("severity", "is not a severity", "không phải một mức độ")
+	case f.Sort != "" && !slices.Contains(AlertSorts, f.Sort):
+		return bad("sort", "is not newest, oldest or severity", "không phải mới nhất, cũ nhất hoặc mức độ")
+	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
+		return bad("to", "is not after the start", "không sau ngày bắt đầu")
+	case f.AgencyPath != "" && !strings.HasSuffix(f.AgencyPath, "/"):
+		return bad("agency", "is not an agency", "không phải một cơ quan")
+	}
+	return nil
+}
+
+var alertOrder = map[string]string{
+	"":         "t.id DESC",
+	"newest":   "t.id DESC",
+	"oldest":   "t.id ASC",
+	"severity": "CASE t.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, t.id DESC",
+}
+
+// alertWhere is the condition of a filter within actor's scope.
+func alertWhere(actor access.Actor, f AlertFilter) store.Where {
 	var w store.Where
 	w.Cond(actor.PathFilter(store.ScopePath))
 	if f.SiteID != 0 {
@@ -52,13 +110,41 @@ func (s *Service) Alerts(ctx context.Context, actor access.Actor, f AlertFilter)
 	if f.Kind != "" {
 		w.Add("t.kind = ?", f.Kind)
 	}
+	switch f.State {
+	case "new":
+		w.Add("t.acknowledged_at = ''")
+	case "acknowledged":
+		w.Add("t.acknowledged_at <> ''")
+	}
+	if f.Severity != "" {
+		w.Add("t.severity = ?", f.Severity)
+	}
+	if f.AgencyPath != "" {
+		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
+	}
+	if !f.From.IsZero() {
+		w.Add("t.created_at >= ?", store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		w.Add("t.created_at < ?", store.FormatTime(f.To))
+	}
+	return w
+}
+
+// Alerts lists alerts on sites in actor's scope, newest first unless the
+// filter sorts otherwise.
+func (s *Service) Alerts(ctx context.Context, actor access.Actor, f AlertFilter) ([]Alert, int, error) {
+	if err := f.Valid(); err != nil {
+		return nil, 0, fmt.Errorf("monitor: alerts: %w", err)
+	}
+	w := alertWhere(actor, f)
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts t`+siteScope+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("monitor: count alerts: %w", err)
 	}
 	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(50))
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT t.id, t.site_id, x.url, a.name, t.kind, t.severity, t.message, t.message_en, t.muted, t.created_at, t.notified_at, t.notify_error
-		FROM alerts t`+siteScope+`WHERE `+w.SQL()+` ORDER BY t.id DESC`+page, w.Args()...)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT t.id, t.site_id, x.url, a.name, t.kind, t.severity, t.message, t.message_en, t.muted, t.created_at, t.notified_at, t.notify_error, t.acknowledged_at, t.acknowledged_by
+		FROM alerts t`+siteScope+`WHERE `+w.SQL()+` ORDER BY `+alertOrder[f.Sort]+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("monitor: list alerts: %w", err)
 	}
@@ -67,11 +153,15 @@ func (s *Service) Alerts(ctx context.Context, actor access.Actor, f AlertFilter)
 	for rows.Next() {
 		var a Alert
 		var muted int
-		var created, notified string
-		if err := rows.Scan(&a.ID, &a.SiteID, &a.URL, &a.AgencyName, &a.Kind, &a.Severity, &a.Message, &a.MessageEN, &muted, &created, &notified, &a.NotifyErr); err != nil {
+		var created, notified, acked string
+		if err := rows.Scan(&a.ID, &a.SiteID, &a.URL, &a.AgencyName, &a.Kind, &a.Severity, &a.Message, &a.MessageEN, &muted, &created, &notified, &a.NotifyErr, &acked, &a.AcknowledgedBy); err != nil {
 			return nil, 0, err
 		}
 		a.Muted, a.CreatedAt = muted == 1, store.ParseTime(created)
+		if acked != "" {
+			t := store.ParseTime(acked)
+			a.AcknowledgedAt = &t
+		}
 		if notified != "" {
 			a.Notified = &notified
 		}
@@ -144,4 +234,63 @@ func (s *Service) SiteStats(ctx context.Context, actor access.Actor, siteID int6
 func (s *Service) PurgeSamples(ctx context.Context, keep time.Duration) error {
 	_, err := s.db.Writer().ExecContext(ctx, `DELETE FROM monitor_samples WHERE at < $1`, store.FormatTime(time.Now().Add(-keep)))
 	return err
+}
+
+// MaxAcknowledge bounds one bulk acknowledgement.
+const MaxAcknowledge = 500
+
+// AcknowledgeAlerts marks the alerts seen by actor, all in one
+// transaction: an id outside actor's scope (or unknown) refuses the whole
+// request as not found, and nothing is written. Alerts acknowledged
+// before keep their first acknowledgement. It returns how many changed;
+// each is audited.
+func (s *Service) AcknowledgeAlerts(ctx context.Context, actor access.Actor, ids []int64) (int, error) {
+	if !actor.CanAcknowledgeAlerts() {
+		return 0, fmt.Errorf("monitor: acknowledge alerts: %w", store.ErrForbidden)
+	}
+	if len(ids) == 0 {
+		var e valid.Errors
+		e.Add("ids", "tick at least one alert", "hãy chọn ít nhất một cảnh báo")
+		return 0, e.Err()
+	}
+	if len(ids) > MaxAcknowledge {
+		var e valid.Errors
+		e.Add("ids", fmt.Sprintf("at most %d alerts at once", MaxAcknowledge), fmt.Sprintf("tối đa %d cảnh báo một lần", MaxAcknowledge))
+		return 0, e.Err()
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	changed := 0
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		now := store.Now()
+		for _, id := range ids {
+			var w store.Where
+			w.Add("t.id = ?", id)
+			w.Cond(actor.PathFilter(store.ScopePath))
+			var acked, url string
+			err := tx.QueryRowContext(ctx, `SELECT t.acknowledged_at, x.url FROM alerts t`+store.JoinSiteSystem("t")+`WHERE `+w.SQL(), w.Args()...).Scan(&acked, &url)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("monitor: alert %d: %w", id, store.ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("monitor: alert %d: %w", id, err)
+			}
+			if acked != "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`, now, actor.Username, id); err != nil {
+				return fmt.Errorf("monitor: acknowledge alert %d: %w", id, err)
+			}
+			if err := s.audit.Record(ctx, actor, "alert.acknowledge", "alert", id, map[string]any{"state": "new", "url": url}, map[string]any{"state": "acknowledged", "url": url}); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return changed, nil
 }

@@ -94,6 +94,13 @@ func (a Actor) CanMuteProvince() bool { return a.Role == Admin }
 // (within its scope).
 func (a Actor) CanProbeSites() bool { return a.CanWriteSecurity() }
 
+// CanAcknowledgeAlerts reports whether a may mark monitoring alerts seen:
+// the security office, and an agency's officers for their own sites (the
+// scope still applies); auditors only read.
+func (a Actor) CanAcknowledgeAlerts() bool {
+	return a.Role == Admin || a.Role == Analyst || a.Role == Agency
+}
+
 // CanReadAudit reports whether a may browse the audit log.
 func (a Actor) CanReadAudit() bool { return a.Role == Admin || a.Role == Auditor }
 

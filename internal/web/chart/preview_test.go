@@ -12,13 +12,15 @@ import (
 )
 
 // TestPreview writes preview.html, with every chart in both languages,
-// to the folder $KHIEN_CHART_PREVIEW, for a person to look at (in a
-// browser, or as a headless Chromium screenshot). It uses the site's
-// stylesheet and chart.css, as the pages will.
+// to the folder $KHIEN_CHART_PREVIEW (a temporary one when unset), for a
+// person to look at (in a browser, or as a headless Chromium screenshot).
+// It uses the site's stylesheet and chart.css, as the pages will, and
+// checks that every chart drew a picture with no NaN or infinite
+// coordinate, whatever its data (gaps, one probe, nothing).
 func TestPreview(t *testing.T) {
 	dir := os.Getenv("KHIEN_CHART_PREVIEW")
 	if dir == "" {
-		t.Skip("set KHIEN_CHART_PREVIEW to a folder to write the preview")
+		dir = t.TempDir()
 	}
 	for _, css := range []string{"chart.css", filepath.Join("..", "static", "khien.css")} {
 		b, err := os.ReadFile(css)
@@ -51,6 +53,16 @@ func TestPreview(t *testing.T) {
 		}
 	}
 	writePreview(t, filepath.Join(dir, "preview.html"), "vi", all.String())
+	html := all.String()
+	if n, want := strings.Count(html, "<svg"), len(previewCharts("vi")); n < want {
+		t.Errorf("the preview has %d pictures for %d charts per language", n, want)
+	}
+	for _, bad := range []string{"NaN", "+Inf", "-Inf", "%!"} {
+		if strings.Contains(html, bad) {
+			i := strings.Index(html, bad)
+			t.Errorf("the preview contains %q: …%s…", bad, html[max(0, i-80):min(len(html), i+40)])
+		}
+	}
 	t.Logf("wrote %s", filepath.Join(dir, "preview.html"))
 }
 

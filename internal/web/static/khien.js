@@ -56,3 +56,59 @@ document.addEventListener("click", function (ev) {
   };
   setTimeout(tick, every);
 })();
+// 5. Pickers: a field with data-suggest offers, as one types, the
+// matching items its URL answers (JSON [{value, label}]) in its datalist;
+// without the script the field still takes the address as typed.
+(function () {
+  document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    var timer = null, asked = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 2 || q === asked) return;
+        asked = q;
+        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (items) {
+            if (q !== asked) return;
+            list.textContent = "";
+            items.forEach(function (it) {
+              var o = document.createElement("option");
+              o.value = it.value;
+              o.label = it.label;
+              list.appendChild(o);
+            });
+          })
+          .catch(function () {});
+      }, 200);
+    });
+  });
+})();
+// 6. A long list (select[data-search]) gets a search box above it that
+// keeps only the options containing what is typed, with or without
+// Vietnamese accents.
+(function () {
+  var fold = function (s) {
+    return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase().trim();
+  };
+  document.querySelectorAll("select[data-search]").forEach(function (sel) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "pick-filter";
+    box.setAttribute("aria-label", sel.dataset.search || "Tìm");
+    box.placeholder = sel.dataset.search || "";
+    sel.parentNode.insertBefore(box, sel);
+    box.addEventListener("input", function () {
+      var q = fold(box.value), first = null;
+      Array.prototype.forEach.call(sel.options, function (o) {
+        var keep = !q || o.value === "" || fold(o.text).indexOf(q) >= 0;
+        o.hidden = !keep;
+        if (keep && o.value !== "" && !first) first = o;
+      });
+      if (q && first && (sel.selectedIndex < 0 || sel.options[sel.selectedIndex].hidden)) sel.value = first.value;
+    });
+  });
+})();
