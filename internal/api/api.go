@@ -15,6 +15,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
@@ -38,6 +39,7 @@ type API struct {
 	Notify   *notify.Service
 	Levels   *levels.Service
 	Alert    *alert.Service
+	Vuln     *vuln.Service
 }
 
 //go:embed openapi.json
@@ -90,6 +92,7 @@ func (a *API) Register(r Router) {
 	a.registerLabels(r)
 	a.registerLevels(r)
 	a.registerDetections(r)
+	a.registerVuln(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

@@ -79,7 +79,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func tuneGC() {
 
 // jobDeps are what the background jobs need from the services.
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
-	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Events: svc.Events, Rates: svc.Rates,
+	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Vuln: svc.Vuln, Events: svc.Events, Rates: svc.Rates,
 		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon,
 		AuditAnchor: func(ctx context.Context) error { return PublishAnchor(ctx, svc.Audit, svc.Platform.AnchorsFile) }}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
@@ -51,6 +52,8 @@ type Deps struct {
 	Levels *levels.Service
 	// Alert: Sigma detections, rules and packs.
 	Alert *alert.Service
+	// Vuln: advisory feeds and vulnerability findings.
+	Vuln *vuln.Service
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -90,9 +93,10 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert, Vuln: d.Vuln}).Register(apiRouter{s})
 	s.registerPublic()
 	s.registerUI()
+	s.registerVulnUI()
 	s.mux.HandleFunc("/", s.notFound)
 	s.handler = s.middleware(s.mux)
 	return s, nil

@@ -520,6 +520,66 @@ schemas.update({
 })
 paths["/api/v1/levels/dashboard"] = {"get": op("The security-by-level dashboard of your scope or one agency's subtree: approved share, plans, layer coverage, overdue dossiers and inspections, top gaps, open risks", "Levels",
     {"200": resp("dashboard", ref("LevelsDashboard")), "404": NF, **auth}, [AGENCY_Q])}
+# Vulnerabilities (issue 13): feeds, findings, discovered components.
+schemas.update({
+  "FeedStatus": obj({"source": ENUM("nvd", "cve5", "osv", "kev", "epss"), "records": {"type": "integer"}, "imports": {"type": "integer"},
+                     "last_import_at": {"type": ["string", "null"], "format": "date-time"}, "newest_modified": {"type": "string", "description": "newest modified date of the records (KEV: newest date added; EPSS: model version)"},
+                     "stale": {**B, "description": "no import, or the last one is older than the configured number of days (7)"}}, ["source", "records", "stale"]),
+  "MatchSummary": obj({"systems": {"type": "integer"}, "opened": {"type": "integer"}, "reopened": {"type": "integer"}, "fixed": {"type": "integer"}}),
+  "FeedImport": obj({"id": I, "source": S, "kind": ENUM("nvd", "cve5", "osv", "osv-zip", "kev", "kev-csv", "epss"), "file_name": S,
+                     "added": {"type": "integer"}, "replaced": {"type": "integer"}, "unchanged": {"type": "integer"}, "newest_modified": S, "findings": ref("MatchSummary")},
+                    ["id", "source", "kind", "added", "replaced", "unchanged"]),
+  "VulnReason": obj({"vi": S, "en": S}, ["vi", "en"]),
+  "VulnFinding": obj({"id": I, "system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "component": S, "version": S, "origin": ENUM("registry", "discovered"),
+                      "vuln_id": {"type": "string", "description": "CVE id (NVD) or OSV/GHSA id"}, "source": S, "cves": arr(S),
+                      "priority": ENUM("P1", "P2", "P3", "P4"), "reasons": arr(ref("VulnReason")), "cvss_score": {"type": "number"}, "cvss_vector": S,
+                      "epss": {"type": ["number", "null"]}, "kev": B, "kev_due": S, "due_at": T, "overdue": B,
+                      "status": ENUM("open", "in_progress", "fixed", "risk_accepted", "false_positive"), "status_reason": S, "approver": S, "accepted_until": S,
+                      "created_at": T, "updated_at": T, "closed_at": {"type": ["string", "null"], "format": "date-time"}},
+                     ["id", "system_id", "component", "vuln_id", "priority", "reasons", "due_at", "status"]),
+  "VulnStatusInput": obj({"status": ENUM("open", "in_progress", "fixed", "risk_accepted", "false_positive"), "reason": {"type": "string", "description": "required for risk_accepted and false_positive"},
+                          "approver": {"type": "string", "description": "required for risk_accepted"}, "until": {"type": "string", "format": "date", "description": "risk_accepted: expiry, after today and within a year"}}, ["status"]),
+  "DiscoveredComponent": obj({"id": I, "system_id": I, "system_name": S, "site_id": I, "name": S, "version": S, "evidence": S,
+                              "status": {**ENUM("proposed", "confirmed", "rejected", "gone"), "description": "gone: a later scan of the site no longer disclosed it (its findings closed)"}, "decided_by": S, "seen_at": T}, ["id", "system_id", "name", "version", "status"]),
+  "VulnProduct": obj({"name": S, "version": S, "version_start_including": S, "version_end_including": S, "version_end_excluding": S}, ["name"]),
+  "VulnAdvisoryInput": obj({"title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": {"type": "string", "format": "date"}}, ["title", "action", "deadline"]),
+  "AgencyProgress": obj({"agency_id": I, "agency_name": S, "status": ENUM("notified", "acknowledged", "patched", "verified"), "evidence": S, "updated_by": S, "notified_at": T, "updated_at": T}, ["agency_id", "status"]),
+  "AffectedSystem": obj({"system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "why": {"type": "string", "description": "the CVE or component@version that makes it affected"}}, ["system_id", "why"]),
+  "VulnAdvisory": obj({"id": I, "title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": S, "created_by": S, "created_at": T,
+                       "agencies": arr(ref("AgencyProgress")), "systems": arr(ref("AffectedSystem"))}, ["id", "title", "cves", "products", "action", "deadline"]),
+  "ProgressInput": obj({"status": ENUM("acknowledged", "patched", "verified"), "evidence": S}, ["status"]),
+  "DiscoveredDecision": obj({"status": ENUM("confirmed", "rejected")}, ["status"]),
+})
+paths["/api/v1/vuln/feeds"] = {
+  "get": op("Freshness of each advisory feed: records held, last import, newest record, stale flag", "Vulnerabilities", {"200": resp("feeds", itemsof("FeedStatus")), **auth}),
+  "post": op("Import one feed file (admins; audited): NVD CVE API 2.0 or CVE JSON 5 JSON, OSV JSON or zip, CISA KEV JSON or CSV, FIRST EPSS CSV, gzipped or not; the kind is told from the content. "
+             "The body is the file (its name in ?name=) or the 'file' part of a multipart form, at most 1 GiB, read as a stream. One transaction: a truncated or malformed file stores nothing. "
+             "A record is replaced only by a newer modified date. Every system is matched again.", "Vulnerabilities",
+             {"200": resp("what the file changed", ref("FeedImport")), "400": E("not a feed file, or truncated or malformed (the message says where); nothing was imported"),
+              "401": common["401"], "403": common["403"], "413": E("file larger than 1 GiB")},
+             [q("name", "the file's name, kept with the import")],
+             {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])}}})}
+paths["/api/v1/vuln/findings"] = {"get": op("Vulnerability findings of systems in your scope, most urgent first", "Vulnerabilities", {"200": resp("a page of findings", listof("VulnFinding")), **{k: common[k] for k in ("400", "401")}},
+    [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)] + PAGING)}
+paths["/api/v1/vuln/findings.csv"] = {"get": op("The findings in your scope as CSV (UTF-8 with BOM; same filters as the list; at most 100,000 rows)", "Vulnerabilities",
+    {"200": resp("CSV file", {"type": "string"}, "text/csv"), **{k: common[k] for k in ("400", "401")}},
+    [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)])}
+paths["/api/v1/vuln/findings/{id}"] = {"get": op("One finding (404 outside your scope)", "Vulnerabilities", {"200": resp("finding", ref("VulnFinding")), "404": NF, **auth}, [ID])}
+paths["/api/v1/vuln/findings/{id}/status"] = {"post": op("Move a finding: open → in_progress → fixed, risk_accepted (reason, approver, until) or false_positive (reason); admins, analysts and the system's agency officers; audited", "Vulnerabilities",
+    {"200": resp("the finding", ref("VulnFinding")), "404": NF, **common}, [ID], body("VulnStatusInput"))}
+paths["/api/v1/vuln/discovered"] = {"get": op("Components the web scanner discovered on systems in your scope (kept apart until confirmed)", "Vulnerabilities", {"200": resp("components", itemsof("DiscoveredComponent")), **auth},
+    [q("system_id", "one system", I), q("status", "proposed, confirmed or rejected")])}
+paths["/api/v1/vuln/discovered/{id}"] = {"post": op("Confirm (then it is matched like registered software) or reject a discovered component; audited", "Vulnerabilities",
+    {"200": resp("the component", ref("DiscoveredComponent")), "404": NF, **common}, [ID], body("DiscoveredDecision"))}
+
+paths["/api/v1/vuln/advisories"] = {
+  "get": op("Advisories: all for the security office and auditors; for an agency officer, those that reached an agency in their scope", "Vulnerabilities", {"200": resp("advisories", itemsof("VulnAdvisory")), **auth}),
+  "post": op("Issue an advisory (admins; audited): it reaches every agency with an affected system now, and later ones as inventories change", "Vulnerabilities",
+             {"201": resp("the advisory with the agencies reached and the systems affected", ref("VulnAdvisory")), **common}, reqbody=body("VulnAdvisoryInput"))}
+paths["/api/v1/vuln/advisories/{id}"] = {"get": op("One advisory with the agencies and affected systems in your scope (404 when it did not reach your agency)", "Vulnerabilities",
+    {"200": resp("advisory", ref("VulnAdvisory")), "404": NF, **auth}, [ID])}
+paths["/api/v1/vuln/advisories/{id}/agencies/{agency}"] = {"post": op("Record an agency's progress: acknowledged, then patched (evidence required; its officers or admins), then verified (admins, analysts); audited", "Vulnerabilities",
+    {"200": resp("the agency's progress", ref("AgencyProgress")), "404": NF, **common}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}], body("ProgressInput"))}
 
 doc = {
   "openapi": "3.1.0",
