@@ -181,6 +181,7 @@ var webTexts = map[string][2]string{
 	"alerts.kind.injected-links":  {"Liên kết bị chèn", "Injected links"},
 	"alerts.kind.exposed-files":   {"Tệp bị lộ", "Exposed files"},
 	"alerts.all_link":             {"Tất cả cảnh báo giám sát →", "All monitoring alerts →"},
+	"nav.group.vuln":              {"Lỗ hổng", "Vulnerabilities"},
 	"nav.monitor_alerts":          {"Cảnh báo giám sát", "Monitoring alerts"},
 	"audit.v.finding_resolve":     {"đánh dấu đã xử lý một phát hiện trên", "marked a finding resolved on"},
 	"audit.v.monitor_import":      {"ghi lại lịch sử giám sát đã có của", "recorded past monitoring history of"},
