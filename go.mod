@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/bradleyjkemp/sigma-go v0.6.6
+	github.com/go-pdf/fpdf v0.9.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/miekg/dns v1.1.73
 	github.com/nats-io/nats-server/v2 v2.15.3

@@ -44,6 +44,8 @@ command -v sslscan >/dev/null || need_apt+=(sslscan)
 command -v logger >/dev/null || need_apt+=(bsdutils)
 command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need_apt+=(rsyslog)
 ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || need_apt+=(rsyslog-gnutls)
+# pdftotext reads the PDF reports back (their Vietnamese text and pages).
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	log "installing ${need_apt[*]}"
 	apt-get update -qq >/dev/null 2>&1 || true

@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"net/http"
 
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
@@ -15,6 +16,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
@@ -38,6 +40,8 @@ type API struct {
 	Notify   *notify.Service
 	Levels   *levels.Service
 	Ingest   *ingest.Service
+	Alert    *alert.Service
+	Vuln     *vuln.Service
 }
 
 //go:embed openapi.json
@@ -90,6 +94,8 @@ func (a *API) Register(r Router) {
 	a.registerLabels(r)
 	a.registerLevels(r)
 	a.registerIngest(r)
+	a.registerDetections(r)
+	a.registerVuln(r)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

@@ -151,3 +151,26 @@ func timeParam(v, field string, end bool) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// listBounds reads the filters lists share: ?agency_id= (the agency's
+// path, so that its subtree is kept; an agency outside the caller's scope
+// is not found) and ?from= / ?to= (timeParam).
+func (a *API) listBounds(ctx context.Context, r *http.Request) (agencyPath string, from, to time.Time, err error) {
+	agency, err := optionalID(r, "agency_id")
+	if err != nil {
+		return "", from, to, err
+	}
+	if agency != nil {
+		ag, err := a.Registry.Agency(ctx, httpx.Actor(ctx), *agency)
+		if err != nil {
+			return "", from, to, err
+		}
+		agencyPath = ag.Path
+	}
+	q := r.URL.Query()
+	if from, err = timeParam(q.Get("from"), "from", false); err != nil {
+		return "", from, to, err
+	}
+	to, err = timeParam(q.Get("to"), "to", true)
+	return agencyPath, from, to, err
+}

@@ -22,6 +22,10 @@ func (a *API) registerLevels(r Router) {
 	r.Private("GET /api/v1/systems/{id}/level", a.getLevel)
 	r.Private("GET /api/v1/systems/{id}/layers", a.listLayers)
 	r.Private("PUT /api/v1/systems/{id}/layers/{layer}", a.setLayer)
+	a.registerDossiers(r)
+	a.registerAssessments(r)
+	a.registerRisks(r)
+	a.registerReports(r)
 }
 
 // levelService is the levels service, or an error while it is not wired.

@@ -200,21 +200,8 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]monitor.Alert, int, error) {
 		q := r.URL.Query()
 		f := monitor.AlertFilter{SiteID: site, Kind: q.Get("kind"), State: q.Get("state"), Severity: q.Get("severity"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
-		agency, err := optionalID(r, "agency_id")
-		if err != nil {
-			return nil, 0, err
-		}
-		if agency != nil {
-			ag, err := a.Registry.Agency(ctx, actor, *agency)
-			if err != nil {
-				return nil, 0, err
-			}
-			f.AgencyPath = ag.Path
-		}
-		if f.From, err = timeParam(q.Get("from"), "from", false); err != nil {
-			return nil, 0, err
-		}
-		if f.To, err = timeParam(q.Get("to"), "to", true); err != nil {
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
 			return nil, 0, err
 		}
 		return a.Monitor.Alerts(ctx, actor, f)

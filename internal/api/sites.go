@@ -160,7 +160,13 @@ func (a *API) startScan(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listScans(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Scan, int, error) {
-		return a.Sites.Scans(ctx, actor, sitescan.ScanFilter{SiteID: site, Status: r.URL.Query().Get("status"), Limit: p.Limit, Offset: p.Offset})
+		q := r.URL.Query()
+		f := sitescan.ScanFilter{SiteID: site, Status: q.Get("status"), Grade: q.Get("grade"), Query: q.Get("q"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
+			return nil, 0, err
+		}
+		return a.Sites.Scans(ctx, actor, f)
 	})
 }
 
@@ -207,7 +213,13 @@ func (a *API) getScanDiff(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listFindings(w http.ResponseWriter, r *http.Request) {
 	siteList(w, r, func(ctx context.Context, actor access.Actor, p registry.Page, site int64) ([]sitescan.Finding, int, error) {
-		return a.Sites.Findings(ctx, actor, sitescan.FindingFilter{SiteID: site, Status: r.URL.Query().Get("status"), Severity: r.URL.Query().Get("severity"), Query: r.URL.Query().Get("q"), Limit: p.Limit, Offset: p.Offset})
+		q := r.URL.Query()
+		f := sitescan.FindingFilter{SiteID: site, Status: q.Get("status"), Severity: q.Get("severity"), Query: q.Get("q"), Kind: q.Get("kind"), Sort: q.Get("sort"), Limit: p.Limit, Offset: p.Offset}
+		var err error
+		if f.AgencyPath, f.From, f.To, err = a.listBounds(ctx, r); err != nil {
+			return nil, 0, err
+		}
+		return a.Sites.Findings(ctx, actor, f)
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
@@ -23,6 +24,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/config"
 	"github.com/khien-project/khien/internal/platform/events"
@@ -48,6 +50,8 @@ type Services struct {
 	Notify   *notify.Service
 	Levels   *levels.Service
 	Ingest   *ingest.Service // log receivers and ingest tokens
+	Alert    *alert.Service
+	Vuln     *vuln.Service
 	Events   *events.Bus
 	Rates    *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
@@ -160,7 +164,13 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		return nil, err
 	}
 	svc.Ingest = ingest.New(db, log, bus)
+	svc.Alert = alert.New(db, log, bus, alert.Config{Notify: svc.Notify})
+	// Vulnerabilities follow the registry (SystemsChanged) and the scans
+	// (ScanFinished) through the bus.
+	svc.Vuln = vuln.New(db, log, bus)
+	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
 	svc.Links = events.NewDirectory()
+	svc.Alert.RegisterLinks(svc.Links)
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil

@@ -94,7 +94,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Ingest: svc.Ingest, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, Ingest: svc.Ingest, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); runDetection(workCtx, svc, b) }()
 	go func() {
 		defer wg.Done()
 		if err := jobs.RunWorkers(workCtx, b, jobs.Kinds(svc.jobDeps(b)), cfg.Workers); err != nil {
@@ -275,7 +276,10 @@ func Worker(ctx context.Context, cfg WorkerConfig) error {
 	}
 	kinds := jobs.Kinds(svc.jobDeps(b))
 	slog.Info("khien worker started", "nats", cfg.NATS, "kinds", len(kinds))
+	detected := make(chan struct{})
+	go func() { defer close(detected); runDetection(ctx, svc, b) }()
 	err = jobs.RunWorkers(ctx, b, kinds, cfg.Workers)
+	<-detected
 	slog.Info("khien worker stopped")
 	return err
 }
@@ -317,7 +321,7 @@ func tuneGC() {
 
 // jobDeps are what the background jobs need from the services.
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
-	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Events: svc.Events, Rates: svc.Rates,
+	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Vuln: svc.Vuln, Events: svc.Events, Rates: svc.Rates,
 		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon,
 		AuditAnchor: func(ctx context.Context) error { return PublishAnchor(ctx, svc.Audit, svc.Platform.AnchorsFile) }}
 }

@@ -41,7 +41,7 @@ func rt(lang, key string) string {
 // rulesCmd groups the Sigma rule commands.
 func rulesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "rules", Short: "Check Sigma rules and run them over event files (triage)"}
-	cmd.AddCommand(rulesLintCmd(), rulesTestCmd())
+	cmd.AddCommand(rulesLintCmd(), rulesTestCmd(), rulesImportCmd())
 	return cmd
 }
 

@@ -35,7 +35,7 @@ func vt(lang, key string) string {
 // vulnCmd groups the vulnerability commands.
 func vulnCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "vuln", Short: "Match software inventories against vulnerability feeds (NVD, OSV, KEV, EPSS)"}
-	cmd.AddCommand(vulnMatchCmd())
+	cmd.AddCommand(vulnMatchCmd(), vulnImportCmd())
 	return cmd
 }
 

@@ -28,19 +28,25 @@ func TestFindingsFiltersAndBulkResolve(t *testing.T) {
 			mine := open[0].ID
 			an := w.browser("analyst")
 			for path, want := range map[string]bool{
-				"/findings?severity=high":            true,
-				"/findings?severity=low":             false,
-				"/findings?q=ALPHA":                  true,
-				"/findings?q=beta":                   false,
-				"/findings?status=resolved":          false,
-				"/findings?status=all&severity=high": true,
+				"/findings?severity=high":                              true,
+				"/findings?severity=low":                               false,
+				"/findings?q=ALPHA":                                    true,
+				"/findings?q=beta":                                     false,
+				"/findings?status=resolved":                            false,
+				"/findings?status=all&severity=high":                   true,
+				"/findings?kind=check-failed&sort=severity":            true,
+				"/findings?kind=grade-drop":                            false,
+				"/findings?from=2000-01-01&to=2100-01-01":              true,
+				"/findings?to=2000-01-01":                              false,
+				"/findings?agency_id=" + strconv.FormatInt(w.a.ID, 10): true,
+				"/findings?agency_id=" + strconv.FormatInt(w.b.ID, 10): false,
 			} {
 				code, body := an.get(path)
 				if listed := strings.Contains(string(body), "/findings/"+strconv.FormatInt(mine, 10)+"/resolve"); code != 200 || listed != want {
 					t.Errorf("%s: %d, finding listed %v, want %v", path, code, listed, want)
 				}
 			}
-			for _, bad := range []string{"/findings?severity=urgent", "/findings?status=closed", "/findings?page=0"} {
+			for _, bad := range []string{"/findings?severity=urgent", "/findings?status=closed", "/findings?page=0", "/findings?kind=x", "/findings?sort=id", "/findings?from=hôm-nay", "/findings?agency_id=-1"} {
 				if code, _ := an.get(bad); code != 400 {
 					t.Errorf("%s: %d, want 400", bad, code)
 				}

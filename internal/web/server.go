@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/khien-project/khien/internal/api"
+	"github.com/khien-project/khien/internal/feature/alert"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
@@ -23,6 +24,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/notify"
@@ -52,6 +54,10 @@ type Deps struct {
 	// Ingest: log receivers (POST /api/v1/ingest, /api/v1/ingest/es/…)
 	// and ingest tokens; nil: none.
 	Ingest *ingest.Service
+	// Alert: Sigma detections, rules and packs.
+	Alert *alert.Service
+	// Vuln: advisory feeds and vulnerability findings.
+	Vuln *vuln.Service
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -91,10 +97,11 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Ingest: d.Ingest}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert, Vuln: d.Vuln, Ingest: d.Ingest}).Register(apiRouter{s})
 	s.registerIngest()
 	s.registerPublic()
 	s.registerUI()
+	s.registerVulnUI()
 	s.mux.HandleFunc("/", s.notFound)
 	s.handler = s.middleware(s.mux)
 	return s, nil

@@ -57,30 +57,15 @@ func (s *Server) alertFilter(r *http.Request, q url.Values) (monitor.AlertFilter
 	if f.Kind != "" && !slices.Contains(monitor.AlertKinds, f.Kind) {
 		return f, v, fieldErr("kind", "is not a kind of alert", "không phải một loại cảnh báo")
 	}
-	if id := q.Get("agency_id"); id != "" {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || n <= 0 {
-			return f, v, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
-		}
-		a, err := s.deps.Registry.Agency(r.Context(), httpx.Actor(r.Context()), n)
-		if err != nil {
-			return f, v, err
-		}
-		f.AgencyPath, v.AgencyID = a.Path, n
+	var err error
+	if f.AgencyPath, v.AgencyID, err = s.agencyParam(r, q); err != nil {
+		return f, v, err
 	}
-	for _, d := range []struct {
-		field, text string
-		into        *time.Time
-		days        int
-	}{{"from", v.From, &f.From, 0}, {"to", v.To, &f.To, 1}} {
-		if d.text == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", d.text, vietnam)
-		if err != nil || t.Year() < 2000 || t.Year() > 2200 {
-			return f, v, fieldErr(d.field, "is not a date (YYYY-MM-DD)", "không phải một ngày (năm-tháng-ngày)")
-		}
-		*d.into = t.AddDate(0, 0, d.days) // "to" includes its whole day
+	if f.From, err = dateParam(v.From, "from", false); err != nil {
+		return f, v, err
+	}
+	if f.To, err = dateParam(v.To, "to", true); err != nil {
+		return f, v, err
 	}
 	return f, v, f.Valid()
 }
@@ -148,4 +133,40 @@ func (s *Server) alertsAcknowledge(w http.ResponseWriter, r *http.Request) {
 		back = "/alerts?done=saved"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// dateParam reads a list filter's date (YYYY-MM-DD, a day in Vietnam):
+// its start, or the start of the next day when end is set so that "to"
+// includes its day. Empty is the zero time.
+func dateParam(text, field string, end bool) (time.Time, error) {
+	if text == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", text, vietnam)
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		return time.Time{}, fieldErr(field, "is not a date (YYYY-MM-DD)", "không phải một ngày (năm-tháng-ngày)")
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// agencyParam reads a list filter's ?agency_id=: the agency's path (its
+// subtree is kept) and id; nothing when absent. An agency outside the
+// caller's scope is not found.
+func (s *Server) agencyParam(r *http.Request, q url.Values) (string, int64, error) {
+	v := q.Get("agency_id")
+	if v == "" {
+		return "", 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, fieldErr("agency_id", "choose an agency from the list", "hãy chọn một cơ quan, đơn vị trong danh sách")
+	}
+	a, err := s.deps.Registry.Agency(r.Context(), httpx.Actor(r.Context()), id)
+	if err != nil {
+		return "", 0, err
+	}
+	return a.Path, id, nil
 }

@@ -37,6 +37,7 @@ func (s *Server) registerUI() {
 	s.Public("POST /logout", s.logout)
 
 	s.page("GET /{$}", s.dashboard)
+	s.registerDetectionsUI()
 	s.page("GET /agencies", s.agenciesPage)
 	s.page("GET /agencies/new", s.agencyNewPage)
 	s.page("POST /agencies", s.agencyCreate)
@@ -69,6 +70,7 @@ func (s *Server) registerUI() {
 	s.page("POST /tokens", s.tokenCreate)
 	s.page("POST /tokens/{id}/revoke", s.idAction(s.deps.Auth.RevokeToken, "/tokens?done=saved"))
 	s.page("GET /audit", s.auditPage)
+	s.registerLevelsUI()
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/monitor"
+	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
 	"github.com/khien-project/khien/internal/platform/access"
@@ -34,6 +35,7 @@ func (s *Server) registerSiteUI() {
 	s.page("POST /sites/{id}/verify", s.siteVerification(s.deps.Sites.VerifyNow, "verification.checked"))
 	s.page("POST /sites/{id}/approve", s.siteVerification(s.deps.Sites.Approve, "saved"))
 	s.page("POST /sites/{id}/reject", s.siteVerification(s.deps.Sites.Reject, "saved"))
+	s.page("GET /scans", s.scansPage)
 	s.page("GET /scans/{id}", s.scanPage)
 	s.page("GET /findings", s.findingsPage)
 	s.page("POST /findings/{id}/resolve", s.idAction(s.deps.Sites.ResolveFinding, "/findings?done=saved"))
@@ -385,6 +387,14 @@ type findingsView struct {
 	Status   string
 	Severity string
 	Query    string
+	Filter   sitescan.FindingFilter
+	AgencyID int64
+	DateFrom string
+	DateTo   string
+	Agencies []registry.Agency
+	Kinds    []string
+	SortKey  string
+	Sorts    map[string]string
 	Findings []sitescan.Finding
 	Total    int
 	From, To int
@@ -406,23 +416,48 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fieldErr("status", "is not open, resolved or all", "không phải đang mở, đã xử lý hoặc tất cả"))
 		return
 	}
-	f := sitescan.FindingFilter{Status: status, Severity: q.Get("severity"), Query: q.Get("q"), Limit: findingsPerPage}
+	f := sitescan.FindingFilter{Status: status, Severity: q.Get("severity"), Query: q.Get("q"), Kind: q.Get("kind"), Sort: q.Get("sort"), Limit: findingsPerPage}
 	if status == "all" {
 		f.Status = ""
 	}
-	page, err := pageParam(q)
+	v := findingsView{Status: status, Severity: f.Severity, Query: f.Query, DateFrom: q.Get("from"), DateTo: q.Get("to"), Kinds: sitescan.FindingKinds}
+	var err error
+	f.AgencyPath, v.AgencyID, err = s.agencyParam(r, q)
+	if err == nil {
+		f.From, err = dateParam(v.DateFrom, "from", false)
+	}
+	if err == nil {
+		f.To, err = dateParam(v.DateTo, "to", true)
+	}
+	page := 1
+	if err == nil {
+		page, err = pageParam(q)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	f.Offset = (page - 1) * findingsPerPage
-	items, total, err := s.deps.Sites.Findings(r.Context(), httpx.Actor(r.Context()), f)
+	ctx, actor := r.Context(), httpx.Actor(r.Context())
+	items, total, err := s.deps.Sites.Findings(ctx, actor, f)
+	if err == nil {
+		v.Agencies, err = s.deps.Registry.AgencyTree(ctx, actor)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := findingsView{Status: status, Severity: f.Severity, Query: f.Query, Findings: items, Total: total, From: f.Offset + 1, To: f.Offset + len(items)}
-	v.PrevURL, v.NextURL = pageLinks("/findings", q, []string{"status", "severity", "q"}, page, f.Offset+len(items), total)
+	v.Filter, v.Findings, v.Total, v.From, v.To = f, items, total, f.Offset+1, f.Offset+len(items)
+	keys := []string{"status", "severity", "q", "kind", "agency_id", "from", "to", "sort"}
+	v.SortKey = f.Sort
+	if v.SortKey == "" {
+		v.SortKey = "newest"
+	}
+	v.Sorts = map[string]string{}
+	for _, k := range sitescan.FindingSorts {
+		v.Sorts[k] = listURL("/findings", q, keys, "sort", k)
+	}
+	v.PrevURL, v.NextURL = pageLinks("/findings", q, keys, page, f.Offset+len(items), total)
 	s.render(w, http.StatusOK, "findings", s.newView(r, "findings.title", "findings", v))
 }
 

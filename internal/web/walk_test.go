@@ -234,6 +234,7 @@ func (b *browser) setLang(lang string) {
 // address in it.
 func seedWalk(t *testing.T, w *world) {
 	t.Helper()
+	vulnFindingA("")(w, "admin") // a vulnerability finding on A, with its status form
 	for _, c := range []struct {
 		method, path string
 		body         any

@@ -206,13 +206,18 @@ paths["/api/v1/sites/{id}/approve"] = {"post": op("Approve a site for scanning a
 paths["/api/v1/sites/{id}/reject"] = {"post": op("Reject a site: it is never scanned nor probed (admins, analysts; audited)", "Sites",
     {"200": resp("rejected", ref("Site")), "404": NF, "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/scans"] = {
-    "get": op("List scans, newest first (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"]}, [q("site_id", "one site's scans", I), q("status", "queued, running, done or error")] + PAGING),
+    "get": op("List scans, newest first unless sorted otherwise (without reports)", "Scans", {"200": resp("scans", listof("Scan")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+        [q("site_id", "one site's scans", I), q("status", "queued, running, done or error"), q("grade", "A+ … F"), q("q", "part of the address"),
+         q("agency_id", "this agency and the ones below it", I), q("from", "asked for at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+         q("to", "asked for before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest, score (lowest first) or -score")] + PAGING),
     "post": op("Start a scan of a registered site now (admins and analysts; agency officers for their own sites); a scan already queued is returned", "Scans", {"202": resp("queued", ref("Scan")), "404": NF, **common}, reqbody=body("ScanInput"))}
 paths["/api/v1/scans/{id}"] = {"get": op("Get a scan with its report", "Scans", {"200": resp("scan", ref("Scan")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/report"] = {"get": op("The scan's report alone: the same JSON object `khien scan --json` prints", "Scans", {"200": resp("report", ref("Report")), "404": NF, **auth}, [ID])}
 paths["/api/v1/scans/{id}/diff"] = {"get": op("Compare a scan with the site's previous finished scan", "Scans", {"200": resp("differences", ref("Diff")), "404": NF, **auth}, [ID])}
-paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"]},
-    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name")] + PAGING)}
+paths["/api/v1/findings"] = {"get": op("Regressions found by scans (grade drops, new critical failures) on sites in your scope", "Scans", {"200": resp("findings", listof("Finding")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("site_id", "one site's findings", I), q("status", "open or resolved"), q("severity", "critical, high, medium, low or info"), q("q", "part of the URL or the agency's name"),
+     q("kind", "check-failed or grade-drop"), q("agency_id", "this agency and the ones below it", I), q("from", "raised at or after: an RFC 3339 time, or a date (YYYY-MM-DD, Vietnam)"),
+     q("to", "raised before: an RFC 3339 time, or a date (its whole day included)"), q("sort", "newest (default), oldest or severity (worst first)")] + PAGING)}
 paths["/api/v1/findings/{id}/resolve"] = {"post": op("Mark a finding resolved (admins, analysts)", "Scans", {"204": resp("resolved"), "404": NF, **auth, "403": common["403"]}, [ID])}
 paths["/api/v1/monitors"] = {"get": op("Monitoring state of every site in your scope", "Monitoring", {"200": resp("sites", listof("Site")), **auth, "400": common["400"]},
     [q("q", "part of the URL, system or agency name"), q("state", "up, down or unknown")] + PAGING),
@@ -321,6 +326,260 @@ paths["/api/v1/systems/{id}/level"] = {"get": op("A system's level: the regime a
 paths["/api/v1/systems/{id}/layers"] = {"get": op("The four protection layers of a system, in order, with their status", "Levels", {"200": resp("four layers", itemsof("Layer")), "404": NF, **auth}, [ID])}
 paths["/api/v1/systems/{id}/layers/{layer}"] = {"put": op("Record one protection layer (agency officers for their systems, admins; audited)", "Levels",
     {"200": resp("the layer", ref("Layer")), "404": NF, "409": E("the system is archived"), **common}, [ID, LAYER], body("LayerDetails"))}
+
+# Sigma detection (issue 11): alerts (detections), rule packs, rules, exceptions, rule test.
+schemas.update({
+  "Detection": obj({"id": I, "rule_uid": S, "rule_title": S, "level": S, "tags": arr(S), "agency_id": I, "agency_name": S, "system_id": I, "system_name": S,
+                    "group": {"type": "string", "description": "a correlation's group-by values"},
+                    "status": ENUM("new", "acknowledged", "escalated", "false_positive", "closed"), "assignee": S,
+                    "count": {"type": "integer", "description": "matched events grouped into this alert"}, "first_seen": T, "last_seen": T, "muted": B, "created_at": T, "updated_at": T,
+                    "events": arr(obj({"record_id": S, "day": S, "at": T, "fields": {"type": "object"}, "original": S}, ["record_id"])),
+                    "history": arr(obj({"at": T, "actor": S, "action": S, "from": S, "to": S, "assignee": S, "note": S}, ["at", "actor", "action"]))},
+                   ["id", "rule_uid", "level", "agency_id", "status", "count"]),
+  "StatusInput": obj({"status": ENUM("new", "acknowledged", "escalated", "false_positive", "closed"), "note": S}, ["status"]),
+  "BulkInput": obj({"ids": arr(I), "action": ENUM("acknowledge", "false_positive", "close", "escalate", "assign"), "status": S,
+                    "assignee": {"type": "string", "description": "with assign: an active admin or analyst, empty to unassign"}, "note": S}, ["ids", "action"]),
+  "Rule": obj({"id": I, "pack_id": I, "uid": S, "kind": ENUM("detection", "correlation", "filter", "invalid"), "title": S, "level": S, "tags": arr(S),
+               "logsource": S, "file": S, "enabled": B, "lint_error": S, "yaml": S}, ["id", "uid", "kind", "enabled"]),
+  "Pack": obj({"id": I, "name": S, "source": S, "rules": {"type": "integer"}, "errors": {"type": "integer"}, "imported_by": S, "imported_at": T}, ["id", "name", "rules", "errors"]),
+  "ImportResult": obj({"pack": ref("Pack"), "errors": arr(S)}, ["pack", "errors"]),
+  "Exception": obj({"id": I, "rule_uid": S, "agency_id": I, "agency_name": S, "field": S, "value": S, "reason": S, "created_by": S, "created_at": T}, ["id", "rule_uid", "agency_id", "reason"]),
+  "ExceptionInput": obj({"rule_uid": S, "agency_id": I, "field": S, "value": S, "reason": S}, ["rule_uid", "agency_id", "reason"]),
+  "RuleTestInput": obj({"rule": {"type": "string", "description": "Sigma YAML (one or more documents)"}, "events": {"type": "string", "description": "NDJSON, a JSON array, or Windows events exported as JSON"}}, ["rule", "events"]),
+  "RuleTestResult": obj({"rules": {"type": "integer"}, "rule_errors": arr(S), "events": {"type": "integer"}, "event_errors": arr(S),
+                         "matches": arr(obj({"rule_id": S, "rule_title": S, "event": {"type": "integer"}}, ["rule_id", "event"]))}, ["rules", "events", "matches"]),
+})
+DNF = E("not found or outside your scope")
+paths["/api/v1/detections"] = {"get": op("Detections (Sigma alerts) in your scope", "Detection", {"200": resp("detections", listof("Detection")), **auth, "400": common["400"], "404": E("agency_id names no agency in your scope")},
+    [q("status", "new, acknowledged, escalated, false_positive or closed"), q("level", "critical, high, medium, low or informational"), q("agency_id", "this agency and the ones below it", I),
+     q("system_id", "one system", I), q("rule", "a rule's id"), q("assignee", "a user name"), q("from", "last seen at or after (RFC 3339 or YYYY-MM-DD)"), q("to", "first seen before (RFC 3339 or YYYY-MM-DD, its day included)"),
+     q("sort", "newest (default), oldest, level, count or last_seen")] + PAGING)}
+paths["/api/v1/detections/{id}"] = {"get": op("One detection with its events and history", "Detection", {"200": resp("detection", ref("Detection")), "404": DNF, **auth}, [ID])}
+paths["/api/v1/detections/{id}/status"] = {"post": op("Change a detection's status (admins, analysts; audited)", "Detection",
+    {"200": resp("detection", ref("Detection")), "404": DNF, "409": E("not a valid transition"), **common}, [ID], body("StatusInput"))}
+paths["/api/v1/detections/bulk"] = {"post": op("Acknowledge, mark false positive, close, escalate or assign several detections, all or none (admins, analysts; at most 500)", "Detection",
+    {"200": resp("how many changed", obj({"changed": I}, ["changed"])), "404": E("an id names no detection in your scope: nothing changed"), "409": E("a transition is not valid: nothing changed"), **common}, reqbody=body("BulkInput"))}
+paths["/api/v1/rules"] = {"get": op("Stored Sigma rules", "Detection", {"200": resp("rules", listof("Rule")), **auth, "400": common["400"]},
+    [q("pack_id", "one pack", I), q("q", "part of the title or id"), q("enabled", "yes or no"), q("errors", "1: only rules that failed to load or compile")] + PAGING)}
+paths["/api/v1/rules/{id}"] = {"get": op("One rule with its YAML", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth}, [ID])}
+paths["/api/v1/rules/{id}/enable"] = {"post": op("Turn a rule on (admins, analysts; audited)", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/{id}/disable"] = {"post": op("Turn a rule off (admins, analysts; audited)", "Detection", {"200": resp("rule", ref("Rule")), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/packs"] = {
+    "get": op("Imported rule packs", "Detection", {"200": resp("packs", listof("Pack")), **auth}),
+    "post": op("Import a rule pack: a zip or tar.gz of Sigma YAML, or one YAML file, as multipart (file, name) or as the body (?name=, ?filename=); a pack of the same name is replaced (admins, analysts; audited)", "Detection",
+        {"200": resp("imported; rules that failed are listed and kept, not run", ref("ImportResult")), **common, "413": E("larger than 64 MiB")},
+        [q("name", "the pack's name"), q("filename", "the uploaded file's name")],
+        {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}, "name": S}, ["file"])},
+                                       "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})}
+paths["/api/v1/rules/packs/{id}"] = {"delete": op("Remove a pack and its rules (admins, analysts; audited)", "Detection", {"200": resp("deleted", obj({"deleted": B})), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/exceptions"] = {
+    "get": op("Exceptions: a rule silenced for an agency, optionally when a field has a value", "Detection", {"200": resp("exceptions", listof("Exception")), **auth}, [q("rule", "one rule's id")]),
+    "post": op("Add an exception with its reason (admins, analysts; audited)", "Detection", {"201": resp("created", ref("Exception")), **common}, reqbody=body("ExceptionInput"))}
+paths["/api/v1/rules/exceptions/{id}"] = {"delete": op("Remove an exception (admins, analysts; audited)", "Detection", {"200": resp("deleted", obj({"deleted": B})), "404": E("not found"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/rules/test"] = {"post": op("Run a rule over pasted events (nothing is stored); matches as khien rules test prints them", "Detection",
+    {"200": resp("matches", ref("RuleTestResult")), **common, "413": E("rule over 256 KiB or events over 4 MiB")}, reqbody=body("RuleTestInput"))}
+# Level dossiers (issue 12 item 3): draft → submitted → under_appraisal → approved | returned.
+DSTATE = ENUM("draft", "submitted", "under_appraisal", "approved", "returned")
+DATE = {"type": "string", "format": "date"}
+schemas.update({
+  "DossierSection": obj({"id": S, "title_vi": S, "title_en": S, "guidance_vi": S, "guidance_en": S, "text": S}, ["id", "text"]),
+  "DossierStep": obj({"from": S, "to": DSTATE, "actor": S, "note": S, "due_on": S, "at": T}, ["to", "actor", "at"]),
+  "Comment": obj({"id": I, "author": S, "body": S, "created_at": T}, ["id", "author", "body"]),
+  "Attachment": obj({"id": I, "name": S, "kind": ENUM("pdf", "docx", "odt"), "size": I, "sha256": {"type": "string", "description": "hex SHA-256 of the content"},
+                     "uploaded_by": S, "created_at": T}, ["id", "name", "kind", "size", "sha256"]),
+  "Dossier": obj({"id": I, "system_id": I, "system_name": S, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposal_id": I, "state": DSTATE,
+                  "due_on": {"type": "string", "description": "the current step's deadline (YYYY-MM-DD) from the regime's approval matrix; empty when it gives none"},
+                  "overdue": B, "submitted_at": S, "decision_number": S, "decision_date": S, "signer": S,
+                  "appraiser": obj({"vi": S, "en": S}), "approver": obj({"vi": S, "en": S}),
+                  "sections": arr(ref("DossierSection")), "next": {"type": "array", "items": DSTATE, "description": "the states you may move the dossier to now"},
+                  "steps": arr(ref("DossierStep")), "comments": arr(ref("Comment")), "attachments": arr(ref("Attachment")),
+                  "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "regime", "level", "state", "sections", "next"]),
+  "SectionsInput": obj({"sections": {"type": "object", "additionalProperties": S, "description": "section id → text; ids from the regime's dossier_sections"}}, ["sections"]),
+  "Transition": obj({"to": ENUM("submitted", "under_appraisal", "approved", "returned"), "note": {"type": "string", "description": "required to return a dossier"},
+                     "decision_number": {"type": "string", "description": "approval: the decision's number"}, "decision_date": {**DATE, "description": "approval: the decision's date, not in the future"},
+                     "signer": {"type": "string", "description": "approval: who signed the decision"}}, ["to"]),
+  "CommentInput": obj({"body": S}, ["body"]),
+})
+DID = ID
+AID = {"name": "aid", "in": "path", "required": True, "schema": I}
+paths["/api/v1/systems/{id}/dossiers"] = {"post": op("Open a draft level dossier for a system at its proposed level (agency officers for their systems, admins; audited): the overview is pre-filled from the registry and the rationale from the proposal", "Levels",
+    {"201": resp("the draft", ref("Dossier")), "404": NF, "409": E("no level proposal yet, an open dossier already, or the system is archived"), **auth, "403": common["403"]}, [ID])}
+paths["/api/v1/dossiers"] = {"get": op("Level dossiers in your scope, newest first", "Levels", {"200": resp("dossiers (without steps, comments, attachments)", itemsof("Dossier")), **auth},
+    [q("system_id", "one system's", I), q("state", "in this state", DSTATE), q("overdue", "true: only those past their step's deadline", B)])}
+paths["/api/v1/dossiers/{id}"] = {
+  "get": op("A level dossier with its sections, steps, comments and attachments", "Levels", {"200": resp("dossier", ref("Dossier")), "404": NF, **auth}, [DID]),
+  "patch": op("Change sections of a draft or returned dossier (its agency's officers, admins; audited)", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "404": NF, "409": E("the dossier is not a draft or returned, or the system is archived"), **common}, [DID], body("SectionsInput"))}
+paths["/api/v1/dossiers/{id}/transitions"] = {"post": op("Move a dossier: submitted (agency), under_appraisal or returned (province office: analysts, admins), approved (admins only, with the decision); audited", "Levels",
+    {"200": resp("dossier", ref("Dossier")), "400": E("unknown state, an empty section on submission, no reason to return, or the decision's number, date or signer missing"),
+     "403": E("your role may not make this step"), "404": NF, "409": E("the dossier's state does not allow this step, or it changed meanwhile"), "401": common["401"], "413": common["413"]}, [DID], body("Transition"))}
+paths["/api/v1/dossiers/{id}/comments"] = {"post": op("Comment on a dossier (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("comment", ref("Comment")), "404": NF, **common}, [DID], body("CommentInput"))}
+paths["/api/v1/dossiers/{id}/attachments"] = {"post": op("Attach a PDF, DOCX or ODT document (told by content, at most 10 MiB; by the agency while draft or returned, by the office while submitted or under appraisal; audited with its SHA-256)", "Levels",
+    {"201": resp("attachment", ref("Attachment")), "400": E("not a PDF, DOCX or ODT by content, a name that does not match the content, empty or over 10 MiB"), "404": NF,
+     "409": E("the dossier is approved or the system archived"), "401": common["401"], "403": common["403"], "413": E("body much larger than 10 MiB")}, [DID],
+    {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])},
+                                   "application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": "the raw document, its name in ?name="}}}})}
+paths["/api/v1/dossiers/{id}/attachments/{aid}"] = {"get": op("Download an attachment (always as a download: application/octet-stream, Content-Disposition attachment, sandboxed)", "Levels",
+    {"200": resp("the document", {"type": "string", "format": "binary"}, "application/octet-stream"), "404": NF, **auth}, [DID, AID])}
+
+# Assessments (issue 12 item 4).
+STATUS = ENUM("implemented", "partial", "not_implemented", "not_applicable")
+COUNTS = {"applicable": {"type": "integer"}, "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "not_implemented": {"type": "integer"},
+          "not_applicable": {"type": "integer"}, "not_assessed": {"type": "integer"},
+          "score": {"type": "number", "description": "percent: (implemented + ½ partial) / (applicable − not_applicable); not assessed counts as not implemented"}}
+schemas.update({
+  "RequirementStatus": obj({"id": S, "kind": S, "group": S, "from": {"type": "integer"}, "clause": S, "vi": S, "en": S,
+                            "status": {"type": "string", "enum": ["", "implemented", "partial", "not_implemented", "not_applicable"], "description": "empty: not assessed yet"},
+                            "justification": S, "evidence": S, "assessor": S, "assessed_on": S}, ["id", "group", "status"]),
+  "GroupScore": obj({"id": S, "vi": S, "en": S, **COUNTS}, ["id", "score"]),
+  "Assessment": obj({"system_id": I, "regime": S, "level": {"type": "integer"}, **COUNTS, "groups": arr(ref("GroupScore")), "requirements": arr(ref("RequirementStatus"))},
+                    ["system_id", "regime", "level", "score", "groups", "requirements"]),
+  "StatusInput": obj({"requirement": S, "status": STATUS, "justification": {"type": "string", "description": "required for not_applicable"}, "evidence": S,
+                      "assessed_on": {**DATE, "description": "default today; not in the future"}}, ["requirement", "status"]),
+  "AssessmentInput": obj({"items": arr(ref("StatusInput"))}, ["items"]),
+  "Snapshot": obj({"regime": S, "level": {"type": "integer"}, **COUNTS, "assessor": S, "at": T}, ["score", "at"]),
+  "SystemScore": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer", "description": "approved level; 0: none yet"},
+                      "proposed_level": {"type": "integer"}, **COUNTS}, ["system_id", "level"]),
+  "AgencyScore": obj({"agency_id": I, "code": S, "name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, **COUNTS}, ["agency_id", "systems", "approved"]),
+  "Scores": obj({"agency_id": I, "systems": {"type": "integer", "description": "live systems"}, "approved": {"type": "integer", "description": "of which with an approved level"},
+                 "total": obj(COUNTS), "agencies": arr(ref("AgencyScore")), "systems_detail": arr(ref("SystemScore"))}, ["systems", "approved", "total", "agencies"]),
+  "Gap": obj({"system_id": I, "system_name": S, "agency_name": S, "level": {"type": "integer"}, "regime": S, "requirement": S, "group": S, "group_vi": S, "group_en": S,
+              "text_vi": S, "text_en": S, "status": ENUM("partial", "not_implemented")}, ["system_id", "requirement", "status"]),
+})
+AGENCY_Q = q("agency_id", "only this agency and its units", I)
+NOLEVEL = E("the system has no approved level yet")
+paths["/api/v1/systems/{id}/assessment"] = {
+  "get": op("A system's assessment at its approved level: each requirement's status, scores per group and for the system", "Levels", {"200": resp("assessment", ref("Assessment")), "404": NF, "409": NOLEVEL, **auth}, [ID]),
+  "put": op("Record requirement statuses, all or none (officers of the system's agency, analysts, admins; audited; a snapshot of the scores is kept)", "Levels",
+    {"200": resp("assessment", ref("Assessment")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("AssessmentInput"))}
+paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score after each change of its assessment, oldest first", "Levels", {"200": resp("snapshots", itemsof("Snapshot")), "404": NF, **auth}, [ID])}
+paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
+paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
+
+# Risk register (issue 12 item 6).
+STEP = obj({"value": {"type": "integer"}, "vi": S, "en": S}, ["value", "vi", "en"])
+BAND = obj({"id": ENUM("low", "medium", "high", "critical"), "from": {"type": "integer"}, "vi": S, "en": S}, ["id", "from"])
+ONE5 = {"type": "integer", "minimum": 1, "maximum": 5}
+RISK_IN = {"title": S, "threat": S, "vulnerability": S, "likelihood": ONE5, "impact": ONE5, "treatment": ENUM("accept", "mitigate", "transfer", "avoid"),
+           "owner": S, "due_on": DATE, "status": ENUM("open", "in_progress", "closed"),
+           "accepted_until": {**DATE, "description": "required with treatment accept (within three years), refused otherwise"}}
+schemas.update({
+  "RiskScales": obj({"likelihood": arr(STEP), "impact": arr(STEP), "bands": arr(BAND)}, ["likelihood", "impact", "bands"]),
+  "RiskInput": obj(RISK_IN, ["title", "threat", "vulnerability", "likelihood", "impact", "treatment", "status"]),
+  "Risk": obj({"id": I, "system_id": I, "system_name": S, **RISK_IN, "score": {"type": "integer", "description": "likelihood × impact"}, "rating": BAND,
+               "accepted_by": S, "acceptance_expired": B, "overdue": B, "created_by": S, "created_at": T, "updated_at": T}, ["id", "system_id", "score", "rating"]),
+  "HeatMap": obj({"cells": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "description": "cells[likelihood-1][impact-1]: open risks"},
+                  "total": {"type": "integer"}}, ["cells", "total"]),
+})
+RFILTER = [q("system_id", "one system's", I), AGENCY_Q, q("status", "in this status", ENUM("open", "in_progress", "closed"))]
+paths["/api/v1/risk-scales"] = {"get": op("The likelihood and impact scales and the score bands", "Levels", {"200": resp("scales", ref("RiskScales")), **auth})}
+paths["/api/v1/systems/{id}/risks"] = {"post": op("Record a risk of a system (officers of its agency, analysts, admins; audited)", "Levels",
+    {"201": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first", "Levels", {"200": resp("risks", itemsof("Risk")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/heatmap"] = {"get": op("Open risks counted by likelihood and impact", "Levels", {"200": resp("heat map", ref("HeatMap")), "404": NF, **auth}, RFILTER)}
+paths["/api/v1/risks/{id}"] = {
+  "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
+  "put": op("Change a risk (officers of its system's agency, analysts, admins; audited)", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
+
+# Reports (issue 12 item 7).
+FORMAT = q("format", "json (default), pdf (A4, Vietnamese text in an embedded Unicode font) or csv (UTF-8 with BOM)", ENUM("json", "pdf", "csv"))
+LANG = q("lang", "vi (default) or en", ENUM("vi", "en"))
+REPORT_FILES = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}, "text/csv": {"schema": S}}
+schemas.update({
+  "ReportSystem": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposed_level": {"type": "integer"}, **COUNTS,
+                       "plan": {"type": "string", "enum": ["", "full", "partial", "none"], "description": "the plan's implementation; empty without an approved level"},
+                       "inspected": {"type": "string", "description": "the independent inspection (layer 3) in the period"}}, ["system_id", "name", "level"]),
+  "AnnualReport": obj({"year": {"type": "integer"}, "period_start": DATE, "period_end": DATE, "unit_due": DATE, "owner_due": DATE, "recipient": obj({"vi": S, "en": S}), "regime": S,
+                       "agency_id": I, "agency_name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, "approved_share": {"type": "number"},
+                       "by_level": LEVELS, "plan_full": {"type": "integer"}, "plan_partial": {"type": "integer"}, "plan_none": {"type": "integer"},
+                       "approved_in_period": {"type": "integer"}, "inspections": {"type": "integer"}, "score": {"type": "number"},
+                       "systems_detail": arr(ref("ReportSystem")), "generated_at": T}, ["year", "period_start", "period_end", "systems", "approved", "systems_detail"]),
+  "ComplianceReport": obj({"system_id": I, "system_name": S, "agency_name": S, "level": ref("SystemLevel"), "decision": ref("Dossier"), "layers": arr(ref("Layer")),
+                           "assessment": ref("Assessment"), "risks": arr(ref("Risk")), "generated_at": T}, ["system_id", "layers", "risks"]),
+})
+def report_resp(name):
+    r = resp("the report", ref(name))
+    r["content"].update(REPORT_FILES)
+    return r
+paths["/api/v1/reports/annual"] = {"get": op("The annual report (period 15 Dec – 14 Dec, due dates from the regime) of your scope or one agency's subtree", "Levels",
+    {"200": report_resp("AnnualReport"), "400": E("bad format, lang or year"), "404": NF, **auth},
+    [AGENCY_Q, q("year", "the year the period ends in (default: this year)", {"type": "integer"}), FORMAT, LANG])}
+paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's compliance report: level and decision, the four layers, the assessment, open risks", "Levels",
+    {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
+
+# Dashboard (issue 12 item 8).
+schemas.update({
+  "LevelsDashboard": obj({"annual": ref("AnnualReport"),
+                          "coverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
+                                           "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
+                                           "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
+                          "overdue_dossiers": {"type": "integer"}, "open_dossiers": {"type": "integer"},
+                          "top_gaps": arr(obj({"regime": S, "requirement": S, "text_vi": S, "text_en": S, "systems": {"type": "integer"}})),
+                          "risks": ref("HeatMap")}, ["annual", "coverage", "overdue_dossiers", "top_gaps", "risks"]),
+})
+paths["/api/v1/levels/dashboard"] = {"get": op("The security-by-level dashboard of your scope or one agency's subtree: approved share, plans, layer coverage, overdue dossiers and inspections, top gaps, open risks", "Levels",
+    {"200": resp("dashboard", ref("LevelsDashboard")), "404": NF, **auth}, [AGENCY_Q])}
+# Vulnerabilities (issue 13): feeds, findings, discovered components.
+schemas.update({
+  "FeedStatus": obj({"source": ENUM("nvd", "cve5", "osv", "kev", "epss"), "records": {"type": "integer"}, "imports": {"type": "integer"},
+                     "last_import_at": {"type": ["string", "null"], "format": "date-time"}, "newest_modified": {"type": "string", "description": "newest modified date of the records (KEV: newest date added; EPSS: model version)"},
+                     "stale": {**B, "description": "no import, or the last one is older than the configured number of days (7)"}}, ["source", "records", "stale"]),
+  "MatchSummary": obj({"systems": {"type": "integer"}, "opened": {"type": "integer"}, "reopened": {"type": "integer"}, "fixed": {"type": "integer"}}),
+  "FeedImport": obj({"id": I, "source": S, "kind": ENUM("nvd", "cve5", "osv", "osv-zip", "kev", "kev-csv", "epss"), "file_name": S,
+                     "added": {"type": "integer"}, "replaced": {"type": "integer"}, "unchanged": {"type": "integer"}, "newest_modified": S, "findings": ref("MatchSummary")},
+                    ["id", "source", "kind", "added", "replaced", "unchanged"]),
+  "VulnReason": obj({"vi": S, "en": S}, ["vi", "en"]),
+  "VulnFinding": obj({"id": I, "system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "component": S, "version": S, "origin": ENUM("registry", "discovered"),
+                      "vuln_id": {"type": "string", "description": "CVE id (NVD) or OSV/GHSA id"}, "source": S, "cves": arr(S),
+                      "priority": ENUM("P1", "P2", "P3", "P4"), "reasons": arr(ref("VulnReason")), "cvss_score": {"type": "number"}, "cvss_vector": S,
+                      "epss": {"type": ["number", "null"]}, "kev": B, "kev_due": S, "due_at": T, "overdue": B,
+                      "status": ENUM("open", "in_progress", "fixed", "risk_accepted", "false_positive"), "status_reason": S, "approver": S, "accepted_until": S,
+                      "created_at": T, "updated_at": T, "closed_at": {"type": ["string", "null"], "format": "date-time"}},
+                     ["id", "system_id", "component", "vuln_id", "priority", "reasons", "due_at", "status"]),
+  "VulnStatusInput": obj({"status": ENUM("open", "in_progress", "fixed", "risk_accepted", "false_positive"), "reason": {"type": "string", "description": "required for risk_accepted and false_positive"},
+                          "approver": {"type": "string", "description": "required for risk_accepted"}, "until": {"type": "string", "format": "date", "description": "risk_accepted: expiry, after today and within a year"}}, ["status"]),
+  "DiscoveredComponent": obj({"id": I, "system_id": I, "system_name": S, "site_id": I, "name": S, "version": S, "evidence": S,
+                              "status": {**ENUM("proposed", "confirmed", "rejected", "gone"), "description": "gone: a later scan of the site no longer disclosed it (its findings closed)"}, "decided_by": S, "seen_at": T}, ["id", "system_id", "name", "version", "status"]),
+  "VulnProduct": obj({"name": S, "version": S, "version_start_including": S, "version_end_including": S, "version_end_excluding": S}, ["name"]),
+  "VulnAdvisoryInput": obj({"title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": {"type": "string", "format": "date"}}, ["title", "action", "deadline"]),
+  "AgencyProgress": obj({"agency_id": I, "agency_name": S, "status": ENUM("notified", "acknowledged", "patched", "verified"), "evidence": S, "updated_by": S, "notified_at": T, "updated_at": T}, ["agency_id", "status"]),
+  "AffectedSystem": obj({"system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "why": {"type": "string", "description": "the CVE or component@version that makes it affected"}}, ["system_id", "why"]),
+  "VulnAdvisory": obj({"id": I, "title": S, "title_en": S, "cves": arr(S), "products": arr(ref("VulnProduct")), "action": S, "action_en": S, "deadline": S, "created_by": S, "created_at": T,
+                       "agencies": arr(ref("AgencyProgress")), "systems": arr(ref("AffectedSystem"))}, ["id", "title", "cves", "products", "action", "deadline"]),
+  "ProgressInput": obj({"status": ENUM("acknowledged", "patched", "verified"), "evidence": S}, ["status"]),
+  "DiscoveredDecision": obj({"status": ENUM("confirmed", "rejected")}, ["status"]),
+})
+paths["/api/v1/vuln/feeds"] = {
+  "get": op("Freshness of each advisory feed: records held, last import, newest record, stale flag", "Vulnerabilities", {"200": resp("feeds", itemsof("FeedStatus")), **auth}),
+  "post": op("Import one feed file (admins; audited): NVD CVE API 2.0 or CVE JSON 5 JSON, OSV JSON or zip, CISA KEV JSON or CSV, FIRST EPSS CSV, gzipped or not; the kind is told from the content. "
+             "The body is the file (its name in ?name=) or the 'file' part of a multipart form, at most 1 GiB, read as a stream. One transaction: a truncated or malformed file stores nothing. "
+             "A record is replaced only by a newer modified date. Every system is matched again.", "Vulnerabilities",
+             {"200": resp("what the file changed", ref("FeedImport")), "400": E("not a feed file, or truncated or malformed (the message says where); nothing was imported"),
+              "401": common["401"], "403": common["403"], "413": E("file larger than 1 GiB")},
+             [q("name", "the file's name, kept with the import")],
+             {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}, "multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])}}})}
+paths["/api/v1/vuln/findings"] = {"get": op("Vulnerability findings of systems in your scope, most urgent first", "Vulnerabilities", {"200": resp("a page of findings", listof("VulnFinding")), **{k: common[k] for k in ("400", "401")}},
+    [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)] + PAGING)}
+paths["/api/v1/vuln/findings.csv"] = {"get": op("The findings in your scope as CSV (UTF-8 with BOM; same filters as the list; at most 100,000 rows)", "Vulnerabilities",
+    {"200": resp("CSV file", {"type": "string"}, "text/csv"), **{k: common[k] for k in ("400", "401")}},
+    [q("priority", "P1, P2, P3 or P4"), q("status", "open, in_progress, fixed, risk_accepted or false_positive"), q("agency_id", "systems of this agency", I), q("system_id", "one system", I), q("overdue", "true: open or in progress past their deadline", B)])}
+paths["/api/v1/vuln/findings/{id}"] = {"get": op("One finding (404 outside your scope)", "Vulnerabilities", {"200": resp("finding", ref("VulnFinding")), "404": NF, **auth}, [ID])}
+paths["/api/v1/vuln/findings/{id}/status"] = {"post": op("Move a finding: open → in_progress → fixed, risk_accepted (reason, approver, until) or false_positive (reason); admins, analysts and the system's agency officers; audited", "Vulnerabilities",
+    {"200": resp("the finding", ref("VulnFinding")), "404": NF, **common}, [ID], body("VulnStatusInput"))}
+paths["/api/v1/vuln/discovered"] = {"get": op("Components the web scanner discovered on systems in your scope (kept apart until confirmed)", "Vulnerabilities", {"200": resp("components", itemsof("DiscoveredComponent")), **auth},
+    [q("system_id", "one system", I), q("status", "proposed, confirmed or rejected")])}
+paths["/api/v1/vuln/discovered/{id}"] = {"post": op("Confirm (then it is matched like registered software) or reject a discovered component; audited", "Vulnerabilities",
+    {"200": resp("the component", ref("DiscoveredComponent")), "404": NF, **common}, [ID], body("DiscoveredDecision"))}
+
+paths["/api/v1/vuln/advisories"] = {
+  "get": op("Advisories: all for the security office and auditors; for an agency officer, those that reached an agency in their scope", "Vulnerabilities", {"200": resp("advisories", itemsof("VulnAdvisory")), **auth}),
+  "post": op("Issue an advisory (admins; audited): it reaches every agency with an affected system now, and later ones as inventories change", "Vulnerabilities",
+             {"201": resp("the advisory with the agencies reached and the systems affected", ref("VulnAdvisory")), **common}, reqbody=body("VulnAdvisoryInput"))}
+paths["/api/v1/vuln/advisories/{id}"] = {"get": op("One advisory with the agencies and affected systems in your scope (404 when it did not reach your agency)", "Vulnerabilities",
+    {"200": resp("advisory", ref("VulnAdvisory")), "404": NF, **auth}, [ID])}
+paths["/api/v1/vuln/advisories/{id}/agencies/{agency}"] = {"post": op("Record an agency's progress: acknowledged, then patched (evidence required; its officers or admins), then verified (admins, analysts); audited", "Vulnerabilities",
+    {"200": resp("the agency's progress", ref("AgencyProgress")), "404": NF, **common}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}], body("ProgressInput"))}
 
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})

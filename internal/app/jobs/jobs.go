@@ -17,6 +17,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
+	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
@@ -45,6 +46,8 @@ type Deps struct {
 	Sites   *sitescan.Service
 	Trust   *trust.Service
 	Monitor *monitor.Service
+	// Vuln reopens expired risk acceptances (nil: no such job).
+	Vuln *vuln.Service
 	// Rates paces each host (its old rows are purged with the samples).
 	Rates *hostrate.Limiter
 	// Events are the durable event subscribers, each run as a job kind.
@@ -78,6 +81,9 @@ const (
 	KindEventsRelay = "events-relay"
 	// KindAuditAnchor exports the audit log's anchor (daily).
 	KindAuditAnchor = "audit-anchor"
+	// KindVulnDue reopens vulnerability findings whose risk acceptance
+	// expired.
+	KindVulnDue = "vuln-due"
 )
 
 // ScanJob is the payload of a site-scan job.
@@ -182,6 +188,12 @@ func Kinds(d Deps) []Kind {
 			return d.AuditAnchor(ctx)
 		}, Options: bus.WorkerOptions{Concurrency: 1}})
 	}
+	if d.Vuln != nil {
+		kinds = append(kinds, Kind{Name: KindVulnDue, Handler: func(ctx context.Context, _ bus.Job) error {
+			_, err := d.Vuln.ReopenExpired(ctx, time.Now())
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: 1}})
+	}
 	if d.Events != nil {
 		kinds = append(kinds, Kind{Name: KindEventsRelay, Handler: func(ctx context.Context, _ bus.Job) error {
 			n, err := d.Events.Relay(ctx, 20*time.Second)
@@ -212,6 +224,7 @@ func Schedules() []Schedule {
 		{Kind: KindVerifyDue, Every: time.Minute},
 		{Kind: KindEventsRelay, Every: 30 * time.Second},
 		{Kind: KindAuditAnchor, Every: 24 * time.Hour},
+		{Kind: KindVulnDue, Every: time.Hour},
 	}
 }
 

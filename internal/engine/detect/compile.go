@@ -152,13 +152,17 @@ func resolveCond(c cond, names []string, items map[string]node) (node, error) {
 	return nil, fmt.Errorf("condition: unknown expression")
 }
 
-// needles answers literal texts, lower-cased, at least one of which
-// appears in the lower-cased values of any event the node matches; ok is
+// needleRef is a literal (lower-cased) that a test needs, and the field
+// whose values must hold it ("" for a keyword search: any field).
+type needleRef struct{ field, text string }
+
+// needles answers literals at least one of which appears in the
+// lower-cased values of its field in any event the node matches; ok is
 // false when there is no such set (the rule is always a candidate).
-func needles(n node) ([]string, bool) {
+func needles(n node) ([]needleRef, bool) {
 	switch x := n.(type) {
 	case andNode:
-		var best []string
+		var best []needleRef
 		found := false
 		for _, k := range x {
 			if s, ok := needles(k); ok && (!found || better(s, best)) {
@@ -167,7 +171,7 @@ func needles(n node) ([]string, bool) {
 		}
 		return best, found
 	case orNode:
-		var all []string
+		var all []needleRef
 		for _, k := range x {
 			s, ok := needles(k)
 			if !ok {
@@ -180,16 +184,18 @@ func needles(n node) ([]string, bool) {
 		if x.nullMissing {
 			return nil, false
 		}
-		return testsNeedles(x.tests, x.all)
+		return testsNeedles(x.key, x.tests, x.all)
 	case *keywordNode:
-		return testsNeedles(x.tests, x.all)
+		return testsNeedles("", x.tests, x.all)
 	}
 	return nil, false
 }
 
 // better prefers the set whose shortest needle is longest, then the
 // smaller set.
-func better(a, b []string) bool {
+func better(a, b []needleRef) bool { return betterTexts(refTexts(a), refTexts(b)) }
+
+func betterTexts(a, b []string) bool {
 	if ua, ub := allUseful(a), allUseful(b); ua != ub {
 		return ua
 	}
@@ -198,6 +204,14 @@ func better(a, b []string) bool {
 		return ma > mb
 	}
 	return len(a) < len(b)
+}
+
+func refTexts(refs []needleRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.text
+	}
+	return out
 }
 
 func minLen(s []string) int {
@@ -210,11 +224,17 @@ func minLen(s []string) int {
 	return m
 }
 
-func testsNeedles(tests []valueTest, all bool) ([]string, bool) {
-	var out []string
+// testsNeedles is needles for the value tests of one field (or of a
+// keyword search, field "").
+func testsNeedles(field string, tests []valueTest, all bool) ([]needleRef, bool) {
+	var out []needleRef
 	found := false
 	for _, t := range tests {
-		s, ok := testNeedles(t)
+		texts, ok := testNeedles(t)
+		s := make([]needleRef, len(texts))
+		for i, x := range texts {
+			s[i] = needleRef{field, x}
+		}
 		switch {
 		case all && ok && (!found || better(s, out)):
 			out, found = s, true
@@ -313,10 +333,9 @@ func reNeedles(re *syntax.Regexp, depth int) ([]string, bool) {
 			return reNeedles(re.Sub[0], depth+1)
 		}
 	case syntax.OpConcat:
-		var best []string
-		found := false
+		best, found := concatNeedles(re.Sub)
 		for _, sub := range re.Sub {
-			if s, ok := reNeedles(sub, depth+1); ok && (!found || better(s, best)) {
+			if s, ok := reNeedles(sub, depth+1); ok && (!found || betterTexts(s, best)) {
 				best, found = s, true
 			}
 		}

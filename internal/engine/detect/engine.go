@@ -20,10 +20,12 @@ type Config struct {
 type Engine struct {
 	rules       []*compiled
 	corrs       []*corrDef
-	grams       *gramMatcher
-	needleRules [][]int32 // needle index → rules that need it
-	needleText  []string  // needle index → its text
-	noNeedle    []int32   // rules that are candidates for every event of their logsource
+	fieldGrams  map[string]*gramMatcher // lower-cased field → the needles of its tests and of keyword searches
+	gramsByKid  []*gramMatcher          // the same by fieldKeyID
+	kwGrams     *gramMatcher            // the needles of keyword searches (any field), or nil
+	needleRules [][]int32               // needle index → rules that need it
+	needleRefs  []needleRef             // needle index → its field and text
+	noNeedle    []int32                 // rules that are candidates for every event of their logsource
 	filters     int
 
 	mu     sync.Mutex
@@ -44,7 +46,7 @@ type compiled struct {
 type route struct {
 	member   []bool
 	noNeedle []int32
-	fields   map[string]bool // what the prefilter scans; nil: every field
+	keywords bool // some rule searches keywords: every field is scanned for their needles
 }
 
 const maxRoutes = 1024
@@ -57,6 +59,7 @@ type scratch struct {
 	cands   []int32
 	matched []int32
 	sink    candSink
+	grams   []*gramMatcher // event field → the matcher its values are searched with
 }
 
 // Compile builds an Engine from loaded rules. Rules that fail are left
@@ -117,11 +120,11 @@ func Compile(rules []*Rule, cfg Config) (*Engine, []error) {
 	return e, errs
 }
 
-// buildPrefilter gathers every rule's needles into one matcher: the
-// trigger needles (one of which must appear for the rule to be a
-// candidate) and the needles of its gate.
+// buildPrefilter gathers every rule's needles into one matcher per
+// field (and one for keyword searches): the trigger needles (one of which
+// must appear for the rule to be a candidate) and the needles of its gate.
 func (e *Engine) buildPrefilter() {
-	b := &gateBuilder{index: map[string]int32{}}
+	b := &gateBuilder{index: map[needleRef]int32{}}
 	trigger := map[int32][]int32{}
 	for i, cr := range e.rules {
 		if g, ok := b.build(cr.cond); ok {
@@ -141,12 +144,34 @@ func (e *Engine) buildPrefilter() {
 			}
 		}
 	}
-	e.needleText = b.texts
-	e.needleRules = make([][]int32, len(b.texts))
+	e.needleRefs = b.refs
+	e.needleRules = make([][]int32, len(b.refs))
 	for id, rules := range trigger {
 		e.needleRules[id] = rules
 	}
-	e.grams = newGramMatcher(b.texts)
+	texts := make([]string, len(b.refs))
+	byField := map[string][]int32{}
+	for id, r := range b.refs {
+		texts[id] = r.text
+		byField[r.field] = append(byField[r.field], int32(id))
+	}
+	e.fieldGrams = map[string]*gramMatcher{}
+	kw := byField[""]
+	for field, ids := range byField {
+		if field == "" {
+			e.kwGrams = newGramMatcher(texts, kw)
+		} else { // a field's values are searched once, for keyword needles too
+			e.fieldGrams[field] = newGramMatcher(texts, append(ids, kw...))
+		}
+	}
+	for field, m := range e.fieldGrams {
+		if kid := fieldKeyID(field); kid >= 0 {
+			if int(kid) >= len(e.gramsByKid) {
+				e.gramsByKid = append(e.gramsByKid, make([]*gramMatcher, int(kid)+1-len(e.gramsByKid))...)
+			}
+			e.gramsByKid[kid] = m
+		}
+	}
 }
 
 // routeFor answers the rules that apply to events of ls.
@@ -166,7 +191,7 @@ func (e *Engine) routeFor(ls Logsource) *route {
 			r.noNeedle = append(r.noNeedle, i)
 		}
 	}
-	r.fields = e.routeFields(r)
+	r.keywords = e.routeFields(r) == nil
 	e.mu.Lock()
 	if len(e.routes) < maxRoutes {
 		e.routes[ls] = r
@@ -215,7 +240,7 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 	}
 	if len(e.needleRules) > 0 {
 		s.sink = candSink{e: e, rt: rt, s: s, ep: ep}
-		e.grams.scan(ev.lowerTextOf(rt.fields), &s.sink)
+		e.scan(ev, rt, s)
 	}
 	s.matched = s.matched[:0]
 	for _, i := range s.cands {
@@ -229,6 +254,43 @@ func (e *Engine) matchIndexes(ev *Event, s *scratch) []int32 {
 	}
 	sort.Slice(s.matched, func(a, b int) bool { return s.matched[a] < s.matched[b] })
 	return s.matched
+}
+
+// scan reports the needles found in the event's values: each field's
+// values are searched for the needles of that field's tests and of
+// keyword searches; fields no rule names, for the needles of keyword
+// searches when the route has some.
+func (e *Engine) scan(ev *Event, rt *route, s *scratch) {
+	kw := e.kwGrams
+	if !rt.keywords {
+		kw = nil
+	}
+	ms := s.grams[:0]
+	for i := range ev.fields {
+		var m *gramMatcher
+		if kid := ev.fields[i].kid; kid < 0 {
+			m = e.fieldGrams[ev.fields[i].key]
+		} else if int(kid) < len(e.gramsByKid) {
+			m = e.gramsByKid[kid]
+		}
+		if m == nil {
+			m = kw
+		}
+		ms = append(ms, m)
+	}
+	s.grams = ms
+	ev.foldValues(func(i int) bool { return ms[i] != nil })
+	for i, m := range ms {
+		if m == nil {
+			continue
+		}
+		vals := ev.fields[i].vals
+		for j := range vals {
+			if low := vals[j].lower(); low != "" {
+				m.scan(low, &s.sink)
+			}
+		}
+	}
 }
 
 // candSink turns the needles a scan finds into candidate rules.
@@ -291,7 +353,18 @@ type Stats struct {
 // Stats answers the engine's figures.
 func (e *Engine) Stats() Stats {
 	return Stats{Rules: len(e.rules), Filters: e.filters, Correlations: len(e.corrs), Needles: len(e.needleRules),
-		AlwaysEvaluate: len(e.noNeedle), PrefilterBytes: e.grams.sizeBytes()}
+		AlwaysEvaluate: len(e.noNeedle), PrefilterBytes: e.prefilterBytes()}
+}
+
+func (e *Engine) prefilterBytes() int {
+	n := 0
+	if e.kwGrams != nil {
+		n += e.kwGrams.sizeBytes()
+	}
+	for _, m := range e.fieldGrams {
+		n += m.sizeBytes()
+	}
+	return n
 }
 
 // Rules lists the compiled detection and correlation rules.

@@ -1,12 +1,13 @@
 package detect
 
 import (
+	"encoding/binary"
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Value is one value of an event's field, as text. Numbers keep the text
@@ -37,15 +38,15 @@ type Event struct {
 	Logsource Logsource
 	fields    []eventField
 	slab      []Value        // backing store of single values, one allocation
+	fold      []byte         // backing store of folded values; fold[:len] is in use until Reset
 	index     map[string]int // lower-cased name → position in fields
-	text      string         // lower-cased values joined, for the prefilter
-	textOK    bool
-	textOf    map[string]bool // the fields text holds (nil: all)
+	unkeyed   bool           // some field has no key id: look it up by name
 }
 
 type eventField struct {
 	name string
 	key  string // name lower-cased
+	kid  int32  // fieldKeyID(key), or -1
 	vals []Value
 }
 
@@ -74,7 +75,8 @@ func (e *Event) Reset() {
 	e.fields = e.fields[:0]
 	clear(e.slab)
 	e.slab = e.slab[:0]
-	e.text, e.textOK, e.textOf = "", false, nil
+	e.fold = e.fold[:0] // no value refers to it any more: the folded values were cleared above
+	e.unkeyed = false
 	e.Logsource = Logsource{}
 }
 
@@ -117,8 +119,7 @@ func (e *Event) Set(name string, v any) {
 }
 
 func (e *Event) addValue(name string, v Value) {
-	e.textOK = false
-	key := lowerName(name)
+	key, kid := lowerName(name)
 	if i, ok := e.index[key]; ok {
 		e.fields[i].vals = append(e.fields[i].vals, v)
 		return
@@ -126,7 +127,8 @@ func (e *Event) addValue(name string, v Value) {
 	e.index[key] = len(e.fields)
 	e.slab = append(e.slab, v)
 	n := len(e.slab)
-	e.fields = append(e.fields, eventField{name: name, key: key, vals: e.slab[n-1 : n : n]})
+	e.fields = append(e.fields, eventField{name: name, key: key, kid: kid, vals: e.slab[n-1 : n : n]})
+	e.unkeyed = e.unkeyed || kid < 0
 }
 
 // scalarValue turns a decoded JSON or Go scalar into a Value.
@@ -174,6 +176,20 @@ func (e *Event) Get(name string) ([]Value, bool) {
 	return e.fields[i].vals, true
 }
 
+// getKey is getLower for a key whose id (fieldKeyID) is kid: a few
+// comparisons of small integers rather than hashing the name.
+func (e *Event) getKey(kid int32, key string) ([]Value, bool) {
+	if kid < 0 || e.unkeyed {
+		return e.getLower(key)
+	}
+	for i := range e.fields {
+		if e.fields[i].kid == kid {
+			return e.fields[i].vals, true
+		}
+	}
+	return nil, false
+}
+
 // getLower is Get for a name already lower-cased.
 func (e *Event) getLower(key string) ([]Value, bool) {
 	i, ok := e.index[key]
@@ -204,72 +220,93 @@ func (e *Event) Names() []string {
 }
 
 // lowerText is every value lower-cased, joined by NUL.
-func (e *Event) lowerText() string { return e.lowerTextOf(nil) }
-
-// lowerTextOf is the values of the fields named (lower-cased names; nil
-// for all) lower-cased, joined by NUL: what the prefilter scans.
-func (e *Event) lowerTextOf(fields map[string]bool) string {
-	if e.textOK && sameSet(e.textOf, fields) {
-		return e.text
-	}
-	n := 0
-	for _, f := range e.fields {
-		for _, v := range f.vals {
-			n += len(v.Text) + 1
+func (e *Event) lowerText() string {
+	e.foldValues(nil)
+	var b strings.Builder
+	for i := range e.fields {
+		for j := range e.fields[i].vals {
+			b.WriteString(e.fields[i].vals[j].lower())
+			b.WriteByte(0)
 		}
 	}
-	var b strings.Builder
-	b.Grow(n)
-	type span struct{ field, val, start, end int }
-	var spans [32]span
-	kept := spans[:0]
+	return b.String()
+}
+
+// foldValues computes the folded form of the values of the fields keep
+// accepts (by position; nil: all), ASCII ones into the event's fold
+// buffer, which Reset keeps: no allocation once it has grown. Folded
+// values are only ever read through the event, and Reset clears them
+// before the buffer is written again.
+func (e *Event) foldValues(keep func(i int) bool) {
+	n := 0
 	for i := range e.fields {
-		if fields != nil && !fields[e.fields[i].key] {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		for j := range e.fields[i].vals {
+			if v := &e.fields[i].vals[j]; !v.lowOK {
+				n += len(v.Text)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if cap(e.fold)-len(e.fold) < n {
+		e.fold = make([]byte, 0, max(n, 2*cap(e.fold))) // the old buffer stays with the values folded into it
+	}
+	at := len(e.fold)
+	buf := e.fold[:at+n]
+	text := unsafe.String(unsafe.SliceData(buf), len(buf)) // each part is written before a value refers to it
+	for i := range e.fields {
+		if keep != nil && !keep(i) {
 			continue
 		}
 		vals := e.fields[i].vals
 		for j := range vals {
-			start := b.Len()
-			if vals[j].lowOK || !appendLowerASCII(&b, vals[j].Text) {
-				b.WriteString(vals[j].lower())
+			v := &vals[j]
+			if v.lowOK {
+				continue
 			}
-			kept = append(kept, span{i, j, start, b.Len()})
-			b.WriteByte(0)
+			if k, ok := lowerASCII(buf[at:], v.Text); ok {
+				v.low, v.lowOK = text[at:at+k], true
+				at += k
+			} else {
+				v.lower()
+			}
 		}
 	}
-	e.text, e.textOK, e.textOf = b.String(), true, fields
-	for _, sp := range kept { // the values' folded forms are parts of the text
-		if v := &e.fields[sp.field].vals[sp.val]; !v.lowOK {
-			v.low, v.lowOK = e.text[sp.start:sp.end], true
-		}
-	}
-	return e.text
+	e.fold = buf[:at]
 }
 
-// appendLowerASCII writes s lower-cased when it is ASCII, and answers
-// false (writing nothing) otherwise.
-func appendLowerASCII(b *strings.Builder, s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
+// lowerASCII writes s lower-cased into dst (long enough) when s is ASCII,
+// answering its length; false (dst unspecified) otherwise. Eight bytes at
+// a time: a byte from 'A' to 'Z' gets 0x20 added.
+func lowerASCII(dst []byte, s string) (int, bool) {
+	const high = 0x8080808080808080
+	n := len(s)
+	dst = dst[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		w := load64(s, i)
+		if w&high != 0 {
+			return 0, false
 		}
+		ge := w + 0x3f3f3f3f3f3f3f3f // bit 7 set where the byte is at least 'A' (no carry: bytes are < 0x80)
+		gt := w + 0x2525252525252525 // bit 7 set where the byte is above 'Z'
+		binary.LittleEndian.PutUint64(dst[i:], w|(ge&^gt&high)>>2)
 	}
-	for i := 0; i < len(s); i++ {
+	for ; i < n; i++ {
 		c := s[i]
+		if c >= 0x80 {
+			return 0, false
+		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b.WriteByte(c)
+		dst[i] = c
 	}
-	return true
-}
-
-// sameSet says whether two field sets are the same map (or both nil).
-func sameSet(a, b map[string]bool) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	return n, true
 }
 
 // foldLower is the case folding of case-insensitive matching: Unicode
@@ -289,20 +326,59 @@ func foldLower(s string) string {
 	return l
 }
 
-// lowerNames caches the lower-cased field names seen (bounded): event
-// field names repeat, and lower-casing each anew costs an allocation.
+// lowerNames caches the lower-cased field names seen, with their key ids
+// (bounded): event field names repeat, and lower-casing each anew costs
+// an allocation.
 var lowerNames sync.Map
 
 var lowerNamesLen atomic.Int32
 
-func lowerName(name string) string {
+type lowered struct {
+	key string
+	kid int32
+}
+
+func lowerName(name string) (string, int32) {
 	if v, ok := lowerNames.Load(name); ok {
-		return v.(string)
+		l := v.(lowered)
+		return l.key, l.kid
 	}
-	l := strings.ToLower(name)
+	l := lowered{key: strings.ToLower(name)}
+	l.kid = fieldKeyID(l.key)
 	if lowerNamesLen.Load() < 10_000 {
 		lowerNamesLen.Add(1)
 		lowerNames.Store(strings.Clone(name), l)
 	}
-	return l
+	return l.key, l.kid
+}
+
+// fieldKeys numbers the lower-cased field names that rules test and
+// events carry, process-wide (bounded): nodes and event fields compare
+// these numbers instead of hashing names.
+var fieldKeys struct {
+	mu  sync.Mutex
+	ids sync.Map // key → int32
+	n   int32
+}
+
+const maxFieldKeys = 1 << 16
+
+// fieldKeyID answers the number of a lower-cased field name, giving it
+// one if it has none, or -1 once maxFieldKeys names are numbered.
+func fieldKeyID(key string) int32 {
+	if v, ok := fieldKeys.ids.Load(key); ok {
+		return v.(int32)
+	}
+	fieldKeys.mu.Lock()
+	defer fieldKeys.mu.Unlock()
+	if v, ok := fieldKeys.ids.Load(key); ok {
+		return v.(int32)
+	}
+	if fieldKeys.n >= maxFieldKeys {
+		return -1
+	}
+	id := fieldKeys.n
+	fieldKeys.n++
+	fieldKeys.ids.Store(strings.Clone(key), id)
+	return id
 }

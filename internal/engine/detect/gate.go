@@ -39,16 +39,16 @@ func (g *gate) holds(nmark []uint32, epoch uint32) bool {
 
 // gateBuilder interns needles while building gates.
 type gateBuilder struct {
-	index map[string]int32
-	texts []string
+	index map[needleRef]int32
+	refs  []needleRef
 }
 
-func (b *gateBuilder) needle(n string) int32 {
+func (b *gateBuilder) needle(n needleRef) int32 {
 	id, ok := b.index[n]
 	if !ok {
-		id = int32(len(b.texts))
+		id = int32(len(b.refs))
 		b.index[n] = id
-		b.texts = append(b.texts, n)
+		b.refs = append(b.refs, n)
 	}
 	return id
 }
@@ -78,14 +78,14 @@ func (b *gateBuilder) build(n node) (gate, bool) {
 		if x.nullMissing {
 			return gate{}, false
 		}
-		return b.tests(x.tests, x.all)
+		return b.tests(x.key, x.tests, x.all)
 	case *keywordNode:
-		return b.tests(x.tests, x.all)
+		return b.tests("", x.tests, x.all)
 	}
 	return gate{}, false
 }
 
-func (b *gateBuilder) tests(tests []valueTest, all bool) (gate, bool) {
+func (b *gateBuilder) tests(field string, tests []valueTest, all bool) (gate, bool) {
 	var kids []gate
 	for _, t := range tests {
 		ns, ok := testNeedles(t)
@@ -97,7 +97,7 @@ func (b *gateBuilder) tests(tests []valueTest, all bool) (gate, bool) {
 		}
 		var alts []gate
 		for _, n := range ns {
-			alts = append(alts, gate{op: gateNeedle, needle: b.needle(strings.ToLower(n))})
+			alts = append(alts, gate{op: gateNeedle, needle: b.needle(needleRef{field, strings.ToLower(n)})})
 		}
 		g, _ := collapse(gateOr, alts)
 		kids = append(kids, g)

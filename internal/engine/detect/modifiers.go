@@ -125,7 +125,7 @@ func (c *compiler) fieldTest(ft FieldTest) (node, error) {
 		if len(ft.Values) != 1 || ft.Values[0].Kind != ValBool {
 			return nil, fmt.Errorf("%s|exists takes true or false", ft.Field)
 		}
-		return existsNode{key: key, want: ft.Values[0].Text == "true"}, nil
+		return existsNode{key: key, kid: fieldKeyID(key), want: ft.Values[0].Text == "true"}, nil
 	}
 	if ft.Field == "" && !m.startswith && !m.endswith && !m.re && !m.cidr && m.cmp == nil && !m.fieldref && m.timeUnit == "" {
 		m.contains = true // a keyword is searched anywhere in a value
@@ -152,7 +152,7 @@ func (c *compiler) fieldTest(ft FieldTest) (node, error) {
 		}
 		return &keywordNode{tests: tests, all: m.all}, nil
 	}
-	return &fieldNode{key: key, tests: tests, all: m.all, nullMissing: nulls > 0, allNull: nulls == len(tests)}, nil
+	return &fieldNode{key: key, kid: fieldKeyID(key), tests: tests, all: m.all, nullMissing: nulls > 0, allNull: nulls == len(tests)}, nil
 }
 
 // valueTest compiles one value under the modifiers.
@@ -255,6 +255,7 @@ func regexTest(m mods, s string) (valueTest, error) {
 			rt.need = ns
 		}
 		rt.minLen = reMinLen(p.Simplify(), 0)
+		rt.run = reByteRun(p) // before Simplify, which spells x{64} as 64 copies
 	}
 	var t valueTest = rt
 	if m.neq {

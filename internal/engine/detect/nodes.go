@@ -49,6 +49,7 @@ type valueTest interface {
 // matches a value test when any of them does.
 type fieldNode struct {
 	key         string // lower-cased field name
+	kid         int32  // fieldKeyID(key)
 	tests       []valueTest
 	all         bool
 	nullMissing bool // some test is null, which a missing field satisfies
@@ -56,7 +57,7 @@ type fieldNode struct {
 }
 
 func (n *fieldNode) eval(ev *Event) bool {
-	vals, ok := ev.getLower(n.key)
+	vals, ok := ev.getKey(n.kid, n.key)
 	if !ok {
 		if n.all {
 			return n.allNull
@@ -92,11 +93,12 @@ func anyValue(ev *Event, t valueTest, vals []Value) bool {
 // value (empty and null included).
 type existsNode struct {
 	key  string
+	kid  int32
 	want bool
 }
 
 func (n existsNode) eval(ev *Event) bool {
-	_, ok := ev.getLower(n.key)
+	_, ok := ev.getKey(n.kid, n.key)
 	return ok == n.want
 }
 
@@ -168,6 +170,7 @@ type reTest struct {
 	re     *regexp.Regexp
 	need   []string // folded literals one of which any match holds (nil: none known)
 	minLen int      // no match is shorter (bytes)
+	run    *byteRun // a run of bytes any match holds, or nil
 }
 
 func (t reTest) test(_ *Event, v *Value) bool {
@@ -185,6 +188,9 @@ func (t reTest) test(_ *Event, v *Value) bool {
 		if !found {
 			return false // cheaper than running the expression
 		}
+	}
+	if t.run != nil && !t.run.in(v.Text) {
+		return false
 	}
 	return t.re.MatchString(v.Text)
 }

@@ -2,94 +2,164 @@ package detect
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strings"
 )
 
 // gramMatcher finds which of many needles occur in a text. Each needle is
-// represented by one of its grams (up to 4 bytes, chosen away from common
-// log text); the scan reads every 4-, 3-, 2- and 1-byte gram of the text,
-// tests a small bitmap (kept in the processor's cache, unlike the
-// transition table of an Aho-Corasick automaton over thousands of needles,
-// which measured slower here for that reason), and only on a set bit
-// looks the gram up and checks the whole needle where it would be.
+// represented by one of its grams: all of it when it has at most 4 bytes,
+// else a 4-byte gram (needles under 8 bytes) or an 8-byte gram, chosen
+// away from common log text. The scan slides an 8-byte window over the
+// text; at each position it hashes the window's 8- and 4-byte prefixes
+// and tests a bitmap sized to the needles of that length (kept in the
+// processor's cache, unlike the transition table of an Aho-Corasick
+// automaton over thousands of needles, which measured slower here for
+// that reason), and looks at the 1- to 3-byte grams only where a table
+// of their first bytes says one may start; only on a set bit does it
+// compare the gram and then the whole needle where it would be.
 type gramMatcher struct {
-	levels [5]gramLevel // by gram length 1..4
-	texts  []string     // needle index → text
+	l8, l4     gramLevel
+	short      [3]gramLevel // grams of 1, 2 and 3 bytes
+	shortFirst [256]uint8   // byte → the short levels (bit g-1) with a gram starting with it
+	texts      []string     // needle index → text
 }
 
 // gramLevel holds the needles represented by grams of one length.
 type gramLevel struct {
+	g       int         // gram length in bytes
+	mask    uint64      // keeps the gram's bytes of the window
+	shift   uint        // 64 - bits of the bitmap's hash
+	hshift  uint        // from a bitmap hash to a head index
 	bits    []uint64    // bitmap of hashed grams
-	head    []int32     // hashed gram → first entry + 1 (0: none)
+	head    []int32     // hash>>hshift → first entry + 1 (0: none)
 	entries []gramEntry // chained by next
 }
 
 // gramEntry is a needle, its gram and where the gram starts in it.
 type gramEntry struct {
-	key  uint32
+	key  uint64
 	id   int32
 	off  int32
-	next int32 // next entry + 1 with the same hash, 0: none
+	next int32 // next entry + 1 with the same head, 0: none
 }
 
-const gramBits = 18 // bitmap of 2^18 bits (32 KiB) per gram length
+func gramHash(k uint64, shift uint) uint64 { return (k * 0x9E3779B97F4A7C15) >> (shift & 63) }
 
-func gramHash(k uint32) uint32 { return (k * 0x9E3779B1) >> (32 - gramBits) }
+// level answers the level of grams of g bytes.
+func (m *gramMatcher) level(g int) *gramLevel {
+	switch g {
+	case 8:
+		return &m.l8
+	case 4:
+		return &m.l4
+	}
+	return &m.short[g-1]
+}
 
-// newGramMatcher indexes needles (non-empty).
-func newGramMatcher(needles []string) *gramMatcher {
-	m := &gramMatcher{texts: needles}
-	load := map[uint32]int{} // how many needles a 4-gram already stands for
-	for id, n := range needles {
+// newGramMatcher indexes the needles ids of texts (non-empty); the scan
+// reports needles by their index in texts.
+func newGramMatcher(texts []string, ids []int32) *gramMatcher {
+	m := &gramMatcher{texts: texts}
+	type pick struct {
+		id     int32
+		off, g int
+	}
+	picks := make([]pick, len(ids))
+	count := map[int]int{}
+	load := map[uint64]int{} // how many needles a gram already stands for
+	for i, id := range ids {
+		n := texts[id]
 		off, g := pickGram(n, load)
-		key := gramKey(n[off : off+g])
-		if g == 4 {
-			load[key]++
+		load[gramKey(n[off:off+g])]++
+		picks[i] = pick{id, off, g}
+		count[g]++
+	}
+	for _, g := range []int{1, 2, 3, 4, 8} {
+		if count[g] == 0 {
+			// a level with no needle: one empty word that every hash
+			// (6 bits) falls in, so the scan tests it without a branch
+			*m.level(g) = gramLevel{g: g, shift: 64 - 6, bits: make([]uint64, 1)}
+			continue
 		}
-		lv := &m.levels[g]
-		if lv.bits == nil {
-			lv.bits = make([]uint64, (1<<gramBits)/64)
-			lv.head = make([]int32, 1<<gramBits)
+		// a bitmap of about 32 bits per needle: a text position tests a
+		// set bit for nothing about once in 32 (bounded at 128 KiB)
+		b := min(max(bits.Len(uint(count[g]))+5, 10), 20)
+		hb := max(b-3, 6)
+		lv := m.level(g)
+		*lv = gramLevel{g: g, mask: ^uint64(0) >> (64 - 8*g), shift: uint(64 - b), hshift: uint(b - hb),
+			bits: make([]uint64, (1<<b)/64), head: make([]int32, 1<<hb)}
+		for _, p := range picks {
+			if p.g != g {
+				continue
+			}
+			gram := texts[p.id][p.off : p.off+g]
+			key := gramKey(gram)
+			h := gramHash(key, lv.shift)
+			lv.bits[h/64] |= 1 << (h % 64)
+			lv.entries = append(lv.entries, gramEntry{key: key, id: p.id, off: int32(p.off), next: lv.head[h>>lv.hshift]})
+			lv.head[h>>lv.hshift] = int32(len(lv.entries))
+			if g < 4 {
+				m.shortFirst[gram[0]] |= 1 << (g - 1)
+			}
 		}
-		h := gramHash(key)
-		lv.entries = append(lv.entries, gramEntry{key: key, id: int32(id), off: int32(off), next: lv.head[h]})
-		lv.head[h] = int32(len(lv.entries))
-		lv.bits[h/64] |= 1 << (h % 64)
 	}
 	return m
 }
 
-// gramKey packs up to 4 bytes into a key (lengths differ by level, so
-// keys of different lengths never meet).
-func gramKey(s string) uint32 {
-	var b [4]byte
+// gramKey packs up to 8 bytes into a key, first byte lowest, as the
+// scan's window holds them.
+func gramKey(s string) uint64 {
+	var b [8]byte
 	copy(b[:], s)
-	return binary.LittleEndian.Uint32(b[:])
+	return binary.LittleEndian.Uint64(b[:])
 }
 
-// pickGram chooses the gram of needle n: 4 bytes (or all of a shorter
-// needle), overlapping common text least, then standing for the fewest
-// needles already, then the last.
-func pickGram(n string, load map[uint32]int) (off, g int) {
+// pickGram chooses the gram of needle n: all of a needle of up to 4
+// bytes; else 4 bytes (under 8) or 8, overlapping common log text least,
+// then standing for the fewest needles already, then the last.
+func pickGram(n string, load map[uint64]int) (off, g int) {
 	if len(n) <= 4 {
 		return 0, len(n)
 	}
-	common := commonMask(n)
+	g = 4
+	if len(n) >= 8 {
+		g = 8
+	}
 	best, bestScore := 0, 1<<30
-	for o := 0; o+4 <= len(n); o++ {
-		score := 0
-		for _, c := range common[o : o+4] {
-			if c {
+	for o := 0; o+g <= len(n); o++ {
+		gram := n[o : o+g]
+		score := load[gramKey(gram)]
+		for k := 0; k+4 <= g; k++ { // every 4 bytes seen in common text
+			if commonGrams[gram[k:k+4]] {
 				score += 1000
 			}
 		}
-		score += load[gramKey(n[o:o+4])]
 		if score <= bestScore {
 			best, bestScore = o, score
 		}
 	}
-	return best, 4
+	return best, g
 }
+
+// gramCorpus is text frequent in Windows logs (lower-cased): a gram found
+// in it would make the scan compare needles for nothing.
+var gramCorpus = append([]string{commonCorpus, "application", "operational", "security", "system", "service", "services",
+	"session", "process", "explorer", "version", "windows", "window", "powershell", "svchost", "conhost", "runtime",
+	"roaming", "packages", "local", "update", "google", "chrome", "office", "kerberos", "authority", "network",
+	"corporation", "control", "registry", "machine", "software", "classes", "policies", "user", "users", "host",
+	"localhost", "file", "files", "temp", "tmp", "cmd", "exe", "dll", "sys", "http://", "https://", "://www.", ".com", "-embedding"},
+	commonText...)
+
+// commonGrams are the 4-byte grams of gramCorpus.
+var commonGrams = func() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range gramCorpus {
+		for i := 0; i+4 <= len(s); i++ {
+			out[s[i:i+4]] = true
+		}
+	}
+	return out
+}()
 
 // commonMask marks the bytes of n inside common log text.
 func commonMask(n string) []bool {
@@ -113,34 +183,87 @@ func commonMask(n string) []bool {
 type gramSink interface{ hit(id int32) }
 
 // scan calls sink.hit for every needle index whose needle occurs in text
-// (again for later occurrences: sinks dedupe). One pass reads the 1- to
-// 4-byte grams starting at each position.
+// (again for later occurrences: sinks dedupe). One pass reads the 8 bytes
+// at each position and notes where a bitmap says a gram may start; the
+// needles there are checked after the pass (a loop without calls keeps
+// its state in registers). The last 7 positions, where no 8-byte gram
+// fits, are read from a padded copy.
 func (m *gramMatcher) scan(text string, sink gramSink) {
-	var active [5]bool
-	for g := 1; g <= 4; g++ {
-		active[g] = m.levels[g].bits != nil
-	}
 	n := len(text)
-	for i := 0; i < n; i++ {
-		key := uint32(0)
-		for g := 1; g <= 4 && i+g <= n; g++ {
-			key |= uint32(text[i+g-1]) << (8 * (g - 1))
-			if !active[g] {
-				continue
+	b8, s8 := m.l8.bits, m.l8.shift
+	b4, s4 := m.l4.bits, m.l4.shift
+	first := &m.shortFirst
+	var marks [32]uint64 // position<<8 | levels that may hit (bits 0-2 short, 3: 4 bytes, 4: 8 bytes)
+	i := 0
+	for i+8 <= n {
+		nm := 0
+		for ; i+8 <= n && nm < len(marks); i++ {
+			w := load64(text, i)
+			f := uint64(first[byte(w)])
+			h4 := gramHash(w&0xFFFFFFFF, s4)
+			f |= (b4[h4/64] >> (h4 % 64) & 1) << 3
+			h8 := gramHash(w, s8)
+			f |= (b8[h8/64] >> (h8 % 64) & 1) << 4
+			if f != 0 {
+				marks[nm] = uint64(i)<<8 | f
+				nm++
 			}
-			lv := &m.levels[g]
-			h := gramHash(key)
-			if lv.bits[h/64]&(1<<(h%64)) == 0 {
-				continue
+		}
+		for _, mk := range marks[:nm] {
+			m.probeMark(int(mk>>8), uint8(mk), load64(text, int(mk>>8)), text, sink)
+		}
+	}
+	if i < n { // the last positions, read from a copy padded with zeros
+		var pad [16]byte
+		copy(pad[:], text[i:])
+		for p := 0; i+p < n; p++ {
+			w := binary.LittleEndian.Uint64(pad[p:])
+			f := first[byte(w)]
+			if i+p+4 <= n {
+				h4 := gramHash(w&0xFFFFFFFF, s4)
+				f |= uint8(b4[h4/64]>>(h4%64)&1) << 3
 			}
-			m.probe(lv, h, key, text, i, sink)
+			if f != 0 {
+				m.probeMark(i+p, f, w, text, sink)
+			}
 		}
 	}
 }
 
+// probeMark checks the needles of the levels f whose gram may start at
+// position i, where the text reads w.
+func (m *gramMatcher) probeMark(i int, f uint8, w uint64, text string, sink gramSink) {
+	for g := 1; g <= 3 && i+g <= len(text); g++ {
+		if f&(1<<(g-1)) != 0 {
+			lv := &m.short[g-1]
+			k := w & lv.mask
+			if h := gramHash(k, lv.shift); lv.bits[h/64]&(1<<(h%64)) != 0 {
+				m.probe(lv, h, k, text, i, sink)
+			}
+		}
+	}
+	if f&(1<<3) != 0 {
+		k := w & 0xFFFFFFFF
+		if h := gramHash(k, m.l4.shift); m.l4.bits[h/64]&(1<<(h%64)) != 0 {
+			m.probe(&m.l4, h, k, text, i, sink)
+		}
+	}
+	if f&(1<<4) != 0 {
+		m.probe(&m.l8, gramHash(w, m.l8.shift), w, text, i, sink)
+	}
+}
+
+// load64 reads the 8 bytes of s at i, first byte lowest (the compiler
+// makes it one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // probe checks the needles whose gram hashed to h at position i.
-func (m *gramMatcher) probe(lv *gramLevel, h, key uint32, text string, i int, sink gramSink) {
-	for k := lv.head[h]; k != 0; {
+func (m *gramMatcher) probe(lv *gramLevel, h, key uint64, text string, i int, sink gramSink) {
+	for k := lv.head[h>>lv.hshift]; k != 0; {
 		en := &lv.entries[k-1]
 		k = en.next
 		if en.key != key {
@@ -156,9 +279,9 @@ func (m *gramMatcher) probe(lv *gramLevel, h, key uint32, text string, i int, si
 
 // sizeBytes estimates the matcher's memory.
 func (m *gramMatcher) sizeBytes() int {
-	n := 0
-	for _, lv := range m.levels {
-		n += 8*len(lv.bits) + 4*len(lv.head) + 16*len(lv.entries)
+	n := 256
+	for _, lv := range []*gramLevel{&m.l8, &m.l4, &m.short[0], &m.short[1], &m.short[2]} {
+		n += 8*len(lv.bits) + 4*len(lv.head) + 24*len(lv.entries)
 	}
 	return n
 }

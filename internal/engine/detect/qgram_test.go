@@ -27,7 +27,11 @@ func TestGramsAgainstNaive(t *testing.T) {
 		for i := 0; i < 1+r.Intn(30); i++ {
 			needles = append(needles, word(1+r.Intn(9)))
 		}
-		m := newGramMatcher(needles)
+		ids := make([]int32, len(needles))
+		for i := range ids {
+			ids[i] = int32(i)
+		}
+		m := newGramMatcher(needles, ids)
 		text := word(r.Intn(200))
 		got := hitSet{}
 		m.scan(text, got)

@@ -146,3 +146,46 @@ func TestPrefilterSound(t *testing.T) {
 	}
 	t.Logf("%d events, %d matches, all found through the prefilter", len(events), total)
 }
+
+// TestBenchmarkMatchesDirect: on the events of BenchmarkWindowsRules,
+// built as the benchmark builds them (one Event reused through Reset and
+// Fill), Match answers exactly what evaluating every rule of the event's
+// logsource without the prefilter answers, event by event: the guard that
+// the engine's speed costs no match.
+func TestBenchmarkMatchesDirect(t *testing.T) {
+	needSigmaHQ(t)
+	e, _ := Compile(loadWindowsRules(t), Config{})
+	events := eventMix(20000, 1)
+	if testing.Short() {
+		events = events[:2000]
+	}
+	ev := NewEvent(nil)
+	total := 0
+	for i, m := range events {
+		ev.Reset()
+		ev.Fill(m)
+		ev.Logsource = Classify(ev)
+		got := e.Match(ev)
+		fresh := NewEvent(m) // evaluated apart, so no state of the reused event can help
+		fresh.Logsource = Classify(fresh)
+		var want []*Rule
+		for _, cr := range e.rules {
+			if applies(cr.rule.Logsource, fresh.Logsource) && cr.cond.eval(fresh) {
+				want = append(want, cr.rule)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("event %d %v: %d matches, %d by direct evaluation", i, m, len(got), len(want))
+		}
+		for k := range got {
+			if got[k].Rule != want[k] {
+				t.Fatalf("event %d %v: match %d is %s, direct evaluation %s", i, m, k, got[k].Rule.File, want[k].File)
+			}
+		}
+		total += len(got)
+	}
+	if total == 0 {
+		t.Fatal("no match at all: the check proves nothing")
+	}
+	t.Logf("%d events, %d matches (%.4f per event), equal to direct evaluation", len(events), total, float64(total)/float64(len(events)))
+}

@@ -4,7 +4,9 @@
 // questionnaire and its evaluation, each system's level and the regime it
 // was proposed and approved under, and the four protection layers.
 //
-// It owns level_proposals, system_levels and system_layers; it reads
+// It owns level_proposals, system_levels, system_layers, the dossiers
+// (level_dossiers, dossier_steps, dossier_comments, dossier_attachments),
+// requirement_statuses, assessment_snapshots and risks; it reads
 // systems for agency scope and reacts to registry's SystemPurge.
 package levels
 
@@ -13,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
@@ -26,6 +29,9 @@ type Service struct {
 	db    *store.DB
 	audit *audit.Log
 	lib   *Library
+	now   func() time.Time // nil: time.Now
+	// scales are the risk register's scales (scales/risk.yaml).
+	scales RiskScales
 }
 
 // New builds the service over the embedded regimes; bus (nil in some
@@ -35,7 +41,11 @@ func New(db *store.DB, log *audit.Log, bus *events.Bus) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("levels: embedded regimes: %w", err)
 	}
-	s := &Service{db: db, audit: log, lib: lib}
+	scales, err := LoadRiskScales(riskScalesYAML)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, audit: log, lib: lib, scales: scales}
 	if bus != nil {
 		events.Subscribe(bus, "levels-purge", events.Inline, s.purgeSystem)
 	}
@@ -95,6 +105,13 @@ func (s *Service) writable(ctx context.Context, actor access.Actor, id int64) (s
 func (s *Service) purgeSystem(ctx context.Context, e events.SystemPurge) error {
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for _, q := range []struct{ kind, sql string }{
+			{"dossier_attachments", `DELETE FROM dossier_attachments WHERE dossier_id IN (SELECT id FROM level_dossiers WHERE system_id = $1)`},
+			{"dossier_comments", `DELETE FROM dossier_comments WHERE dossier_id IN (SELECT id FROM level_dossiers WHERE system_id = $1)`},
+			{"dossier_steps", `DELETE FROM dossier_steps WHERE dossier_id IN (SELECT id FROM level_dossiers WHERE system_id = $1)`},
+			{"level_dossiers", `DELETE FROM level_dossiers WHERE system_id = $1`},
+			{"requirement_statuses", `DELETE FROM requirement_statuses WHERE system_id = $1`},
+			{"assessment_snapshots", `DELETE FROM assessment_snapshots WHERE system_id = $1`},
+			{"risks", `DELETE FROM risks WHERE system_id = $1`},
 			{"system_levels", `DELETE FROM system_levels WHERE system_id = $1`},
 			{"level_proposals", `DELETE FROM level_proposals WHERE system_id = $1`},
 			{"system_layers", `DELETE FROM system_layers WHERE system_id = $1`},

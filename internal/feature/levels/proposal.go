@@ -177,17 +177,7 @@ func (s *Service) Level(ctx context.Context, actor access.Actor, systemID int64)
 
 // proposal reads one recorded proposal.
 func (s *Service) proposal(ctx context.Context, id int64) (Proposal, error) {
-	var p Proposal
-	var reasons string
-	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT id, system_id, regime, regime_version, level, implied_level, reasons_json, proposed_by, created_at
-		FROM level_proposals WHERE id = $1`, id).Scan(&p.ID, &p.SystemID, &p.Regime, &p.RegimeVersion, &p.Level, &p.ImpliedLevel, &reasons, &p.ProposedBy, &p.CreatedAt)
-	if err != nil {
-		return Proposal{}, fmt.Errorf("levels: proposal %d: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(reasons), &p.Reasons); err != nil {
-		return Proposal{}, fmt.Errorf("levels: proposal %d: reasons: %w", id, err)
-	}
-	return p, nil
+	return s.proposalIn(ctx, s.db.Q(ctx), id)
 }
 
 // current is a system's level row for the audit's "before" (nil: none).

@@ -218,6 +218,18 @@ func (r *Regime) Requirements(level int) []Requirement {
 	return out
 }
 
+// RequirementCount counts the catalogue's line items that hold at level
+// (without copying them).
+func (r *Regime) RequirementCount(level int) int {
+	n := 0
+	for _, it := range r.Catalogue.Items {
+		if it.From <= level {
+			n++
+		}
+	}
+	return n
+}
+
 // ApprovalOf returns the approval rule of level.
 func (r *Regime) ApprovalOf(level int) (ApprovalRule, bool) {
 	for _, a := range r.Approval {

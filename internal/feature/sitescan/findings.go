@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // Finding is a regression a scan found on a site: its grade dropped, or a
@@ -113,8 +115,28 @@ type FindingFilter struct {
 	Status   string // open, resolved; "" for both
 	Severity string // critical, high, medium, low, info; "" for all
 	Query    string // part of the URL or the agency's name
-	Limit    int
-	Offset   int
+	// Kind is grade-drop or check-failed; "" both.
+	Kind string
+	// AgencyPath keeps the findings of this agency's sites and those below
+	// it ("/1/5/"); "" every agency in scope.
+	AgencyPath string
+	// From and To bound the time the finding was raised (To excluded).
+	From, To time.Time
+	// Sort is newest (default), oldest or severity (worst first).
+	Sort   string
+	Limit  int
+	Offset int
+}
+
+// FindingKinds and FindingSorts are the values FindingFilter takes.
+var (
+	FindingKinds = []string{"check-failed", "grade-drop"}
+	FindingSorts = []string{"newest", "oldest", "severity"}
+)
+
+var findingOrder = map[string]string{
+	"": "f.id DESC", "newest": "f.id DESC", "oldest": "f.id ASC",
+	"severity": "CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, f.id DESC",
 }
 
 const findingColumns = `f.id, f.site_id, x.url, s.agency_id, a.name, f.scan_id, f.kind, f.check_id, f.severity, f.title, f.title_en, f.detail, f.detail_en, f.status, f.created_at, f.resolved_at`
@@ -140,13 +162,39 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 		like := store.LikeContains(strings.ToLower(q))
 		w.Add(`(LOWER(x.url) LIKE ? ESCAPE '\' OR LOWER(a.name) LIKE ? ESCAPE '\')`, like, like)
 	}
+	var bad valid.Errors
+	switch {
+	case f.Kind != "" && !slices.Contains(FindingKinds, f.Kind):
+		bad.Add("kind", "is not check-failed or grade-drop", "không phải kiểm tra không đạt hoặc tụt hạng")
+	case f.Sort != "" && findingOrder[f.Sort] == "":
+		bad.Add("sort", "is not newest, oldest or severity", "không phải mới nhất, cũ nhất hoặc mức độ")
+	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
+		bad.Add("to", "is not after the start", "không sau ngày bắt đầu")
+	case f.AgencyPath != "" && !strings.HasSuffix(f.AgencyPath, "/"):
+		bad.Add("agency", "is not an agency", "không phải một cơ quan")
+	}
+	if err := bad.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sitescan: findings: %w", err)
+	}
+	if f.Kind != "" {
+		w.Add("f.kind = ?", f.Kind)
+	}
+	if f.AgencyPath != "" {
+		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
+	}
+	if !f.From.IsZero() {
+		w.Add("f.created_at >= ?", store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		w.Add("f.created_at < ?", store.FormatTime(f.To))
+	}
 	from := ` FROM findings f` + store.JoinSite("f")
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+from+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count findings: %w", err)
 	}
 	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(50))
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+findingColumns+from+`WHERE `+w.SQL()+` ORDER BY f.id DESC`+page, w.Args()...)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+findingColumns+from+`WHERE `+w.SQL()+` ORDER BY `+findingOrder[f.Sort]+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sitescan: list findings: %w", err)
 	}

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/valid"
 )
 
 // Scan statuses.
@@ -263,13 +266,61 @@ func errOffline(x Site) error {
 // ScanFilter selects scans.
 type ScanFilter struct {
 	SiteID int64
+	// Status is queued, running, done or error; "" all.
 	Status string
+	// Grade keeps the scans that gave this grade ("A+" … "F").
+	Grade string
+	// Query keeps the scans whose address contains it.
+	Query string
+	// AgencyPath keeps the scans of this agency's sites and those below
+	// it ("/1/5/"); "" every agency in scope.
+	AgencyPath string
+	// From and To bound the time the scan was asked for (To excluded).
+	From, To time.Time
+	// Sort is newest (default), oldest, score (lowest first) or -score.
+	Sort   string
 	Limit  int
 	Offset int
 }
 
-// Scans lists scans in actor's scope, newest first, without reports.
+// ScanStatuses, ScanGrades and ScanSorts are the values ScanFilter takes.
+var (
+	ScanStatuses = []string{Queued, Running, Done, Failed}
+	ScanGrades   = []string{"A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"}
+	ScanSorts    = []string{"newest", "oldest", "score", "-score"}
+)
+
+var scanOrder = map[string]string{
+	"": "c.id DESC", "newest": "c.id DESC", "oldest": "c.id ASC",
+	"score": "c.score ASC, c.id DESC", "-score": "c.score DESC, c.id DESC",
+}
+
+// Valid says which field of the filter is wrong, if one is.
+func (f ScanFilter) Valid() error {
+	var e valid.Errors
+	switch {
+	case f.Status != "" && !slices.Contains(ScanStatuses, f.Status):
+		e.Add("status", "is not queued, running, done or error", "không phải đang chờ, đang chạy, xong hoặc lỗi")
+	case f.Grade != "" && !slices.Contains(ScanGrades, f.Grade):
+		e.Add("grade", "is not a grade", "không phải một hạng")
+	case f.Sort != "" && scanOrder[f.Sort] == "":
+		e.Add("sort", "is not newest, oldest, score or -score", "không phải mới nhất, cũ nhất hoặc điểm")
+	case len(f.Query) > 200:
+		e.Add("q", "is longer than 200 characters", "dài quá 200 ký tự")
+	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
+		e.Add("to", "is not after the start", "không sau ngày bắt đầu")
+	case f.AgencyPath != "" && !strings.HasSuffix(f.AgencyPath, "/"):
+		e.Add("agency", "is not an agency", "không phải một cơ quan")
+	}
+	return e.Err()
+}
+
+// Scans lists scans in actor's scope, newest first unless sorted
+// otherwise, without reports.
 func (s *Service) Scans(ctx context.Context, actor access.Actor, f ScanFilter) ([]Scan, int, error) {
+	if err := f.Valid(); err != nil {
+		return nil, 0, fmt.Errorf("sitescan: scans: %w", err)
+	}
 	var w store.Where
 	w.Cond(actor.PathFilter(store.ScopePath))
 	if f.SiteID != 0 {
@@ -278,12 +329,27 @@ func (s *Service) Scans(ctx context.Context, actor access.Actor, f ScanFilter) (
 	if f.Status != "" {
 		w.Add("c.status = ?", f.Status)
 	}
+	if f.Grade != "" {
+		w.Add("c.grade = ?", f.Grade)
+	}
+	if f.Query != "" {
+		w.Add(`LOWER(c.url) LIKE ? ESCAPE '\'`, store.LikeContains(strings.ToLower(strings.TrimSpace(f.Query))))
+	}
+	if f.AgencyPath != "" {
+		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
+	}
+	if !f.From.IsZero() {
+		w.Add("c.created_at >= ?", store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		w.Add("c.created_at < ?", store.FormatTime(f.To))
+	}
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+scanJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count scans: %w", err)
 	}
 	page := w.Limit(store.Page{Limit: f.Limit, Offset: f.Offset}.Clamped(50))
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+scanColumns+scanJoin+`WHERE `+w.SQL()+` ORDER BY c.id DESC`+page, w.Args()...)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+scanColumns+scanJoin+`WHERE `+w.SQL()+` ORDER BY `+scanOrder[f.Sort]+page, w.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sitescan: list scans: %w", err)
 	}

@@ -25,6 +25,7 @@ const (
 	RefSiteScan     = "site-scan"
 	RefSiteFinding  = "site-finding"
 	RefMonitorAlert = "monitor-alert"
+	RefDetection    = "detection" // a Sigma alert (alert.Detection)
 )
 
 // String is the ref's text form, kind/id.

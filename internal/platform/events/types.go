@@ -11,13 +11,15 @@ import (
 // its kind, so that publisher and subscribers share it without importing
 // each other.
 const (
-	KindSystemsChanged Kind = "registry.systems-changed"
-	KindScanFinished   Kind = "sitescan.scan-finished"
-	KindProbeFinished  Kind = "monitor.probe-finished"
-	KindAlertRaised    Kind = "monitor.alert-raised"
-	KindSitesArchived  Kind = "sitescan.sites-archived"
-	KindSystemPurge    Kind = "registry.system-purge"
-	KindSitesPurge     Kind = "sitescan.sites-purge"
+	KindSystemsChanged     Kind = "registry.systems-changed"
+	KindScanFinished       Kind = "sitescan.scan-finished"
+	KindProbeFinished      Kind = "monitor.probe-finished"
+	KindAlertRaised        Kind = "monitor.alert-raised"
+	KindSitesArchived      Kind = "sitescan.sites-archived"
+	KindSystemPurge        Kind = "registry.system-purge"
+	KindSitesPurge         Kind = "sitescan.sites-purge"
+	KindDetectionRaised    Kind = "alert.detection-raised"
+	KindDetectionEscalated Kind = "alert.detection-escalated"
 )
 
 // SystemsChanged: information systems were created, changed, imported,
@@ -131,3 +133,36 @@ type SitesPurge struct {
 
 // EventKind implements Event.
 func (SitesPurge) EventKind() Kind { return KindSitesPurge }
+
+// DetectionRaised: a Sigma rule raised a new alert (a detection) for an
+// agency's system; repeats grouped into it raise nothing more. Muted ones
+// (a maintenance window) too: subscribers decide.
+type DetectionRaised struct {
+	Detection Ref       `json:"detection"`
+	RuleUID   string    `json:"rule_uid"`
+	RuleTitle string    `json:"rule_title"`
+	Level     string    `json:"level"`
+	AgencyID  int64     `json:"agency_id"`
+	SystemID  int64     `json:"system_id,omitempty"`
+	Muted     bool      `json:"muted"`
+	At        time.Time `json:"at"`
+}
+
+// EventKind implements Event.
+func (DetectionRaised) EventKind() Kind { return KindDetectionRaised }
+
+// DetectionEscalated: an analyst (By) escalated a detection, for the
+// incident feature to open a case.
+type DetectionEscalated struct {
+	Detection Ref          `json:"detection"`
+	RuleUID   string       `json:"rule_uid"`
+	RuleTitle string       `json:"rule_title"`
+	Level     string       `json:"level"`
+	AgencyID  int64        `json:"agency_id"`
+	SystemID  int64        `json:"system_id,omitempty"`
+	Note      string       `json:"note,omitempty"`
+	By        access.Actor `json:"by"`
+}
+
+// EventKind implements Event.
+func (DetectionEscalated) EventKind() Kind { return KindDetectionEscalated }

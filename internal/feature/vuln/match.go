@@ -1,0 +1,405 @@
+// Matching systems' software against the stored feeds and keeping the
+// findings in step: new matches open findings, matches that are gone close
+// them (the inventory shows a version that is not vulnerable), matches that
+// come back reopen them.
+
+package vuln
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/khien-project/khien/internal/engine/vuln"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// MatchSummary counts what a matching run changed.
+type MatchSummary struct {
+	Systems  int `json:"systems"`
+	Opened   int `json:"opened"`
+	Reopened int `json:"reopened"`
+	Fixed    int `json:"fixed"`
+}
+
+// matcherActor is who the audit log names for changes the matcher makes.
+var matcherActor = access.Actor{Username: "vuln-matcher", Role: access.Admin}
+
+// inventory is one live system's components.
+type inventory struct {
+	id      int64
+	exposed bool
+	comps   []vuln.Component
+	origins []string // registry or discovered, by component
+}
+
+// MatchSystems matches the given systems again (archived or unknown ones
+// are left as they are), in one transaction.
+func (s *Service) MatchSystems(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := s.match(ctx, tx, ids)
+		return err
+	})
+}
+
+// matchAll matches every live system.
+func (s *Service) matchAll(ctx context.Context) (MatchSummary, error) {
+	var sum MatchSummary
+	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		sum, err = s.match(ctx, tx, nil)
+		return err
+	})
+	return sum, err
+}
+
+func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSummary, error) {
+	invs, err := inventories(ctx, tx, ids)
+	if err != nil {
+		return MatchSummary{}, err
+	}
+	var m *matcher
+	if len(invs) > 0 { // the feeds are loaded only when there is something to match
+		if m, err = s.load(ctx); err != nil {
+			return MatchSummary{}, err
+		}
+	}
+	days, err := deadlines(ctx, tx)
+	if err != nil {
+		return MatchSummary{}, err
+	}
+	var sum MatchSummary
+	for _, inv := range invs {
+		found, err := m.findings(inv, days)
+		if err != nil {
+			return sum, err
+		}
+		if err := s.reconcile(ctx, tx, inv.id, found, days, &sum); err != nil {
+			return sum, err
+		}
+		sum.Systems++
+	}
+	// Advisories reach the agencies that became affected (only these
+	// systems can have become affected).
+	return sum, s.notifyAffected(ctx, tx, ids)
+}
+
+// inventories reads the live systems among ids (all when nil) with their
+// software (the registry's system_software, read only) and the discovered
+// components an officer confirmed.
+func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, error) {
+	var w store.Where
+	w.Add("s.archived_at = ''")
+	if ids != nil {
+		in := make([]string, len(ids))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			in[i], args[i] = "?", id
+		}
+		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+	}
+	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url') FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
+	rows, err := tx.QueryContext(ctx, q, w.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("vuln: read systems: %w", err)
+	}
+	byID := map[int64]*inventory{}
+	var out []*inventory
+	for rows.Next() {
+		inv := &inventory{}
+		var exposed any
+		if err := rows.Scan(&inv.id, &exposed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("vuln: read systems: %w", err)
+		}
+		inv.exposed = truthy(exposed)
+		byID[inv.id] = inv
+		out = append(out, inv)
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return nil, nil
+	}
+	add := func(q string, origin string) error {
+		rows, err := tx.QueryContext(ctx, q, w.Args()...)
+		if err != nil {
+			return fmt.Errorf("vuln: read software: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var c vuln.Component
+			if err := rows.Scan(&id, &c.Name, &c.Version, &c.CPE, &c.PURL); err != nil {
+				return fmt.Errorf("vuln: read software: %w", err)
+			}
+			if inv := byID[id]; inv != nil {
+				c.System = strconv.FormatInt(id, 10)
+				inv.comps = append(inv.comps, c)
+				inv.origins = append(inv.origins, origin)
+			}
+		}
+		return rows.Err()
+	}
+	if err := add(`SELECT sw.system_id, sw.name, sw.version, sw.cpe, sw.purl FROM system_software sw JOIN systems s ON s.id = sw.system_id WHERE `+w.SQL()+` ORDER BY sw.system_id, sw.position`, "registry"); err != nil {
+		return nil, err
+	}
+	if err := add(`SELECT d.system_id, d.name, d.version, '', '' FROM vuln_discovered d JOIN systems s ON s.id = d.system_id WHERE d.status = 'confirmed' AND `+w.SQL()+` ORDER BY d.system_id, d.id`, "discovered"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	}
+	return false
+}
+
+// found is one current match of a system, assessed.
+type found struct {
+	component, version, origin string
+	id, source                 string
+	as                         vuln.Assessment
+}
+
+// findings matches one system's components; a component that cannot be
+// read (a malformed CPE or purl) is left out, not the whole system.
+func (m *matcher) findings(inv *inventory, days map[string]int) (map[string]found, error) {
+	var comps []vuln.Component
+	var origins []string
+	for i, c := range inv.comps {
+		if _, err := m.index.Match([]vuln.Component{c}); err == nil {
+			comps, origins = append(comps, c), append(origins, inv.origins[i])
+		}
+	}
+	hits, err := m.index.Match(comps)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]found{}
+	for _, h := range hits {
+		c := comps[h.Component]
+		f := found{component: componentKey(c.Name), version: c.Version, origin: origins[h.Component], id: h.ID, source: "osv"}
+		if h.Record != nil {
+			f.source = h.Record.Source
+		}
+		key := f.component + "\x00" + f.id
+		if _, dup := out[key]; dup {
+			continue
+		}
+		f.as = m.assess.Assess(h)
+		exposure(&f.as, inv.exposed)
+		out[key] = f
+	}
+	return out, nil
+}
+
+// componentKey is how a finding names its component: the name, trimmed
+// and lower-cased, so that a new version of it is the same component.
+func componentKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// exposure adds the system's exposure to the assessment: KEV or a high
+// EPSS make P1 only on a system reachable from the internet (it has a URL
+// in the registry); elsewhere they make P2.
+func exposure(as *vuln.Assessment, exposed bool) {
+	if exposed {
+		as.Reasons = append(as.Reasons, vuln.Reason{VI: "hệ thống có địa chỉ truy cập công khai (Internet)", EN: "the system has a public URL (internet-facing)"})
+		return
+	}
+	if as.Priority == "P1" {
+		as.Priority = "P2"
+		as.Reasons = append(as.Reasons, vuln.Reason{VI: "hệ thống không có địa chỉ công khai: hạ từ P1 xuống P2", EN: "the system has no public URL: lowered from P1 to P2"})
+	}
+}
+
+// deadlines reads the days allowed by priority (and for KEV entries
+// without a usable due date).
+func deadlines(ctx context.Context, tx *store.Tx) (map[string]int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT priority, days FROM vuln_deadlines`)
+	if err != nil {
+		return nil, fmt.Errorf("vuln: read deadlines: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var p string
+		var d int
+		if err := rows.Scan(&p, &d); err != nil {
+			return nil, err
+		}
+		out[p] = d
+	}
+	return out, rows.Err()
+}
+
+// dueAt is a finding's deadline: the KEV due date when it is still ahead
+// at detection, else detection plus the KEV days; otherwise detection
+// plus the days of its priority.
+func dueAt(created time.Time, as vuln.Assessment, days map[string]int) time.Time {
+	if as.KEV != nil {
+		if d, err := time.Parse("2006-01-02", as.KEV.DueDate); err == nil && d.After(created) {
+			return d.Add(24*time.Hour - time.Second)
+		}
+		return created.AddDate(0, 0, days["KEV"])
+	}
+	return created.AddDate(0, 0, days[as.Priority])
+}
+
+// stored is a finding row as reconcile needs it.
+type stored struct {
+	id                                    int64
+	version, status, priority, until, due string
+	created                               time.Time
+}
+
+// reconcile brings one system's findings in line with its current matches.
+func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, now map[string]found, days map[string]int, sum *MatchSummary) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, component, vuln_id, version, status, priority, accepted_until, due_at, created_at FROM vuln_findings WHERE system_id = $1`, systemID)
+	if err != nil {
+		return fmt.Errorf("vuln: read findings: %w", err)
+	}
+	old := map[string]stored{}
+	for rows.Next() {
+		var st stored
+		var comp, id, created string
+		if err := rows.Scan(&st.id, &comp, &id, &st.version, &st.status, &st.priority, &st.until, &st.due, &created); err != nil {
+			rows.Close()
+			return fmt.Errorf("vuln: read findings: %w", err)
+		}
+		st.created = store.ParseTime(created)
+		old[comp+"\x00"+id] = st
+	}
+	rows.Close()
+	at := store.Now()
+	keys := make([]string, 0, len(now))
+	for k := range now {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f := now[k]
+		st, ok := old[k]
+		if !ok {
+			if err := s.open(ctx, tx, systemID, f, days, at); err != nil {
+				return err
+			}
+			sum.Opened++
+			continue
+		}
+		if err := s.refresh(ctx, tx, st, f, days, at, sum); err != nil {
+			return err
+		}
+	}
+	for k, st := range old {
+		if _, still := now[k]; still || (st.status != Open && st.status != InProgress && st.status != RiskAccepted) {
+			continue
+		}
+		if err := s.transition(ctx, tx, matcherActor, st.id, Fixed, "không còn khớp: danh mục phần mềm cho thấy phiên bản không bị ảnh hưởng / no longer matched: the inventory shows a version that is not affected", at); err != nil {
+			return err
+		}
+		sum.Fixed++
+	}
+	return nil
+}
+
+func (s *Service) open(ctx context.Context, tx *store.Tx, systemID int64, f found, days map[string]int, at string) error {
+	reasons, _ := json.Marshal(f.as.Reasons)
+	var score float64
+	var vector string
+	if f.as.CVSS != nil {
+		score, vector = f.as.CVSS.Score, f.as.CVSS.Vector
+	}
+	var epss any
+	if f.as.EPSS != nil {
+		epss = f.as.EPSS.Probability
+	}
+	kevDue := ""
+	if f.as.KEV != nil {
+		kevDue = f.as.KEV.DueDate
+	}
+	due := store.FormatTime(dueAt(store.ParseTime(at), f.as, days))
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, $16) RETURNING id`,
+		systemID, f.component, f.version, f.origin, f.id, f.source, strings.Join(f.as.CVEs, " "), f.as.Priority, string(reasons), score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, due, at).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("vuln: open finding: %w", err)
+	}
+	return s.audit.Record(ctx, matcherActor, audit.Create, "vuln-finding", id, nil, map[string]any{
+		"system_id": systemID, "component": f.component, "version": f.version, "vuln_id": f.id, "priority": f.as.Priority, "due_at": due})
+}
+
+// refresh updates a finding that still matches: its version, priority and
+// scores; a fixed one is reopened (the version regressed), and so is a
+// risk acceptance past its expiry.
+func (s *Service) refresh(ctx context.Context, tx *store.Tx, st stored, f found, days map[string]int, at string, sum *MatchSummary) error {
+	reasons, _ := json.Marshal(f.as.Reasons)
+	var score float64
+	var vector string
+	if f.as.CVSS != nil {
+		score, vector = f.as.CVSS.Score, f.as.CVSS.Vector
+	}
+	var epss any
+	if f.as.EPSS != nil {
+		epss = f.as.EPSS.Probability
+	}
+	kevDue := ""
+	if f.as.KEV != nil {
+		kevDue = f.as.KEV.DueDate
+	}
+	due := store.FormatTime(dueAt(st.created, f.as, days))
+	if _, err := tx.ExecContext(ctx, `UPDATE vuln_findings SET version = $1, origin = $2, priority = $3, reasons = $4, cvss_score = $5, cvss_vector = $6, epss = $7, kev = $8, kev_due = $9, due_at = $10, cves = $11 WHERE id = $12`,
+		f.version, f.origin, f.as.Priority, string(reasons), score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, due, strings.Join(f.as.CVEs, " "), st.id); err != nil {
+		return fmt.Errorf("vuln: refresh finding %d: %w", st.id, err)
+	}
+	if st.version != f.version || st.priority != f.as.Priority || st.due != due {
+		if err := s.audit.Record(ctx, matcherActor, audit.Update, "vuln-finding", st.id,
+			map[string]any{"version": st.version, "priority": st.priority, "due_at": st.due},
+			map[string]any{"version": f.version, "priority": f.as.Priority, "due_at": due}); err != nil {
+			return err
+		}
+	}
+	switch {
+	case st.status == Fixed:
+		sum.Reopened++
+		return s.transition(ctx, tx, matcherActor, st.id, Open, "phiên bản bị ảnh hưởng xuất hiện lại / an affected version is back in the inventory", at)
+	case st.status == RiskAccepted && st.until != "" && st.until < at[:10]:
+		sum.Reopened++
+		return s.transition(ctx, tx, matcherActor, st.id, Open, "chấp nhận rủi ro đã hết hạn / the risk acceptance expired", at)
+	}
+	return nil
+}
+
+// ReopenExpired matches again the systems holding a risk acceptance past
+// its expiry (the match reopens those findings still vulnerable and
+// closes the others); it returns how many systems it matched.
+func (s *Service) ReopenExpired(ctx context.Context, now time.Time) (int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT DISTINCT system_id FROM vuln_findings WHERE status = 'risk_accepted' AND accepted_until <> '' AND accepted_until < $1`, now.UTC().Format("2006-01-02"))
+	if err != nil {
+		return 0, fmt.Errorf("vuln: expired acceptances: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	return len(ids), s.MatchSystems(ctx, ids)
+}

@@ -1,0 +1,43 @@
+package vuln_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/khien-project/khien/internal/feature/vuln"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
+)
+
+// TestPurgeRemovesTheSystemsFindings: archiving a system keeps its
+// findings (history); purging it deletes them, counted in the purge's
+// tally, and leaves the other systems' findings alone.
+func TestPurgeRemovesTheSystemsFindings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		for _, f := range sampleFiles(t) {
+			importFile(t, w.Vuln, f)
+		}
+		ids := registerSample(t, w)
+		all := len(findings(t, w, access.System, vuln.FindingFilter{}))
+		id := ids[healthSystem]
+		if _, err := w.Registry.ArchiveSystem(ctx, access.System, id); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(findings(t, w, access.System, vuln.FindingFilter{SystemID: id})); n != 2 {
+			t.Fatalf("archived system's findings: %d", n)
+		}
+		p, err := w.Registry.PurgeSystem(ctx, access.System, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Removed["vuln_findings"] != 2 {
+			t.Errorf("tally: %v", p.Removed)
+		}
+		if n := len(findings(t, w, access.System, vuln.FindingFilter{})); n != all-2 {
+			t.Errorf("findings after the purge: %d, want %d", n, all-2)
+		}
+	})
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/platform/httpx"
+)
+
+// A system's level page and its forms, and the printable annual report.
+
+type levelSystemView struct {
+	Report   levels.ComplianceReport
+	Dossiers []levels.Dossier
+	HeatMap  template.HTML
+	Scales   levels.RiskScales
+	// CanWrite says the reader may draft, assess and record risks.
+	CanWrite bool
+}
+
+func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
+	svc, err := s.levelsService()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, actor := r.Context(), httpx.Actor(r.Context())
+	rep, err := svc.Compliance(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ds, err := svc.Dossiers(ctx, actor, levels.DossierFilter{SystemID: id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hm, err := svc.RiskHeatMap(ctx, actor, levels.RiskFilter{SystemID: id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.newView(r, "levels.system", "levels", nil)
+	v.Title, v.TitleIsData = rep.SystemName, true
+	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Scales: svc.Scales(),
+		CanWrite: actor.CanWriteRegistry() || actor.CanWriteSecurity()}
+	s.render(w, http.StatusOK, "levels_system", v)
+}
+
+// levelForm runs a posted form of a system's level page.
+func (s *Server) levelForm(w http.ResponseWriter, r *http.Request, do func(svc *levels.Service, id int64) (string, error)) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	svc, err := s.levelsService()
+	if err == nil {
+		var id int64
+		if id, err = httpx.ParseID(r, "id"); err == nil {
+			var next string
+			if next, err = do(svc, id); err == nil {
+				if next == "" {
+					next = fmt.Sprintf("/levels/systems/%d?done=saved", id)
+				}
+				http.Redirect(w, r, next, http.StatusSeeOther)
+				return
+			}
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) dossierCreate(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		d, err := svc.CreateDossier(r.Context(), httpx.Actor(r.Context()), id)
+		return fmt.Sprintf("/levels/dossiers/%d?done=saved", d.ID), err
+	})
+}
+
+// assessmentSave records the statuses chosen on the form: one
+// status.<requirement> select each, with justification.<id> and
+// evidence.<id>; a requirement left without a status is not sent.
+func (s *Server) assessmentSave(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		a, err := svc.Assessment(r.Context(), httpx.Actor(r.Context()), id)
+		if err != nil {
+			return "", err
+		}
+		var in levels.AssessmentInput
+		f := r.PostForm
+		for _, req := range a.Requirements {
+			st := f.Get("status." + req.ID)
+			if st == "" {
+				continue
+			}
+			in.Items = append(in.Items, levels.StatusInput{Requirement: req.ID, Status: st,
+				Justification: f.Get("justification." + req.ID), Evidence: f.Get("evidence." + req.ID)})
+		}
+		_, err = svc.Assess(r.Context(), httpx.Actor(r.Context()), id, in)
+		return "", err
+	})
+}
+
+func (s *Server) riskCreate(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		f := r.PostForm
+		l, errL := strconv.Atoi(f.Get("likelihood"))
+		i, errI := strconv.Atoi(f.Get("impact"))
+		if err := errors.Join(errL, errI); err != nil {
+			return "", fieldErr("likelihood", "choose the likelihood and the impact", "hãy chọn khả năng và tác động")
+		}
+		_, err := svc.CreateRisk(r.Context(), httpx.Actor(r.Context()), id, levels.RiskInput{Title: f.Get("title"), Threat: f.Get("threat"),
+			Vulnerability: f.Get("vulnerability"), Likelihood: l, Impact: i, Treatment: f.Get("treatment"), Owner: f.Get("owner"),
+			DueOn: f.Get("due_on"), Status: "open", AcceptedUntil: f.Get("accepted_until")})
+		return "", err
+	})
+}
+
+type annualView struct {
+	levels.YearReport
+	// Query is the report's own query, for the PDF and CSV links.
+	Query string
+}
+
+// annualPage is the annual report as a printable page (A4: the site's
+// print stylesheet hides the navigation and forms).
+func (s *Server) annualPage(w http.ResponseWriter, r *http.Request) {
+	svc, err := s.levelsService()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	agency, err := agencyParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	year := 0
+	if v := r.URL.Query().Get("year"); v != "" {
+		if year, err = strconv.Atoi(v); err != nil {
+			s.fail(w, r, httpx.BadRequest("year %q is not a number", v))
+			return
+		}
+	}
+	rep, err := svc.Annual(r.Context(), httpx.Actor(r.Context()), agency, year)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := fmt.Sprintf("year=%d", rep.Year)
+	if agency != 0 {
+		q += fmt.Sprintf("&agency_id=%d", agency)
+	}
+	v := s.newView(r, "levels.annual", "levels", annualView{YearReport: rep, Query: q})
+	s.render(w, http.StatusOK, "levels_annual", v)
+}
