@@ -13,8 +13,10 @@
 package logstream
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -183,7 +185,7 @@ func Setup(ctx context.Context, js jetstream.JetStream, opts Options) error {
 // quota; records of earlier messages of the call may then have been
 // stored (their ids make a retry harmless).
 func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
-	var buf []byte
+	buf := append([]byte(nil), magic...)
 	first, n := "", 0
 	var agency int64
 	flush := func() error {
@@ -192,22 +194,22 @@ func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
 		}
 		msg := &nats.Msg{Subject: SubjectPrefix + strconv.FormatInt(agency, 10), Data: buf, Header: nats.Header{}}
 		msg.Header.Set(nats.MsgIdHdr, first+"/"+strconv.Itoa(n))
-		_, err := js.PublishMsg(ctx, msg)
-		if err != nil {
+		if _, err := js.PublishMsg(ctx, msg); err != nil {
 			if isQuotaError(err) {
 				return ErrFull
 			}
 			return fmt.Errorf("logstream: publish: %w", err)
 		}
-		buf, n, first = nil, 0, ""
+		buf, n, first = append([]byte(nil), magic...), 0, ""
 		return nil
 	}
+	var one []byte
 	for i := range recs {
-		line, err := json.Marshal(&recs[i])
-		if err != nil {
+		var err error
+		if one, err = appendRecord(one[:0], &recs[i]); err != nil {
 			return fmt.Errorf("logstream: record %s: %w", recs[i].ID, err)
 		}
-		if n > 0 && (len(buf)+len(line)+1 > MaxBatchBytes || recs[i].AgencyID != agency) {
+		if n > 0 && (len(buf)+len(one)+binary.MaxVarintLen64 > MaxBatchBytes || recs[i].AgencyID != agency) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -215,16 +217,35 @@ func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
 		if n == 0 {
 			first, agency = recs[i].ID, recs[i].AgencyID
 		}
-		buf = append(buf, line...)
-		buf = append(buf, '\n')
+		buf = binary.AppendUvarint(buf, uint64(len(one)))
+		buf = append(buf, one...)
 		n++
 	}
 	return flush()
 }
 
-// Decode reads one message's records. A line that does not decode is
-// skipped and counted in bad (it cannot be retried into shape).
+// Decode reads one message's records. A record that does not decode is
+// skipped and counted in bad (it cannot be retried into shape). Messages
+// of lines of JSON, as Khiên wrote them before the binary format, are
+// read too.
 func Decode(data []byte) (recs []Record, bad int) {
+	if bytes.HasPrefix(data, magic) {
+		data = data[len(magic):]
+		for len(data) > 0 {
+			size, k := binary.Uvarint(data)
+			if k <= 0 || size > uint64(len(data)-k) {
+				return recs, bad + 1 // the rest cannot be framed
+			}
+			r, err := readRecord(data[k : k+int(size)])
+			data = data[k+int(size):]
+			if err != nil {
+				bad++
+				continue
+			}
+			recs = append(recs, r)
+		}
+		return recs, bad
+	}
 	for len(data) > 0 {
 		i := 0
 		for i < len(data) && data[i] != '\n' {
