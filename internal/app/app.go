@@ -18,6 +18,7 @@ import (
 	"github.com/khien-project/khien/internal/engine/webscan"
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -26,6 +27,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/config"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
+	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -46,8 +48,10 @@ type Services struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
-	Events   *events.Bus
-	Rates    *hostrate.Limiter
+	// Logs stores and searches the accepted log events (issue 11).
+	Logs   *logstore.Service
+	Events *events.Bus
+	Rates  *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
 	Links    *events.Directory
 	Platform PlatformConfig
@@ -76,6 +80,8 @@ type PlatformConfig struct {
 	// HostsFile lists the reserved names (.example, .invalid, .test) that
 	// do resolve here and so are checked live ("": /etc/hosts).
 	HostsFile string
+	// LogRetentionDays is how many days of log events are kept (0: 30).
+	LogRetentionDays int
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -91,6 +97,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		PublicRate: v.Int("public.rate"), HostRate: v.Int("scan.host_rate"), HostSpacing: v.Duration("scan.host_spacing"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
 		AuditKey: AuditKeySource(v, true), AnchorsFile: v.String("audit.anchors_file"),
 	}
+	pc.LogRetentionDays = v.Int("logs.retention_days")
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
 	if err != nil {
 		return pc, fmt.Errorf("notify.allow: %w", err)
@@ -157,11 +164,16 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 		db.Close()
 		return nil, err
 	}
+	svc.Logs = logstore.New(db, log, logstore.Config{RetentionDays: pc.LogRetentionDays})
 	svc.Links = events.NewDirectory()
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil
 }
+
+// The event store answers "the last hour of stored events" for other
+// features (the rule test page) through logstream.Stored.
+var _ logstream.Stored = (*logstore.Service)(nil)
 
 // AuditKeyOptions are the options naming the audit key.
 var AuditKeyOptions = []string{"audit.key_file", "audit.key"}
