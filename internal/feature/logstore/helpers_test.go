@@ -16,7 +16,7 @@ import (
 // world is a province of four agencies, P (root), A under P, A1 under A
 // and B under P, over one database, with a store whose clock is fixed.
 type world struct {
-	t              *testing.T
+	t              testing.TB
 	db             *store.DB
 	s              *Service
 	p, a, a1, b    int64
@@ -26,7 +26,7 @@ type world struct {
 
 var testNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	w := &world{t: t, db: db, p: 1, a: 2, a1: 3, b: 4, now: testNow}
 	ctx := context.Background()
