@@ -10,6 +10,7 @@ import (
 
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -36,6 +37,7 @@ type API struct {
 	Monitor  *monitor.Service
 	Notify   *notify.Service
 	Levels   *levels.Service
+	Logs     *logstore.Service
 }
 
 //go:embed openapi.json
@@ -51,6 +53,7 @@ func (a *API) Register(r Router) {
 		_, _ = w.Write(openAPI)
 	})
 	r.Private("GET /api/v1/me", a.me)
+	a.registerLogs(r)
 	r.Private("POST /api/v1/me/password", a.changePassword)
 
 	r.Private("GET /api/v1/agencies", a.listAgencies)
