@@ -86,7 +86,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Logs: svc.Logs, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,9 @@ func TestLogSearchScopeAndBadInput(t *testing.T) {
 					}
 				}
 				code, body := w.api(c.role, "GET", "/api/v1/logs/events", nil)
-				var res struct{ Events []struct{ ID, Original string } }
+				var res struct {
+					Events []struct{ ID, Original string }
+				}
 				if err := json.Unmarshal(body, &res); code != 200 || err != nil || len(res.Events) != 1 || !strings.Contains(res.Events[0].Original, c.own) {
 					t.Errorf("%s does not find its own event: %d %s", c.role, code, body)
 				}
