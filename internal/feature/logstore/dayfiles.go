@@ -84,7 +84,7 @@ func newDayFiles(dir string) *dayFiles { return &dayFiles{dir: dir, open: map[st
 func (f *dayFiles) path(day string) string { return filepath.Join(f.dir, day+".db") }
 
 func dayDSN(path string, readOnly bool) string {
-	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_txlock=immediate"
+	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	if readOnly {
 		q = "_pragma=busy_timeout(10000)&_pragma=query_only(1)"
 	}
