@@ -81,7 +81,7 @@ func BenchmarkConsume(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_ = logstream.Consume(life, js, logstream.ConsumerStore, w.s.Handle, logstream.ConsumeOptions{Wait: 50 * time.Millisecond})
+					_ = w.s.Run(life, js)
 				}()
 				for w.s.Stats().Stored.Load() < int64(n) {
 					time.Sleep(5 * time.Millisecond)

@@ -34,9 +34,27 @@ func (s *Service) Handle(ctx context.Context, b logstream.Batch) error {
 	return nil
 }
 
+// consumers is how many batches one process takes at once: while one is
+// written, the next is fetched and decoded (the database's writer is the
+// narrow part; the stream's decoding and the fields' encoding run beside
+// it).
+const consumers = 2
+
 // Run consumes the log stream into the store until ctx ends. Several
-// processes may run it: each batch goes to one of them.
+// processes may run it too: each batch goes to one consumer.
 func (s *Service) Run(ctx context.Context, js jetstream.JetStream) error {
 	slog.Info("log storage consuming the event stream", "consumer", logstream.ConsumerStore, "retention_days", s.cfg.RetentionDays)
-	return logstream.Consume(ctx, js, logstream.ConsumerStore, s.Handle, logstream.ConsumeOptions{MaxMessages: 64})
+	errs := make(chan error, consumers)
+	for range consumers {
+		go func() {
+			errs <- logstream.Consume(ctx, js, logstream.ConsumerStore, s.Handle, logstream.ConsumeOptions{MaxMessages: 32})
+		}()
+	}
+	var first error
+	for range consumers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

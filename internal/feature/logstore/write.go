@@ -44,7 +44,7 @@ func toRow(r *logstream.Record) (row, error) {
 	if fields == nil {
 		fields = map[string]any{}
 	}
-	fj, err := json.Marshal(fields)
+	fj, err := encodeFields(make([]byte, 0, 64+len(r.Original)), fields)
 	if err != nil {
 		return row{}, fmt.Errorf("record %s: fields: %w", r.ID, err)
 	}
