@@ -72,7 +72,7 @@ func TestLogSearchScopeAndBadInput(t *testing.T) {
 			// row opens the event, and the other agency's event is a 404.
 			ba, bb := w.browser("agencyA"), w.browser("agencyB")
 			if code, body := ba.get("/logs?fields=user.name%3Droot"); code != 200 || !strings.Contains(string(body), "secretalpha") || strings.Contains(string(body), "secretbeta") ||
-				!strings.Contains(string(body), "/logs/events/"+day+"/evt-a1") {
+				!strings.Contains(string(body), "/logs/events/"+day+"/evt-a1") || !strings.Contains(string(body), "Trung tâm Alpha Một") {
 				t.Errorf("agency A's search page: %d %s", code, body)
 			}
 			if code, body := ba.get("/logs/events/" + day + "/evt-a1"); code != 200 || !strings.Contains(string(body), "web-alpha") || !strings.Contains(string(body), "Failed password") {

@@ -74,6 +74,7 @@ type logsView struct {
 	Text     string
 	Fields   string // one NAME=VALUE per line
 	Agencies []registry.Agency
+	Names    map[int64]string // agency names by id
 	Result   logstore.Result
 	PrevURL  string
 	NextURL  string
@@ -136,6 +137,10 @@ func (s *Server) logsPage(w http.ResponseWriter, r *http.Request) {
 	if view.Agencies, err = s.deps.Registry.AgencyTree(ctx, actor); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	view.Names = map[int64]string{}
+	for _, a := range view.Agencies {
+		view.Names[a.ID] = a.Name
 	}
 	keys := []string{"from", "to", "agency", "system", "source", "q", "fields", "limit"}
 	fixed := raw
