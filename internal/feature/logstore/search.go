@@ -225,10 +225,23 @@ func (s *Service) searchPostgres(ctx context.Context, q Query, scope agencyScope
 	w.Add("day <= ?::date", days[0])
 	conditions(&w, q, scope, store.Postgres)
 	query := `SELECT to_char(day, 'YYYY-MM-DD'), ` + selectCols + ` FROM log_events WHERE ` + w.SQL() + ` ORDER BY received DESC, id DESC` + w.Limit(store.Page{Limit: need})
-	return readEvents(ctx, s.db.Reader(), query, w.Args())
+	// Newest first, a page at a time: walk the (received, id) index
+	// backwards and stop at the page's end. Left to itself the planner
+	// often guesses a filter rare (a full-text word, a field) and reads
+	// and sorts the whole day instead: 13 s rather than 0.1 s for a common
+	// word over a million events. At worst the walk reads the range once.
+	tx, err := s.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+		return nil, err
+	}
+	return readEvents(ctx, tx, query, w.Args())
 }
 
-func readEvents(ctx context.Context, db *sql.DB, query string, args []any) ([]Event, error) {
+func readEvents(ctx context.Context, db store.Querier, query string, args []any) ([]Event, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -31,8 +31,8 @@ CREATE TABLE log_events (
 	size INTEGER NOT NULL,
 	PRIMARY KEY (day, id)
 ) PARTITION BY RANGE (day);
-CREATE INDEX log_events_received ON log_events (received);
-CREATE INDEX log_events_agency ON log_events (agency_id, received);
+CREATE INDEX log_events_received ON log_events (received, id);
+CREATE INDEX log_events_agency ON log_events (agency_id, received, id);
 CREATE TABLE log_day_stats (
 	day DATE NOT NULL,
 	agency_id BIGINT NOT NULL,
