@@ -12,6 +12,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -42,6 +43,7 @@ type API struct {
 	Ingest   *ingest.Service
 	Alert    *alert.Service
 	Vuln     *vuln.Service
+	Logs     *logstore.Service
 }
 
 //go:embed openapi.json
@@ -57,6 +59,7 @@ func (a *API) Register(r Router) {
 		_, _ = w.Write(openAPI)
 	})
 	r.Private("GET /api/v1/me", a.me)
+	a.registerLogs(r)
 	r.Private("POST /api/v1/me/password", a.changePassword)
 
 	r.Private("GET /api/v1/agencies", a.listAgencies)

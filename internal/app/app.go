@@ -20,6 +20,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -29,6 +30,7 @@ import (
 	"github.com/khien-project/khien/internal/platform/config"
 	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/hostrate"
+	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/reach"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -52,8 +54,10 @@ type Services struct {
 	Ingest   *ingest.Service // log receivers and ingest tokens
 	Alert    *alert.Service
 	Vuln     *vuln.Service
-	Events   *events.Bus
-	Rates    *hostrate.Limiter
+	// Logs stores and searches the accepted log events (issue 11).
+	Logs   *logstore.Service
+	Events *events.Bus
+	Rates  *hostrate.Limiter
 	// Links resolves references to any feature's objects ("site-finding/12").
 	Links    *events.Directory
 	Platform PlatformConfig
@@ -82,6 +86,8 @@ type PlatformConfig struct {
 	// HostsFile lists the reserved names (.example, .invalid, .test) that
 	// do resolve here and so are checked live ("": /etc/hosts).
 	HostsFile string
+	// LogRetentionDays is how many days of log events are kept (0: 30).
+	LogRetentionDays int
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -97,6 +103,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		PublicRate: v.Int("public.rate"), HostRate: v.Int("scan.host_rate"), HostSpacing: v.Duration("scan.host_spacing"), RetryHorizon: v.Duration("jobs.retry_horizon"), NATSReplicas: v.Int("nats.replicas"),
 		AuditKey: AuditKeySource(v, true), AnchorsFile: v.String("audit.anchors_file"),
 	}
+	pc.LogRetentionDays = v.Int("logs.retention_days")
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
 	if err != nil {
 		return pc, fmt.Errorf("notify.allow: %w", err)
@@ -169,12 +176,17 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// (ScanFinished) through the bus.
 	svc.Vuln = vuln.New(db, log, bus)
 	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
+	svc.Logs = logstore.New(db, log, logstore.Config{RetentionDays: pc.LogRetentionDays})
 	svc.Links = events.NewDirectory()
 	svc.Alert.RegisterLinks(svc.Links)
 	svc.Sites.RegisterLinks(svc.Links)
 	svc.Monitor.RegisterLinks(svc.Links)
 	return svc, nil
 }
+
+// The event store answers "the last hour of stored events" for other
+// features (the rule test page) through logstream.Stored.
+var _ logstream.Stored = (*logstore.Service)(nil)
 
 // AuditKeyOptions are the options naming the audit key.
 var AuditKeyOptions = []string{"audit.key_file", "audit.key"}

@@ -40,6 +40,9 @@ func newMetrics(svc *Services, b *bus.Bus) *prometheus.Registry {
 	}
 	reg.MustRegister(b.Collector(scrapeTimeout), outboxCollector{svc.Events})
 	reg.MustRegister(svc.Ingest.Collectors()...)
+	if svc.Logs != nil {
+		reg.MustRegister(logStoreCollectors(svc)...)
+	}
 	return reg
 }
 
@@ -60,4 +63,19 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		return // absent rather than wrong; readyz tells that the database is down
 	}
 	ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(n))
+}
+
+// logStoreCollectors count what this process's event store consumed:
+// records stored, records skipped as already stored (redeliveries) and
+// stream lines that did not decode.
+func logStoreCollectors(svc *Services) []prometheus.Collector {
+	st := svc.Logs.Stats()
+	counter := func(name, help string, read func() int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(read()) })
+	}
+	return []prometheus.Collector{
+		counter("khien_logstore_stored_total", "Log events stored by this process's event store.", st.Stored.Load),
+		counter("khien_logstore_duplicates_total", "Log events delivered again and skipped because already stored.", st.Duplicates.Load),
+		counter("khien_logstore_bad_lines_total", "Lines of the log stream that did not decode (dropped).", st.Bad.Load),
+	}
 }

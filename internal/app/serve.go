@@ -19,6 +19,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/logstream"
+	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web"
 )
 
@@ -65,6 +66,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	}
 	defer svc.DB.Close()
+	defer svc.Logs.Close()
 	if err := firstStart(ctx, svc, cfg); err != nil {
 		return err
 	}
@@ -94,7 +96,7 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		defer cancel()
 		return b.StreamsReady(ctx)
 	}, Metrics: metrics, TLS: cfg.TLSCert != "", Version: Version, LogRequests: cfg.LogRequests,
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, Ingest: svc.Ingest, PublicRate: cfg.Platform.PublicRate})
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, Ingest: svc.Ingest, Logs: svc.Logs, PublicRate: cfg.Platform.PublicRate})
 	if err != nil {
 		return err
 	}
@@ -134,6 +136,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		}
 	}()
 	go func() { defer wg.Done(); jobs.RunSchedules(workCtx, b, jobs.Schedules()) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); runLogStore(workCtx, svc, b) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -261,6 +265,7 @@ func Worker(ctx context.Context, cfg WorkerConfig) error {
 		return err
 	}
 	defer svc.DB.Close()
+	defer svc.Logs.Close()
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Name: "khien-worker", Replicas: cfg.Platform.NATSReplicas})
 	if err != nil {
 		return err
@@ -275,6 +280,16 @@ func Worker(ctx context.Context, cfg WorkerConfig) error {
 		defer stop()
 	}
 	kinds := jobs.Kinds(svc.jobDeps(b))
+	// On PostgreSQL the worker stores log events too (SQLite day files
+	// live beside serve's database, which serve alone writes).
+	if svc.DB.Engine == store.Postgres {
+		if err := logstream.Setup(ctx, b.JetStream(), logstream.Options{Replicas: cfg.Platform.NATSReplicas}); err != nil {
+			return err
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); runLogStore(ctx, svc, b) }()
+		defer func() { <-done }()
+	}
 	slog.Info("khien worker started", "nats", cfg.NATS, "kinds", len(kinds))
 	detected := make(chan struct{})
 	go func() { defer close(detected); runDetection(ctx, svc, b) }()
@@ -282,6 +297,14 @@ func Worker(ctx context.Context, cfg WorkerConfig) error {
 	<-detected
 	slog.Info("khien worker stopped")
 	return err
+}
+
+// runLogStore consumes the log stream into the event store until ctx
+// ends.
+func runLogStore(ctx context.Context, svc *Services, b *bus.Bus) {
+	if err := svc.Logs.Run(ctx, b.JetStream()); err != nil {
+		slog.Error("log storage stopped", "err", err)
+	}
 }
 
 // serveProbes serves h on addr until stop is called.
@@ -323,5 +346,5 @@ func tuneGC() {
 func (svc *Services) jobDeps(b *bus.Bus) jobs.Deps {
 	return jobs.Deps{Bus: b, Auth: svc.Auth, Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Vuln: svc.Vuln, Events: svc.Events, Rates: svc.Rates,
 		Scan: svc.Platform.Scan, ScanConcurrency: svc.Platform.ScanConcurrency, RetryHorizon: svc.Platform.RetryHorizon,
-		AuditAnchor: func(ctx context.Context) error { return PublishAnchor(ctx, svc.Audit, svc.Platform.AnchorsFile) }}
+		AuditAnchor: func(ctx context.Context) error { return PublishAnchor(ctx, svc.Audit, svc.Platform.AnchorsFile) }, Logs: svc.Logs}
 }

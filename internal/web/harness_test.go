@@ -134,7 +134,7 @@ func (w *world) deps() web.Deps {
 	svc := w.svc
 	svc.Events.SetQueue(scanRecorder{w})
 	return web.Deps{DB: svc.DB, Registry: svc.Registry, Auth: svc.Auth, Audit: svc.Audit, Metrics: prometheus.NewRegistry(), Version: "test",
-		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, Ingest: svc.Ingest, PublicRate: 1000}
+		Sites: svc.Sites, Trust: svc.Trust, Monitor: svc.Monitor, Notify: svc.Notify, Levels: svc.Levels, Alert: svc.Alert, Vuln: svc.Vuln, Ingest: svc.Ingest, Logs: svc.Logs, PublicRate: 1000}
 }
 
 // scanRecorder stands for the job bus: it keeps the ids of the scans whose

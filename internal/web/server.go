@@ -20,6 +20,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/auth"
 	"github.com/khien-project/khien/internal/feature/ingest"
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/sitescan"
@@ -58,6 +59,8 @@ type Deps struct {
 	Alert *alert.Service
 	// Vuln: advisory feeds and vulnerability findings.
 	Vuln *vuln.Service
+	// Logs: stored log events, their search and storage (issue 11).
+	Logs *logstore.Service
 	// PublicRate is how many requests per minute one address may make to
 	// the public trust-label pages (default 60).
 	PublicRate int
@@ -97,7 +100,7 @@ func New(d Deps) (*Server, error) {
 		h := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
 		s.Public("GET /metrics", h.ServeHTTP)
 	}
-	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert, Vuln: d.Vuln, Ingest: d.Ingest}).Register(apiRouter{s})
+	(&api.API{Registry: d.Registry, Auth: d.Auth, Audit: d.Audit, Sites: d.Sites, Trust: d.Trust, Monitor: d.Monitor, Notify: d.Notify, Levels: d.Levels, Alert: d.Alert, Vuln: d.Vuln, Ingest: d.Ingest, Logs: d.Logs}).Register(apiRouter{s})
 	s.registerIngest()
 	s.registerPublic()
 	s.registerUI()

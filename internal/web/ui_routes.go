@@ -71,6 +71,7 @@ func (s *Server) registerUI() {
 	s.page("POST /tokens/{id}/revoke", s.idAction(s.deps.Auth.RevokeToken, "/tokens?done=saved"))
 	s.page("GET /audit", s.auditPage)
 	s.registerLevelsUI()
+	s.registerLogsUI()
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {

@@ -603,6 +603,37 @@ paths["/api/v1/ingest/tokens"] = {
 }
 paths["/api/v1/ingest/tokens/{id}"] = {"delete": op("Revoke an ingest token (admins, analysts; audited)", "Ingest", {"204": resp("revoked"), "404": E("not found"), "401": common["401"], "403": common["403"]}, [ID])}
 paths["/api/v1/ingest/senders"] = {"get": op("Syslog sender addresses this server has seen since it started, unknown ones first (agency officers: their agencies' only)", "Ingest", {"200": resp("senders", listof("IngestSender")), "401": common["401"]})}
+# Stored log events (issue 11): search, one event, storage used.
+NS = {"type": ["string", "null"], "format": "date-time"}
+schemas.update({
+  "LogEvent": obj({"day": {"type": "string", "format": "date", "description": "the UTC day of the received time: the event's partition"},
+                   "id": S, "agency_id": I, "system_id": I, "receiver": S, "sender": S, "source": S, "received": T,
+                   "time": {"type": "string", "format": "date-time", "description": "the event's own time, when it said"},
+                   "product": S, "categories": arr(S), "services": arr(S),
+                   "fields": {"type": "object", "description": "normalized fields, flat ECS-style names"}, "original": S},
+                  ["day", "id", "agency_id", "received", "fields", "original"]),
+  "LogSearch": obj({"events": arr(ref("LogEvent")), "page": {"type": "integer"}, "limit": {"type": "integer"},
+                    "more": {**B, "description": "a next page has events"}, "from": T, "to": T,
+                    "days": {"type": "array", "items": S, "description": "the days the range covers; only these are read"}},
+                   ["events", "page", "more", "from", "to", "days"]),
+  "LogUsage": obj({"retention_days": {"type": "integer"},
+                   "days": arr(obj({"day": S, "events": I, "bytes": I, "disk_bytes": {**I, "description": "on disk with indexes; only for callers who see every agency"}}, ["day", "events", "bytes"])),
+                   "agencies": arr(obj({"agency_id": I, "agency": S, "events": I, "bytes": I}, ["agency_id", "events", "bytes"])),
+                   "events": I, "bytes": I, "disk_bytes": I}, ["retention_days", "days", "agencies", "events", "bytes"]),
+})
+paths["/api/v1/logs/events"] = {"get": op("Search stored log events in your scope, newest first; only the UTC days of the range are read", "Logs",
+    {"200": resp("one page", ref("LogSearch")), "400": E("a bad date, a range over 31 days or empty, an unknown parameter, a bad field name, an agency outside your scope, or a page too deep (the field says which)"), "401": common["401"]},
+    [q("from", "received at or after: RFC 3339, YYYY-MM-DDTHH:MM or YYYY-MM-DD (UTC without a zone); default: 24 hours before to"),
+     q("to", "received before (a bare date includes its whole day); default: now"),
+     q("agency", "this agency and the ones below it", I), q("system", "one system's events", I), q("source", "the parser that read the event (sshd, nginx, json, …)"),
+     q("q", "full text over the originals: every word must appear as a word (at most 10 words)"),
+     {"name": "field.NAME", "in": "query", "required": False, "description": "a normalized field equals the value (exact); a * in the value stands for any characters and ignores case; * alone: the field is present. Up to 10; NAME is letters, digits, '.', '_', '-', '@'", "schema": S},
+     q("page", "1-based page (page × limit at most 10,000)", {"type": "integer"}), q("limit", "events per page (1–500, default 50)", {"type": "integer"})])}
+paths["/api/v1/logs/events/{day}/{id}"] = {"get": op("One stored event, with its original and normalized fields (404 outside your scope)", "Logs",
+    {"200": resp("event", ref("LogEvent")), "400": E("day is not a date"), "404": E("not found or outside your scope"), "401": common["401"]},
+    [{"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}, "description": "the event's day (UTC, of its received time)"},
+     {"name": "id", "in": "path", "required": True, "schema": S}])}
+paths["/api/v1/logs/storage"] = {"get": op("Storage used by stored log events per day and per agency, in your scope", "Logs", {"200": resp("usage", ref("LogUsage")), "401": common["401"]})}
 
 doc = {
   "openapi": "3.1.0",

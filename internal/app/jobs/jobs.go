@@ -59,6 +59,10 @@ type Deps struct {
 	// AuditAnchor exports the audit log's head (a log line and a line of
 	// the anchors file); nil: no such job.
 	AuditAnchor func(ctx context.Context) error
+	// Logs drops the log event days past the retention (nil: no such job).
+	Logs interface {
+		PurgeDays(ctx context.Context, now time.Time) ([]string, error)
+	}
 	// RetryHorizon is how long a job failing because the database or the
 	// bus is unreachable keeps being retried before it is dead-lettered.
 	RetryHorizon time.Duration
@@ -84,6 +88,8 @@ const (
 	// KindVulnDue reopens vulnerability findings whose risk acceptance
 	// expired.
 	KindVulnDue = "vuln-due"
+	// KindLogsRetention drops the stored log days past the retention.
+	KindLogsRetention = "logs-retention"
 )
 
 // ScanJob is the payload of a site-scan job.
@@ -194,6 +200,12 @@ func Kinds(d Deps) []Kind {
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: 1}})
 	}
+	if d.Logs != nil {
+		kinds = append(kinds, Kind{Name: KindLogsRetention, Handler: func(ctx context.Context, _ bus.Job) error {
+			_, err := d.Logs.PurgeDays(ctx, time.Now())
+			return err
+		}, Options: bus.WorkerOptions{Concurrency: 1, AckWait: 5 * time.Minute}})
+	}
 	if d.Events != nil {
 		kinds = append(kinds, Kind{Name: KindEventsRelay, Handler: func(ctx context.Context, _ bus.Job) error {
 			n, err := d.Events.Relay(ctx, 20*time.Second)
@@ -225,6 +237,7 @@ func Schedules() []Schedule {
 		{Kind: KindEventsRelay, Every: 30 * time.Second},
 		{Kind: KindAuditAnchor, Every: 24 * time.Hour},
 		{Kind: KindVulnDue, Every: time.Hour},
+		{Kind: KindLogsRetention, Every: time.Hour},
 	}
 }
 

@@ -124,8 +124,8 @@ func NewID() string {
 
 // Options configure the stream.
 type Options struct {
-	// MaxBytes is the disk quota of records waiting for a consumer
-	// (default 1 GiB).
+	// MaxBytes is the disk quota of records waiting for a consumer; 0
+	// keeps the existing stream's (1 GiB for a new one).
 	MaxBytes int64
 	// Replicas as for the bus's own streams (0: 1).
 	Replicas int
@@ -139,7 +139,14 @@ type Options struct {
 // would be dropped by interest retention.
 func Setup(ctx context.Context, js jetstream.JetStream, opts Options) error {
 	if opts.MaxBytes <= 0 {
+		// No quota asked (a worker, detection): keep the one the stream
+		// has, which serve set from its configuration.
 		opts.MaxBytes = 1 << 30
+		if st, err := js.Stream(ctx, Stream); err == nil {
+			if info, err := st.Info(ctx); err == nil && info.Config.MaxBytes > 0 {
+				opts.MaxBytes = info.Config.MaxBytes
+			}
+		}
 	}
 	if opts.Replicas <= 0 {
 		opts.Replicas = 1

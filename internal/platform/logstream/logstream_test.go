@@ -152,3 +152,22 @@ func TestDecodeSkipsBadLines(t *testing.T) {
 		t.Fatalf("got %+v bad %d", recs, bad)
 	}
 }
+
+// A process that sets the stream up without a quota (a worker) keeps the
+// quota serve gave it.
+func TestSetupKeepsTheQuota(t *testing.T) {
+	b := openBus(t)
+	ctx := context.Background()
+	js := b.JetStream()
+	if err := logstream.Setup(ctx, js, logstream.Options{MaxBytes: 5 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if err := logstream.Setup(ctx, js, logstream.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := js.Stream(ctx, logstream.Stream)
+	info, err := s.Info(ctx)
+	if err != nil || info.Config.MaxBytes != 5<<20 {
+		t.Fatalf("quota after a second setup without one: %d, %v", info.Config.MaxBytes, err)
+	}
+}
