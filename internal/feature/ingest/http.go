@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/evtx"
 	"github.com/khien-project/khien/internal/engine/normalize"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/logstream"
@@ -162,8 +163,9 @@ type IngestError struct {
 	Reason string `json:"reason"`
 }
 
-// ServeIngest takes NDJSON (one JSON object a line) or a JSON array of
-// objects, with an ingest token.
+// ServeIngest takes NDJSON (one JSON object a line), a JSON array of
+// objects, or a Windows event log file (EVTX, told by its signature),
+// with an ingest token.
 func (s *Service) ServeIngest(w http.ResponseWriter, r *http.Request) {
 	const receiver = logstream.ReceiverHTTP
 	o, ok := s.owner(w, r, receiver, false)
@@ -172,6 +174,10 @@ func (s *Service) ServeIngest(w http.ResponseWriter, r *http.Request) {
 	}
 	body, ok := s.readBody(w, r, receiver, false)
 	if !ok {
+		return
+	}
+	if evtx.HasSignature(body) {
+		s.serveEVTX(w, r, o, body)
 		return
 	}
 	docs, err := splitDocuments(body)

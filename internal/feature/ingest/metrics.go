@@ -12,6 +12,7 @@ const (
 	ReasonToken         = "token"          // missing, invalid or revoked ingest token
 	ReasonUnsupported   = "unsupported"    // a bulk action other than index or create
 	ReasonTooLarge      = "body_too_large" // an HTTP body past ingest.max_body
+	ReasonInvalidEVTX   = "invalid_evtx"   // an EVTX file that cannot be read
 )
 
 // Repairs: inputs kept after a fix (khien_ingest_repaired_total).
