@@ -72,10 +72,20 @@ func (s *Service) serveEVTX(w http.ResponseWriter, r *http.Request, o Owner, bod
 			return
 		}
 	}
+	st := rd.Stats()
+	if res.Accepted+len(recs) == 0 && st.Problems > 0 {
+		// Nothing read and the reader saw why: a damaged header or chunks.
+		s.m.rejected.WithLabelValues(receiver, ReasonInvalidEVTX).Inc()
+		msg := "no event could be read"
+		if p := rd.Problems(); len(p) > 0 {
+			msg = p[0].Error()
+		}
+		httpx.WriteError(w, r, httpx.BadRequest("the Windows event log file cannot be read: %s", msg))
+		return
+	}
 	if !flush() {
 		return
 	}
-	st := rd.Stats()
 	res.Skipped = st.BadRecords + st.BadChunks
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
