@@ -177,6 +177,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Vuln = vuln.New(db, log, bus)
 	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
 	svc.Logs = logstore.New(db, log, logstore.Config{RetentionDays: pc.LogRetentionDays})
+	svc.Alert.SetStored(svc.Logs) // "test this rule over the last hour"
 	svc.Links = events.NewDirectory()
 	svc.Alert.RegisterLinks(svc.Links)
 	svc.Sites.RegisterLinks(svc.Links)

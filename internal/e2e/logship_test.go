@@ -186,4 +186,16 @@ func TestAgencyShipsLogs(t *testing.T) {
 	if code, out := s.request("GET", "/api/v1/logs/events?q=buffer_get_string", officerB, "", nil); code != 200 || strings.Contains(out, "buffer_get_string") {
 		t.Errorf("officer of B finds A's log line: %d", code)
 	}
+	// "Test this rule" over the last hour of stored events, in scope.
+	sshdRule, _ := os.ReadFile(filepath.Join(sigma, "linux/builtin/sshd/lnx_sshd_susp_ssh.yml"))
+	for _, c := range []struct {
+		tok  string
+		want int
+	}{{officerA, 1}, {officerB, 0}} {
+		code, m := call(c.tok, "POST", "/api/v1/rules/test", map[string]any{"rule": string(sshdRule), "stored": true})
+		matches, _ := m["matches"].([]any)
+		if code != 200 || len(matches) != c.want || m["events"].(float64) < float64(c.want) {
+			t.Errorf("rule test over stored events: %d, %d matches of %v events, want %d", code, len(matches), m["events"], c.want)
+		}
+	}
 }

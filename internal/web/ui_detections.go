@@ -295,7 +295,9 @@ func (s *Server) exceptionCreate(w http.ResponseWriter, r *http.Request) {
 
 type ruleTestView struct {
 	Rule, Events string
-	Result       *alert.TestResult
+	// Stored: the rule ran over the last hour of stored events.
+	Stored bool
+	Result *alert.TestResult
 }
 
 func (s *Server) ruleTestPage(w http.ResponseWriter, r *http.Request) {
@@ -318,8 +320,8 @@ func (s *Server) ruleTestRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkCSRF(w, r, r.PostForm.Get("csrf")) {
 		return
 	}
-	v := ruleTestView{Rule: r.PostForm.Get("rule"), Events: r.PostForm.Get("events")}
-	res, err := s.deps.Alert.TestRule(r.Context(), httpx.Actor(r.Context()), alert.TestInput{Rule: v.Rule, Events: v.Events})
+	v := ruleTestView{Rule: r.PostForm.Get("rule"), Events: r.PostForm.Get("events"), Stored: r.PostForm.Get("source") == "stored"}
+	res, err := s.deps.Alert.TestRule(r.Context(), httpx.Actor(r.Context()), alert.TestInput{Rule: v.Rule, Events: v.Events, Stored: v.Stored})
 	if err != nil {
 		s.fail(w, r, err)
 		return

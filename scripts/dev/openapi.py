@@ -345,7 +345,8 @@ schemas.update({
   "ImportResult": obj({"pack": ref("Pack"), "errors": arr(S)}, ["pack", "errors"]),
   "Exception": obj({"id": I, "rule_uid": S, "agency_id": I, "agency_name": S, "field": S, "value": S, "reason": S, "created_by": S, "created_at": T}, ["id", "rule_uid", "agency_id", "reason"]),
   "ExceptionInput": obj({"rule_uid": S, "agency_id": I, "field": S, "value": S, "reason": S}, ["rule_uid", "agency_id", "reason"]),
-  "RuleTestInput": obj({"rule": {"type": "string", "description": "Sigma YAML (one or more documents)"}, "events": {"type": "string", "description": "NDJSON, a JSON array, or Windows events exported as JSON"}}, ["rule", "events"]),
+  "RuleTestInput": obj({"rule": {"type": "string", "description": "Sigma YAML (one or more documents)"}, "events": {"type": "string", "description": "NDJSON, a JSON array, or Windows events exported as JSON; not needed with stored"},
+                         "stored": {"type": "boolean", "description": "run over the events stored in the last hour in your scope (oldest first, at most 10,000) instead"}}, ["rule"]),
   "RuleTestResult": obj({"rules": {"type": "integer"}, "rule_errors": arr(S), "events": {"type": "integer"}, "event_errors": arr(S),
                          "matches": arr(obj({"rule_id": S, "rule_title": S, "event": {"type": "integer"}}, ["rule_id", "event"]))}, ["rules", "events", "matches"]),
 })

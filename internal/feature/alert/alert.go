@@ -18,6 +18,7 @@ import (
 
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/events"
+	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/platform/notify"
 	"github.com/khien-project/khien/internal/platform/store"
 )
@@ -78,6 +79,8 @@ type Service struct {
 
 	mu  sync.Mutex
 	set *Ruleset // the compiled rules of the latest version loaded
+
+	stored logstream.Stored // the event store, for rule tests; nil: none
 }
 
 // New builds the service and subscribes its notifications (durable) and

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/khien-project/khien/internal/engine/detect"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/valid"
 )
@@ -25,6 +28,9 @@ const (
 type TestInput struct {
 	Rule   string `json:"rule"`
 	Events string `json:"events"`
+	// Stored runs the rule over the events stored in the last hour in the
+	// actor's scope (oldest first, at most 10,000) instead of Events.
+	Stored bool `json:"stored"`
 }
 
 // TestMatch is one match of a rule test, as khien rules test prints it.
@@ -54,7 +60,9 @@ func (s *Service) TestRule(ctx context.Context, actor access.Actor, in TestInput
 	if strings.TrimSpace(in.Rule) == "" || len(in.Rule) > MaxTestRuleBytes {
 		e.Add("rule", fmt.Sprintf("paste a Sigma rule (at most %d KiB)", MaxTestRuleBytes>>10), fmt.Sprintf("hãy dán một quy tắc Sigma (tối đa %d KiB)", MaxTestRuleBytes>>10))
 	}
-	if strings.TrimSpace(in.Events) == "" || len(in.Events) > MaxTestEventsBytes {
+	if in.Stored && s.stored == nil {
+		e.Add("stored", "no event store is running here", "không có kho sự kiện nào đang chạy ở đây")
+	} else if !in.Stored && (strings.TrimSpace(in.Events) == "" || len(in.Events) > MaxTestEventsBytes) {
 		e.Add("events", fmt.Sprintf("paste events as NDJSON (at most %d MiB)", MaxTestEventsBytes>>20), fmt.Sprintf("hãy dán sự kiện dạng NDJSON (tối đa %d MiB)", MaxTestEventsBytes>>20))
 	}
 	if err := e.Err(); err != nil {
@@ -70,7 +78,13 @@ func (s *Service) TestRule(ctx context.Context, actor access.Actor, in TestInput
 	if res.Rules == 0 {
 		return res, nil
 	}
-	reader, err := detect.OpenJSONEvents(strings.NewReader(in.Events))
+	var reader detect.EventReader
+	var err error
+	if in.Stored {
+		reader, err = s.storedEvents(ctx, actor)
+	} else {
+		reader, err = detect.OpenJSONEvents(strings.NewReader(in.Events))
+	}
 	if err != nil {
 		res.EventErrors = append(res.EventErrors, err.Error())
 		return res, nil
@@ -103,4 +117,35 @@ func (s *Service) TestRule(ctx context.Context, actor access.Actor, in TestInput
 	}
 	emit(corr.Flush(), max(pos-1, 0))
 	return res, nil
+}
+
+// SetStored gives the rule test the event store (logstore, wired by
+// internal/app): "test this rule over the last hour".
+func (s *Service) SetStored(st logstream.Stored) { s.stored = st }
+
+// storedEvents reads the last hour of stored events in actor's scope,
+// oldest first, as detection sees them.
+func (s *Service) storedEvents(ctx context.Context, actor access.Actor) (detect.EventReader, error) {
+	recs, err := s.stored.Recent(ctx, actor, time.Hour, maxTestEvents)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(recs)
+	return &recordEvents{recs: recs}, nil
+}
+
+// recordEvents reads stored records as detection events.
+type recordEvents struct {
+	recs []logstream.Record
+	i    int
+}
+
+func (r *recordEvents) Next() (*detect.Event, error) {
+	if r.i >= len(r.recs) {
+		return nil, io.EOF
+	}
+	ev := detect.NewEvent(nil)
+	eventOf(&r.recs[r.i], ev)
+	r.i++
+	return ev, nil
 }
