@@ -176,7 +176,7 @@ func (s *Service) holdPartition(ctx context.Context, js jetstream.JetStream, p i
 		if err := l.Renew(ctx); err != nil {
 			return fmt.Errorf("alert: partition %d lease lost: %w", p, err)
 		}
-		msgs, err := cons.Fetch(opts.Batch, jetstream.FetchMaxWait(opts.Wait))
+		msgs, err := fetchUntil(ctx, cons, opts.Batch, opts.Wait)
 		if err != nil {
 			return fmt.Errorf("alert: partition %d fetch: %w", p, err)
 		}
@@ -296,4 +296,27 @@ func (s *Service) commitPartition(ctx context.Context, x *partition, hits []hit,
 	}
 	x.state = next
 	return nil
+}
+
+// fetchUntil fetches a batch of the ordered consumer, or gives up when ctx
+// ends: with the server gone, an ordered consumer's Fetch re-creates its
+// consumer with retries that do not watch any context, and a process
+// asked to stop must not wait for the server to come back. The abandoned
+// fetch ends with the connection.
+func fetchUntil(ctx context.Context, cons jetstream.Consumer, batch int, wait time.Duration) (jetstream.MessageBatch, error) {
+	type answer struct {
+		msgs jetstream.MessageBatch
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		msgs, err := cons.Fetch(batch, jetstream.FetchMaxWait(wait))
+		ch <- answer{msgs, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.msgs, a.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
