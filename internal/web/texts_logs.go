@@ -6,7 +6,7 @@ var logTexts = map[string][2]string{
 	"nav.logs":            {"Tìm sự kiện nhật ký", "Log event search"},
 	"nav.logs_storage":    {"Dung lượng nhật ký", "Log storage"},
 	"logs.title":          {"Tìm sự kiện nhật ký", "Log event search"},
-	"logs.help":           {"Các sự kiện nhật ký đã nhận và lưu, mới nhất trước, trong phạm vi của bạn. Thời gian theo giờ UTC (giờ Việt Nam trừ 7). Điều kiện theo trường: mỗi dòng một điều kiện tên=giá trị, ví dụ host.name=web01; dấu * thay cho mọi chuỗi ký tự (không phân biệt hoa thường), ví dụ user.name=adm*; chỉ * nghĩa là trường có mặt.", "The log events received and stored, newest first, in your scope. Times are UTC (Vietnam time minus 7 hours). Field conditions: one name=value per line, e.g. host.name=web01; * stands for any run of characters (case ignored), e.g. user.name=adm*; * alone means the field is present."},
+	"logs.help":           {"Các sự kiện nhật ký đã nhận và lưu, mới nhất trước, trong phạm vi của bạn. Thời gian theo giờ UTC (giờ Việt Nam trừ 7). Điều kiện theo trường: mỗi dòng một điều kiện tên=giá trị; dấu * thay cho mọi chuỗi ký tự (không phân biệt hoa thường); chỉ * nghĩa là trường có mặt. Ví dụ:", "The log events received and stored, newest first, in your scope. Times are UTC (Vietnam time minus 7 hours). Field conditions: one name=value per line; * stands for any run of characters (case ignored); * alone means the field is present. For example:"},
 	"logs.from":           {"Từ (UTC)", "From (UTC)"},
 	"logs.to":             {"Đến (UTC)", "To (UTC)"},
 	"logs.system":         {"Số hệ thống", "System number"},

