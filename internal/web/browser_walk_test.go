@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -128,6 +129,7 @@ func TestEveryPageInChromium(t *testing.T) {
 	if only := os.Getenv("KHIEN_WALK_ROLES"); only != "" {
 		roles = strings.Split(only, ",") // to look at a few roles' screenshots
 	}
+	only := regexp.MustCompile(os.Getenv("KHIEN_WALK_PAGES")) // a few pages' screenshots; empty: all
 	for _, role := range roles {
 		c.call("Network.clearBrowserCookies", nil)
 		if role != "anonymous" {
@@ -140,7 +142,7 @@ func TestEveryPageInChromium(t *testing.T) {
 				c.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": sc.width, "height": sc.height, "deviceScaleFactor": 1, "mobile": sc.mobile})
 				for _, p := range walkPages() {
 					path := p.path(w, role)
-					if path == "" {
+					if path == "" || !only.MatchString(p.name) {
 						continue
 					}
 					where := fmt.Sprintf("%s as %s in %s on a %s (%s)", p.name, role, lang, sc.name, path)
