@@ -28,8 +28,9 @@ type Handler func(ctx context.Context, b Batch) error
 
 // ConsumeOptions tune Consume.
 type ConsumeOptions struct {
-	// MaxMessages fetched per batch (default 64 messages, each up to
-	// MaxBatchBytes of records).
+	// MaxMessages fetched per batch (default 32, at most 64 messages,
+	// each up to MaxBatchBytes of records: a batch must be done within the
+	// acknowledgement wait, or it is delivered again).
 	MaxMessages int
 	// Wait is how long a fetch waits for the first message (default 1 s).
 	Wait time.Duration
@@ -38,13 +39,17 @@ type ConsumeOptions struct {
 	Retry time.Duration
 }
 
+// maxFetch bounds the messages of one batch, whatever is asked.
+const maxFetch = 64
+
 // Consume pulls batches from the durable consumer (one of Consumers) and
 // hands them to h until ctx ends. Several processes may consume the same
 // durable: each message goes to one of them.
 func Consume(ctx context.Context, js jetstream.JetStream, durable string, h Handler, opts ConsumeOptions) error {
 	if opts.MaxMessages <= 0 {
-		opts.MaxMessages = 64
+		opts.MaxMessages = 32
 	}
+	opts.MaxMessages = min(opts.MaxMessages, maxFetch)
 	if opts.Wait <= 0 {
 		opts.Wait = time.Second
 	}

@@ -47,10 +47,11 @@ const (
 // Consumers lists the durable consumers Setup creates.
 var Consumers = []string{ConsumerStore, ConsumerDetect}
 
-// MaxBatchBytes bounds one published message (under NATS's default 1 MiB
-// payload limit); Publish splits larger
-// batches.
-const MaxBatchBytes = 900 << 10
+// MaxBatchBytes bounds one published message (a few hundred records):
+// small enough that a consumer's batch of them is done well within the
+// acknowledgement wait, so that a slow store is not sent the same
+// records again; Publish splits larger batches.
+const MaxBatchBytes = 128 << 10
 
 // ErrFull says the stream is at its disk quota: the caller must push back
 // (HTTP 429, stop reading a TCP connection) and try again later.
