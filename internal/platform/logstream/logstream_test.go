@@ -97,6 +97,16 @@ func TestEveryConsumerGetsEveryRecord(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The handler sees a batch before it is acknowledged: wait for the
+	// acknowledgements before stopping (a batch stopped unacknowledged is
+	// delivered again, as it should be).
+	for _, name := range logstream.Consumers {
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if p, err := logstream.Pending(ctx, js, name); err == nil && p == 0 {
+				break
+			}
+		}
+	}
 	stop()
 	wg.Wait()
 	for _, name := range logstream.Consumers {
