@@ -122,12 +122,7 @@ func alertWhere(actor access.Actor, f AlertFilter) store.Where {
 	if f.AgencyPath != "" {
 		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
 	}
-	if !f.From.IsZero() {
-		w.Add("t.created_at >= ?", store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		w.Add("t.created_at < ?", store.FormatTime(f.To))
-	}
+	w.Between("t.created_at", f.From, f.To)
 	return w
 }
 

@@ -182,12 +182,7 @@ func (s *Service) Findings(ctx context.Context, actor access.Actor, f FindingFil
 	if f.AgencyPath != "" {
 		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
 	}
-	if !f.From.IsZero() {
-		w.Add("f.created_at >= ?", store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		w.Add("f.created_at < ?", store.FormatTime(f.To))
-	}
+	w.Between("f.created_at", f.From, f.To)
 	from := ` FROM findings f` + store.JoinSite("f")
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+from+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {

@@ -338,12 +338,7 @@ func (s *Service) Scans(ctx context.Context, actor access.Actor, f ScanFilter) (
 	if f.AgencyPath != "" {
 		w.Cond(access.SubtreeCondition(store.ScopePath, f.AgencyPath))
 	}
-	if !f.From.IsZero() {
-		w.Add("c.created_at >= ?", store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		w.Add("c.created_at < ?", store.FormatTime(f.To))
-	}
+	w.Between("c.created_at", f.From, f.To)
 	var total int
 	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+scanJoin+`WHERE `+w.SQL(), w.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sitescan: count scans: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Where builds the WHERE clause of a query from conditions written with
@@ -32,6 +33,18 @@ func (w *Where) Add(cond string, args ...any) {
 // Cond appends a condition returned with its argument list, as
 // access.Actor.PathFilter returns it: w.Cond(actor.PathFilter(col)).
 func (w *Where) Cond(cond string, args []any) { w.Add(cond, args...) }
+
+// Between keeps the rows whose time column col is at or after from and
+// before to (a stored time, FormatTime); a zero bound leaves that side
+// open.
+func (w *Where) Between(col string, from, to time.Time) {
+	if !from.IsZero() {
+		w.Add(col+" >= ?", FormatTime(from))
+	}
+	if !to.IsZero() {
+		w.Add(col+" < ?", FormatTime(to))
+	}
+}
 
 // Before gives the arguments of placeholders that come before the WHERE
 // clause ($1… in a SET list); the conditions' numbers follow them. Call it
