@@ -24,7 +24,7 @@ func (s *Service) Stats() *Counters { return &s.counters }
 // once every record is committed; an error has the batch delivered again,
 // and what was committed before the error is skipped then by id.
 func (s *Service) Handle(ctx context.Context, b logstream.Batch) error {
-	n, err := s.Store(ctx, b.Records)
+	n, err := s.store(ctx, b.Records, b.Messages)
 	s.counters.Stored.Add(int64(n))
 	s.counters.Bad.Add(int64(b.Bad))
 	if err != nil {
@@ -44,6 +44,11 @@ const consumers = 2
 // processes may run it too: each batch goes to one consumer.
 func (s *Service) Run(ctx context.Context, js jetstream.JetStream) error {
 	slog.Info("log storage consuming the event stream", "consumer", logstream.ConsumerStore, "retention_days", s.cfg.RetentionDays)
+	if s.files == nil {
+		if err := s.upgradeDays(ctx); err != nil {
+			slog.Error("log storage: days of events stored one row each were not read into blocks", "err", err)
+		}
+	}
 	errs := make(chan error, consumers)
 	for range consumers {
 		go func() {

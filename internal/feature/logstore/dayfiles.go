@@ -16,52 +16,36 @@ import (
 // first event arrives; retention deletes the file.
 
 // dayVersion is the version of daySchema, kept in the file's user_version:
-// a file from a newer khien is refused, an older one is brought up to date
-// here (none yet).
-const dayVersion = 1
+// a file from a newer khien is refused; one of version 1 (a row per
+// event) is read into blocks when opened (upgradeDay).
+const dayVersion = 2
 
-// daySchema is one day file's schema. seq orders events as stored; id is
-// the record's id (unique: a redelivered batch stores nothing twice). The
-// trigger keeps the full-text index of the originals and the per-agency
-// counts in step with what was actually inserted (an ignored duplicate
-// fires nothing).
-const daySchema = `
-CREATE TABLE log_events (
-	seq INTEGER PRIMARY KEY,
-	id TEXT NOT NULL UNIQUE,
-	agency_id INTEGER NOT NULL,
-	system_id INTEGER NOT NULL DEFAULT 0,
-	receiver TEXT NOT NULL DEFAULT '',
-	sender TEXT NOT NULL DEFAULT '',
-	source TEXT NOT NULL DEFAULT '',
-	received TEXT NOT NULL,
-	event_time TEXT NOT NULL DEFAULT '',
-	host_name TEXT NOT NULL DEFAULT '',
-	user_name TEXT NOT NULL DEFAULT '',
-	source_ip TEXT NOT NULL DEFAULT '',
-	event_code TEXT NOT NULL DEFAULT '',
-	product TEXT NOT NULL DEFAULT '',
-	categories TEXT NOT NULL DEFAULT '',
-	services TEXT NOT NULL DEFAULT '',
-	fields TEXT NOT NULL,
-	original TEXT NOT NULL,
-	size INTEGER NOT NULL
-);
-CREATE INDEX log_events_received ON log_events (received);
-CREATE INDEX log_events_agency ON log_events (agency_id, received);
-CREATE VIRTUAL TABLE log_events_fts USING fts5(original, content='log_events', content_rowid='seq');
+// daySchema is one day file's schema (see block.go for what a block is):
+// each block keeps its records' id hashes, so that a redelivered batch
+// stores nothing twice; log_agency_stats counts the events and bytes per
+// agency, written with the blocks.
+const daySchema = blocksTable + ";\n" + blocksIndex + `;
 CREATE TABLE log_agency_stats (
 	agency_id INTEGER PRIMARY KEY,
 	events INTEGER NOT NULL,
 	bytes INTEGER NOT NULL
 );
-CREATE TRIGGER log_events_added AFTER INSERT ON log_events BEGIN
-	INSERT INTO log_events_fts (rowid, original) VALUES (new.seq, new.original);
-	INSERT INTO log_agency_stats (agency_id, events, bytes) VALUES (new.agency_id, 1, new.size)
-		ON CONFLICT (agency_id) DO UPDATE SET events = events + 1, bytes = bytes + excluded.bytes;
-END;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 `
+
+const blocksTable = `CREATE TABLE log_blocks (
+	seq INTEGER PRIMARY KEY,
+	agency_id INTEGER NOT NULL,
+	min_received INTEGER NOT NULL,
+	max_received INTEGER NOT NULL,
+	events INTEGER NOT NULL,
+	bytes INTEGER NOT NULL,
+	bloom BLOB NOT NULL,
+	ids BLOB NOT NULL,
+	data BLOB NOT NULL
+)`
+
+const blocksIndex = `CREATE INDEX log_blocks_received ON log_blocks (max_received)`
 
 // dayDB is one open day file: one writer connection and a few readers.
 type dayDB struct {
@@ -84,7 +68,9 @@ func newDayFiles(dir string) *dayFiles { return &dayFiles{dir: dir, open: map[st
 func (f *dayFiles) path(day string) string { return filepath.Join(f.dir, day+".db") }
 
 func dayDSN(path string, readOnly bool) string {
-	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	// Pages of 16 KiB: a block spans a few pages rather than dozens (a
+	// new file only; the page size of an existing one stays).
+	q := "_pragma=page_size(16384)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	if readOnly {
 		q = "_pragma=busy_timeout(10000)&_pragma=query_only(1)"
 	}
@@ -137,6 +123,11 @@ func openDay(ctx context.Context, path string) (*dayDB, error) {
 		if _, err := w.ExecContext(ctx, daySchema); err != nil {
 			w.Close()
 			return nil, fmt.Errorf("create schema of %s: %w", path, err)
+		}
+	case v == 1:
+		if err := upgradeDay(ctx, w); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("upgrade %s: %w", path, err)
 		}
 	}
 	r, err := sql.Open("sqlite", dayDSN(path, true))

@@ -89,11 +89,11 @@ func (w *world) count() int {
 			if err != nil {
 				w.t.Fatal(err)
 			}
-			err = d.read.QueryRowContext(ctx, `SELECT count(*) FROM log_events`).Scan(&n)
+			err = d.read.QueryRowContext(ctx, `SELECT coalesce(sum(events), 0) FROM log_blocks`).Scan(&n)
 			if err != nil {
 				w.t.Fatal(err)
 			}
-		} else if err := w.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM log_events WHERE day = $1::date`, day).Scan(&n); err != nil {
+		} else if err := w.db.Reader().QueryRowContext(ctx, `SELECT coalesce(sum(events), 0) FROM log_blocks WHERE day = $1::date`, day).Scan(&n); err != nil {
 			w.t.Fatal(err)
 		}
 		total += n

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
@@ -28,21 +29,24 @@ func (s *Service) days(ctx context.Context) ([]string, error) {
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.relname FROM pg_inherits i
 		JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-		WHERE p.relname = 'log_events' ORDER BY c.relname`)
+		WHERE p.relname IN ('log_blocks', 'log_events') ORDER BY c.relname`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
+	seen := map[string]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			return nil, err
 		}
-		if day, ok := dayOfPartition(name); ok {
+		if day, ok := dayOfPartition(name); ok && !seen[day] {
+			seen[day] = true
 			out = append(out, day)
 		}
 	}
+	sort.Strings(out)
 	return out, rows.Err()
 }
 
@@ -83,8 +87,10 @@ func (s *Service) PurgeDays(ctx context.Context, now time.Time) ([]string, error
 		dropErr = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			for _, d := range old {
 				// The name comes from a parsed day, never from input.
-				if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+partitionName(d)); err != nil {
-					return fmt.Errorf("drop day %s: %w", d, err)
+				for _, table := range []string{partitionName(d), oldPartition(d)} {
+					if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+table); err != nil {
+						return fmt.Errorf("drop day %s: %w", d, err)
+					}
 				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM log_day_stats WHERE day = $1::date`, d); err != nil {
 					return err

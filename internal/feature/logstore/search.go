@@ -3,13 +3,11 @@ package logstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/logstream"
@@ -58,9 +56,6 @@ type Result struct {
 	Days []string `json:"days"`
 }
 
-// selectCols are the columns an Event is read from (after the day).
-const selectCols = `id, agency_id, system_id, receiver, sender, source, received, event_time, product, categories, services, fields, original`
-
 // Search answers one page of events matching q in actor's scope, newest
 // first. Only the days of q's range are read.
 func (s *Service) Search(ctx context.Context, actor access.Actor, q Query) (Result, error) {
@@ -78,12 +73,7 @@ func (s *Service) Search(ctx context.Context, actor access.Actor, q Query) (Resu
 	}
 	offset := (res.Page - 1) * res.Limit
 	need := offset + res.Limit + 1
-	var got []Event
-	if s.files != nil {
-		got, err = s.searchSQLite(ctx, q, scope, res.Days, need)
-	} else {
-		got, err = s.searchPostgres(ctx, q, scope, res.Days, need)
-	}
+	got, err := s.find(ctx, newMatcher(q, scope, ""), res.Days, need)
 	if err != nil {
 		return res, wrap("search", err)
 	}
@@ -105,171 +95,6 @@ func daysBetween(from, to time.Time) []string {
 	return out
 }
 
-// conditions builds the filters common to both engines; fts is how the
-// engine matches a full-text search, jsonField how it reads a field.
-func conditions(w *store.Where, q Query, scope agencyScope, engine store.Engine) {
-	w.Add("received >= ?", store.FormatTime(q.From))
-	w.Add("received < ?", store.FormatTime(q.To))
-	if !scope.all {
-		w.Add("agency_id IN (" + scope.list() + ")")
-	}
-	if q.SystemID > 0 {
-		w.Add("system_id = ?", q.SystemID)
-	}
-	if q.Source != "" {
-		w.Add("source = ?", q.Source)
-	}
-	for _, f := range q.Fields {
-		expr := ""
-		for _, ix := range indexedFields {
-			if ix.Fields[0] == f.Name {
-				expr = ix.Column
-			}
-		}
-		var arg any = f.Name
-		if expr == "" && engine == store.SQLite {
-			expr, arg = "CAST(json_extract(fields, ?) AS TEXT)", `$."`+f.Name+`"`
-		} else if expr == "" {
-			expr = "(fields->>(?::text))"
-		}
-		op, val := " = ?", f.Value
-		if f.Wildcard() {
-			op, val = " LIKE ? ESCAPE '\\'", likePattern(f.Value)
-			if engine == store.Postgres {
-				op = " ILIKE ? ESCAPE '\\'"
-			}
-		}
-		if strings.HasPrefix(expr, "(fields") || strings.HasPrefix(expr, "CAST") {
-			w.Add(expr+op, arg, val)
-		} else {
-			w.Add(expr+op, val)
-		}
-	}
-	if q.Text != "" {
-		if engine == store.SQLite {
-			w.Add("seq IN (SELECT rowid FROM log_events_fts WHERE log_events_fts MATCH ?)", ftsQuery(q.Text))
-		} else {
-			// Without an index, parsing every original is slow (27 s over
-			// a million events here): a cheap substring test of each run
-			// of letters and digits of the words, which every match
-			// passes, is written first and spares most rows the parse.
-			for _, run := range alnumRuns(q.Text) {
-				w.Add("original ILIKE ? ESCAPE '\\'", store.LikeContains(run))
-			}
-			w.Add("to_tsvector('simple', original) @@ plainto_tsquery('simple', ?)", q.Text)
-		}
-	}
-}
-
-// alnumRuns are the runs of letters and digits of text.
-func alnumRuns(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
-// likePattern turns a value with '*' wildcards into a LIKE pattern, with
-// LIKE's own wildcards escaped.
-func likePattern(v string) string {
-	var b strings.Builder
-	for _, c := range v {
-		switch c {
-		case '%', '_', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
-		case '*':
-			b.WriteByte('%')
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
-
-// ftsQuery makes an FTS5 query of words: each a quoted string (so that
-// no FTS5 syntax of the input applies), all required.
-func ftsQuery(text string) string {
-	words := strings.Fields(text)
-	for i, w := range words {
-		words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-	}
-	return strings.Join(words, " AND ")
-}
-
-func (s *Service) searchSQLite(ctx context.Context, q Query, scope agencyScope, days []string, need int) ([]Event, error) {
-	var out []Event
-	for _, day := range days {
-		if len(out) >= need {
-			break
-		}
-		d, ok, err := s.files.get(ctx, day, false)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		var w store.Where
-		conditions(&w, q, scope, store.SQLite)
-		query := `SELECT '` + day + `', ` + selectCols + ` FROM log_events WHERE ` + w.SQL() + ` ORDER BY received DESC, seq DESC` + w.Limit(store.Page{Limit: need - len(out)})
-		evs, err := readEvents(ctx, d.read, query, w.Args())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, evs...)
-	}
-	return out, nil
-}
-
-func (s *Service) searchPostgres(ctx context.Context, q Query, scope agencyScope, days []string, need int) ([]Event, error) {
-	var w store.Where
-	w.Add("day >= ?::date", days[len(days)-1])
-	w.Add("day <= ?::date", days[0])
-	conditions(&w, q, scope, store.Postgres)
-	query := `SELECT to_char(day, 'YYYY-MM-DD'), ` + selectCols + ` FROM log_events WHERE ` + w.SQL() + ` ORDER BY received DESC, id DESC` + w.Limit(store.Page{Limit: need})
-	// Newest first, a page at a time: walk the (received, id) index
-	// backwards and stop at the page's end. Left to itself the planner
-	// often guesses a filter rare (a full-text word, a field) and reads
-	// and sorts the whole day instead: 13 s rather than 0.1 s for a common
-	// word over a million events. At worst the walk reads the range once.
-	tx, err := s.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback() //nolint:errcheck // read-only
-	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
-		return nil, err
-	}
-	return readEvents(ctx, tx, query, w.Args())
-}
-
-func readEvents(ctx context.Context, db store.Querier, query string, args []any) ([]Event, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var received, evTime, cats, svcs, fields string
-		if err := rows.Scan(&e.Day, &e.ID, &e.AgencyID, &e.SystemID, &e.Receiver, &e.Sender, &e.Source, &received, &evTime,
-			&e.Product, &cats, &svcs, &fields, &e.Original); err != nil {
-			return nil, err
-		}
-		e.Received, e.Time = store.ParseTime(received), store.TimePtr(evTime)
-		if cats != "" {
-			e.Categories = strings.Split(cats, ",")
-		}
-		if svcs != "" {
-			e.Services = strings.Split(svcs, ",")
-		}
-		if err := json.Unmarshal([]byte(fields), &e.Fields); err != nil {
-			return nil, fmt.Errorf("event %s: fields: %w", e.ID, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // Event returns one stored event of day in actor's scope; another
 // agency's event, or one that does not exist, is ErrNotFound.
 func (s *Service) Event(ctx context.Context, actor access.Actor, day, id string) (Event, error) {
@@ -280,28 +105,11 @@ func (s *Service) Event(ctx context.Context, actor access.Actor, day, id string)
 	if err != nil {
 		return Event{}, err
 	}
-	var w store.Where
-	w.Add("id = ?", id)
-	if !scope.all {
-		w.Add("agency_id IN (" + scope.list() + ")")
-	}
-	var evs []Event
-	if s.files != nil {
-		d, ok, err := s.files.get(ctx, day, false)
-		if err != nil {
-			return Event{}, wrap("event", err)
-		}
-		if ok {
-			evs, err = readEvents(ctx, d.read, `SELECT '`+day+`', `+selectCols+` FROM log_events WHERE `+w.SQL(), w.Args())
-		}
-		if err != nil {
-			return Event{}, wrap("event", err)
-		}
-	} else {
-		w.Add("day = ?::date", day)
-		if evs, err = readEvents(ctx, s.db.Reader(), `SELECT to_char(day, 'YYYY-MM-DD'), `+selectCols+` FROM log_events WHERE `+w.SQL(), w.Args()); err != nil {
-			return Event{}, wrap("event", err)
-		}
+	t, _ := parseDay(day)
+	m := newMatcher(Query{From: t, To: t.Add(24 * time.Hour)}, scope, id)
+	evs, err := s.find(ctx, m, []string{day}, 1)
+	if err != nil {
+		return Event{}, wrap("event", err)
 	}
 	if len(evs) == 0 {
 		return Event{}, fmt.Errorf("logstore: event %s of %s: %w", id, day, store.ErrNotFound)
@@ -323,13 +131,7 @@ func (s *Service) Recent(ctx context.Context, actor access.Actor, within time.Du
 	if err != nil {
 		return nil, err
 	}
-	days := daysBetween(q.From, q.To)
-	var evs []Event
-	if s.files != nil {
-		evs, err = s.searchSQLite(ctx, q, scope, days, limit)
-	} else {
-		evs, err = s.searchPostgres(ctx, q, scope, days, limit)
-	}
+	evs, err := s.find(ctx, newMatcher(q, scope, ""), daysBetween(q.From, q.To), limit)
 	if err != nil {
 		return nil, wrap("recent events", err)
 	}

@@ -149,7 +149,8 @@ func (s *Service) stats(ctx context.Context) ([]statRow, map[string]int64, error
 	}
 	for _, day := range days {
 		var size int64
-		if err := s.db.Reader().QueryRowContext(ctx, `SELECT pg_total_relation_size(to_regclass($1))`, partitionName(day)).Scan(&size); err != nil {
+		if err := s.db.Reader().QueryRowContext(ctx, `SELECT coalesce(pg_total_relation_size(to_regclass($1)), 0) + coalesce(pg_total_relation_size(to_regclass($2)), 0)`,
+			partitionName(day), oldPartition(day)).Scan(&size); err != nil {
 			return nil, nil, err
 		}
 		disk[day] = size

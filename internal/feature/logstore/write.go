@@ -1,77 +1,28 @@
 package logstore
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
+	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/khien-project/khien/internal/platform/logstream"
-	"github.com/khien-project/khien/internal/platform/store"
 )
 
-// The normalized fields copied into indexed columns, for the filters most
-// searches use: the column, then the field names it is read from (the
-// first present wins; Windows events say EventID where ECS says
-// event.code).
+// The normalized fields a search may name by the first of their names
+// while the event says it another way (Windows events say EventID where
+// ECS says event.code): a condition on the first name holds when the
+// first of the names present has the value.
 var indexedFields = []struct {
-	Column string
 	Fields []string
 }{
-	{"host_name", []string{"host.name", "Computer", "host.hostname"}},
-	{"user_name", []string{"user.name", "TargetUserName", "SubjectUserName"}},
-	{"source_ip", []string{"source.ip", "IpAddress", "client.ip"}},
-	{"event_code", []string{"event.code", "EventID"}},
-}
-
-// columns are the stored columns, in insert order.
-var columns = []string{"id", "agency_id", "system_id", "receiver", "sender", "source", "received", "event_time",
-	"host_name", "user_name", "source_ip", "event_code", "product", "categories", "services", "fields", "original", "size"}
-
-// row is a record ready to store.
-type row struct {
-	day  string
-	vals [18]any
-}
-
-func toRow(r *logstream.Record) (row, error) {
-	fields := r.Fields
-	if fields == nil {
-		fields = map[string]any{}
-	}
-	fj, err := encodeFields(make([]byte, 0, 64+len(r.Original)), fields)
-	if err != nil {
-		return row{}, fmt.Errorf("record %s: fields: %w", r.ID, err)
-	}
-	evTime := ""
-	if !r.Time.IsZero() {
-		evTime = store.FormatTime(r.Time)
-	}
-	var idx [4]string
-	for i, f := range indexedFields {
-		idx[i] = firstField(fields, f.Fields)
-	}
-	fj = bytes.ReplaceAll(fj, []byte(`\u0000`), []byte(`\ufffd`))
-	original := clean(r.Original)
-	return row{day: DayOf(r.Received), vals: [18]any{
-		clean(r.ID), r.AgencyID, r.SystemID, clean(r.Receiver), clean(r.Sender), clean(r.Source), store.FormatTime(r.Received), evTime,
-		clean(idx[0]), clean(idx[1]), clean(idx[2]), clean(idx[3]), clean(r.Product), clean(strings.Join(r.Categories, ",")), clean(strings.Join(r.Services, ",")),
-		string(fj), original, len(fj) + len(original),
-	}}, nil
-}
-
-// clean makes text storable on both engines: PostgreSQL refuses NUL
-// characters and invalid UTF-8, which a sender may well send.
-func clean(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	{[]string{"host.name", "Computer", "host.hostname"}},
+	{[]string{"user.name", "TargetUserName", "SubjectUserName"}},
+	{[]string{"source.ip", "IpAddress", "client.ip"}},
+	{[]string{"event.code", "EventID"}},
 }
 
 // firstField is the text of the first of names present in fields.
@@ -102,29 +53,194 @@ func fieldText(v any) string {
 	return string(b)
 }
 
+// dayWrite is what one day's transaction writes: the records (at most one
+// per id), their id hashes, and the blocks made of them, agency by agency.
+type dayWrite struct {
+	day    string
+	recs   []logstream.Record
+	hashes []uint64
+	blocks []blockMeta
+	// minRecv and maxRecv bound the records' received times (Unix
+	// nanoseconds); agencies lists their agencies.
+	minRecv, maxRecv int64
+	agencies         []int64
+	// raw are runs of recs that arrived as one message of one agency, in
+	// the stream's form: each becomes a block as it is, unencoded again.
+	raw []rawRun
+}
+
+type rawRun struct {
+	first, n int
+	data     []byte
+}
+
+func (w *dayWrite) add(r *logstream.Record, h uint64) {
+	n := r.Received.UnixNano()
+	if len(w.recs) == 0 {
+		w.minRecv, w.maxRecv = n, n
+	}
+	w.minRecv, w.maxRecv = min(w.minRecv, n), max(w.maxRecv, n)
+	if !containsInt(w.agencies, r.AgencyID) {
+		w.agencies = append(w.agencies, r.AgencyID)
+	}
+	w.recs = append(w.recs, *r)
+	w.hashes = append(w.hashes, h)
+}
+
+func containsInt(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// makeBlocks makes the blocks of w.recs: each raw run as it came, the
+// other records cut into blocks of one agency each, in order.
+func (w *dayWrite) makeBlocks() error {
+	w.blocks = w.blocks[:0]
+	inRun := make([]bool, len(w.recs))
+	for _, r := range w.raw {
+		m, err := encodeBlock(w.recs[r.first:r.first+r.n], r.data)
+		if err != nil {
+			return err
+		}
+		w.blocks = append(w.blocks, m)
+		for i := r.first; i < r.first+r.n; i++ {
+			inRun[i] = true
+		}
+	}
+	buf := make([]logstream.Record, 0, blockRecords)
+	for _, a := range w.agencies {
+		buf = buf[:0]
+		for i := range w.recs {
+			if w.recs[i].AgencyID != a || inRun[i] {
+				continue
+			}
+			buf = append(buf, w.recs[i])
+			if len(buf) == blockRecords {
+				if err := w.block(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+		if len(buf) > 0 {
+			if err := w.block(buf); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *dayWrite) block(recs []logstream.Record) error {
+	m, err := encodeBlock(recs, nil)
+	if err != nil {
+		return err
+	}
+	w.blocks = append(w.blocks, m)
+	return nil
+}
+
+// agencyList is w's agencies for an IN list (numbers only).
+func (w *dayWrite) agencyList() string {
+	parts := make([]string, len(w.agencies))
+	for i, a := range w.agencies {
+		parts[i] = strconv.FormatInt(a, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// dropStored drops the records whose id hash is among the ids blobs of
+// the day's blocks that overlap w's received times (a record delivered
+// again has its received time, so only those blocks can hold it), and
+// makes the blocks again if any was dropped.
+func (w *dayWrite) dropStored(ids [][]byte) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	stored := map[uint64]bool{}
+	for _, b := range ids {
+		for len(b) >= 8 {
+			stored[binary.LittleEndian.Uint64(b)] = true
+			b = b[8:]
+		}
+	}
+	recs, hashes := w.recs[:0:0], w.hashes[:0:0]
+	for i := range w.recs {
+		if !stored[w.hashes[i]] {
+			recs = append(recs, w.recs[i])
+			hashes = append(hashes, w.hashes[i])
+		}
+	}
+	if len(recs) == len(w.recs) {
+		return nil
+	}
+	w.recs, w.hashes, w.raw = recs, hashes, nil
+	return w.makeBlocks()
+}
+
 // Store writes records, each day's in one transaction, and returns how
-// many were new (a record already stored, by day and id, is skipped).
-// Records of a day that retention has already dropped are skipped too
-// (a very late redelivery), so that they do not bring the day back.
+// many were new: a record whose id the day already holds is skipped (a
+// redelivered batch stores nothing twice). Records of a day that
+// retention has already dropped are skipped too (a very late
+// redelivery), so that they do not bring the day back.
 func (s *Service) Store(ctx context.Context, recs []logstream.Record) (int, error) {
-	byDay := map[string][]row{}
+	return s.store(ctx, recs, nil)
+}
+
+// store is Store with the stream's messages of recs when known: a message
+// whose records are all of one agency and day and new to this write is
+// kept as it came.
+func (s *Service) store(ctx context.Context, recs []logstream.Record, msgs []logstream.Message) (int, error) {
+	byDay := map[string]*dayWrite{}
+	seen := map[uint64]bool{}
 	oldest := s.oldestKept(s.now())
 	expired := 0
+	dayOf := func(r *logstream.Record) *dayWrite {
+		day := DayOf(r.Received)
+		w := byDay[day]
+		if w == nil {
+			w = &dayWrite{day: day}
+			byDay[day] = w
+		}
+		return w
+	}
+	next := 0
+	for _, m := range msgs {
+		part := recs[next:min(next+m.Count, len(recs))]
+		next += m.Count
+		if m.Data == nil || len(part) < minRun || !oneRun(part, oldest, seen) {
+			continue
+		}
+		w := dayOf(&part[0])
+		run := rawRun{first: len(w.recs), n: len(part), data: m.Data}
+		for i := range part {
+			h := idHash(part[i].ID)
+			seen[h] = true
+			w.add(&part[i], h)
+		}
+		w.raw = append(w.raw, run)
+		// Taken: the loop below skips these records as seen.
+	}
 	for i := range recs {
-		if recs[i].ID == "" || recs[i].AgencyID <= 0 || recs[i].Received.IsZero() {
-			slog.Warn("logstore: record without id, agency or received time skipped", "id", recs[i].ID, "agency", recs[i].AgencyID)
+		r := &recs[i]
+		if r.ID == "" || r.AgencyID <= 0 || r.Received.IsZero() {
+			slog.Warn("logstore: record without id, agency or received time skipped", "id", r.ID, "agency", r.AgencyID)
 			continue
 		}
-		r, err := toRow(&recs[i])
-		if err != nil {
-			slog.Warn("logstore: record skipped", "err", err)
-			continue
-		}
-		if r.day < oldest {
+		if DayOf(r.Received) < oldest {
 			expired++
 			continue
 		}
-		byDay[r.day] = append(byDay[r.day], r)
+		h := idHash(r.ID)
+		if seen[h] { // the same record twice in one write, or in a run
+			continue
+		}
+		seen[h] = true
+		dayOf(r).add(r, h)
 	}
 	if expired > 0 {
 		slog.Warn("logstore: records of days past the retention skipped", "count", expired)
@@ -136,66 +252,64 @@ func (s *Service) Store(ctx context.Context, recs []logstream.Record) (int, erro
 	sort.Strings(days)
 	stored := 0
 	for _, day := range days {
-		var n int
+		w := byDay[day]
+		// The blocks are made before the day's transaction (most writes
+		// hold no duplicate), so that the writer waits on nothing else.
+		if err := w.makeBlocks(); err != nil {
+			return stored, wrap("store day "+day, err)
+		}
 		var err error
 		if s.files != nil {
-			n, err = s.storeSQLite(ctx, day, byDay[day])
+			err = s.storeSQLite(ctx, w)
 		} else {
-			n, err = s.storePostgres(ctx, day, byDay[day])
+			err = s.storePostgres(ctx, w)
 		}
 		if err != nil {
 			return stored, wrap("store day "+day, err)
 		}
-		stored += n
+		stored += len(w.recs)
 	}
 	return stored, nil
 }
 
-// sqliteChunk is how many rows one INSERT carries on SQLite.
-const sqliteChunk = 100
+// minRun is the fewest records a message must hold to be kept as it came:
+// smaller ones (a sender's few lines) are gathered into blocks with the
+// other records of their agency.
+const minRun = 64
 
-func (s *Service) storeSQLite(ctx context.Context, day string, rows []row) (int, error) {
-	d, _, err := s.files.get(ctx, day, true)
-	if err != nil {
-		return 0, err
+// oneRun reports whether part can be stored as it came: every record
+// valid, of one agency and one day that retention keeps, and none seen in
+// this write before.
+func oneRun(part []logstream.Record, oldest string, seen map[uint64]bool) bool {
+	day := DayOf(part[0].Received)
+	if day < oldest {
+		return false
 	}
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
+	ids := make(map[uint64]bool, len(part))
+	for i := range part {
+		r := &part[i]
+		if r.ID == "" || r.AgencyID != part[0].AgencyID || r.AgencyID <= 0 || r.Received.IsZero() || DayOf(r.Received) != day {
+			return false
+		}
+		h := idHash(r.ID)
+		if seen[h] || ids[h] {
+			return false
+		}
+		ids[h] = true
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var full *sql.Stmt
-	stored := 0
-	for len(rows) > 0 {
-		n := min(len(rows), sqliteChunk)
-		args := make([]any, 0, n*len(columns))
-		for _, r := range rows[:n] {
-			args = append(args, r.vals[:]...)
-		}
-		var res sql.Result
-		if n == sqliteChunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, sqliteInsert(n)); err != nil {
-					return 0, err
-				}
-				defer full.Close()
-			}
-			res, err = full.ExecContext(ctx, args...)
-		} else {
-			res, err = tx.ExecContext(ctx, sqliteInsert(n), args...)
-		}
-		if err != nil {
-			return 0, err
-		}
-		k, _ := res.RowsAffected()
-		stored += int(k)
-		rows = rows[n:]
-	}
-	return stored, tx.Commit()
+	return true
 }
 
-func sqliteInsert(n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
-	return "INSERT OR IGNORE INTO log_events (" + strings.Join(columns, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(one+",", n), ",")
+// agencyTotals sums the blocks' events and bytes per agency.
+func agencyTotals(blocks []blockMeta) (agencies []int64, events, bytes map[int64]int64) {
+	events, bytes = map[int64]int64{}, map[int64]int64{}
+	for _, b := range blocks {
+		if _, ok := events[b.agency]; !ok {
+			agencies = append(agencies, b.agency)
+		}
+		events[b.agency] += int64(b.events)
+		bytes[b.agency] += int64(b.bytes)
+	}
+	sort.Slice(agencies, func(i, j int) bool { return agencies[i] < agencies[j] })
+	return agencies, events, bytes
 }

@@ -274,3 +274,20 @@ func readRecord(b []byte) (Record, error) {
 	}
 	return rec, nil
 }
+
+// EncodeRecords writes recs as one message of the stream's binary form
+// (what Publish sends and Decode reads), appended to dst: the event store
+// keeps blocks of records in it.
+func EncodeRecords(dst []byte, recs []Record) ([]byte, error) {
+	dst = append(dst, magic...)
+	var one []byte
+	for i := range recs {
+		var err error
+		if one, err = appendRecord(one[:0], &recs[i]); err != nil {
+			return dst, fmt.Errorf("logstream: record %s: %w", recs[i].ID, err)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(one)))
+		dst = append(dst, one...)
+	}
+	return dst, nil
+}

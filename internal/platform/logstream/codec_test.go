@@ -3,6 +3,7 @@ package logstream
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -136,4 +137,31 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Records of several agencies interleaved in one Publish go agency by
+// agency, each agency's in its order.
+func TestByAgencyGroupsInterleavedAgencies(t *testing.T) {
+	mk := func(agencies ...int64) []Record {
+		out := make([]Record, len(agencies))
+		for i, a := range agencies {
+			out[i] = Record{AgencyID: a}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		in   []int64
+		want []int
+	}{
+		{nil, []int{}},
+		{[]int64{1}, []int{0}},
+		{[]int64{1, 1, 1}, []int{0, 1, 2}},
+		{[]int64{1, 2, 1, 2}, []int{0, 2, 1, 3}},
+		{[]int64{3, 3, 1, 3, 2, 1}, []int{0, 1, 3, 2, 5, 4}},
+	} {
+		got := byAgency(mk(c.in...))
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("byAgency(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
 }

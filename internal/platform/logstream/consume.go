@@ -1,6 +1,7 @@
 package logstream
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,18 @@ type Batch struct {
 	Redelivered bool
 	// Bad counts lines that did not decode (dropped).
 	Bad int
+	// Messages are the batch's messages in order: each one's records are
+	// the next Count of Records, and Data is them as the stream carried
+	// them (the binary form), for a consumer that keeps records as they
+	// came (the event store). Data is nil for a message with records that
+	// did not decode or in the older JSON form.
+	Messages []Message
+}
+
+// Message is one message of a Batch.
+type Message struct {
+	Count int
+	Data  []byte
 }
 
 // Handler takes a batch. nil acknowledges every message of it; an error
@@ -77,6 +90,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, durable string, h Hand
 			recs, bad := Decode(m.Data())
 			b.Records = append(b.Records, recs...)
 			b.Bad += bad
+			msg := Message{Count: len(recs)}
+			if bad == 0 && bytes.HasPrefix(m.Data(), magic) {
+				msg.Data = m.Data()
+			}
+			b.Messages = append(b.Messages, msg)
 			if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
 				b.Redelivered = true
 			}

@@ -211,8 +211,11 @@ func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
 		buf, n, first = append([]byte(nil), magic...), 0, ""
 		return nil
 	}
+	// Records go agency by agency (in their order within each), so that
+	// records of senders of several agencies interleaved in one call make
+	// a few full messages, not one message per change of agency.
 	var one []byte
-	for i := range recs {
+	for _, i := range byAgency(recs) {
 		var err error
 		if one, err = appendRecord(one[:0], &recs[i]); err != nil {
 			return fmt.Errorf("logstream: record %s: %w", recs[i].ID, err)
@@ -230,6 +233,42 @@ func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
 		n++
 	}
 	return flush()
+}
+
+// byAgency is the order of recs' indexes agency by agency: the agencies
+// in the order they first appear, each one's records in their order.
+func byAgency(recs []Record) []int {
+	order := make([]int, 0, len(recs))
+	var agencies []int64
+	var idx map[int64][]int
+	for i := range recs {
+		if idx == nil && (i == 0 || recs[i].AgencyID == recs[i-1].AgencyID) {
+			order = append(order, i) // one agency so far: the order as it is
+			continue
+		}
+		if idx == nil { // a second agency: sort the ones seen by agency
+			idx = map[int64][]int{}
+			for _, j := range order {
+				if _, ok := idx[recs[j].AgencyID]; !ok {
+					agencies = append(agencies, recs[j].AgencyID)
+				}
+				idx[recs[j].AgencyID] = append(idx[recs[j].AgencyID], j)
+			}
+		}
+		a := recs[i].AgencyID
+		if _, ok := idx[a]; !ok {
+			agencies = append(agencies, a)
+		}
+		idx[a] = append(idx[a], i)
+	}
+	if idx == nil {
+		return order
+	}
+	order = order[:0]
+	for _, a := range agencies {
+		order = append(order, idx[a]...)
+	}
+	return order
 }
 
 // Decode reads one message's records. A record that does not decode is
