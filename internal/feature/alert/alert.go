@@ -14,6 +14,7 @@ package alert
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/audit"
@@ -79,6 +80,10 @@ type Service struct {
 
 	mu  sync.Mutex
 	set *Ruleset // the compiled rules of the latest version loaded
+	// loadMu is held while a ruleset loads (one load at a time); loads
+	// counts them.
+	loadMu sync.Mutex
+	loads  atomic.Int64
 
 	stored logstream.Stored // the event store, for rule tests; nil: none
 }

@@ -228,3 +228,38 @@ func TestImportKeepsErrorsAndChoices(t *testing.T) {
 		}
 	})
 }
+
+// When the rules change, the detection consumer and the correlation
+// partitions ask for them at once: they are compiled once.
+func TestRulesCompiledOnceForManyAskers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, alert.Config{})
+		if _, err := w.svc.LoadAtOnce(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.ImportPack(ctx, access.System, "more", "more.yml", []alert.File{{Name: "more.yml", Data: []byte(sshdRuleForTest)}}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := w.svc.LoadAtOnce(ctx, 8)
+		if err != nil || n != 1 {
+			t.Fatalf("8 askers after a change compiled the rules %d times (%v), want once", n, err)
+		}
+		if n, _ := w.svc.LoadAtOnce(ctx, 8); n != 0 {
+			t.Fatalf("unchanged rules compiled again %d times", n)
+		}
+	})
+}
+
+const sshdRuleForTest = `title: Test sshd failure
+id: 7f0b5c1e-3a7d-4c1e-9d0b-2b6f2f0c9a11
+status: test
+logsource:
+  product: linux
+  service: sshd
+detection:
+  selection:
+    - 'Failed password'
+  condition: selection
+level: medium
+`

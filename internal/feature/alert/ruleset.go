@@ -62,6 +62,17 @@ func (s *Service) ruleset(ctx context.Context) (*Ruleset, error) {
 	if cur != nil && cur.Version == v {
 		return cur, nil
 	}
+	// One load at a time: the detection consumer and every correlation
+	// partition ask at once when the rules change, and compiling all of
+	// SigmaHQ takes seconds of CPU that each would otherwise spend again.
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	s.mu.Lock()
+	cur = s.set
+	s.mu.Unlock()
+	if cur != nil && cur.Version >= v { // loaded meanwhile, or a newer one
+		return cur, nil
+	}
 	rs, err := s.loadRuleset(ctx, v)
 	if err != nil {
 		return nil, err
@@ -73,6 +84,7 @@ func (s *Service) ruleset(ctx context.Context) (*Ruleset, error) {
 }
 
 func (s *Service) loadRuleset(ctx context.Context, version int64) (*Ruleset, error) {
+	s.loads.Add(1)
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, yaml FROM detection_rules WHERE enabled = 1 AND kind <> 'invalid' AND lint_error = '' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("alert: load rules: %w", err)
