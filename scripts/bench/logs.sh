@@ -38,6 +38,15 @@ if [ -d "$rules" ]; then
 else
 	echo "no SigmaHQ rules at $rules: detection runs with none" >&2
 fi
+# Wait until serve has compiled the rules (its CPU time stops growing).
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+prev=$(cpu)
+for _ in $(seq 120); do
+	sleep 2
+	now=$(cpu)
+	[ $((now - prev)) -lt 40 ] && break # under 20 % of a core
+	prev=$now
+done
 stored() { api "http://127.0.0.1:$port/api/v1/logs/storage" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])'; }
 rss_max=0
 ( while kill -0 "$pid" 2>/dev/null; do ps -o rss= -p "$pid"; sleep 1; done ) >"$tmp/rss" &

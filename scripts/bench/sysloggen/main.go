@@ -2,8 +2,9 @@
 // province's servers would through rsyslog, for the end-to-end load run of
 // the log pipeline (scripts/bench/logs.sh, docs/benchmarks.md). Each line
 // is one of a mix of sshd, nginx and sudo messages in RFC 3164 and RFC
-// 5424, newline-framed, numbered so that no two are alike; it prints how
-// many it sent.
+// 5424, newline-framed, numbered so that no two are alike; one in a
+// thousand is an sshd error a SigmaHQ rule reports. It prints how many
+// lines it sent and in how many seconds.
 package main
 
 import (
@@ -68,6 +69,10 @@ func main() {
 // writeLine writes line n of connection c.
 func writeLine(w *bufio.Writer, c, n int) {
 	ts := time.Now().UTC()
+	if n%1000 == 999 { // what SigmaHQ's "Suspicious OpenSSH Daemon Error" looks for
+		fmt.Fprintf(w, "<35>%s web%d sshd[%d]: error: buffer_get_string_ret: cannot extract length %d\n", ts.Format(time.Stamp), c, 1000+n%9000, n)
+		return
+	}
 	switch n % 4 {
 	case 0:
 		fmt.Fprintf(w, "<38>%s web%d sshd[%d]: Failed password for invalid user oracle%d from 203.0.%d.%d port %d ssh2\n",
