@@ -24,9 +24,14 @@ import (
 //
 // KHIEN_BENCH_DAY (default 1000000) sets the events of the searched day.
 
-// benchRecords makes n sshd-like records of 8 agencies, received across
+// benchRecords makes n sshd-like records of 4 agencies, received across
 // the hour before at, with realistic fields and originals (~110 bytes).
 func benchRecords(prefix string, n int, at time.Time) []logstream.Record {
+	return benchRecordsOver(prefix, n, at, time.Hour)
+}
+
+// benchRecordsOver is benchRecords received across span before at.
+func benchRecordsOver(prefix string, n int, at time.Time, span time.Duration) []logstream.Record {
 	rng := rand.New(rand.NewPCG(1, 2))
 	out := make([]logstream.Record, n)
 	for i := range out {
@@ -35,7 +40,7 @@ func benchRecords(prefix string, n int, at time.Time) []logstream.Record {
 		ip := fmt.Sprintf("203.0.%d.%d", rng.IntN(256), rng.IntN(256))
 		orig := fmt.Sprintf("<38>Dec  1 10:%02d:%02d %s sshd[%d]: Failed password for %s from %s port %d ssh2", i/60%60, i%60, host, 1000+i%9000, user, ip, 1024+rng.IntN(60000))
 		out[i] = logstream.Record{ID: prefix + strconv.Itoa(i), AgencyID: int64(1 + i%4), SystemID: int64(100 + i%16), Receiver: logstream.ReceiverSyslogTCP,
-			Sender: "10.0.0." + strconv.Itoa(i%250), Received: at.Add(-time.Hour + time.Duration(i)*time.Hour/time.Duration(n)), Time: at.Add(-time.Hour),
+			Sender: "10.0.0." + strconv.Itoa(i%250), Received: at.Add(-span + time.Duration(i)*span/time.Duration(n)), Time: at.Add(-time.Hour),
 			Source: "sshd", Product: "linux", Services: []string{"sshd"}, Original: orig,
 			Fields: map[string]any{"host.name": host, "user.name": user, "source.ip": ip, "source.port": 1024 + i%60000, "process.name": "sshd",
 				"process.pid": 1000 + i%9000, "event.outcome": "failure", "event.action": "ssh_login", "event.category": "authentication", "log.syslog.priority": 38}}
@@ -121,8 +126,12 @@ func BenchmarkSearch(b *testing.B) {
 				n = v
 			}
 			start := time.Now()
+			// As the stream delivers them: each write a slice of the hour,
+			// in time order.
 			for j := 0; j < n; j += 20000 {
-				if _, err := w.s.Store(ctx, benchRecords("s"+strconv.Itoa(j)+"-", min(20000, n-j), testNow)); err != nil {
+				k := min(20000, n-j)
+				end := testNow.Add(-time.Hour + time.Duration(j+k)*time.Hour/time.Duration(n))
+				if _, err := w.s.Store(ctx, benchRecordsOver("s"+strconv.Itoa(j)+"-", k, end, time.Duration(k)*time.Hour/time.Duration(n))); err != nil {
 					b.Fatal(err)
 				}
 			}

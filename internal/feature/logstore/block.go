@@ -27,7 +27,7 @@ import (
 // name=value, its id, its source and its system: what a search can ask
 // for exactly. A wildcard value is checked on every event of the range.
 const (
-	blockRecords = 1000
+	blockRecords = 256
 	blockBytes   = 512 << 10
 )
 

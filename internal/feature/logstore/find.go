@@ -208,8 +208,12 @@ type blockRef struct {
 	maxRecv int64
 }
 
-// fetchChunk is how many blocks' filters or records one query reads.
-const fetchChunk = 32
+// fetchChunk is how many blocks' filters one query reads; dataChunk how
+// many blocks' records.
+const (
+	fetchChunk = 32
+	dataChunk  = 4
+)
 
 // find returns up to need events matching m among days (newest first),
 // newest first. Each day's blocks are read newest first; reading stops
@@ -248,21 +252,27 @@ func (s *Service) find(ctx context.Context, m *matcher, days []string, need int)
 					return nil, err
 				}
 			}
-			if len(chunk) == 0 {
-				continue
-			}
-			datas, err := src.data(ctx, chunk)
-			if err != nil {
-				return nil, err
-			}
-			for _, ref := range chunk {
-				if h.full() && ref.maxRecv < h.evs[0].Received.UnixNano() {
-					break
+			// Records are read a few blocks at a time, so that a page
+			// filled by the first ones reads no more.
+			for len(chunk) > 0 {
+				if h.full() && chunk[0].maxRecv < h.evs[0].Received.UnixNano() {
+					return h.sorted(), nil
 				}
-				recs, _ := logstream.Decode(datas[ref.seq])
-				for i := range recs {
-					if m.holds(&recs[i]) {
-						h.offer(eventOf(day, &recs[i]))
+				few := chunk[:min(len(chunk), dataChunk)]
+				chunk = chunk[len(few):]
+				datas, err := src.data(ctx, few)
+				if err != nil {
+					return nil, err
+				}
+				for _, ref := range few {
+					if h.full() && ref.maxRecv < h.evs[0].Received.UnixNano() {
+						break
+					}
+					recs, _ := logstream.Decode(datas[ref.seq])
+					for i := range recs {
+						if m.holds(&recs[i]) {
+							h.offer(eventOf(day, &recs[i]))
+						}
 					}
 				}
 			}
