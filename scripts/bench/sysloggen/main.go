@@ -70,7 +70,7 @@ func main() {
 func writeLine(w *bufio.Writer, c, n int) {
 	ts := time.Now().UTC()
 	if n%1000 == 999 { // what SigmaHQ's "Suspicious OpenSSH Daemon Error" looks for
-		fmt.Fprintf(w, "<35>%s web%d sshd[%d]: error: buffer_get_string_ret: cannot extract length %d\n", ts.Format(time.Stamp), c, 1000+n%9000, n)
+		fmt.Fprintf(w, "<35>%s web%d sshd[%d]: fatal: buffer_get_string: bad string (connection %d)\n", ts.Format(time.Stamp), c, 1000+n%9000, n)
 		return
 	}
 	switch n % 4 {
