@@ -48,15 +48,30 @@ const (
 )
 
 // fnv64 is FNV-1a over a kind byte and s: stable across processes and
-// versions (the filters are on disk).
-func fnv64(kind byte, s string) uint64 {
-	const prime = 1099511628211
+// versions (the filters are on disk). fnvStart and fnvAdd compute the same
+// a piece at a time (fnv64(k, a+b) == fnvAdd(fnvAdd(fnvStart(k), a), b)).
+func fnv64(kind byte, s string) uint64 { return fnvAdd(fnvStart(kind), s) }
+
+const fnvPrime = 1099511628211
+
+func fnvStart(kind byte) uint64 {
 	h := uint64(14695981039346656037)
 	if kind != 0 {
-		h = (h ^ uint64(kind)) * prime
+		h = (h ^ uint64(kind)) * fnvPrime
 	}
+	return h
+}
+
+func fnvAdd(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * prime
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func fnvAddBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
 	}
 	return h
 }
@@ -88,8 +103,9 @@ func newBloom(n int) (bloomFilter, []byte) {
 	return bloomFilter{words: out[1:], mask: nbits - 1}, out
 }
 
-func (f bloomFilter) add(kind byte, s string) {
-	h := fnv64(kind, s)
+func (f bloomFilter) add(kind byte, s string) { f.addHash(fnv64(kind, s)) }
+
+func (f bloomFilter) addHash(h uint64) {
 	h1, h2 := h, bits.RotateLeft64(h, 32)|1
 	for i := uint64(0); i < bloomProbes; i++ {
 		bit := (h1 + i*h2) & f.mask
@@ -117,33 +133,50 @@ func mayHold(filter []byte, hashes []uint64) bool {
 	return true
 }
 
-// addEventTerms adds what a search can ask of r exactly.
+// addEventTerms adds what a search can ask of r exactly. It hashes the
+// pieces of each term in place: a store of thousands of events a second
+// should not make a string of each.
 func addEventTerms(t bloomFilter, r *logstream.Record) {
 	t.add(termID, r.ID)
 	t.add(termSource, r.Source)
-	t.add(termSystem, strconv.FormatInt(r.SystemID, 10))
+	var num [32]byte
+	t.addHash(fnvAddBytes(fnvStart(termSystem), strconv.AppendInt(num[:0], r.SystemID, 10)))
 	for name, v := range r.Fields {
-		if v != nil {
-			t.add(termField, name+"="+fieldText(v))
+		if v == nil {
+			continue
 		}
+		h := fnvAdd(fnvStart(termField), name)
+		h = (h ^ '=') * fnvPrime
+		switch x := v.(type) {
+		case string:
+			h = fnvAdd(h, x)
+		case int64:
+			h = fnvAddBytes(h, strconv.AppendInt(num[:0], x, 10))
+		case int:
+			h = fnvAddBytes(h, strconv.AppendInt(num[:0], int64(x), 10))
+		case float64:
+			h = fnvAddBytes(h, strconv.AppendFloat(num[:0], x, 'f', -1, 64))
+		default:
+			h = fnvAdd(h, fieldText(v))
+		}
+		t.addHash(h)
 	}
 	for _, ix := range indexedFields {
 		if v := firstField(r.Fields, ix.Fields); v != "" {
 			t.add(termField, ix.Fields[0]+"="+v)
 		}
 	}
-	eachWord(r.Original, func(w string) { t.add(0, w) })
+	eachWord(r.Original, func(w []byte) { t.addHash(fnvAddBytes(fnvStart(0), w)) })
 }
 
 // eachWord calls f with each word of s: a run of letters and digits,
 // folded to lower case without diacritics ("Đăng" is "dang"). The word
 // passed is only valid during the call.
-func eachWord(s string, f func(string)) {
-	var buf [64]byte
-	word := buf[:0]
+func eachWord(s string, f func([]byte)) {
+	word := make([]byte, 0, 64)
 	flush := func() {
 		if len(word) > 0 {
-			f(string(word))
+			f(word)
 			word = word[:0]
 		}
 	}
@@ -197,7 +230,7 @@ func appendFolded(b []byte, r rune) []byte {
 // words lists the words of s.
 func words(s string) []string {
 	var out []string
-	eachWord(s, func(w string) { out = append(out, w) })
+	eachWord(s, func(w []byte) { out = append(out, string(w)) })
 	return out
 }
 

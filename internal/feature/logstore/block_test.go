@@ -257,3 +257,24 @@ CREATE TRIGGER log_events_added AFTER INSERT ON log_events BEGIN
 END;
 PRAGMA user_version = 1;
 `
+
+// The terms hashed a piece at a time are the terms a search asks for.
+func TestEventTermsAreTheSearchedTerms(t *testing.T) {
+	r := logstream.Record{ID: "x1", Source: "sshd", SystemID: 42, Original: "Đăng nhập từ 10.0.0.1",
+		Fields: map[string]any{"s": "v", "i": int64(-7), "n": 3, "f": 2.5, "whole": float64(4625), "b": true, "l": []any{"a", 1.0}, "nil": nil, "Computer": "DC01"}}
+	f, filter := newBloom(1)
+	addEventTerms(f, &r)
+	for _, term := range []struct {
+		kind byte
+		s    string
+	}{
+		{termID, "x1"}, {termSource, "sshd"}, {termSystem, "42"},
+		{termField, "s=v"}, {termField, "i=-7"}, {termField, "n=3"}, {termField, "f=2.5"}, {termField, "whole=4625"},
+		{termField, "b=true"}, {termField, `l=["a",1]`}, {termField, "Computer=DC01"}, {termField, "host.name=DC01"},
+		{0, "dang"}, {0, "nhap"}, {0, "tu"}, {0, "10"}, {0, "1"},
+	} {
+		if !mayHold(filter, []uint64{fnv64(term.kind, term.s)}) {
+			t.Errorf("term %d %q not held", term.kind, term.s)
+		}
+	}
+}
