@@ -168,15 +168,21 @@ func (w *dayWrite) dropStored(ids [][]byte) error {
 			b = b[8:]
 		}
 	}
-	recs, hashes := w.recs[:0:0], w.hashes[:0:0]
+	dropped := 0
+	for _, h := range w.hashes {
+		if stored[h] {
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		return nil
+	}
+	recs, hashes := make([]logstream.Record, 0, len(w.recs)-dropped), make([]uint64, 0, len(w.recs)-dropped)
 	for i := range w.recs {
 		if !stored[w.hashes[i]] {
 			recs = append(recs, w.recs[i])
 			hashes = append(hashes, w.hashes[i])
 		}
-	}
-	if len(recs) == len(w.recs) {
-		return nil
 	}
 	w.recs, w.hashes, w.raw = recs, hashes, nil
 	return w.makeBlocks()
@@ -203,7 +209,8 @@ func (s *Service) store(ctx context.Context, recs []logstream.Record, msgs []log
 		day := DayOf(r.Received)
 		w := byDay[day]
 		if w == nil {
-			w = &dayWrite{day: day}
+			// Most writes are of one day: room for all of them.
+			w = &dayWrite{day: day, recs: make([]logstream.Record, 0, len(recs)), hashes: make([]uint64, 0, len(recs))}
 			byDay[day] = w
 		}
 		return w

@@ -87,10 +87,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, durable string, h Hand
 		var b Batch
 		for m := range msgs.Messages() {
 			got = append(got, m)
-			recs, bad := Decode(m.Data())
-			b.Records = append(b.Records, recs...)
+			before := len(b.Records)
+			var bad int
+			b.Records, bad = DecodeAppend(b.Records, m.Data())
 			b.Bad += bad
-			msg := Message{Count: len(recs)}
+			msg := Message{Count: len(b.Records) - before}
 			if bad == 0 && bytes.HasPrefix(m.Data(), magic) {
 				msg.Data = m.Data()
 			}

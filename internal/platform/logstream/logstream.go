@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,7 +194,11 @@ func Setup(ctx context.Context, js jetstream.JetStream, opts Options) error {
 // quota; records of earlier messages of the call may then have been
 // stored (their ids make a retry harmless).
 func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
-	buf := append([]byte(nil), magic...)
+	// Each message gets a buffer of its full size at once (appending
+	// record by record was a third of Publish's time in copies).
+	size := min(MaxBatchBytes, 512*len(recs)) + binary.MaxVarintLen64
+	newBuf := func() []byte { return append(make([]byte, 0, size), magic...) }
+	buf := newBuf()
 	first, n := "", 0
 	var agency int64
 	flush := func() error {
@@ -208,7 +213,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, recs []Record) error {
 			}
 			return fmt.Errorf("logstream: publish: %w", err)
 		}
-		buf, n, first = append([]byte(nil), magic...), 0, ""
+		buf, n, first = newBuf(), 0, ""
 		return nil
 	}
 	// Records go agency by agency (in their order within each), so that
@@ -275,9 +280,14 @@ func byAgency(recs []Record) []int {
 // skipped and counted in bad (it cannot be retried into shape). Messages
 // of lines of JSON, as Khiên wrote them before the binary format, are
 // read too.
-func Decode(data []byte) (recs []Record, bad int) {
+func Decode(data []byte) (recs []Record, bad int) { return DecodeAppend(nil, data) }
+
+// DecodeAppend is Decode appending to recs.
+func DecodeAppend(recs []Record, data []byte) ([]Record, int) {
+	bad := 0
 	if bytes.HasPrefix(data, magic) {
 		data = data[len(magic):]
+		recs = slices.Grow(recs, frames(data))
 		for len(data) > 0 {
 			size, k := binary.Uvarint(data)
 			if k <= 0 || size > uint64(len(data)-k) {
@@ -315,6 +325,21 @@ func Decode(data []byte) (recs []Record, bad int) {
 		recs = append(recs, r)
 	}
 	return recs, bad
+}
+
+// frames counts the length-framed records of a message body (a hint:
+// it stops at the first frame that does not fit).
+func frames(data []byte) int {
+	n := 0
+	for len(data) > 0 {
+		size, k := binary.Uvarint(data)
+		if k <= 0 || size > uint64(len(data)-k) {
+			break
+		}
+		data = data[k+int(size):]
+		n++
+	}
+	return n
 }
 
 // isQuotaError tells the server's refusals that mean "full" (the stream's
