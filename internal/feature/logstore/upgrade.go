@@ -99,6 +99,18 @@ func (s *Service) upgradeDays(ctx context.Context) error {
 		}
 		moved := 0
 		err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			// Several processes may start at once: one reads the day, the
+			// others wait and then find it gone.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('khien-logstore-upgrade'))`); err != nil {
+				return err
+			}
+			var still sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, oldPartition(day)).Scan(&still); err != nil {
+				return err
+			}
+			if !still.Valid {
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM log_day_stats WHERE day = $1::date`, day); err != nil {
 				return err
 			}
