@@ -120,7 +120,7 @@ func openDay(ctx context.Context, path string) (*dayDB, error) {
 		w.Close()
 		return nil, fmt.Errorf("%s has day schema %d, newer than this khien's %d", path, v, dayVersion)
 	case v == 0:
-		if _, err := w.ExecContext(ctx, daySchema); err != nil {
+		if err := createDay(ctx, w); err != nil {
 			w.Close()
 			return nil, fmt.Errorf("create schema of %s: %w", path, err)
 		}
@@ -138,6 +138,27 @@ func openDay(ctx context.Context, path string) (*dayDB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	return &dayDB{write: w, read: r}, nil
+}
+
+// createDay writes the schema into a new day file, unless another process
+// did it first (the check is under the file's write lock).
+func createDay(ctx context.Context, w *sql.DB) error {
+	tx, err := w.BeginTx(ctx, nil) // immediate: the write lock
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v != 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, daySchema); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // days lists the days that have a file, oldest first.

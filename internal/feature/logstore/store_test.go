@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/bus"
 	"github.com/khien-project/khien/internal/platform/logstream"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -192,6 +193,41 @@ func TestRetentionDropsOldDaysOnly(t *testing.T) {
 		u, err := w.s.Storage(ctx, access.System)
 		if err != nil || u.Events != 30 || len(u.Days) != 3 || u.DiskBytes <= 0 {
 			t.Fatalf("storage %+v, %v", u, err)
+		}
+	})
+}
+
+// Two writers of the same records at once (a batch delivered again while
+// its first delivery is still being written) store them once.
+func TestConcurrentWritersOfOneBatchStoreItOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		recs := records("same", 3000, w.a, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		// Another process: its own connections to the same database.
+		db2, err := store.Open(ctx, db.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db2.Close()
+		other := New(db2, audit.New(db2), w.s.cfg)
+		defer other.Close()
+		var wg sync.WaitGroup
+		var stored atomic.Int64
+		for _, s := range []*Service{w.s, other, w.s, other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := s.Store(ctx, recs)
+				if err != nil {
+					t.Error(err)
+				}
+				stored.Add(int64(n))
+			}()
+		}
+		wg.Wait()
+		if n := w.count(); n != len(recs) || stored.Load() != int64(len(recs)) {
+			t.Fatalf("%d events stored (writers said %d), want %d", n, stored.Load(), len(recs))
 		}
 	})
 }

@@ -30,6 +30,13 @@ func upgradeDay(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v != 1 { // another process did it meanwhile
+		return nil
+	}
 	for _, q := range []string{
 		blocksTable,
 		blocksIndex,

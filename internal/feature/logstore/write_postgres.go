@@ -77,6 +77,12 @@ func (s *Service) storePostgres(ctx context.Context, w *dayWrite) error {
 }
 
 func writeDayPostgres(ctx context.Context, tx *store.Tx, w *dayWrite) error {
+	// Writers of a day take turns (as SQLite's one writer does): a batch
+	// delivered again while its first delivery is still being written
+	// must see that write before it checks for its records.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('khien-logstore-day-' || $1))`, w.day); err != nil {
+		return err
+	}
 	var ids [][]byte
 	rows, err := tx.QueryContext(ctx, `SELECT ids FROM log_blocks WHERE day = $1::date AND max_received >= $2 AND min_received <= $3 AND agency_id IN (`+w.agencyList()+`)`,
 		w.day, w.minRecv, w.maxRecv)
