@@ -30,7 +30,7 @@ var logTexts = map[string][2]string{
 	"logs.id":             {"Mã sự kiện", "Event id"},
 	"logs.back":           {"Quay lại tìm kiếm", "Back to the search"},
 	"logs.storage":        {"Dung lượng nhật ký", "Log storage"},
-	"logs.storage_help":   {"Sự kiện được lưu theo ngày (giờ UTC của lúc nhận); ngày cũ hơn thời hạn lưu bị xóa nguyên ngày, mỗi giờ một lần. Dung lượng dữ liệu là bản gốc cộng các trường đã chuẩn hóa; dung lượng trên đĩa gồm cả chỉ mục.", "Events are stored by day (the UTC day they were received); days older than the retention are dropped whole, hourly. Data is the originals plus the normalized fields; disk includes the indexes."},
+	"logs.storage_help":   {"Sự kiện được lưu theo ngày (giờ UTC của lúc nhận); ngày cũ hơn thời hạn lưu bị xóa nguyên ngày, mỗi giờ một lần. Dung lượng dữ liệu là các sự kiện (bản gốc và các trường đã chuẩn hóa) ở dạng lưu gọn; dung lượng trên đĩa gồm cả bộ lọc tìm kiếm và chỉ mục.", "Events are stored by day (the UTC day they were received); days older than the retention are dropped whole, hourly. Data is the events (originals and normalized fields) in their compact stored form; disk also counts the search filters and indexes."},
 	"logs.retention":      {"Thời hạn lưu (ngày)", "Retention (days)"},
 	"logs.per_day":        {"Theo ngày", "Per day"},
 	"logs.per_agency":     {"Theo cơ quan", "Per agency"},
