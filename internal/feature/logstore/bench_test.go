@@ -136,6 +136,9 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 			b.Logf("%s: stored %d events directly in %v (%.0f events/s)", engine, n, time.Since(start), float64(n)/time.Since(start).Seconds())
+			if u, err := w.s.Storage(ctx, access.System); err == nil && u.Events > 0 {
+				b.Logf("%s: %d events, %.0f bytes each as records, %.0f on disk", engine, u.Events, float64(u.Bytes)/float64(u.Events), float64(u.DiskBytes)/float64(u.Events))
+			}
 			if engine == "postgres" { // as autovacuum would after the day's first hours
 				if _, err := w.db.Writer().ExecContext(ctx, `ANALYZE log_events`); err != nil {
 					b.Fatal(err)

@@ -1,11 +1,15 @@
 package logstore
 
 import (
+	"bytes"
+
 	"encoding/binary"
 	"math/bits"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/s2"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -245,6 +249,30 @@ type blockMeta struct {
 	ids         []byte // the records' id hashes (idHash), 8 bytes each
 }
 
+// A block's records are kept compressed with S2 (a Snappy-compatible
+// block format: logs shrink three to five times for less CPU than the
+// disk writes it saves) behind the marker zMagic; a block that does not
+// shrink is kept as it is (it starts with the stream's own "KLR1").
+var zMagic = []byte("KLZ1")
+
+func compress(data []byte) []byte {
+	out := make([]byte, len(zMagic)+s2.MaxEncodedLen(len(data)))
+	copy(out, zMagic)
+	n := len(zMagic) + len(s2.Encode(out[len(zMagic):], data))
+	if n >= len(data) {
+		return data
+	}
+	return out[:n]
+}
+
+// decompress gives a block's records in the stream's form.
+func decompress(data []byte) ([]byte, error) {
+	if !bytes.HasPrefix(data, zMagic) {
+		return data, nil
+	}
+	return s2.Decode(nil, data[len(zMagic):])
+}
+
 // idHash is the hash a block keeps of each record's id, to tell a record
 // delivered again from a new one (a collision among the few blocks a
 // write is checked against is beyond any real chance: 64 bits).
@@ -260,7 +288,7 @@ func encodeBlock(recs []logstream.Record, data []byte) (blockMeta, error) {
 		}
 	}
 	f, filter := newBloom(len(recs))
-	m := blockMeta{agency: recs[0].AgencyID, events: len(recs), bytes: len(data), data: data, bloom: filter,
+	m := blockMeta{agency: recs[0].AgencyID, events: len(recs), bytes: len(data), data: compress(data), bloom: filter,
 		minRecv: recs[0].Received.UnixNano(), maxRecv: recs[0].Received.UnixNano(), ids: make([]byte, 0, 8*len(recs))}
 	for i := range recs {
 		n := recs[i].Received.UnixNano()

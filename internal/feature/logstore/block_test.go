@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -276,5 +277,33 @@ func TestEventTermsAreTheSearchedTerms(t *testing.T) {
 		if !mayHold(filter, []uint64{fnv64(term.kind, term.s)}) {
 			t.Errorf("term %d %q not held", term.kind, term.s)
 		}
+	}
+}
+
+// Blocks are kept compressed when that is shorter, and read back as they
+// were either way.
+func TestBlocksCompressAndReadBack(t *testing.T) {
+	recs := records("z", 300, 2, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	m, err := encodeBlock(recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(m.data, zMagic) || len(m.data)*2 > m.bytes {
+		t.Fatalf("a block of log lines kept in %d bytes for %d: not compressed", len(m.data), m.bytes)
+	}
+	back, err := decompress(m.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, bad := logstream.Decode(back)
+	if bad != 0 || len(got) != len(recs) || got[299].ID != recs[299].ID || got[299].Original != recs[299].Original {
+		t.Fatalf("read back %d records (%d bad)", len(got), bad)
+	}
+	tiny := []byte("KLR1\x01x")
+	if !bytes.Equal(compress(tiny), tiny) {
+		t.Error("data that does not shrink must be kept as it is")
+	}
+	if _, err := decompress(append(append([]byte(nil), zMagic...), 0xff, 0xff, 0xff)); err == nil {
+		t.Error("a corrupt block read without an error")
 	}
 }

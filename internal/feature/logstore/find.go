@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"database/sql"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -268,7 +269,12 @@ func (s *Service) find(ctx context.Context, m *matcher, days []string, need int)
 					if h.full() && ref.maxRecv < h.evs[0].Received.UnixNano() {
 						break
 					}
-					recs, _ := logstream.Decode(datas[ref.seq])
+					data, err := decompress(datas[ref.seq])
+					if err != nil {
+						slog.Warn("logstore: a block that does not decompress skipped", "day", day, "block", ref.seq, "err", err)
+						continue
+					}
+					recs, _ := logstream.Decode(data)
 					for i := range recs {
 						if m.holds(&recs[i]) {
 							h.offer(eventOf(day, &recs[i]))
