@@ -50,7 +50,8 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 		return h, "", false
 	}
 	var m syslog.Message
-	if end+2 < len(msg) && msg[end+1] >= '1' && msg[end+1] <= '9' && msg[end+2] == ' ' {
+	is5424 := end+2 < len(msg) && msg[end+1] >= '1' && msg[end+1] <= '9' && msg[end+2] == ' '
+	if is5424 {
 		m, _ = p.rfc5424.Parse(msg)
 	} else {
 		m, _ = p.rfc3164.Parse(msg)
@@ -77,7 +78,49 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 		// read no further than the priority: the rest is the message
 		body = string(msg[end+1:])
 	}
+	if is5424 {
+		body = structured(&h, msg, base, body)
+	}
 	return h, body, true
+}
+
+// structured reads an RFC 5424 message's STRUCTURED-DATA into h with
+// normalize.ParseStructuredData (the grammar's own reader refuses a
+// backslash before an ordinary character, which RFC 5424 allows, keeps
+// only the last of a repeated parameter, and loses the message after
+// structured data it cannot read) and answers the message body. Structured
+// data that cannot be read is left in the body, never dropped.
+func structured(h *normalize.SyslogHeader, msg []byte, base *syslog.Base, body string) string {
+	start, found := sdStart(msg)
+	if !found {
+		return body
+	}
+	params, rest, ok := normalize.ParseStructuredData(string(msg[start:]))
+	if !ok {
+		if base.Message == nil && base.Timestamp != nil {
+			return string(msg[start:])
+		}
+		return body
+	}
+	h.StructuredData = params
+	return strings.TrimPrefix(rest, "\ufeff")
+}
+
+// sdStart finds where STRUCTURED-DATA begins: after the priority and
+// version, TIMESTAMP, HOSTNAME, APP-NAME, PROCID and MSGID, each ended by
+// one space.
+func sdStart(msg []byte) (int, bool) {
+	fields := 0
+	for i, c := range msg {
+		if c != ' ' {
+			continue
+		}
+		fields++
+		if fields == 6 {
+			return i + 1, i+1 < len(msg)
+		}
+	}
+	return 0, false
 }
 
 // header copies the parsed fields; an RFC 3164 time that lands more than
