@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -216,8 +217,38 @@ func TestMessageParserStructuredData(t *testing.T) {
 	if !ok || body != "body" || !reflect.DeepEqual(h.StructuredData, want) || h.MsgID != "ID" {
 		t.Fatalf("got ok %v body %q header %+v", ok, body, h)
 	}
+	h, body, ok = p.Parse([]byte(`<13>1 - - - - - [a@1 x="1"] nil header`), now)
+	if !ok || body != "nil header" || len(h.StructuredData) != 1 {
+		t.Fatalf("a header of nil values: ok %v body %q header %+v", ok, body, h)
+	}
+	h, body, ok = p.Parse([]byte(`<13>1 2026-13-45T09:00:00Z web app - - [a@1 x="1"] bad time`), now)
+	if !ok || !strings.Contains(body, `[a@1 x="1"] bad time`) {
+		t.Fatalf("a header read in part: ok %v body %q header %+v", ok, body, h)
+	}
 	h, body, ok = p.Parse([]byte(`<13>1 2026-01-02T09:00:00Z web app - - [bad x=1] keep me`), now)
 	if !ok || body != "[bad x=1] keep me" || h.StructuredData != nil || h.AppName != "app" {
 		t.Fatalf("unreadable structured data: ok %v body %q header %+v", ok, body, h)
+	}
+}
+
+// BenchmarkMessageParser reads RFC 5424 messages with and without
+// structured data, and an RFC 3164 one.
+func BenchmarkMessageParser(b *testing.B) {
+	p := NewMessageParser(time.UTC)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ name, msg string }{
+		{"rfc5424-sd", `<86>1 2026-12-01T10:00:00.123+07:00 web01 sshd 812 - [timeQuality tzKnown="1" isSynced="1"][meta@32473 user="alice" path="C:\\x \"q\""] Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+		{"rfc5424", `<86>1 2026-12-01T10:00:00.123+07:00 web01 sshd 812 - - Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+		{"rfc3164", `<86>Dec  1 10:00:00 web01 sshd[812]: Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+	} {
+		msg := []byte(c.msg)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := p.Parse(msg, now); !ok {
+					b.Fatal("not read")
+				}
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ type MessageParser struct {
 	loc     *time.Location
 	rfc5424 syslog.Machine
 	rfc3164 syslog.Machine
+	header  []byte // an RFC 5424 header with "-" for its structured data
 }
 
 // NewMessageParser returns a parser reading RFC 3164 times (which carry
@@ -51,9 +52,22 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 	}
 	var m syslog.Message
 	is5424 := end+2 < len(msg) && msg[end+1] >= '1' && msg[end+1] <= '9' && msg[end+2] == ' '
+	sd, hasSD, headerOK := 0, false, false
 	if is5424 {
+		sd, hasSD = sdStart(msg)
+		hasSD = hasSD && msg[sd] == '['
+	}
+	switch {
+	case hasSD:
+		// The grammar reads the header only; the structured data and the
+		// message are read below.
+		p.header = append(append(p.header[:0], msg[:sd]...), '-')
+		var err error
+		m, err = p.rfc5424.Parse(p.header)
+		headerOK = err == nil
+	case is5424:
 		m, _ = p.rfc5424.Parse(msg)
-	} else {
+	default:
 		m, _ = p.rfc3164.Parse(msg)
 	}
 	if m == nil {
@@ -78,29 +92,26 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 		// read no further than the priority: the rest is the message
 		body = string(msg[end+1:])
 	}
-	if is5424 {
-		body = structured(&h, msg, base, body)
+	switch {
+	case hasSD && headerOK:
+		body = structured(&h, string(msg[sd:]))
+	case hasSD:
+		body = string(msg[end+1:]) // a header read in part: keep all the text
 	}
 	return h, body, true
 }
 
-// structured reads an RFC 5424 message's STRUCTURED-DATA into h with
-// normalize.ParseStructuredData (the grammar's own reader refuses a
-// backslash before an ordinary character, which RFC 5424 allows, keeps
-// only the last of a repeated parameter, and loses the message after
-// structured data it cannot read) and answers the message body. Structured
+// structured reads an RFC 5424 message's STRUCTURED-DATA (text, from its
+// first '[') into h with normalize.ParseStructuredData and answers the
+// message body. The grammar's own reader is not used for it: it refuses
+// a backslash before an ordinary character, which RFC 5424 allows, keeps
+// only the last of a repeated parameter, loses the message after
+// structured data it cannot read, and costs a map per message. Structured
 // data that cannot be read is left in the body, never dropped.
-func structured(h *normalize.SyslogHeader, msg []byte, base *syslog.Base, body string) string {
-	start, found := sdStart(msg)
-	if !found {
-		return body
-	}
-	params, rest, ok := normalize.ParseStructuredData(string(msg[start:]))
+func structured(h *normalize.SyslogHeader, text string) string {
+	params, rest, ok := normalize.ParseStructuredData(text)
 	if !ok {
-		if base.Message == nil && base.Timestamp != nil {
-			return string(msg[start:])
-		}
-		return body
+		return text
 	}
 	h.StructuredData = params
 	return strings.TrimPrefix(rest, "\ufeff")
