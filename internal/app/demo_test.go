@@ -11,6 +11,8 @@ import (
 
 	"github.com/khien-project/khien/internal/app"
 	"github.com/khien-project/khien/internal/engine/webscan"
+	"github.com/khien-project/khien/internal/feature/alert"
+	"github.com/khien-project/khien/internal/feature/logstore"
 	"github.com/khien-project/khien/internal/feature/monitor"
 	"github.com/khien-project/khien/internal/feature/sitescan"
 	"github.com/khien-project/khien/internal/feature/trust"
@@ -97,6 +99,8 @@ func TestDemoShowsEveryFeature(t *testing.T) {
 				t.Errorf("%d open and %d resolved findings, alerts %v (%d muted), %d windows", open, resolved, kinds, muted, len(windows))
 			}
 
+			checkDemoDetections(t, svc)
+
 			scans, _, _ := svc.Sites.Scans(ctx, sys, sitescan.ScanFilter{SiteID: site, Limit: 1})
 			full, err := svc.Sites.Scan(ctx, sys, scans[0].ID)
 			if err != nil {
@@ -118,4 +122,53 @@ func TestDemoShowsEveryFeature(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkDemoDetections: the demo's rule pack is imported, its log events
+// are stored (searchable, and the field search finds the brute force),
+// and they raised alerts of every level the pack has, some triaged, in
+// the agencies that sent them (an officer sees only their own).
+func checkDemoDetections(t *testing.T, svc *app.Services) {
+	t.Helper()
+	ctx, sys := context.Background(), access.System
+	rules, _, err := svc.Alert.Rules(ctx, sys, alert.RuleFilter{})
+	if err != nil || len(rules) != 7 {
+		t.Fatalf("demo rules: %d (%v)", len(rules), err)
+	}
+	ds, n, err := svc.Alert.Detections(ctx, sys, alert.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels, statuses, assigned := map[string]int{}, map[string]int{}, 0
+	for _, d := range ds {
+		levels[d.Level]++
+		statuses[d.Status]++
+		if d.Assignee == "analyst" {
+			assigned++
+		}
+	}
+	t.Logf("%d demo alerts: levels %v, statuses %v", n, levels, statuses)
+	if n < 7 || levels["high"] < 2 || levels["medium"] < 3 || levels["low"] < 2 || statuses[alert.StatusAcknowledged] != 1 || statuses["false_positive"] != 1 || assigned != 1 {
+		t.Errorf("demo alerts: %d, levels %v, statuses %v, %d assigned", n, levels, statuses, assigned)
+	}
+	q := logstore.Query{From: time.Now().Add(-24 * time.Hour), To: time.Now().Add(time.Minute), Limit: 500,
+		Fields: []logstore.FieldCondition{{Name: "source.ip", Value: "185.220.101.47"}}}
+	res, err := svc.Logs.Search(ctx, sys, q)
+	if err != nil || len(res.Events) != 30 {
+		t.Errorf("stored brute-force events: %d (%v)", len(res.Events), err)
+	}
+	officer := demoOfficer(t, svc, "canbo.syt")
+	mine, _, err := svc.Alert.Detections(ctx, officer, alert.Filter{Limit: 100})
+	if err != nil || len(mine) != 2 {
+		t.Errorf("the health department's officer sees %d alerts (%v), want the hospital's 2", len(mine), err)
+	}
+}
+
+func demoOfficer(t *testing.T, svc *app.Services, name string) access.Actor {
+	t.Helper()
+	u, err := svc.Auth.UserByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Actor()
 }

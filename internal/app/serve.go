@@ -223,6 +223,10 @@ func fillDemo(ctx context.Context, svc *Services) (demo.Result, error) {
 		return res, err
 	}
 	res.History, err = demo.Record(ctx, demo.Services{Sites: svc.Sites, Monitor: svc.Monitor, Trust: svc.Trust, Notify: svc.Notify}, time.Now())
+	if err != nil {
+		return res, err
+	}
+	res.Detections, err = demo.RecordDetections(ctx, demo.DetectServices{Registry: svc.Registry, Alert: svc.Alert, Logs: svc.Logs}, time.Now())
 	return res, err
 }
 
@@ -234,6 +238,9 @@ func PrintDemo(b Banner, res demo.Result) {
 	b.Say(fmt.Sprintf("Demo: recorded 90 days of history: %d assessments, %d probes, %d alerts, %d trust labels (%d suspended), %d maintenance windows.",
 		h.Scans, h.Samples, h.Alerts, h.Labels, h.Suspended, h.Windows),
 		"demo: recorded 90 days of history", "assessments", h.Scans, "probes", h.Samples, "alerts", h.Alerts, "labels", h.Labels, "suspended", h.Suspended, "windows", h.Windows)
+	d := res.Detections
+	b.Say(fmt.Sprintf("Demo: %d Sigma rules imported; %d log events of the last %d hours stored and checked, %d alerts raised.", d.Rules, d.Events, demo.LogHours, d.Alerts),
+		"demo: rules imported, log events stored and checked", "rules", d.Rules, "events", d.Events, "alerts", d.Alerts)
 	b.Say("Demo: its names (*.songlam.example) do not exist, so they are never scanned, probed or looked up; the pages show the recorded history.",
 		"demo: its names do not exist: never scanned, probed or looked up; the pages show the recorded history")
 	for name, role := range res.Users {

@@ -13,17 +13,20 @@ import (
 )
 
 // ingestOptions configure the log receivers of serve.
-var ingestOptions = []string{"ingest.syslog_udp", "ingest.syslog_tcp", "ingest.syslog_tls", "ingest.tls_cert", "ingest.tls_key", "ingest.http",
+var ingestOptions = []string{"ingest.syslog_udp", "ingest.syslog_tcp", "ingest.syslog_tls", "ingest.tls_cert", "ingest.tls_key", "ingest.tls_client_ca", "ingest.http",
 	"ingest.max_message", "ingest.max_body", "ingest.queue_bytes", "ingest.default_system", "ingest.unknown_senders", "ingest.timezone"}
 
 // ingestConfig reads the receivers' options.
 func ingestConfig(v config.Values) (ingest.Config, error) {
 	c := ingest.Config{SyslogUDP: v.String("ingest.syslog_udp"), SyslogTCP: v.String("ingest.syslog_tcp"), SyslogTLS: v.String("ingest.syslog_tls"),
-		TLSCert: v.String("ingest.tls_cert"), TLSKey: v.String("ingest.tls_key"), HTTP: v.String("ingest.http"),
+		TLSCert: v.String("ingest.tls_cert"), TLSKey: v.String("ingest.tls_key"), TLSClientCA: v.String("ingest.tls_client_ca"), HTTP: v.String("ingest.http"),
 		MaxMessage: v.Int("ingest.max_message"), MaxBody: int64(v.Int("ingest.max_body")), DefaultSystem: int64(v.Int("ingest.default_system")),
 		RefuseUnknown: v.String("ingest.unknown_senders") == "refuse"}
 	if c.SyslogTLS != "" && (c.TLSCert == "" || c.TLSKey == "") {
 		return c, errors.New("--ingest.syslog_tls needs --ingest.tls_cert and --ingest.tls_key")
+	}
+	if c.TLSClientCA != "" && c.SyslogTLS == "" {
+		return c, errors.New("--ingest.tls_client_ca needs --ingest.syslog_tls")
 	}
 	if tz := v.String("ingest.timezone"); tz != "" {
 		loc, err := time.LoadLocation(tz)

@@ -94,6 +94,11 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"policy with a bad check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"required_checks": []string{"x; DROP"}}, 400, "validation_failed", "required_checks"},
 				{"policy with a misspelt check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"critical_checks": []string{"tls.certficate"}}, 400, "validation_failed", "critical_checks"},
 				{"unknown label", "GET", "/api/v1/labels/nope", nil, 404, "not_found", ""},
+				{"ingest token without agency", "POST", "/api/v1/ingest/tokens", map[string]any{"label": "x"}, 400, "validation_failed", "agency_id"},
+				{"ingest token of no agency", "POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": 999999}, 400, "validation_failed", "agency_id"},
+				{"ingest token for another agency's system", "POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.b.ID, "system_id": w.sysA.ID}, 400, "validation_failed", "system_id"},
+				{"ingest token with a long name", "POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.a.ID, "label": strings.Repeat("n", 101)}, 400, "validation_failed", "label"},
+				{"ingest token with an unknown field", "POST", "/api/v1/ingest/tokens", `{"agency_id": 1, "secret": "mine"}`, 400, "bad_request", ""},
 			}
 			before := counts(t, w)
 			for _, c := range cases {

@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -109,5 +112,83 @@ func TestIngestTokensByRole(t *testing.T) {
 	}
 	if code, _ := w.api("anonymous", "GET", "/api/v1/ingest/senders", nil); code != 401 {
 		t.Errorf("anonymous senders: %d", code)
+	}
+}
+
+// TestIngestPage: the log sources page lists ingest tokens in the
+// caller's scope without their secrets; an admin creates one (the secret
+// shown in that answer only) and revokes it; an agency officer sees their
+// agency's tokens, no form, and is refused a create; bad form input is a
+// 400 naming the field and writes nothing.
+func TestIngestPage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	admin, officerA, officerB := w.browser("admin"), w.browser("agencyA"), w.browser("agencyB")
+	code, page := admin.post("/ingest/tokens", admin.withCSRF(url.Values{"agency_id": {fmt.Sprint(w.a1.ID)}, "system_id": {fmt.Sprint(w.sysA.ID)}, "label": {"filebeat-web"}}))
+	secret := regexp.MustCompile(`khien-ingest_[A-Za-z0-9_-]{40,}`).Find(page)
+	if code != 200 || secret == nil {
+		t.Fatalf("create: %d, secret %q", code, secret)
+	}
+	if !strings.Contains(string(page), "filebeat-web") || !strings.Contains(string(page), "alpha") {
+		t.Errorf("the new token's row (name, system) is missing")
+	}
+	if code, _ := admin.post("/ingest/tokens", admin.withCSRF(url.Values{"agency_id": {fmt.Sprint(w.b.ID)}, "label": {"beats-of-b"}})); code != 200 {
+		t.Fatalf("create for B: %d", code)
+	}
+	for name, br := range map[string]*browser{"admin": admin, "agencyA": officerA} {
+		code, page := br.get("/ingest")
+		if code != 200 || bytes.Contains(page, secret) || !strings.Contains(string(page), "filebeat-web") {
+			t.Errorf("%s: list %d, shows the secret %v", name, code, bytes.Contains(page, secret))
+		}
+	}
+	_, pageA := officerA.get("/ingest")
+	if strings.Contains(string(pageA), "beats-of-b") || strings.Contains(string(pageA), `action="/ingest/tokens"`) {
+		t.Errorf("agency A's officer sees B's token or the create form")
+	}
+	if _, pageB := officerB.get("/ingest"); strings.Contains(string(pageB), "filebeat-web") {
+		t.Errorf("agency B's officer sees A's token")
+	}
+	if code, _ := officerA.post("/ingest/tokens", officerA.withCSRF(url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "label": {"mine"}})); code != 403 {
+		t.Errorf("agency officer creates: %d, want 403", code)
+	}
+	var before int
+	_ = w.svc.DB.Reader().QueryRow(`SELECT COUNT(*) FROM ingest_tokens`).Scan(&before)
+	for _, c := range []struct {
+		name string
+		form url.Values
+		text string
+	}{
+		{"no agency", url.Values{"label": {"x"}}, "agency_id"},
+		{"agency not a number", url.Values{"agency_id": {"abc"}}, "agency_id"},
+		{"system not a number", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "system_id": {"-3"}}, "system_id"},
+		{"another agency's system", url.Values{"agency_id": {fmt.Sprint(w.b.ID)}, "system_id": {fmt.Sprint(w.sysA.ID)}}, "system_id"},
+		{"name too long", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "label": {strings.Repeat("n", 101)}}, "label"},
+	} {
+		code, _ := admin.post("/ingest/tokens", admin.withCSRF(c.form))
+		if code != 400 {
+			t.Errorf("%s: %d, want 400", c.name, code)
+		}
+	}
+	if code, _ := admin.post("/ingest/tokens", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}}); code != 403 {
+		t.Errorf("without CSRF: %d, want 403", code)
+	}
+	var after int
+	_ = w.svc.DB.Reader().QueryRow(`SELECT COUNT(*) FROM ingest_tokens`).Scan(&after)
+	if after != before {
+		t.Errorf("bad input wrote tokens: %d → %d", before, after)
+	}
+	var id int64
+	if err := w.svc.DB.Reader().QueryRow(`SELECT id FROM ingest_tokens WHERE label = 'filebeat-web'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := officerA.post(fmt.Sprintf("/ingest/tokens/%d/revoke", id), officerA.withCSRF(url.Values{})); code != 403 {
+		t.Errorf("agency officer revokes: %d, want 403", code)
+	}
+	if code, _ := admin.post(fmt.Sprintf("/ingest/tokens/%d/revoke", id), admin.withCSRF(url.Values{})); code != 303 {
+		t.Errorf("admin revokes: %d, want 303 to the page", code)
+	}
+	var revoked string
+	_ = w.svc.DB.Reader().QueryRow(`SELECT revoked_at FROM ingest_tokens WHERE id = $1`, id).Scan(&revoked)
+	if revoked == "" {
+		t.Errorf("the token is not revoked")
 	}
 }

@@ -74,7 +74,7 @@ var detectionTexts = map[string][2]string{
 	"rules.try":                 {"Thử", "Try it"},
 	"rules.none":                {"Không có quy tắc nào.", "No rule."},
 	"rules.exceptions":          {"Ngoại lệ", "Exceptions"},
-	"rules.exceptions_help":     {"Một ngoại lệ tắt một quy tắc cho một cơ quan, có thể chỉ khi một trường có giá trị nhất định.", "An exception silences a rule for one agency, optionally only when a field has a given value."},
+	"rules.exceptions_help":     {"Một ngoại lệ tắt một quy tắc cho một cơ quan và mọi đơn vị trực thuộc của nó, có thể chỉ khi một trường có giá trị nhất định.", "An exception silences a rule for an agency and all its sub-agencies, optionally only when a field has a given value."},
 	"rules.condition":           {"Điều kiện", "Condition"},
 	"rules.reason":              {"Lý do", "Reason"},
 	"rules.field":               {"Trường (không bắt buộc)", "Field (optional)"},

@@ -72,6 +72,7 @@ func (s *Server) registerUI() {
 	s.page("GET /audit", s.auditPage)
 	s.registerLevelsUI()
 	s.registerLogsUI()
+	s.registerIngestUI()
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {

@@ -248,6 +248,8 @@ func seedWalk(t *testing.T, w *world) {
 		{"POST", "/api/v1/systems", map[string]any{"agency_id": w.a1.ID, "name": "Cổng thông tin điện tử Sở Tài nguyên và Môi trường tỉnh, chuyên mục thủ tục hành chính trực tuyến mức độ bốn",
 			"urls": []string{"https://dichvucong.alpha.example/thutuchanhchinh/linhvucdatdai/capgiaychungnhanquyensudungdat/"}, "operator": "Trung tâm Công nghệ thông tin và Truyền thông"}},
 		{"PATCH", fmt.Sprintf("/api/v1/agencies/%d", w.a1.ID), map[string]any{"security_officer": "Nguyễn Thị Phương Thảo, Phó Giám đốc Trung tâm Chuyển đổi số, phụ trách an toàn thông tin"}},
+		{"POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.a1.ID, "system_id": w.sysA.ID, "label": "filebeat-web01"}},
+		{"POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.b.ID, "label": "fluent-bit máy chủ thư"}},
 		{"POST", "/api/v1/users", map[string]any{"username": "nguyenthiphuongthao.sotainguyenmoitruong", "display_name": "Nguyễn Thị Phương Thảo", "password": testPassword, "role": "agency", "agency_id": w.a1.ID}},
 	} {
 		if code, body := w.api("admin", c.method, c.path, c.body); code >= 300 {

@@ -104,6 +104,8 @@ type Result struct {
 	Password string            // the demo users' password
 	// History is what the demo recorded of the last 90 days.
 	History Recorded
+	// Detections is what the demo recorded of the last hours' logs.
+	Detections Detections
 }
 
 // Fill creates the demo province in an empty database, all in one

@@ -17,6 +17,10 @@ type SyslogHeader struct {
 	Facility  int
 	Severity  int
 	Timestamp time.Time
+	// StructuredData holds an RFC 5424 message's parameters in order
+	// (ParseStructuredData); each becomes the field SDField(ID, Name), a
+	// name given several times a list of its values.
+	StructuredData []SDParam
 }
 
 // maxHeaderField bounds each text field of a syslog header (RFC 5424
@@ -113,6 +117,7 @@ func syslogFields(e *Event, h SyslogHeader, msg string) {
 		f["log.syslog.facility.code"] = int64(h.Facility)
 		f["log.syslog.severity.code"] = int64(h.Severity)
 	}
+	structuredFields(e, h.StructuredData)
 	if _, ok := f["message"]; !ok {
 		f["message"] = msg
 	}
@@ -152,4 +157,31 @@ func linuxService(prog string) string {
 		return prog
 	}
 	return ""
+}
+
+// structuredFields adds the structured-data parameters: at most
+// maxSDParams, values cut at maxSDValue and made valid UTF-8. No parser
+// sets names under SDPrefix, so a name already present is a repeated
+// parameter.
+func structuredFields(e *Event, params []SDParam) {
+	f := e.Fields
+	for i, p := range params {
+		if i == maxSDParams {
+			f["log.truncated"] = true
+			return
+		}
+		name := SDField(p.ID, p.Name)
+		v, cut := clean(p.Value, maxSDValue)
+		if cut {
+			f["log.truncated"] = true
+		}
+		switch old := f[name].(type) {
+		case string:
+			f[name] = []any{old, v}
+		case []any:
+			f[name] = append(old, v)
+		default:
+			f[name] = v
+		}
+	}
 }

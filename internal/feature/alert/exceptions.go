@@ -13,8 +13,10 @@ import (
 	"github.com/khien-project/khien/internal/platform/valid"
 )
 
-// Exception silences a rule for one agency's events, optionally only
-// those whose field has a value (compared without regard to case).
+// Exception silences a rule for the events of an agency and of its
+// sub-agencies (its whole subtree, as the tree is when the event is
+// checked), optionally only those whose field has a value (compared
+// without regard to case).
 type Exception struct {
 	ID         int64     `json:"id"`
 	RuleUID    string    `json:"rule_uid"`
@@ -82,7 +84,9 @@ func (s *Service) AddException(ctx context.Context, actor access.Actor, in Excep
 	return x, err
 }
 
-// Exceptions lists the exceptions of a rule ("" for all).
+// Exceptions lists the exceptions of a rule ("" for all); an agency
+// officer sees those that apply to their agencies: made for one of them
+// or for an agency above.
 func (s *Service) Exceptions(ctx context.Context, actor access.Actor, ruleUID string) ([]Exception, error) {
 	if !actor.CanRead() {
 		return nil, fmt.Errorf("alert: exceptions: %w", store.ErrForbidden)
@@ -92,7 +96,10 @@ func (s *Service) Exceptions(ctx context.Context, actor access.Actor, ruleUID st
 		w.Add("e.rule_uid = ?", ruleUID)
 	}
 	if actor.Scoped() {
-		w.Cond(access.SubtreeCondition("a.path", actor.AgencyPath))
+		// the officer's subtree, and the agencies above it, whose
+		// exceptions apply to the officer's agency too
+		cond, args := access.SubtreeCondition("a.path", actor.AgencyPath)
+		w.Add("(("+cond+") OR substr(?, 1, length(a.path)) = a.path)", append(args, actor.AgencyPath)...)
 	}
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT e.id, e.rule_uid, e.agency_id, COALESCE(a.name, ''), e.field, e.value, e.reason, e.created_by, e.created_at
 		FROM detection_exceptions e LEFT JOIN agencies a ON a.id = e.agency_id WHERE `+w.SQL()+` ORDER BY e.id`, w.Args()...)

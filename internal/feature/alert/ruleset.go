@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/khien-project/khien/internal/engine/detect"
 	"github.com/khien-project/khien/internal/platform/logstream"
@@ -25,7 +28,22 @@ type Ruleset struct {
 	Feeder     *detect.Engine
 	corrs      []corrRule
 	exceptions map[string][]exception
+	// agencies is the agency tree exceptions are judged with, replaced
+	// (not the rules) when agencies change.
+	agencies atomic.Pointer[agencyTree]
 }
+
+// agencyTree holds each agency's materialised path ("/1/5/"), so that an
+// exception made for an agency covers its sub-agencies.
+type agencyTree struct {
+	sig   string // COUNT and latest updated_at of agencies when read
+	read  time.Time
+	paths map[int64]string
+}
+
+// agencyTreeMaxAge: the tree is read again at least this often even when
+// its signature did not move (two changes within one stored second).
+const agencyTreeMaxAge = time.Minute
 
 type corrRule struct {
 	uid     string
@@ -60,7 +78,7 @@ func (s *Service) ruleset(ctx context.Context) (*Ruleset, error) {
 	cur := s.set
 	s.mu.Unlock()
 	if cur != nil && cur.Version == v {
-		return cur, nil
+		return cur, s.refreshAgencies(ctx, cur)
 	}
 	// One load at a time: the detection consumer and every correlation
 	// partition ask at once when the rules change, and compiling all of
@@ -75,6 +93,9 @@ func (s *Service) ruleset(ctx context.Context) (*Ruleset, error) {
 	}
 	rs, err := s.loadRuleset(ctx, v)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.refreshAgencies(ctx, rs); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -157,10 +178,59 @@ func (s *Service) loadExceptions(ctx context.Context, rs *Ruleset) error {
 	return rows.Err()
 }
 
-// exempt says whether an exception silences rule uid for this event.
+// refreshAgencies reads the agency tree again when agencies were added,
+// changed, moved or deleted since it was read (or it is a minute old).
+func (s *Service) refreshAgencies(ctx context.Context, rs *Ruleset) error {
+	var n int64
+	var latest string
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM agencies`).Scan(&n, &latest); err != nil {
+		return fmt.Errorf("alert: agencies: %w", err)
+	}
+	sig := strconv.FormatInt(n, 10) + "/" + latest
+	if cur := rs.agencies.Load(); cur != nil && cur.sig == sig && time.Since(cur.read) < agencyTreeMaxAge {
+		return nil
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, path FROM agencies`)
+	if err != nil {
+		return fmt.Errorf("alert: agencies: %w", err)
+	}
+	defer rows.Close()
+	t := &agencyTree{sig: sig, read: time.Now(), paths: make(map[int64]string, n)}
+	for rows.Next() {
+		var id int64
+		var path string
+		if err := rows.Scan(&id, &path); err != nil {
+			return fmt.Errorf("alert: agencies: %w", err)
+		}
+		t.paths[id] = path
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("alert: agencies: %w", err)
+	}
+	rs.agencies.Store(t)
+	return nil
+}
+
+// covers says whether an exception made for agency exc applies to an
+// event of agency: the same agency or one of its sub-agencies.
+func (rs *Ruleset) covers(exc, agency int64) bool {
+	if exc == agency {
+		return true
+	}
+	t := rs.agencies.Load()
+	if t == nil {
+		return false
+	}
+	top, ok1 := t.paths[exc]
+	path, ok2 := t.paths[agency]
+	return ok1 && ok2 && strings.HasPrefix(path, top)
+}
+
+// exempt says whether an exception silences rule uid for this event: one
+// made for the event's agency or for an agency above it.
 func (rs *Ruleset) exempt(uid string, agency int64, ev *detect.Event) bool {
 	for _, x := range rs.exceptions[uid] {
-		if x.agency != agency {
+		if !rs.covers(x.agency, agency) {
 			continue
 		}
 		if x.field == "" {

@@ -3,9 +3,13 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/khien-project/khien/internal/engine/normalize"
 )
 
 // frames splits a stream as serveStream does, reading it in chunks of
@@ -116,6 +120,8 @@ func FuzzMessageParser(f *testing.F) {
 		"<13>1 2026-12-01T10:00:00.123+07:00 host app 123 ID47 [exampleSDID@32473 iut=\"3\"] \xef\xbb\xbfmessage",
 		"<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
 		"<13>Dec  1 10:00:00 host sshd[42]: Failed password for root from 10.0.0.1 port 22 ssh2",
+		`<13>1 2026-12-01T10:00:00Z h a - - [a@1 x="\"\\\]C:\x"][origin ip="192.0.2.1" ip="::1"] m`,
+		`<13>1 2026-12-01T10:00:00Z h a - - [a@1 x="unterminated] m`, `<13>1 - - - - - [a] m`,
 		"<999>1 bad", "<13>", "<>x", "<13>1 - - - - - -", "<191>2026-12-01T10:00:00Z host tag: x", "<13>\xff\xfe",
 	} {
 		f.Add([]byte(s))
@@ -134,6 +140,17 @@ func FuzzMessageParser(f *testing.F) {
 			t.Fatalf("body longer than the message")
 		}
 		_ = utf8.ValidString(body)
+		for _, p := range h.StructuredData {
+			if p.ID == "" || p.Name == "" || len(p.Value) > len(msg) {
+				t.Fatalf("structured data %+v", p)
+			}
+		}
+		e := normalize.ParseSyslog(h, body)
+		for k, v := range e.Fields {
+			if s, ok := v.(string); ok && !utf8.ValidString(s) || !utf8.ValidString(k) {
+				t.Fatalf("field %q: invalid UTF-8", k)
+			}
+		}
 	})
 }
 
@@ -152,6 +169,9 @@ func TestMessageParser(t *testing.T) {
 		{"<13>just text", true, "", "", "", "just text", 0},
 		{"no priority", false, "", "", "", "", 0},
 		{"<1234>1 x", false, "", "", "", "", 0},
+		{`<13>1 2026-01-02T09:00:00Z web app - ID [a@1 p="C:\x \"y\""] the message`, true, "web", "app", "", "the message", 2026},
+		{`<13>1 2026-01-02T09:00:00Z web app - ID [a@1 p="x"]`, true, "web", "app", "", "", 2026},
+		{`<13>1 2026-01-02T09:00:00Z web app - ID [a@1 p=unquoted] text`, true, "web", "app", "", `[a@1 p=unquoted] text`, 2026},
 	}
 	for _, c := range cases {
 		h, body, ok := p.Parse([]byte(c.in), now)
@@ -183,4 +203,52 @@ func FuzzSplitDocuments(f *testing.F) {
 			t.Fatal("impossible")
 		}
 	})
+}
+
+// TestMessageParserStructuredData: RFC 5424 structured data is read with
+// RFC 5424's escapes (a backslash before an ordinary character is
+// itself), repeated parameters kept, and never costs the message.
+func TestMessageParserStructuredData(t *testing.T) {
+	p := NewMessageParser(time.UTC)
+	now := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	msg := `<13>1 2026-01-02T09:00:00Z web app - ID [a@1 p="C:\x \"y\" \]\\"][origin ip="192.0.2.1" ip="192.0.2.2"] ` + "\ufeffbody"
+	h, body, ok := p.Parse([]byte(msg), now)
+	want := []normalize.SDParam{{ID: "a@1", Name: "p", Value: `C:\x "y" ]\`}, {ID: "origin", Name: "ip", Value: "192.0.2.1"}, {ID: "origin", Name: "ip", Value: "192.0.2.2"}}
+	if !ok || body != "body" || !reflect.DeepEqual(h.StructuredData, want) || h.MsgID != "ID" {
+		t.Fatalf("got ok %v body %q header %+v", ok, body, h)
+	}
+	h, body, ok = p.Parse([]byte(`<13>1 - - - - - [a@1 x="1"] nil header`), now)
+	if !ok || body != "nil header" || len(h.StructuredData) != 1 {
+		t.Fatalf("a header of nil values: ok %v body %q header %+v", ok, body, h)
+	}
+	h, body, ok = p.Parse([]byte(`<13>1 2026-13-45T09:00:00Z web app - - [a@1 x="1"] bad time`), now)
+	if !ok || !strings.Contains(body, `[a@1 x="1"] bad time`) {
+		t.Fatalf("a header read in part: ok %v body %q header %+v", ok, body, h)
+	}
+	h, body, ok = p.Parse([]byte(`<13>1 2026-01-02T09:00:00Z web app - - [bad x=1] keep me`), now)
+	if !ok || body != "[bad x=1] keep me" || h.StructuredData != nil || h.AppName != "app" {
+		t.Fatalf("unreadable structured data: ok %v body %q header %+v", ok, body, h)
+	}
+}
+
+// BenchmarkMessageParser reads RFC 5424 messages with and without
+// structured data, and an RFC 3164 one.
+func BenchmarkMessageParser(b *testing.B) {
+	p := NewMessageParser(time.UTC)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ name, msg string }{
+		{"rfc5424-sd", `<86>1 2026-12-01T10:00:00.123+07:00 web01 sshd 812 - [timeQuality tzKnown="1" isSynced="1"][meta@32473 user="alice" path="C:\\x \"q\""] Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+		{"rfc5424", `<86>1 2026-12-01T10:00:00.123+07:00 web01 sshd 812 - - Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+		{"rfc3164", `<86>Dec  1 10:00:00 web01 sshd[812]: Failed password for invalid user admin from 203.0.113.45 port 52211 ssh2`},
+	} {
+		msg := []byte(c.msg)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := p.Parse(msg, now); !ok {
+					b.Fatal("not read")
+				}
+			}
+		})
+	}
 }

@@ -3,11 +3,13 @@ package ingest
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -25,6 +27,12 @@ type Config struct {
 	SyslogUDP, SyslogTCP, SyslogTLS string
 	// TLSCert and TLSKey are PEM files for SyslogTLS.
 	TLSCert, TLSKey string
+	// TLSClientCA is a PEM file of the CA certificates that sign syslog
+	// senders' client certificates. Set, the TLS receiver requires a
+	// client certificate from every sender and verifies it (mutual TLS);
+	// a certificate whose subject CN is an agency's code binds the
+	// connection's events to that agency (certagency.go).
+	TLSClientCA string
 	// HTTP serves the Elasticsearch-compatible API at its root and POST
 	// /api/v1/ingest, for shippers configured with a host only.
 	HTTP string
@@ -210,7 +218,7 @@ func (s *Service) listen(ctx context.Context, r *Receivers, cfg Config) error {
 }
 
 // syslogTLS is the TLS configuration of the syslog TLS receiver: TLS 1.2
-// and later.
+// and later, with verified client certificates when TLSClientCA is set.
 func syslogTLS(cfg Config) (*tls.Config, error) {
 	if cfg.TLSCert == "" || cfg.TLSKey == "" {
 		return nil, errors.New("ingest: syslog over TLS needs ingest.tls_cert and ingest.tls_key")
@@ -219,7 +227,19 @@ func syslogTLS(cfg Config) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: syslog TLS certificate: %w", err)
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if cfg.TLSClientCA != "" {
+		pem, err := os.ReadFile(cfg.TLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: syslog TLS client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ingest: syslog TLS client CA %s: no PEM certificate in it", cfg.TLSClientCA)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
 }
 
 // systemTarget reads the agency of a live system (the default system).

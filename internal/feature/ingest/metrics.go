@@ -13,6 +13,7 @@ const (
 	ReasonUnsupported   = "unsupported"    // a bulk action other than index or create
 	ReasonTooLarge      = "body_too_large" // an HTTP body past ingest.max_body
 	ReasonInvalidEVTX   = "invalid_evtx"   // an EVTX file that cannot be read
+	ReasonTLSHandshake  = "tls_handshake"  // a TLS connection whose handshake failed (no or an untrusted client certificate, plain text, silence): counts connections
 )
 
 // Repairs: inputs kept after a fix (khien_ingest_repaired_total).

@@ -73,6 +73,7 @@ type syslogBatch struct {
 	parser   *MessageParser
 	receiver string
 	addr     netip.Addr
+	bound    *Target // the agency of the sender's client certificate, or nil
 	recs     []logstream.Record
 	first    time.Time // when the oldest record came
 }
@@ -105,7 +106,7 @@ func (b *syslogBatch) add(frame []byte, now time.Time) {
 // assign stamps the batch with its sender's system, or marks it
 // unassigned; refused unknown senders' records are dropped and counted.
 func (b *syslogBatch) assign(now time.Time) {
-	t, known := b.s.senders.resolve(b.addr, b.receiver, len(b.recs), now)
+	t, known := b.s.senders.resolve(b.addr, b.receiver, len(b.recs), now, b.bound)
 	if !known {
 		b.s.m.unknown.Add(float64(len(b.recs)))
 		_, cfg := b.s.stream()

@@ -122,12 +122,21 @@ type Sender struct {
 const maxSenders = 10000
 
 // resolve maps a sender address to its target; known says a system (or
-// the default) took it. It counts n events for the address.
-func (b *senderBook) resolve(addr netip.Addr, receiver string, n int, now time.Time) (t Target, known bool) {
+// the default, or a client certificate) took it. A sender whose client
+// certificate is bound to an agency belongs to that agency, and keeps the
+// system its address maps to only when the system is of that agency's
+// subtree. It counts n events for the address.
+func (b *senderBook) resolve(addr netip.Addr, receiver string, n int, now time.Time, bound *Target) (t Target, known bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.book != nil {
 		t, known = b.book.lookup(addr)
+	}
+	if bound != nil {
+		if !known || !strings.HasPrefix(t.agencyPath, bound.agencyPath) {
+			t = *bound
+		}
+		known = true
 	}
 	if !known && b.hasDflt {
 		t, known = b.deflt, true

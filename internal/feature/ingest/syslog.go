@@ -34,10 +34,19 @@ func (s *Service) acceptLoop(ctx context.Context, ln net.Listener, receiver stri
 			defer wg.Done()
 			defer conns.remove(conn)
 			defer conn.Close()
-			if tc, ok := conn.(*tls.Conn); ok && !handshake(ctx, tc) {
-				return
+			var bound *Target
+			if tc, ok := conn.(*tls.Conn); ok {
+				if !handshake(ctx, tc) {
+					s.m.rejected.WithLabelValues(receiver, ReasonTLSHandshake).Inc()
+					return
+				}
+				var err error
+				if bound, err = s.certAgency(ctx, tc); err != nil {
+					slog.Warn("ingest: TLS sender refused", "peer", tc.RemoteAddr().String(), "err", err)
+					return
+				}
 			}
-			s.serveStream(ctx, conn, receiver)
+			s.serveStream(ctx, conn, receiver, bound)
 		}()
 	}
 }
@@ -67,9 +76,11 @@ func peerAddr(a net.Addr) netip.Addr {
 // serveStream reads syslog frames from one TCP or TLS connection and
 // publishes them in batches (by count or after FlushEvery). While a batch
 // cannot be published the connection is not read: back-pressure.
-func (s *Service) serveStream(ctx context.Context, conn net.Conn, receiver string) {
+// bound, when not nil, is the agency the sender's client certificate
+// names.
+func (s *Service) serveStream(ctx context.Context, conn net.Conn, receiver string, bound *Target) {
 	_, cfg := s.stream()
-	b := &syslogBatch{s: s, parser: NewMessageParser(cfg.Location), receiver: receiver, addr: peerAddr(conn.RemoteAddr())}
+	b := &syslogBatch{s: s, parser: NewMessageParser(cfg.Location), receiver: receiver, addr: peerAddr(conn.RemoteAddr()), bound: bound}
 	fr := Framer{Max: cfg.MaxMessage}
 	buf := make([]byte, 0, max(cfg.MaxMessage+maxCountDigits+2, 64<<10))
 	eof := false

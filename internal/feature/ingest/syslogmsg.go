@@ -19,6 +19,7 @@ type MessageParser struct {
 	loc     *time.Location
 	rfc5424 syslog.Machine
 	rfc3164 syslog.Machine
+	header  []byte // an RFC 5424 header with "-" for its structured data
 }
 
 // NewMessageParser returns a parser reading RFC 3164 times (which carry
@@ -50,9 +51,23 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 		return h, "", false
 	}
 	var m syslog.Message
-	if end+2 < len(msg) && msg[end+1] >= '1' && msg[end+1] <= '9' && msg[end+2] == ' ' {
+	is5424 := end+2 < len(msg) && msg[end+1] >= '1' && msg[end+1] <= '9' && msg[end+2] == ' '
+	sd, hasSD, headerOK := 0, false, false
+	if is5424 {
+		sd, hasSD = sdStart(msg)
+		hasSD = hasSD && msg[sd] == '['
+	}
+	switch {
+	case hasSD:
+		// The grammar reads the header only; the structured data and the
+		// message are read below.
+		p.header = append(append(p.header[:0], msg[:sd]...), '-')
+		var err error
+		m, err = p.rfc5424.Parse(p.header)
+		headerOK = err == nil
+	case is5424:
 		m, _ = p.rfc5424.Parse(msg)
-	} else {
+	default:
 		m, _ = p.rfc3164.Parse(msg)
 	}
 	if m == nil {
@@ -77,7 +92,46 @@ func (p *MessageParser) Parse(msg []byte, received time.Time) (h normalize.Syslo
 		// read no further than the priority: the rest is the message
 		body = string(msg[end+1:])
 	}
+	switch {
+	case hasSD && headerOK:
+		body = structured(&h, string(msg[sd:]))
+	case hasSD:
+		body = string(msg[end+1:]) // a header read in part: keep all the text
+	}
 	return h, body, true
+}
+
+// structured reads an RFC 5424 message's STRUCTURED-DATA (text, from its
+// first '[') into h with normalize.ParseStructuredData and answers the
+// message body. The grammar's own reader is not used for it: it refuses
+// a backslash before an ordinary character, which RFC 5424 allows, keeps
+// only the last of a repeated parameter, loses the message after
+// structured data it cannot read, and costs a map per message. Structured
+// data that cannot be read is left in the body, never dropped.
+func structured(h *normalize.SyslogHeader, text string) string {
+	params, rest, ok := normalize.ParseStructuredData(text)
+	if !ok {
+		return text
+	}
+	h.StructuredData = params
+	return strings.TrimPrefix(rest, "\ufeff")
+}
+
+// sdStart finds where STRUCTURED-DATA begins: after the priority and
+// version, TIMESTAMP, HOSTNAME, APP-NAME, PROCID and MSGID, each ended by
+// one space.
+func sdStart(msg []byte) (int, bool) {
+	fields := 0
+	for i, c := range msg {
+		if c != ' ' {
+			continue
+		}
+		fields++
+		if fields == 6 {
+			return i + 1, i+1 < len(msg)
+		}
+	}
+	return 0, false
 }
 
 // header copies the parsed fields; an RFC 3164 time that lands more than

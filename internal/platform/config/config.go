@@ -93,6 +93,7 @@ var Options = []Option{
 	{Name: "ingest.syslog_tls", Help: "address (host:port) the syslog receiver listens on over TLS (with ingest.tls_cert and ingest.tls_key); empty: off", Check: checkAddr},
 	{Name: "ingest.tls_cert", Help: "PEM certificate chain of the syslog TLS receiver"},
 	{Name: "ingest.tls_key", Help: "PEM private key of the syslog TLS receiver"},
+	{Name: "ingest.tls_client_ca", Help: "PEM file of the CA certificates that sign syslog senders' client certificates; set, the TLS receiver requires and verifies a client certificate (mutual TLS), and one whose subject CN is an agency's code binds its events to that agency; empty: no client certificate asked for"},
 	{Name: "ingest.http", Help: "address (host:port) of the log shippers' listener: the Elasticsearch-compatible API at its root (Beats, Fluent Bit) and POST /api/v1/ingest; empty: off (the main address still serves /api/v1/ingest and /api/v1/ingest/es/)", Check: checkAddr},
 	{Name: "ingest.max_message", Kind: Int, Default: "65536", Help: "largest syslog message or JSON document accepted, in bytes (longer ones are refused and counted)", Check: positive},
 	{Name: "ingest.max_body", Kind: Int, Default: "16777216", Help: "largest HTTP ingest or bulk request body, in bytes (413 past it)", Check: positive},
