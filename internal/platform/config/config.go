@@ -87,6 +87,7 @@ var Options = []Option{
 	{Name: "audit.key", Help: "the audit chain's key itself, in hexadecimal (wins over audit.key_file; best set by environment variable)"},
 	{Name: "audit.anchors_file", Help: "file the audit log's anchors are appended to (daily and at start; copy it elsewhere); default: audit-anchors.jsonl in --data"},
 	{Name: "logs.retention_days", Kind: Int, Default: "30", Help: "days of stored log events kept (whole UTC days of their received time; older days are dropped hourly)", Check: positive},
+	{Name: "vuln.remind_days", Kind: Int, Default: "3", Help: "days before a vulnerability finding's deadline its reminder is sent (the overdue notice follows the deadline)", Check: positive},
 	{Name: "public.rate", Kind: Int, Default: "60", Help: "requests per minute one address may make to the public trust-label pages", Check: positive},
 	{Name: "ingest.syslog_udp", Help: "address (host:port) the syslog receiver listens on over UDP; empty: off", Check: checkAddr},
 	{Name: "ingest.syslog_tcp", Help: "address (host:port) the syslog receiver listens on over TCP (newline or RFC 6587 octet-counted frames); empty: off", Check: checkAddr},
