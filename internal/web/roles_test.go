@@ -258,6 +258,7 @@ func apiCases() []roleCase {
 			return map[string]any{"title": "Cảnh báo " + role, "action": "Nâng cấp", "products": []map[string]string{{"name": "nginx", "version_end_excluding": "1.21.0"}}, "deadline": "2027-01-31"}
 		}, expect{201, 403, 403, 403, 403, 401}},
 		{"vuln advisory reaching A", "GET", advisoryA(""), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"vuln notice to A", "GET", advisoryA("/agencies/A/notice"), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"acknowledge advisory for A", "POST", advisoryA("/agencies/A"), func(*world, string) any { return map[string]any{"status": "acknowledged"} }, expect{200, 200, 200, 404, 403, 401}},
 		{"search log events", "GET", fixed("/api/v1/logs/events?q=secretalpha"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"get log event of A1", "GET", logEvent("/api/v1/logs/events/"), nil, expect{200, 200, 200, 404, 200, 401}},
@@ -334,6 +335,7 @@ func uiCases() []roleCase {
 		{"system A vulnerabilities", "GET", page("/systems/%d/vulnerabilities", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"vulnerability feeds", "GET", fixed("/vuln/feeds"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"vulnerability advisories", "GET", fixed("/vuln/advisories"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"vulnerability notice to A", "GET", uiPath(advisoryA("/agencies/A/notice?lang=en")), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"log event search", "GET", fixed("/logs?q=secretalpha&fields=host.name%3Dweb*"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"log event of A1", "GET", logEvent("/logs/events/"), nil, expect{200, 200, 200, 404, 200, 303}},

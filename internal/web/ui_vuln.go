@@ -111,6 +111,7 @@ func (s *Server) registerVulnUI() {
 	s.page("POST /vuln/findings/{id}/status", s.vulnStatus)
 	s.page("POST /vuln/discovered/{id}", s.vulnDecide)
 	s.page("GET /vuln/advisories", s.vulnAdvisoriesPage)
+	s.page("GET /vuln/advisories/{id}/agencies/{agency}/notice", s.vulnNoticePage)
 	s.page("GET /vuln/feeds", s.vulnFeedsPage)
 	s.page("POST /vuln/feeds", s.vulnFeedUpload)
 }

@@ -154,3 +154,39 @@ func TestVulnDiscoveredAndAdvisoryPages(t *testing.T) {
 		t.Error("officer B sees an advisory that did not reach B")
 	}
 }
+
+// TestVulnNoticePage: the printable notice of an advisory to agency A
+// names the agency, its affected system with the component and CVE, the
+// action and the deadline, in Vietnamese and in English; the advisories
+// page links to it; an agency it did not reach is 404, a bad lang 400.
+func TestVulnNoticePage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	api := advisoryA("/agencies/A/notice")(w, "admin")
+	page := strings.TrimPrefix(api, "/api/v1")
+	admin := w.browser("admin")
+	code, body := admin.get(page)
+	for _, want := range []string{"THÔNG BÁO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Kính gửi", w.a1.Name, w.sysA.Name, "nginx@1.20.0: CVE-2021-23017", "Nâng cấp nginx", "2027-01-31", "class=\"notice\""} {
+		if code != 200 || !bytes.Contains(body, []byte(want)) {
+			t.Errorf("notice (vi): %d, no %q", code, want)
+		}
+	}
+	code, body = admin.get(page + "?lang=en")
+	for _, want := range []string{"NOTICE", "SOCIALIST REPUBLIC OF VIETNAM", "On remediating the vulnerability", "Affected components", "nginx@1.20.0: CVE-2021-23017"} {
+		if code != 200 || !bytes.Contains(body, []byte(want)) {
+			t.Errorf("notice (en): %d, no %q", code, want)
+		}
+	}
+	if _, body := admin.get("/vuln/advisories"); !bytes.Contains(body, []byte(page)) {
+		t.Error("the advisories page does not link to the notice")
+	}
+	if code, _ := admin.get(page + "?lang=fr"); code != 400 {
+		t.Errorf("lang=fr: %d", code)
+	}
+	other := strings.Replace(page, fmt.Sprintf("/agencies/%d/", w.a1.ID), fmt.Sprintf("/agencies/%d/", w.b.ID), 1)
+	if code, _ := admin.get(other); code != 404 {
+		t.Errorf("agency not reached: %d", code)
+	}
+	if code, body := w.api("agencyA", "GET", api, nil); code != 200 || !bytes.Contains(body, []byte(`"why":["nginx@1.20.0: CVE-2021-23017"]`)) {
+		t.Errorf("API notice: %d %s", code, body)
+	}
+}

@@ -144,3 +144,8 @@ func TestVulnCSV(t *testing.T) {
 		t.Errorf("officer B: %d %s", code, body)
 	}
 }
+
+// uiPath turns an API path maker into the UI page's path.
+func uiPath(api func(*world, string) string) func(*world, string) string {
+	return func(w *world, role string) string { return strings.TrimPrefix(api(w, role), "/api/v1") }
+}

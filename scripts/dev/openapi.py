@@ -582,6 +582,13 @@ paths["/api/v1/vuln/advisories/{id}"] = {"get": op("One advisory with the agenci
 paths["/api/v1/vuln/advisories/{id}/agencies/{agency}"] = {"post": op("Record an agency's progress: acknowledged, then patched (evidence required; its officers or admins), then verified (admins, analysts); audited", "Vulnerabilities",
     {"200": resp("the agency's progress", ref("AgencyProgress")), "404": NF, **common}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}], body("ProgressInput"))}
 
+schemas["VulnNoticeSystem"] = obj({"system_id": I, "system_name": S, "why": arr(S)}, ["system_id", "system_name", "why"])
+schemas["VulnAgencyNotice"] = obj({"advisory": ref("VulnAdvisory"), "agency_id": I, "agency_code": S, "agency_name": S, "security_officer": S,
+                                   "progress": ref("AgencyProgress"), "systems": arr(ref("VulnNoticeSystem")), "issued_on": T},
+                                  ["advisory", "agency_id", "agency_name", "progress", "systems"])
+paths["/api/v1/vuln/advisories/{id}/agencies/{agency}/notice"] = {"get": op("The advisory addressed to one agency it reached: the agency, its progress and its systems affected now with every reason (the content of the printable A4 notice, /vuln/advisories/{id}/agencies/{agency}/notice); 404 outside your scope or for an agency it did not reach", "Vulnerabilities",
+    {"200": resp("notice", ref("VulnAgencyNotice")), "404": NF, **auth}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}])}
+
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
 schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])
