@@ -259,6 +259,13 @@ func apiCases() []roleCase {
 		}, expect{201, 403, 403, 403, 403, 401}},
 		{"vuln advisory reaching A", "GET", advisoryA(""), nil, expect{200, 200, 200, 404, 200, 401}},
 		{"vuln notice to A", "GET", advisoryA("/agencies/A/notice"), nil, expect{200, 200, 200, 404, 200, 401}},
+		{"vuln aliases", "GET", fixed("/api/v1/vuln/aliases"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"add a vuln alias", "POST", fixed("/api/v1/vuln/aliases"), func(_ *world, role string) any {
+			return map[string]any{"name": "caddy-" + role, "cpe": "a:caddyserver:caddy"}
+		}, expect{201, 403, 403, 403, 403, 401}},
+		{"remove a missing vuln alias", "DELETE", fixed("/api/v1/vuln/aliases?name=none&cpe=a:none:none"), nil, expect{404, 403, 403, 403, 403, 401}},
+		{"vuln rules", "GET", fixed("/api/v1/vuln/rules"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"set vuln rules", "PUT", fixed("/api/v1/vuln/rules"), func(*world, string) any { return map[string]any{"level_raise": 3} }, expect{200, 403, 403, 403, 403, 401}},
 		{"acknowledge advisory for A", "POST", advisoryA("/agencies/A"), func(*world, string) any { return map[string]any{"status": "acknowledged"} }, expect{200, 200, 200, 404, 403, 401}},
 		{"search log events", "GET", fixed("/api/v1/logs/events?q=secretalpha"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"get log event of A1", "GET", logEvent("/api/v1/logs/events/"), nil, expect{200, 200, 200, 404, 200, 401}},
@@ -335,6 +342,7 @@ func uiCases() []roleCase {
 		{"system A vulnerabilities", "GET", page("/systems/%d/vulnerabilities", sysA), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"vulnerability feeds", "GET", fixed("/vuln/feeds"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"vulnerability advisories", "GET", fixed("/vuln/advisories"), nil, expect{200, 200, 200, 200, 200, 303}},
+		{"vulnerability aliases", "GET", fixed("/vuln/aliases"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"vulnerability notice to A", "GET", uiPath(advisoryA("/agencies/A/notice?lang=en")), nil, expect{200, 200, 200, 404, 200, 303}},
 		{"monitoring overview", "GET", fixed("/monitoring/overview?sort=-uptime_24h&state=up"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"log event search", "GET", fixed("/logs?q=secretalpha&fields=host.name%3Dweb*"), nil, expect{200, 200, 200, 200, 200, 303}},

@@ -23,7 +23,7 @@ func init() {
 	for k, v := range map[string]string{
 		"create vuln-import": "audit.v.vuln_import", "create vuln-finding": "audit.v.vuln_finding_open", "update vuln-finding": "audit.v.vuln_finding_update",
 		"create vuln-discovered": "audit.v.vuln_discovered", "update vuln-discovered": "audit.v.vuln_discovered_decide",
-		"create vuln-advisory": "audit.v.vuln_advisory", "create vuln-advisory-agency": "audit.v.vuln_advisory_notify", "update vuln-advisory-agency": "audit.v.vuln_advisory_progress",
+		"create vuln-advisory": "audit.v.vuln_advisory", "create vuln-alias": "audit.v.vuln_alias_add", "delete vuln-alias": "audit.v.vuln_alias_remove", "update vuln-rules": "audit.v.vuln_rules", "create vuln-advisory-agency": "audit.v.vuln_advisory_notify", "update vuln-advisory-agency": "audit.v.vuln_advisory_progress",
 	} {
 		auditVerbs[k] = v
 	}
@@ -113,6 +113,10 @@ func (s *Server) registerVulnUI() {
 	s.page("GET /vuln/advisories", s.vulnAdvisoriesPage)
 	s.page("GET /vuln/advisories/{id}/agencies/{agency}/notice", s.vulnNoticePage)
 	s.page("GET /vuln/feeds", s.vulnFeedsPage)
+	s.page("GET /vuln/aliases", s.vulnAliasesPage)
+	s.page("POST /vuln/aliases", s.vulnAliasAdd)
+	s.page("POST /vuln/aliases/delete", s.vulnAliasRemove)
+	s.page("POST /vuln/rules", s.vulnRulesSave)
 	s.page("POST /vuln/feeds", s.vulnFeedUpload)
 }
 

@@ -190,3 +190,39 @@ func TestVulnNoticePage(t *testing.T) {
 		t.Errorf("API notice: %d %s", code, body)
 	}
 }
+
+// TestVulnAliasesPage: every reader sees the alias table and the rule;
+// an admin adds and removes a line and sets the rule from the page.
+func TestVulnAliasesPage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	officer := w.browser("agencyA")
+	if code, body := officer.get("/vuln/aliases"); code != 200 || !bytes.Contains(body, []byte("a:f5:nginx")) || bytes.Contains(body, []byte(`action="/vuln/aliases/delete"`)) {
+		t.Errorf("officer's page: %d", code)
+	}
+	admin := w.browser("admin")
+	admin.setLang("en")
+	if code, body := admin.get("/vuln/aliases"); code != 200 || !bytes.Contains(body, []byte("Component aliases and priority rules")) || !bytes.Contains(body, []byte(`action="/vuln/aliases/delete"`)) {
+		t.Errorf("admin's page: %d", code)
+	}
+	if code, _ := admin.post("/vuln/aliases", admin.withCSRF(url.Values{"name": {"Caddy"}, "cpe": {"a:caddyserver:caddy"}})); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	if _, body := w.api("admin", "GET", "/api/v1/vuln/aliases", nil); !bytes.Contains(body, []byte(`"name":"caddy","cpe":"a:caddyserver:caddy"`)) {
+		t.Errorf("after adding: %s", body)
+	}
+	if code, _ := admin.post("/vuln/aliases/delete", admin.withCSRF(url.Values{"name": {"caddy"}, "cpe": {"a:caddyserver:caddy"}})); code != http.StatusSeeOther {
+		t.Fatalf("remove: %d", code)
+	}
+	if _, body := w.api("admin", "GET", "/api/v1/vuln/aliases", nil); bytes.Contains(body, []byte("caddy")) {
+		t.Errorf("after removing: %s", body)
+	}
+	if code, _ := admin.post("/vuln/rules", admin.withCSRF(url.Values{"level_raise": {"4"}})); code != http.StatusSeeOther {
+		t.Fatalf("rules: %d", code)
+	}
+	if _, body := w.api("agencyA", "GET", "/api/v1/vuln/rules", nil); !bytes.Contains(body, []byte(`"level_raise":4`)) {
+		t.Errorf("rules after saving: %s", body)
+	}
+	if code, _ := officer.post("/vuln/aliases", officer.withCSRF(url.Values{"name": {"x"}, "cpe": {"a:x:x"}})); code != http.StatusForbidden {
+		t.Errorf("officer adds: %d", code)
+	}
+}

@@ -589,6 +589,22 @@ schemas["VulnAgencyNotice"] = obj({"advisory": ref("VulnAdvisory"), "agency_id":
 paths["/api/v1/vuln/advisories/{id}/agencies/{agency}/notice"] = {"get": op("The advisory addressed to one agency it reached: the agency, its progress and its systems affected now with every reason (the content of the printable A4 notice, /vuln/advisories/{id}/agencies/{agency}/notice); 404 outside your scope or for an agency it did not reach", "Vulnerabilities",
     {"200": resp("notice", ref("VulnAgencyNotice")), "404": NF, **auth}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}])}
 
+schemas["VulnAlias"] = obj({"name": {"type": "string", "description": "component name, lower-cased and trimmed"}, "cpe": {"type": "string", "description": "part:vendor:product (part a, o or h), e.g. a:f5:nginx"},
+                            "created_by": S, "created_at": T}, ["name", "cpe"])
+schemas["VulnAliasChange"] = obj({"alias": ref("VulnAlias"), "matched": ref("MatchSummary")}, ["alias", "matched"])
+schemas["VulnRules"] = obj({"level_raise": {"type": "integer", "minimum": 0, "maximum": 5, "description": "a system whose security level (approved, else proposed) is at least this has its findings raised one priority step; 0: off"}}, ["level_raise"])
+paths["/api/v1/vuln/aliases"] = {
+  "get": op("The alias table: how a component without CPE or purl is matched (name → part:vendor:product)", "Vulnerabilities", {"200": resp("aliases", itemsof("VulnAlias")), **auth}),
+  "post": op("Add an alias line (admins; audited); the live systems with a component of that name are matched again", "Vulnerabilities",
+             {"201": resp("the line and what the re-match changed", ref("VulnAliasChange")), "409": E("the line exists"), **common}, reqbody=body("VulnAlias")),
+  "delete": op("Remove an alias line (admins; audited); the live systems with a component of that name are matched again", "Vulnerabilities",
+               {"200": resp("the line removed and what the re-match changed", ref("VulnAliasChange")), "404": NF, **common},
+               [q("name", "component name"), q("cpe", "part:vendor:product")])}
+paths["/api/v1/vuln/rules"] = {
+  "get": op("The platform's priority rules kept as data", "Vulnerabilities", {"200": resp("rules", ref("VulnRules")), **auth}),
+  "put": op("Change the priority rules (admins; audited); every live system is matched again", "Vulnerabilities",
+            {"200": resp("the rules and what the re-match changed", obj({"rules": ref("VulnRules"), "matched": ref("MatchSummary")})), **common}, reqbody=body("VulnRules"))}
+
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
 schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])

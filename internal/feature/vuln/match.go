@@ -35,6 +35,7 @@ var matcherActor = access.Actor{Username: "vuln-matcher", Role: access.Admin}
 type inventory struct {
 	id      int64
 	exposed bool
+	level   int // security level: approved, else proposed; 0 unknown
 	comps   []vuln.Component
 	origins []string // registry or discovered, by component
 }
@@ -77,9 +78,13 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 	if err != nil {
 		return MatchSummary{}, err
 	}
+	rules, err := readRules(ctx, tx)
+	if err != nil {
+		return MatchSummary{}, err
+	}
 	var sum MatchSummary
 	for _, inv := range invs {
-		found, err := m.findings(inv, days)
+		found, err := m.findings(inv, rules)
 		if err != nil {
 			return sum, err
 		}
@@ -107,7 +112,9 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 		}
 		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
 	}
-	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url') FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
+	// The security level is the levels feature's system_levels (read only).
+	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url'),
+		COALESCE((SELECT COALESCE(l.approved_level, l.proposed_level) FROM system_levels l WHERE l.system_id = s.id), 0) FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
 	rows, err := tx.QueryContext(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("vuln: read systems: %w", err)
@@ -117,7 +124,7 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 	for rows.Next() {
 		inv := &inventory{}
 		var exposed any
-		if err := rows.Scan(&inv.id, &exposed); err != nil {
+		if err := rows.Scan(&inv.id, &exposed, &inv.level); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("vuln: read systems: %w", err)
 		}
@@ -177,7 +184,7 @@ type found struct {
 
 // findings matches one system's components; a component that cannot be
 // read (a malformed CPE or purl) is left out, not the whole system.
-func (m *matcher) findings(inv *inventory, days map[string]int) (map[string]found, error) {
+func (m *matcher) findings(inv *inventory, rules Rules) (map[string]found, error) {
 	var comps []vuln.Component
 	var origins []string
 	for i, c := range inv.comps {
@@ -202,6 +209,7 @@ func (m *matcher) findings(inv *inventory, days map[string]int) (map[string]foun
 		}
 		f.as = m.assess.Assess(h)
 		exposure(&f.as, inv.exposed)
+		securityLevel(&f.as, inv.level, rules.LevelRaise)
 		out[key] = f
 	}
 	return out, nil
@@ -223,6 +231,24 @@ func exposure(as *vuln.Assessment, exposed bool) {
 		as.Priority = "P2"
 		as.Reasons = append(as.Reasons, vuln.Reason{VI: "hệ thống không có địa chỉ công khai: hạ từ P1 xuống P2", EN: "the system has no public URL: lowered from P1 to P2"})
 	}
+}
+
+// securityLevel raises the priority one step on a system whose security
+// level is at least raise (0: the rule is off); P1 stays P1, with the
+// level among its reasons.
+func securityLevel(as *vuln.Assessment, level, raise int) {
+	if raise <= 0 || level < raise {
+		return
+	}
+	if as.Priority == "P1" {
+		as.Reasons = append(as.Reasons, vuln.Reason{VI: fmt.Sprintf("hệ thống cấp độ %d", level), EN: fmt.Sprintf("security level %d system", level)})
+		return
+	}
+	from := as.Priority
+	as.Priority = fmt.Sprintf("P%d", int(from[1]-'0')-1)
+	as.Reasons = append(as.Reasons, vuln.Reason{
+		VI: fmt.Sprintf("hệ thống cấp độ %d (từ cấp độ %d): nâng từ %s lên %s", level, raise, from, as.Priority),
+		EN: fmt.Sprintf("security level %d system (level %d or above): raised from %s to %s", level, raise, from, as.Priority)})
 }
 
 // deadlines reads the days allowed by priority (and for KEV entries
