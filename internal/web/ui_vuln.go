@@ -114,6 +114,8 @@ func (s *Server) registerVulnUI() {
 	s.page("GET /vuln/advisories/{id}/agencies/{agency}/notice", s.vulnNoticePage)
 	s.page("GET /vuln/feeds", s.vulnFeedsPage)
 	s.page("GET /vuln/aliases", s.vulnAliasesPage)
+	s.page("GET /vuln/figures", s.vulnFiguresPage)
+	s.page("GET /vuln/running", s.vulnRunningPage)
 	s.page("POST /vuln/aliases", s.vulnAliasAdd)
 	s.page("POST /vuln/aliases/delete", s.vulnAliasRemove)
 	s.page("POST /vuln/rules", s.vulnRulesSave)

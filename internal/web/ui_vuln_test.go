@@ -226,3 +226,48 @@ func TestVulnAliasesPage(t *testing.T) {
 		t.Errorf("officer adds: %d", code)
 	}
 }
+
+// TestVulnFiguresAndRunning: the figures page counts agency A's open
+// finding; "which systems run nginx" below 1.21 finds system A for A's
+// officer and not for B's; every list's CSV answers with its header and
+// A's data in A's scope only.
+func TestVulnFiguresAndRunning(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	vulnFindingA("")(w, "admin")
+	officer := w.browser("agencyA")
+	for _, lang := range []string{"vi", "en"} {
+		officer.setLang(lang)
+		code, body := officer.get("/vuln/figures")
+		if code != 200 || !bytes.Contains(body, []byte(w.a1.Name)) || !bytes.Contains(body, []byte("/api/v1/vuln/figures.csv")) {
+			t.Errorf("%s figures: %d", lang, code)
+		}
+		code, body = officer.get("/vuln/running?product=nginx&version_end_excluding=1.21")
+		if code != 200 || !bytes.Contains(body, []byte(w.sysA.Name)) || !bytes.Contains(body, []byte("nginx@1.20.0")) {
+			t.Errorf("%s running: %d", lang, code)
+		}
+	}
+	if _, body := w.browser("agencyB").get("/vuln/running?product=nginx"); bytes.Contains(body, []byte(w.sysA.Name)) {
+		t.Error("officer B finds A's system")
+	}
+	if code, _ := officer.get("/vuln/running?product=nginx&version=" + strings.Repeat("1", 101)); code != 400 {
+		t.Errorf("version too long: %d", code)
+	}
+	for _, c := range []struct{ path, header, want string }{
+		{"/api/v1/vuln/figures.csv", "agency_id,agency,open_p1", w.a1.Name},
+		{"/api/v1/vuln/running.csv?product=nginx", "system_id,system,agency,component", "nginx,1.20.0"},
+		{"/api/v1/vuln/discovered.csv", "id,system_id,system,name", ""},
+		{"/api/v1/vuln/feeds.csv", "source,records,imports", "nvd"},
+		{"/api/v1/vuln/aliases.csv", "name,cpe,created_by", "nginx,a:f5:nginx"},
+		{"/api/v1/vuln/advisories.csv", "advisory_id,title", ""},
+	} {
+		code, body := w.api("agencyA", "GET", c.path, nil)
+		if code != 200 || !bytes.HasPrefix(body, []byte("\ufeff"+c.header)) || !bytes.Contains(body, []byte(c.want)) {
+			t.Errorf("%s: %d %s", c.path, code, body)
+		}
+		if c.want == w.a1.Name || strings.Contains(c.path, "running") {
+			if _, body := w.api("agencyB", "GET", c.path, nil); bytes.Contains(body, []byte(c.want)) {
+				t.Errorf("%s: officer B sees %q", c.path, c.want)
+			}
+		}
+	}
+}

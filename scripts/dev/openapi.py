@@ -605,6 +605,28 @@ paths["/api/v1/vuln/rules"] = {
   "put": op("Change the priority rules (admins; audited); every live system is matched again", "Vulnerabilities",
             {"200": resp("the rules and what the re-match changed", obj({"rules": ref("VulnRules"), "matched": ref("MatchSummary")})), **common}, reqbody=body("VulnRules"))}
 
+schemas["VulnFigureRow"] = obj({"agency_id": {"type": "integer", "description": "0: the whole scope"}, "agency_name": S,
+                                "open": obj({"P1": {"type": "integer"}, "P2": {"type": "integer"}, "P3": {"type": "integer"}, "P4": {"type": "integer"}}),
+                                "open_total": {"type": "integer"}, "overdue": {"type": "integer"}, "fixed": {"type": "integer"}, "fixed_in_time": {"type": "integer"},
+                                "compliance": {"type": ["number", "null"], "description": "percent of the fixed findings closed by their deadline"},
+                                "mttr_days": {"type": ["number", "null"], "description": "mean days from detection to fix"}}, ["agency_id", "open", "open_total", "overdue", "fixed"])
+schemas["VulnFigures"] = obj({"total": ref("VulnFigureRow"), "agencies": arr(ref("VulnFigureRow"))}, ["total", "agencies"])
+schemas["RunningComponent"] = obj({"system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "component": S, "version": S, "cpe": S, "origin": ENUM("registry", "discovered")},
+                                  ["system_id", "component", "version", "origin"])
+RUN_Q = [q("product", "component name, product or vendor:product (the alias table and CPEs are followed); required"), q("version", "exact version"),
+         q("version_start_including", "at least"), q("version_end_including", "at most"), q("version_end_excluding", "below")]
+CSV_OK = {"200": resp("CSV file (UTF-8 with BOM, formulas quoted)", {"type": "string"}, "text/csv"), **auth}
+paths["/api/v1/vuln/figures"] = {"get": op("Figures of live systems' findings in your scope and per agency: open by priority, overdue, patch compliance (% fixed by the deadline), mean time to remediate", "Vulnerabilities",
+    {"200": resp("figures", ref("VulnFigures")), **{k: common[k] for k in ("400", "401")}}, [q("agency_id", "one agency's systems", I)])}
+paths["/api/v1/vuln/figures.csv"] = {"get": op("The figures as CSV (one line per agency, then the total with agency_id 0)", "Vulnerabilities", CSV_OK, [q("agency_id", "one agency's systems", I)])}
+paths["/api/v1/vuln/running"] = {"get": op("Which systems run a product: registry software and confirmed discovered components of live systems in your scope, within the versions given", "Vulnerabilities",
+    {"200": resp("components", itemsof("RunningComponent")), **{k: common[k] for k in ("400", "401")}}, RUN_Q)}
+paths["/api/v1/vuln/running.csv"] = {"get": op("The same search as CSV", "Vulnerabilities", {**CSV_OK, "400": common["400"]}, RUN_Q)}
+paths["/api/v1/vuln/advisories.csv"] = {"get": op("Advisories as CSV, one line per advisory and agency reached (in your scope)", "Vulnerabilities", CSV_OK)}
+paths["/api/v1/vuln/discovered.csv"] = {"get": op("Discovered components as CSV (same filters as the list)", "Vulnerabilities", CSV_OK, [q("system_id", "one system", I), q("status", "proposed, confirmed or rejected")])}
+paths["/api/v1/vuln/feeds.csv"] = {"get": op("Feed freshness as CSV", "Vulnerabilities", CSV_OK)}
+paths["/api/v1/vuln/aliases.csv"] = {"get": op("The alias table as CSV", "Vulnerabilities", CSV_OK)}
+
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
 schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])
