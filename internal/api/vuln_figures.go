@@ -24,6 +24,24 @@ func (a *API) registerVulnFigures(r Router) {
 	r.Private("GET /api/v1/vuln/discovered.csv", a.exportDiscovered)
 	r.Private("GET /api/v1/vuln/feeds.csv", a.exportFeeds)
 	r.Private("GET /api/v1/vuln/aliases.csv", a.exportAliases)
+	r.Private("POST /api/v1/vuln/feeds/url", a.importFeedURL)
+}
+
+// feedURL names a feed file to download.
+type feedURL struct {
+	URL string `json:"url"`
+}
+
+// importFeedURL downloads a feed file and imports it (admins).
+func (a *API) importFeedURL(w http.ResponseWriter, r *http.Request) {
+	var in feedURL
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	run(w, r, http.StatusOK, func(ctx context.Context) (vuln.Import, error) {
+		return a.Vuln.ImportURL(ctx, httpx.Actor(ctx), in.URL)
+	})
 }
 
 func (a *API) figures(r *http.Request) (vuln.Figures, error) {

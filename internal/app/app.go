@@ -91,6 +91,8 @@ type PlatformConfig struct {
 	// VulnRemindDays is how many days before its deadline a vulnerability
 	// finding is recalled (0: 3).
 	VulnRemindDays int
+	// VulnFetch bounds feed downloads from URLs.
+	VulnFetch vuln.FetchConfig
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -108,6 +110,7 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 	}
 	pc.LogRetentionDays = v.Int("logs.retention_days")
 	pc.VulnRemindDays = v.Int("vuln.remind_days")
+	pc.VulnFetch = vuln.FetchConfig{AllowPrivate: v.Bool("vuln.feeds_allow_private"), MaxBytes: int64(v.Int("vuln.feeds_max_bytes")), Timeout: v.Duration("vuln.feeds_timeout")}
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
 	if err != nil {
 		return pc, fmt.Errorf("notify.allow: %w", err)
@@ -181,6 +184,7 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	svc.Vuln = vuln.New(db, log, bus)
 	svc.Vuln.SetNotifier(svc.Notify) // advisories reaching agencies, reminders, overdue notices
 	svc.Vuln.RemindDays = pc.VulnRemindDays
+	svc.Vuln.SetFetch(pc.VulnFetch)
 	svc.Logs = logstore.New(db, log, logstore.Config{RetentionDays: pc.LogRetentionDays})
 	svc.Alert.SetStored(svc.Logs) // "test this rule over the last hour"
 	svc.Links = events.NewDirectory()

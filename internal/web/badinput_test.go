@@ -85,6 +85,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"window with a bad date", "POST", "/api/v1/maintenance", `{"starts_at": "tomorrow", "ends_at": "2026-12-01T01:00:00Z"}`, 400, "bad_request", ""},
 				{"vuln alias without a vendor", "POST", "/api/v1/vuln/aliases", map[string]any{"name": "caddy", "cpe": "a:caddy"}, 400, "validation_failed", "cpe"},
 				{"vuln alias without a name", "POST", "/api/v1/vuln/aliases", map[string]any{"name": " ", "cpe": "a:caddyserver:caddy"}, 400, "validation_failed", "name"},
+				{"feed URL not http", "POST", "/api/v1/vuln/feeds/url", map[string]any{"url": "ftp://feeds.example/kev.json"}, 400, "validation_failed", "url"},
+				{"feed URL into loopback", "POST", "/api/v1/vuln/feeds/url", map[string]any{"url": "http://[::1]:9/kev.json"}, 400, "validation_failed", "url"},
 				{"vuln rule out of range", "PUT", "/api/v1/vuln/rules", map[string]any{"level_raise": 9}, 400, "validation_failed", "level_raise"},
 				{"vuln rule not a number", "PUT", "/api/v1/vuln/rules", `{"level_raise": "high"}`, 400, "bad_request", ""},
 				{"target with a bad e-mail", "POST", "/api/v1/notify-targets", map[string]any{"kind": "email", "address": "soc at example"}, 400, "validation_failed", "address"},

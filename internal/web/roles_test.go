@@ -265,6 +265,7 @@ func apiCases() []roleCase {
 		}, expect{201, 403, 403, 403, 403, 401}},
 		{"remove a missing vuln alias", "DELETE", fixed("/api/v1/vuln/aliases?name=none&cpe=a:none:none"), nil, expect{404, 403, 403, 403, 403, 401}},
 		{"vuln rules", "GET", fixed("/api/v1/vuln/rules"), nil, expect{200, 200, 200, 200, 200, 401}},
+		{"import a feed from a loopback URL", "POST", fixed("/api/v1/vuln/feeds/url"), func(*world, string) any { return map[string]any{"url": "http://127.0.0.1:9/kev.json"} }, expect{400, 403, 403, 403, 403, 401}},
 		{"vuln figures", "GET", fixed("/api/v1/vuln/figures"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"vuln figures of agency B", "GET", func(w *world, _ string) string { return fmt.Sprintf("/api/v1/vuln/figures?agency_id=%d", w.b.ID) }, nil, expect{200, 200, 404, 200, 200, 401}},
 		{"vuln figures csv", "GET", fixed("/api/v1/vuln/figures.csv"), nil, expect{200, 200, 200, 200, 200, 401}},

@@ -99,6 +99,9 @@ var vulnTexts = map[string][2]string{
 	"vuln.disc.confirmed":            {"Đã xác nhận", "Confirmed"},
 	"vuln.disc.rejected":             {"Đã loại bỏ", "Rejected"},
 	"vuln.csv":                       {"Tải về CSV", "Download CSV"},
+	"vuln.url_import":                {"Nhập từ địa chỉ URL", "Import from a URL"},
+	"vuln.url_help":                  {"Khiên tải tệp về (có giới hạn dung lượng và thời gian, không tới địa chỉ nội bộ trừ khi cấu hình cho phép) rồi nhập như tệp tải lên.", "Khiên downloads the file (bounded in size and time, never from internal addresses unless the configuration allows it) and imports it as an upload."},
+	"vuln.url_submit":                {"Tải về và nhập", "Download and import"},
 	"vuln.imported":                  {"Đã nhập: thêm %d, thay %d, giữ nguyên %d bản ghi.", "Imported: %d added, %d replaced, %d unchanged records."},
 }
 
@@ -120,6 +123,7 @@ func (s *Server) registerVulnUI() {
 	s.page("POST /vuln/aliases/delete", s.vulnAliasRemove)
 	s.page("POST /vuln/rules", s.vulnRulesSave)
 	s.page("POST /vuln/feeds", s.vulnFeedUpload)
+	s.page("POST /vuln/feeds/url", s.vulnFeedURL)
 }
 
 type vulnView struct {
@@ -317,4 +321,17 @@ func (s *Server) vulnFeedUpload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// vulnFeedURL downloads and imports a feed file from the URL in the form.
+func (s *Server) vulnFeedURL(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	imp, err := s.deps.Vuln.ImportURL(r.Context(), httpx.Actor(r.Context()), r.PostForm.Get("url"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderFeeds(w, r, http.StatusOK, fmt.Sprintf(tr(langOf(r), "vuln.imported"), imp.Added, imp.Replaced, imp.Unchanged))
 }

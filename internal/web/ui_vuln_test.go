@@ -271,3 +271,20 @@ func TestVulnFiguresAndRunning(t *testing.T) {
 		}
 	}
 }
+
+// TestVulnFeedURLForm: the feeds page offers admins the URL form; a URL
+// into loopback is refused with the reason on the page.
+func TestVulnFeedURLForm(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	admin := w.browser("admin")
+	if _, body := admin.get("/vuln/feeds"); !bytes.Contains(body, []byte(`action="/vuln/feeds/url"`)) {
+		t.Error("no URL form for the admin")
+	}
+	if _, body := w.browser("agencyA").get("/vuln/feeds"); bytes.Contains(body, []byte(`action="/vuln/feeds/url"`)) {
+		t.Error("URL form shown to an officer")
+	}
+	code, body := admin.post("/vuln/feeds/url", admin.withCSRF(url.Values{"url": {"http://127.0.0.1:9/kev.json"}}))
+	if code != 400 || !bytes.Contains(body, []byte("loopback")) {
+		t.Errorf("loopback URL: %d", code)
+	}
+}

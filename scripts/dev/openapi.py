@@ -627,6 +627,12 @@ paths["/api/v1/vuln/discovered.csv"] = {"get": op("Discovered components as CSV 
 paths["/api/v1/vuln/feeds.csv"] = {"get": op("Feed freshness as CSV", "Vulnerabilities", CSV_OK)}
 paths["/api/v1/vuln/aliases.csv"] = {"get": op("The alias table as CSV", "Vulnerabilities", CSV_OK)}
 
+schemas["FeedURL"] = obj({"url": {"type": "string", "format": "uri"}}, ["url"])
+paths["/api/v1/vuln/feeds/url"] = {"post": op("Download a feed file from an http(s) URL and import it as an upload (admins; audited): at most vuln.feeds_max_bytes, within vuln.feeds_timeout, at most 3 redirects; "
+    "loopback, private, link-local and reserved addresses are refused (vuln.feeds_allow_private admits private and loopback ones); the URL without its query is kept as the file name", "Vulnerabilities",
+    {"200": resp("what the file changed", ref("FeedImport")), "400": E("not an http(s) URL, an address refused, no answer, an HTTP error, too large, too slow, or not a feed file (field url or file); nothing was imported"),
+     "401": common["401"], "403": common["403"]}, reqbody=body("FeedURL"))}
+
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
 schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])

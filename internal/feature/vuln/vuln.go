@@ -35,6 +35,7 @@ type Service struct {
 	mu       sync.Mutex
 	cache    *matcher // the feeds as last loaded, rebuilt after an import
 	notifier Notifier
+	fetch    FetchConfig
 }
 
 // Notifier sends a notice to the platform's notification targets
