@@ -31,6 +31,8 @@ func (a *API) registerVuln(r Router) {
 	r.Private("GET /api/v1/vuln/discovered", a.listDiscovered)
 	r.Private("POST /api/v1/vuln/discovered/{id}", a.decideDiscovered)
 	a.registerVulnAdvisories(r)
+	a.registerVulnAliases(r)
+	a.registerVulnFigures(r)
 }
 
 func (a *API) listFeeds(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,23 @@ func (a *API) registerVulnAdvisories(r Router) {
 	r.Private("POST /api/v1/vuln/advisories", a.createAdvisory)
 	r.Private("GET /api/v1/vuln/advisories/{id}", a.getAdvisory)
 	r.Private("POST /api/v1/vuln/advisories/{id}/agencies/{agency}", a.setAdvisoryProgress)
+	r.Private("GET /api/v1/vuln/advisories/{id}/agencies/{agency}/notice", a.advisoryNotice)
+}
+
+// advisoryNotice is the advisory addressed to one agency it reached, with
+// the agency's affected systems (the printable notice's content).
+func (a *API) advisoryNotice(w http.ResponseWriter, r *http.Request) {
+	run(w, r, http.StatusOK, func(ctx context.Context) (vuln.AgencyNotice, error) {
+		id, err := httpx.ParseID(r, "id")
+		if err != nil {
+			return vuln.AgencyNotice{}, err
+		}
+		agency, err := httpx.ParseID(r, "agency")
+		if err != nil {
+			return vuln.AgencyNotice{}, err
+		}
+		return a.Vuln.AgencyNotice(ctx, httpx.Actor(ctx), id, agency)
+	})
 }
 
 func (a *API) listAdvisories(w http.ResponseWriter, r *http.Request) {

@@ -88,6 +88,11 @@ type PlatformConfig struct {
 	HostsFile string
 	// LogRetentionDays is how many days of log events are kept (0: 30).
 	LogRetentionDays int
+	// VulnRemindDays is how many days before its deadline a vulnerability
+	// finding is recalled (0: 3).
+	VulnRemindDays int
+	// VulnFetch bounds feed downloads from URLs.
+	VulnFetch vuln.FetchConfig
 	// Migrate lets start-up apply pending migrations; otherwise a database
 	// behind this binary is refused (an empty one is always created).
 	Migrate bool
@@ -104,6 +109,8 @@ func PlatformFromValues(v config.Values) (PlatformConfig, error) {
 		AuditKey: AuditKeySource(v, true), AnchorsFile: v.String("audit.anchors_file"),
 	}
 	pc.LogRetentionDays = v.Int("logs.retention_days")
+	pc.VulnRemindDays = v.Int("vuln.remind_days")
+	pc.VulnFetch = vuln.FetchConfig{AllowPrivate: v.Bool("vuln.feeds_allow_private"), MaxBytes: int64(v.Int("vuln.feeds_max_bytes")), Timeout: v.Duration("vuln.feeds_timeout")}
 	allow, err := notify.ParseAllowList(v.String("notify.allow"))
 	if err != nil {
 		return pc, fmt.Errorf("notify.allow: %w", err)
@@ -175,7 +182,9 @@ func OpenPlatform(ctx context.Context, dsn string, pc PlatformConfig) (*Services
 	// Vulnerabilities follow the registry (SystemsChanged) and the scans
 	// (ScanFinished) through the bus.
 	svc.Vuln = vuln.New(db, log, bus)
-	svc.Vuln.SetNotifier(svc.Notify) // an advisory reaching an agency is announced
+	svc.Vuln.SetNotifier(svc.Notify) // advisories reaching agencies, reminders, overdue notices
+	svc.Vuln.RemindDays = pc.VulnRemindDays
+	svc.Vuln.SetFetch(pc.VulnFetch)
 	svc.Logs = logstore.New(db, log, logstore.Config{RetentionDays: pc.LogRetentionDays})
 	svc.Alert.SetStored(svc.Logs) // "test this rule over the last hour"
 	svc.Links = events.NewDirectory()

@@ -72,7 +72,8 @@ func options(cmd *cobra.Command, names ...string) func() (config.Values, error) 
 // platformOptions tune the platform's scans, monitoring and alerts.
 var platformOptions = []string{"scan.allow_private", "scan.ca_file", "scan.timeout", "scan.every", "scan.concurrency", "scan.dns",
 	"monitor.every", "monitor.failures", "monitor.cert_warn_days", "smtp.addr", "smtp.from", "smtp.username", "smtp.password", "notify.allow", "public.rate",
-	"jobs.retry_horizon", "nats.replicas", "audit.key_file", "audit.key", "audit.anchors_file", "logs.retention_days"}
+	"jobs.retry_horizon", "nats.replicas", "audit.key_file", "audit.key", "audit.anchors_file", "logs.retention_days", "vuln.remind_days",
+	"vuln.feeds_allow_private", "vuln.feeds_max_bytes", "vuln.feeds_timeout"}
 
 func serveCmd(stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{

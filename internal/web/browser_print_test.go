@@ -29,6 +29,8 @@ func TestPrintA4(t *testing.T) {
 		"scan":  fmt.Sprintf("/scans/%d", w.scanA),
 		"site":  fmt.Sprintf("/sites/%d", w.siteA.ID),
 		"trust": "/trust/" + w.labelA,
+		// The official notice of an advisory to agency A (issue 13).
+		"vuln-notice": uiPath(advisoryA("/agencies/A/notice"))(w, "admin"),
 	}
 	// A4 less the stylesheet's 12 mm side margins: 186 mm at 96 px/inch.
 	const printable = 703

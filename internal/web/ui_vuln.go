@@ -23,7 +23,7 @@ func init() {
 	for k, v := range map[string]string{
 		"create vuln-import": "audit.v.vuln_import", "create vuln-finding": "audit.v.vuln_finding_open", "update vuln-finding": "audit.v.vuln_finding_update",
 		"create vuln-discovered": "audit.v.vuln_discovered", "update vuln-discovered": "audit.v.vuln_discovered_decide",
-		"create vuln-advisory": "audit.v.vuln_advisory", "create vuln-advisory-agency": "audit.v.vuln_advisory_notify", "update vuln-advisory-agency": "audit.v.vuln_advisory_progress",
+		"create vuln-advisory": "audit.v.vuln_advisory", "create vuln-alias": "audit.v.vuln_alias_add", "delete vuln-alias": "audit.v.vuln_alias_remove", "update vuln-rules": "audit.v.vuln_rules", "create vuln-advisory-agency": "audit.v.vuln_advisory_notify", "update vuln-advisory-agency": "audit.v.vuln_advisory_progress",
 	} {
 		auditVerbs[k] = v
 	}
@@ -99,6 +99,9 @@ var vulnTexts = map[string][2]string{
 	"vuln.disc.confirmed":            {"Đã xác nhận", "Confirmed"},
 	"vuln.disc.rejected":             {"Đã loại bỏ", "Rejected"},
 	"vuln.csv":                       {"Tải về CSV", "Download CSV"},
+	"vuln.url_import":                {"Nhập từ địa chỉ URL", "Import from a URL"},
+	"vuln.url_help":                  {"Khiên tải tệp về (có giới hạn dung lượng và thời gian, không tới địa chỉ nội bộ trừ khi cấu hình cho phép) rồi nhập như tệp tải lên.", "Khiên downloads the file (bounded in size and time, never from internal addresses unless the configuration allows it) and imports it as an upload."},
+	"vuln.url_submit":                {"Tải về và nhập", "Download and import"},
 	"vuln.imported":                  {"Đã nhập: thêm %d, thay %d, giữ nguyên %d bản ghi.", "Imported: %d added, %d replaced, %d unchanged records."},
 }
 
@@ -111,8 +114,16 @@ func (s *Server) registerVulnUI() {
 	s.page("POST /vuln/findings/{id}/status", s.vulnStatus)
 	s.page("POST /vuln/discovered/{id}", s.vulnDecide)
 	s.page("GET /vuln/advisories", s.vulnAdvisoriesPage)
+	s.page("GET /vuln/advisories/{id}/agencies/{agency}/notice", s.vulnNoticePage)
 	s.page("GET /vuln/feeds", s.vulnFeedsPage)
+	s.page("GET /vuln/aliases", s.vulnAliasesPage)
+	s.page("GET /vuln/figures", s.vulnFiguresPage)
+	s.page("GET /vuln/running", s.vulnRunningPage)
+	s.page("POST /vuln/aliases", s.vulnAliasAdd)
+	s.page("POST /vuln/aliases/delete", s.vulnAliasRemove)
+	s.page("POST /vuln/rules", s.vulnRulesSave)
 	s.page("POST /vuln/feeds", s.vulnFeedUpload)
+	s.page("POST /vuln/feeds/url", s.vulnFeedURL)
 }
 
 type vulnView struct {
@@ -310,4 +321,17 @@ func (s *Server) vulnFeedUpload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// vulnFeedURL downloads and imports a feed file from the URL in the form.
+func (s *Server) vulnFeedURL(w http.ResponseWriter, r *http.Request) {
+	if !s.checkForm(w, r) {
+		return
+	}
+	imp, err := s.deps.Vuln.ImportURL(r.Context(), httpx.Actor(r.Context()), r.PostForm.Get("url"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderFeeds(w, r, http.StatusOK, fmt.Sprintf(tr(langOf(r), "vuln.imported"), imp.Added, imp.Replaced, imp.Unchanged))
 }

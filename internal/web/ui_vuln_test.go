@@ -154,3 +154,137 @@ func TestVulnDiscoveredAndAdvisoryPages(t *testing.T) {
 		t.Error("officer B sees an advisory that did not reach B")
 	}
 }
+
+// TestVulnNoticePage: the printable notice of an advisory to agency A
+// names the agency, its affected system with the component and CVE, the
+// action and the deadline, in Vietnamese and in English; the advisories
+// page links to it; an agency it did not reach is 404, a bad lang 400.
+func TestVulnNoticePage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	api := advisoryA("/agencies/A/notice")(w, "admin")
+	page := strings.TrimPrefix(api, "/api/v1")
+	admin := w.browser("admin")
+	code, body := admin.get(page)
+	for _, want := range []string{"THÔNG BÁO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Kính gửi", w.a1.Name, w.sysA.Name, "nginx@1.20.0: CVE-2021-23017", "Nâng cấp nginx", "2027-01-31", "class=\"notice\""} {
+		if code != 200 || !bytes.Contains(body, []byte(want)) {
+			t.Errorf("notice (vi): %d, no %q", code, want)
+		}
+	}
+	code, body = admin.get(page + "?lang=en")
+	for _, want := range []string{"NOTICE", "SOCIALIST REPUBLIC OF VIETNAM", "On remediating the vulnerability", "Affected components", "nginx@1.20.0: CVE-2021-23017"} {
+		if code != 200 || !bytes.Contains(body, []byte(want)) {
+			t.Errorf("notice (en): %d, no %q", code, want)
+		}
+	}
+	if _, body := admin.get("/vuln/advisories"); !bytes.Contains(body, []byte(page)) {
+		t.Error("the advisories page does not link to the notice")
+	}
+	if code, _ := admin.get(page + "?lang=fr"); code != 400 {
+		t.Errorf("lang=fr: %d", code)
+	}
+	other := strings.Replace(page, fmt.Sprintf("/agencies/%d/", w.a1.ID), fmt.Sprintf("/agencies/%d/", w.b.ID), 1)
+	if code, _ := admin.get(other); code != 404 {
+		t.Errorf("agency not reached: %d", code)
+	}
+	if code, body := w.api("agencyA", "GET", api, nil); code != 200 || !bytes.Contains(body, []byte(`"why":["nginx@1.20.0: CVE-2021-23017"]`)) {
+		t.Errorf("API notice: %d %s", code, body)
+	}
+}
+
+// TestVulnAliasesPage: every reader sees the alias table and the rule;
+// an admin adds and removes a line and sets the rule from the page.
+func TestVulnAliasesPage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	officer := w.browser("agencyA")
+	if code, body := officer.get("/vuln/aliases"); code != 200 || !bytes.Contains(body, []byte("a:f5:nginx")) || bytes.Contains(body, []byte(`action="/vuln/aliases/delete"`)) {
+		t.Errorf("officer's page: %d", code)
+	}
+	admin := w.browser("admin")
+	admin.setLang("en")
+	if code, body := admin.get("/vuln/aliases"); code != 200 || !bytes.Contains(body, []byte("Component aliases and priority rules")) || !bytes.Contains(body, []byte(`action="/vuln/aliases/delete"`)) {
+		t.Errorf("admin's page: %d", code)
+	}
+	if code, _ := admin.post("/vuln/aliases", admin.withCSRF(url.Values{"name": {"Caddy"}, "cpe": {"a:caddyserver:caddy"}})); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	if _, body := w.api("admin", "GET", "/api/v1/vuln/aliases", nil); !bytes.Contains(body, []byte(`"name":"caddy","cpe":"a:caddyserver:caddy"`)) {
+		t.Errorf("after adding: %s", body)
+	}
+	if code, _ := admin.post("/vuln/aliases/delete", admin.withCSRF(url.Values{"name": {"caddy"}, "cpe": {"a:caddyserver:caddy"}})); code != http.StatusSeeOther {
+		t.Fatalf("remove: %d", code)
+	}
+	if _, body := w.api("admin", "GET", "/api/v1/vuln/aliases", nil); bytes.Contains(body, []byte("caddy")) {
+		t.Errorf("after removing: %s", body)
+	}
+	if code, _ := admin.post("/vuln/rules", admin.withCSRF(url.Values{"level_raise": {"4"}})); code != http.StatusSeeOther {
+		t.Fatalf("rules: %d", code)
+	}
+	if _, body := w.api("agencyA", "GET", "/api/v1/vuln/rules", nil); !bytes.Contains(body, []byte(`"level_raise":4`)) {
+		t.Errorf("rules after saving: %s", body)
+	}
+	if code, _ := officer.post("/vuln/aliases", officer.withCSRF(url.Values{"name": {"x"}, "cpe": {"a:x:x"}})); code != http.StatusForbidden {
+		t.Errorf("officer adds: %d", code)
+	}
+}
+
+// TestVulnFiguresAndRunning: the figures page counts agency A's open
+// finding; "which systems run nginx" below 1.21 finds system A for A's
+// officer and not for B's; every list's CSV answers with its header and
+// A's data in A's scope only.
+func TestVulnFiguresAndRunning(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	vulnFindingA("")(w, "admin")
+	officer := w.browser("agencyA")
+	for _, lang := range []string{"vi", "en"} {
+		officer.setLang(lang)
+		code, body := officer.get("/vuln/figures")
+		if code != 200 || !bytes.Contains(body, []byte(w.a1.Name)) || !bytes.Contains(body, []byte("/api/v1/vuln/figures.csv")) {
+			t.Errorf("%s figures: %d", lang, code)
+		}
+		code, body = officer.get("/vuln/running?product=nginx&version_end_excluding=1.21")
+		if code != 200 || !bytes.Contains(body, []byte(w.sysA.Name)) || !bytes.Contains(body, []byte("nginx@1.20.0")) {
+			t.Errorf("%s running: %d", lang, code)
+		}
+	}
+	if _, body := w.browser("agencyB").get("/vuln/running?product=nginx"); bytes.Contains(body, []byte(w.sysA.Name)) {
+		t.Error("officer B finds A's system")
+	}
+	if code, _ := officer.get("/vuln/running?product=nginx&version=" + strings.Repeat("1", 101)); code != 400 {
+		t.Errorf("version too long: %d", code)
+	}
+	for _, c := range []struct{ path, header, want string }{
+		{"/api/v1/vuln/figures.csv", "agency_id,agency,open_p1", w.a1.Name},
+		{"/api/v1/vuln/running.csv?product=nginx", "system_id,system,agency,component", "nginx,1.20.0"},
+		{"/api/v1/vuln/discovered.csv", "id,system_id,system,name", ""},
+		{"/api/v1/vuln/feeds.csv", "source,records,imports", "nvd"},
+		{"/api/v1/vuln/aliases.csv", "name,cpe,created_by", "nginx,a:f5:nginx"},
+		{"/api/v1/vuln/advisories.csv", "advisory_id,title", ""},
+	} {
+		code, body := w.api("agencyA", "GET", c.path, nil)
+		if code != 200 || !bytes.HasPrefix(body, []byte("\ufeff"+c.header)) || !bytes.Contains(body, []byte(c.want)) {
+			t.Errorf("%s: %d %s", c.path, code, body)
+		}
+		if c.want == w.a1.Name || strings.Contains(c.path, "running") {
+			if _, body := w.api("agencyB", "GET", c.path, nil); bytes.Contains(body, []byte(c.want)) {
+				t.Errorf("%s: officer B sees %q", c.path, c.want)
+			}
+		}
+	}
+}
+
+// TestVulnFeedURLForm: the feeds page offers admins the URL form; a URL
+// into loopback is refused with the reason on the page.
+func TestVulnFeedURLForm(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	admin := w.browser("admin")
+	if _, body := admin.get("/vuln/feeds"); !bytes.Contains(body, []byte(`action="/vuln/feeds/url"`)) {
+		t.Error("no URL form for the admin")
+	}
+	if _, body := w.browser("agencyA").get("/vuln/feeds"); bytes.Contains(body, []byte(`action="/vuln/feeds/url"`)) {
+		t.Error("URL form shown to an officer")
+	}
+	code, body := admin.post("/vuln/feeds/url", admin.withCSRF(url.Values{"url": {"http://127.0.0.1:9/kev.json"}}))
+	if code != 400 || !bytes.Contains(body, []byte("loopback")) {
+		t.Errorf("loopback URL: %d", code)
+	}
+}

@@ -123,7 +123,7 @@ func vulnCounts(t *testing.T, w *world) [4]int {
 func advisoryA(suffix string) func(*world, string) string {
 	return func(w *world, role string) string {
 		vulnFindingA("")(w, role)
-		code, body := w.api("admin", "POST", "/api/v1/vuln/advisories", map[string]any{"title": "nginx " + role, "action": "Nâng cấp nginx", "cves": []string{"CVE-2021-23017"}, "deadline": "2027-01-31"})
+		code, body := w.api("admin", "POST", "/api/v1/vuln/advisories", map[string]any{"title": "nginx " + role, "action": "Nâng cấp nginx", "action_en": "Upgrade nginx", "cves": []string{"CVE-2021-23017"}, "deadline": "2027-01-31"})
 		if code != 201 {
 			w.t.Fatalf("advisory: %d %s", code, body)
 		}
@@ -143,4 +143,9 @@ func TestVulnCSV(t *testing.T) {
 	if code, body := w.api("agencyB", "GET", "/api/v1/vuln/findings.csv", nil); code != 200 || strings.Contains(string(body), "CVE-2021-23017") {
 		t.Errorf("officer B: %d %s", code, body)
 	}
+}
+
+// uiPath turns an API path maker into the UI page's path.
+func uiPath(api func(*world, string) string) func(*world, string) string {
+	return func(w *world, role string) string { return strings.TrimPrefix(api(w, role), "/api/v1") }
 }

@@ -582,6 +582,57 @@ paths["/api/v1/vuln/advisories/{id}"] = {"get": op("One advisory with the agenci
 paths["/api/v1/vuln/advisories/{id}/agencies/{agency}"] = {"post": op("Record an agency's progress: acknowledged, then patched (evidence required; its officers or admins), then verified (admins, analysts); audited", "Vulnerabilities",
     {"200": resp("the agency's progress", ref("AgencyProgress")), "404": NF, **common}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}], body("ProgressInput"))}
 
+schemas["VulnNoticeSystem"] = obj({"system_id": I, "system_name": S, "why": arr(S)}, ["system_id", "system_name", "why"])
+schemas["VulnAgencyNotice"] = obj({"advisory": ref("VulnAdvisory"), "agency_id": I, "agency_code": S, "agency_name": S, "security_officer": S,
+                                   "progress": ref("AgencyProgress"), "systems": arr(ref("VulnNoticeSystem")), "issued_on": T},
+                                  ["advisory", "agency_id", "agency_name", "progress", "systems"])
+paths["/api/v1/vuln/advisories/{id}/agencies/{agency}/notice"] = {"get": op("The advisory addressed to one agency it reached: the agency, its progress and its systems affected now with every reason (the content of the printable A4 notice, /vuln/advisories/{id}/agencies/{agency}/notice); 404 outside your scope or for an agency it did not reach", "Vulnerabilities",
+    {"200": resp("notice", ref("VulnAgencyNotice")), "404": NF, **auth}, [ID, {"name": "agency", "in": "path", "required": True, "schema": I}])}
+
+schemas["VulnAlias"] = obj({"name": {"type": "string", "description": "component name, lower-cased and trimmed"}, "cpe": {"type": "string", "description": "part:vendor:product (part a, o or h), e.g. a:f5:nginx"},
+                            "created_by": S, "created_at": T}, ["name", "cpe"])
+schemas["VulnAliasChange"] = obj({"alias": ref("VulnAlias"), "matched": ref("MatchSummary")}, ["alias", "matched"])
+schemas["VulnRules"] = obj({"level_raise": {"type": "integer", "minimum": 0, "maximum": 5, "description": "a system whose security level (approved, else proposed) is at least this has its findings raised one priority step; 0: off"}}, ["level_raise"])
+paths["/api/v1/vuln/aliases"] = {
+  "get": op("The alias table: how a component without CPE or purl is matched (name → part:vendor:product)", "Vulnerabilities", {"200": resp("aliases", itemsof("VulnAlias")), **auth}),
+  "post": op("Add an alias line (admins; audited); the live systems with a component of that name are matched again", "Vulnerabilities",
+             {"201": resp("the line and what the re-match changed", ref("VulnAliasChange")), "409": E("the line exists"), **common}, reqbody=body("VulnAlias")),
+  "delete": op("Remove an alias line (admins; audited); the live systems with a component of that name are matched again", "Vulnerabilities",
+               {"200": resp("the line removed and what the re-match changed", ref("VulnAliasChange")), "404": NF, **common},
+               [q("name", "component name"), q("cpe", "part:vendor:product")])}
+paths["/api/v1/vuln/rules"] = {
+  "get": op("The platform's priority rules kept as data", "Vulnerabilities", {"200": resp("rules", ref("VulnRules")), **auth}),
+  "put": op("Change the priority rules (admins; audited); every live system is matched again", "Vulnerabilities",
+            {"200": resp("the rules and what the re-match changed", obj({"rules": ref("VulnRules"), "matched": ref("MatchSummary")})), **common}, reqbody=body("VulnRules"))}
+
+schemas["VulnFigureRow"] = obj({"agency_id": {"type": "integer", "description": "0: the whole scope"}, "agency_name": S,
+                                "open": obj({"P1": {"type": "integer"}, "P2": {"type": "integer"}, "P3": {"type": "integer"}, "P4": {"type": "integer"}}),
+                                "open_total": {"type": "integer"}, "overdue": {"type": "integer"}, "fixed": {"type": "integer"}, "fixed_in_time": {"type": "integer"},
+                                "compliance": {"type": ["number", "null"], "description": "percent of the fixed findings closed by their deadline"},
+                                "mttr_days": {"type": ["number", "null"], "description": "mean days from detection to fix"}}, ["agency_id", "open", "open_total", "overdue", "fixed"])
+schemas["VulnFigures"] = obj({"total": ref("VulnFigureRow"), "agencies": arr(ref("VulnFigureRow"))}, ["total", "agencies"])
+schemas["RunningComponent"] = obj({"system_id": I, "system_name": S, "agency_id": I, "agency_name": S, "component": S, "version": S, "cpe": S, "origin": ENUM("registry", "discovered")},
+                                  ["system_id", "component", "version", "origin"])
+RUN_Q = [q("product", "component name, product or vendor:product (the alias table and CPEs are followed); required"), q("version", "exact version"),
+         q("version_start_including", "at least"), q("version_end_including", "at most"), q("version_end_excluding", "below")]
+CSV_OK = {"200": resp("CSV file (UTF-8 with BOM, formulas quoted)", {"type": "string"}, "text/csv"), **auth}
+paths["/api/v1/vuln/figures"] = {"get": op("Figures of live systems' findings in your scope and per agency: open by priority, overdue, patch compliance (% fixed by the deadline), mean time to remediate", "Vulnerabilities",
+    {"200": resp("figures", ref("VulnFigures")), **{k: common[k] for k in ("400", "401")}}, [q("agency_id", "one agency's systems", I)])}
+paths["/api/v1/vuln/figures.csv"] = {"get": op("The figures as CSV (one line per agency, then the total with agency_id 0)", "Vulnerabilities", CSV_OK, [q("agency_id", "one agency's systems", I)])}
+paths["/api/v1/vuln/running"] = {"get": op("Which systems run a product: registry software and confirmed discovered components of live systems in your scope, within the versions given", "Vulnerabilities",
+    {"200": resp("components", itemsof("RunningComponent")), **{k: common[k] for k in ("400", "401")}}, RUN_Q)}
+paths["/api/v1/vuln/running.csv"] = {"get": op("The same search as CSV", "Vulnerabilities", {**CSV_OK, "400": common["400"]}, RUN_Q)}
+paths["/api/v1/vuln/advisories.csv"] = {"get": op("Advisories as CSV, one line per advisory and agency reached (in your scope)", "Vulnerabilities", CSV_OK)}
+paths["/api/v1/vuln/discovered.csv"] = {"get": op("Discovered components as CSV (same filters as the list)", "Vulnerabilities", CSV_OK, [q("system_id", "one system", I), q("status", "proposed, confirmed or rejected")])}
+paths["/api/v1/vuln/feeds.csv"] = {"get": op("Feed freshness as CSV", "Vulnerabilities", CSV_OK)}
+paths["/api/v1/vuln/aliases.csv"] = {"get": op("The alias table as CSV", "Vulnerabilities", CSV_OK)}
+
+schemas["FeedURL"] = obj({"url": {"type": "string", "format": "uri"}}, ["url"])
+paths["/api/v1/vuln/feeds/url"] = {"post": op("Download a feed file from an http(s) URL and import it as an upload (admins; audited): at most vuln.feeds_max_bytes, within vuln.feeds_timeout, at most 3 redirects; "
+    "loopback, private, link-local and reserved addresses are refused (vuln.feeds_allow_private admits private and loopback ones); the URL without its query is kept as the file name", "Vulnerabilities",
+    {"200": resp("what the file changed", ref("FeedImport")), "400": E("not an http(s) URL, an address refused, no answer, an HTTP error, too large, too slow, or not a feed file (field url or file); nothing was imported"),
+     "401": common["401"], "403": common["403"]}, reqbody=body("FeedURL"))}
+
 # Log ingestion (issue 11)
 schemas["IngestToken"] = obj({"id": I, "agency_id": I, "agency_code": S, "system_id": I, "label": S, "prefix": S, "created_by": S, "created_at": T, "last_used_at": S, "revoked_at": S})
 schemas["NewIngestToken"] = obj({**schemas["IngestToken"]["properties"], "token": {"type": "string", "description": "the secret (khien-ingest_…), shown only in this answer"}}, ["token"])

@@ -46,7 +46,8 @@ type Deps struct {
 	Sites   *sitescan.Service
 	Trust   *trust.Service
 	Monitor *monitor.Service
-	// Vuln reopens expired risk acceptances (nil: no such job).
+	// Vuln reopens expired risk acceptances and sends reminders (nil: no
+	// such job).
 	Vuln *vuln.Service
 	// Rates paces each host (its old rows are purged with the samples).
 	Rates *hostrate.Limiter
@@ -86,7 +87,7 @@ const (
 	// KindAuditAnchor exports the audit log's anchor (daily).
 	KindAuditAnchor = "audit-anchor"
 	// KindVulnDue reopens vulnerability findings whose risk acceptance
-	// expired.
+	// expired, then sends the reminders and overdue notices due.
 	KindVulnDue = "vuln-due"
 	// KindLogsRetention drops the stored log days past the retention.
 	KindLogsRetention = "logs-retention"
@@ -196,7 +197,13 @@ func Kinds(d Deps) []Kind {
 	}
 	if d.Vuln != nil {
 		kinds = append(kinds, Kind{Name: KindVulnDue, Handler: func(ctx context.Context, _ bus.Job) error {
-			_, err := d.Vuln.ReopenExpired(ctx, time.Now())
+			if _, err := d.Vuln.ReopenExpired(ctx, time.Now()); err != nil {
+				return err
+			}
+			sum, err := d.Vuln.SendReminders(ctx, time.Now())
+			if sum.Notices > 0 || sum.Muted > 0 {
+				slog.Info("vulnerability reminders", "reminders", sum.Reminders, "overdue", sum.Overdue, "muted", sum.Muted, "failed", sum.Failed)
+			}
 			return err
 		}, Options: bus.WorkerOptions{Concurrency: 1}})
 	}

@@ -48,9 +48,11 @@ type Product struct {
 
 // affects reports whether a component is within the product's versions.
 func (p Product) affects(name, version string) bool {
-	if componentKey(p.Name) != componentKey(name) {
-		return false
-	}
+	return componentKey(p.Name) == componentKey(name) && p.versionIn(version)
+}
+
+// versionIn reports whether version is within the product's versions.
+func (p Product) versionIn(version string) bool {
 	cmp := func(b string) int { return vuln.CompareVersions(version, b) }
 	switch {
 	case p.Version != "" && cmp(p.Version) != 0,

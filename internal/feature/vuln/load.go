@@ -12,9 +12,13 @@ import (
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
-// matcher is the stored feeds ready for matching, as of import gen.
+// generation names what a matcher was built from: the last import and
+// the alias table's revision.
+type generation struct{ imports, aliases int64 }
+
+// matcher is the stored feeds ready for matching, as of generation gen.
 type matcher struct {
-	gen    int64
+	gen    generation
 	feeds  *vuln.Feeds
 	index  *vuln.Index
 	assess *vuln.Assessor
@@ -25,10 +29,13 @@ type matcher struct {
 // once its transaction commits, so a rolled-back import never lingers).
 func (s *Service) load(ctx context.Context) (*matcher, error) {
 	q := s.db.Q(ctx)
-	var gen int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM vuln_imports`).Scan(&gen); err != nil {
+	// The generation: the last import and the alias table's revision
+	// (an alias change elsewhere rebuilds the index here too).
+	var imp, rev int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0), (SELECT value FROM vuln_settings WHERE name = 'alias_rev') FROM vuln_imports`).Scan(&imp, &rev); err != nil {
 		return nil, fmt.Errorf("vuln: feeds generation: %w", err)
 	}
+	gen := generation{imports: imp, aliases: rev}
 	s.mu.Lock()
 	c := s.cache
 	s.mu.Unlock()
@@ -39,11 +46,15 @@ func (s *Service) load(ctx context.Context) (*matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &matcher{gen: gen, feeds: f, index: vuln.NewIndex(f.Records, f.Advisories, nil), assess: vuln.NewAssessor(f, s.rules)}
+	aliases, err := readAliases(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	m := &matcher{gen: gen, feeds: f, index: vuln.NewIndex(f.Records, f.Advisories, aliasTable(aliases)), assess: vuln.NewAssessor(f, s.rules)}
 	store.AfterCommit(ctx, func(context.Context) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.cache == nil || s.cache.gen <= gen {
+		if s.cache == nil || s.cache.gen != gen {
 			s.cache = m
 		}
 	})

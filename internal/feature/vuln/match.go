@@ -7,6 +7,7 @@ package vuln
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -35,6 +36,7 @@ var matcherActor = access.Actor{Username: "vuln-matcher", Role: access.Admin}
 type inventory struct {
 	id      int64
 	exposed bool
+	level   int // security level: approved, else proposed; 0 unknown
 	comps   []vuln.Component
 	origins []string // registry or discovered, by component
 }
@@ -77,13 +79,21 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 	if err != nil {
 		return MatchSummary{}, err
 	}
+	rules, err := readRules(ctx, tx)
+	if err != nil {
+		return MatchSummary{}, err
+	}
+	old, err := storedFindings(ctx, tx, ids)
+	if err != nil {
+		return MatchSummary{}, err
+	}
 	var sum MatchSummary
 	for _, inv := range invs {
-		found, err := m.findings(inv, days)
+		found, err := m.findings(inv, rules)
 		if err != nil {
 			return sum, err
 		}
-		if err := s.reconcile(ctx, tx, inv.id, found, days, &sum); err != nil {
+		if err := s.reconcile(ctx, tx, inv.id, old[inv.id], found, days, &sum); err != nil {
 			return sum, err
 		}
 		sum.Systems++
@@ -97,17 +107,10 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 // software (the registry's system_software, read only) and the discovered
 // components an officer confirmed.
 func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, error) {
-	var w store.Where
-	w.Add("s.archived_at = ''")
-	if ids != nil {
-		in := make([]string, len(ids))
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			in[i], args[i] = "?", id
-		}
-		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
-	}
-	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url') FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
+	w := liveSystems(ids)
+	// The security level is the levels feature's system_levels (read only).
+	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url'),
+		COALESCE((SELECT COALESCE(l.approved_level, l.proposed_level) FROM system_levels l WHERE l.system_id = s.id), 0) FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
 	rows, err := tx.QueryContext(ctx, q, w.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("vuln: read systems: %w", err)
@@ -117,7 +120,7 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 	for rows.Next() {
 		inv := &inventory{}
 		var exposed any
-		if err := rows.Scan(&inv.id, &exposed); err != nil {
+		if err := rows.Scan(&inv.id, &exposed, &inv.level); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("vuln: read systems: %w", err)
 		}
@@ -158,6 +161,49 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 	return out, nil
 }
 
+// liveSystems selects (alias s) the live systems among ids (all when nil).
+func liveSystems(ids []int64) store.Where {
+	var w store.Where
+	w.Add("s.archived_at = ''")
+	if ids != nil {
+		in := make([]string, len(ids))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			in[i], args[i] = "?", id
+		}
+		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+	}
+	return w
+}
+
+// storedFindings reads the findings of the live systems among ids (all
+// when nil), by system and by component and vulnerability, in one query.
+func storedFindings(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]map[string]stored, error) {
+	w := liveSystems(ids)
+	rows, err := tx.QueryContext(ctx, `SELECT f.system_id, f.id, f.component, f.vuln_id, f.version, f.status, f.priority, f.accepted_until, f.due_at, f.created_at,
+		f.origin, f.reasons, f.cvss_vector, f.kev_due, f.cves, f.cvss_score, f.epss, f.kev FROM vuln_findings f JOIN systems s ON s.id = f.system_id WHERE `+w.SQL(), w.Args()...)
+	if err != nil {
+		return nil, fmt.Errorf("vuln: read findings: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]stored{}
+	for rows.Next() {
+		var st stored
+		var sys int64
+		var comp, id, created string
+		if err := rows.Scan(&sys, &st.id, &comp, &id, &st.version, &st.status, &st.priority, &st.until, &st.due, &created,
+			&st.origin, &st.reasons, &st.vector, &st.kevDue, &st.cves, &st.score, &st.epss, &st.kev); err != nil {
+			return nil, fmt.Errorf("vuln: read findings: %w", err)
+		}
+		st.created = store.ParseTime(created)
+		if out[sys] == nil {
+			out[sys] = map[string]stored{}
+		}
+		out[sys][comp+"\x00"+id] = st
+	}
+	return out, rows.Err()
+}
+
 func truthy(v any) bool {
 	switch x := v.(type) {
 	case bool:
@@ -177,17 +223,19 @@ type found struct {
 
 // findings matches one system's components; a component that cannot be
 // read (a malformed CPE or purl) is left out, not the whole system.
-func (m *matcher) findings(inv *inventory, days map[string]int) (map[string]found, error) {
-	var comps []vuln.Component
-	var origins []string
-	for i, c := range inv.comps {
-		if _, err := m.index.Match([]vuln.Component{c}); err == nil {
-			comps, origins = append(comps, c), append(origins, inv.origins[i])
-		}
-	}
+func (m *matcher) findings(inv *inventory, rules Rules) (map[string]found, error) {
+	comps, origins := inv.comps, inv.origins
 	hits, err := m.index.Match(comps)
-	if err != nil {
-		return nil, err
+	if err != nil { // a component that cannot be read: match without it
+		comps, origins = nil, nil
+		for i, c := range inv.comps {
+			if _, err := m.index.Match([]vuln.Component{c}); err == nil {
+				comps, origins = append(comps, c), append(origins, inv.origins[i])
+			}
+		}
+		if hits, err = m.index.Match(comps); err != nil {
+			return nil, err
+		}
 	}
 	out := map[string]found{}
 	for _, h := range hits {
@@ -202,6 +250,7 @@ func (m *matcher) findings(inv *inventory, days map[string]int) (map[string]foun
 		}
 		f.as = m.assess.Assess(h)
 		exposure(&f.as, inv.exposed)
+		securityLevel(&f.as, inv.level, rules.LevelRaise)
 		out[key] = f
 	}
 	return out, nil
@@ -223,6 +272,24 @@ func exposure(as *vuln.Assessment, exposed bool) {
 		as.Priority = "P2"
 		as.Reasons = append(as.Reasons, vuln.Reason{VI: "hệ thống không có địa chỉ công khai: hạ từ P1 xuống P2", EN: "the system has no public URL: lowered from P1 to P2"})
 	}
+}
+
+// securityLevel raises the priority one step on a system whose security
+// level is at least raise (0: the rule is off); P1 stays P1, with the
+// level among its reasons.
+func securityLevel(as *vuln.Assessment, level, raise int) {
+	if raise <= 0 || level < raise {
+		return
+	}
+	if as.Priority == "P1" {
+		as.Reasons = append(as.Reasons, vuln.Reason{VI: fmt.Sprintf("hệ thống cấp độ %d", level), EN: fmt.Sprintf("security level %d system", level)})
+		return
+	}
+	from := as.Priority
+	as.Priority = fmt.Sprintf("P%d", int(from[1]-'0')-1)
+	as.Reasons = append(as.Reasons, vuln.Reason{
+		VI: fmt.Sprintf("hệ thống cấp độ %d (từ cấp độ %d): nâng từ %s lên %s", level, raise, from, as.Priority),
+		EN: fmt.Sprintf("security level %d system (level %d or above): raised from %s to %s", level, raise, from, as.Priority)})
 }
 
 // deadlines reads the days allowed by priority (and for KEV entries
@@ -263,26 +330,15 @@ type stored struct {
 	id                                    int64
 	version, status, priority, until, due string
 	created                               time.Time
+	// the rest of what refresh writes, to skip a row that does not change
+	origin, reasons, vector, kevDue, cves string
+	score                                 float64
+	epss                                  sql.NullFloat64
+	kev                                   int
 }
 
 // reconcile brings one system's findings in line with its current matches.
-func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, now map[string]found, days map[string]int, sum *MatchSummary) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, component, vuln_id, version, status, priority, accepted_until, due_at, created_at FROM vuln_findings WHERE system_id = $1`, systemID)
-	if err != nil {
-		return fmt.Errorf("vuln: read findings: %w", err)
-	}
-	old := map[string]stored{}
-	for rows.Next() {
-		var st stored
-		var comp, id, created string
-		if err := rows.Scan(&st.id, &comp, &id, &st.version, &st.status, &st.priority, &st.until, &st.due, &created); err != nil {
-			rows.Close()
-			return fmt.Errorf("vuln: read findings: %w", err)
-		}
-		st.created = store.ParseTime(created)
-		old[comp+"\x00"+id] = st
-	}
-	rows.Close()
+func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, old map[string]stored, now map[string]found, days map[string]int, sum *MatchSummary) error {
 	at := store.Now()
 	keys := make([]string, 0, len(now))
 	for k := range now {
@@ -361,8 +417,15 @@ func (s *Service) refresh(ctx context.Context, tx *store.Tx, st stored, f found,
 		kevDue = f.as.KEV.DueDate
 	}
 	due := store.FormatTime(dueAt(st.created, f.as, days))
+	cves := strings.Join(f.as.CVEs, " ")
+	same := st.version == f.version && st.origin == f.origin && st.priority == f.as.Priority && st.reasons == string(reasons) &&
+		st.score == score && st.vector == vector && st.kev == store.Flag(f.as.KEV != nil) && st.kevDue == kevDue && st.due == due && st.cves == cves &&
+		(f.as.EPSS == nil) == !st.epss.Valid && (f.as.EPSS == nil || f.as.EPSS.Probability == st.epss.Float64)
+	if same { // nothing to write; only the status may move
+		return s.refreshStatus(ctx, tx, st, at, sum)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE vuln_findings SET version = $1, origin = $2, priority = $3, reasons = $4, cvss_score = $5, cvss_vector = $6, epss = $7, kev = $8, kev_due = $9, due_at = $10, cves = $11 WHERE id = $12`,
-		f.version, f.origin, f.as.Priority, string(reasons), score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, due, strings.Join(f.as.CVEs, " "), st.id); err != nil {
+		f.version, f.origin, f.as.Priority, string(reasons), score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, due, cves, st.id); err != nil {
 		return fmt.Errorf("vuln: refresh finding %d: %w", st.id, err)
 	}
 	if st.version != f.version || st.priority != f.as.Priority || st.due != due {
@@ -372,6 +435,12 @@ func (s *Service) refresh(ctx context.Context, tx *store.Tx, st stored, f found,
 			return err
 		}
 	}
+	return s.refreshStatus(ctx, tx, st, at, sum)
+}
+
+// refreshStatus reopens a finding that still matches: a fixed one (the
+// version regressed) and a risk acceptance past its expiry.
+func (s *Service) refreshStatus(ctx context.Context, tx *store.Tx, st stored, at string, sum *MatchSummary) error {
 	switch {
 	case st.status == Fixed:
 		sum.Reopened++

@@ -28,10 +28,14 @@ type Service struct {
 	// StaleDays is the age of a feed's last import from which it is
 	// flagged stale (0: StaleAfterDays).
 	StaleDays int
+	// RemindDays is how many days before its deadline an open finding is
+	// recalled (0: RemindDaysDefault).
+	RemindDays int
 
 	mu       sync.Mutex
 	cache    *matcher // the feeds as last loaded, rebuilt after an import
 	notifier Notifier
+	fetch    FetchConfig
 }
 
 // Notifier sends a notice to the platform's notification targets
@@ -40,8 +44,9 @@ type Notifier interface {
 	Send(ctx context.Context, n notify.Notice) error
 }
 
-// SetNotifier makes advisories reaching an agency send a notice through n
-// (nil: none).
+// SetNotifier makes advisories reaching an agency, reminders and overdue
+// notices go through n (nil: none); when n also implements Maintenance,
+// reminders wait out maintenance windows.
 func (s *Service) SetNotifier(n Notifier) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

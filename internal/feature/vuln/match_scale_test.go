@@ -1,0 +1,231 @@
+package vuln_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/khien-project/khien/internal/engine/vuln"
+	"github.com/khien-project/khien/internal/feature/registry"
+	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/platform/store/storetest"
+)
+
+// scaleProducts are the products records are generated over: the alias
+// table's (matched through component names) and others (matched by CPE).
+func scaleProducts(others int) (aliasNames []string, aliasCPE map[string]string, otherCPE []string) {
+	aliasCPE = map[string]string{}
+	for name, cpes := range vuln.Aliases {
+		aliasNames = append(aliasNames, name)
+		aliasCPE[name] = cpes[0]
+	}
+	sort.Strings(aliasNames)
+	for i := 0; i < others; i++ {
+		otherCPE = append(otherCPE, fmt.Sprintf("a:vendor%d:product%d", i%700, i))
+	}
+	return aliasNames, aliasCPE, otherCPE
+}
+
+func ver(r *rand.Rand, major int) string {
+	return fmt.Sprintf("%d.%d.%d", major, r.IntN(20), r.IntN(30))
+}
+
+// scaleRecord makes one NVD record over product triple t with the
+// shapes of the sample: one to three ranges (10 % not analysed, 25 %
+// lists of exact versions, 15 % "running on Windows Server 2003" AND
+// configurations). Every affected version is below 9: inventories on 9.x
+// are patched.
+func scaleRecord(r *rand.Rand, i int, t string) vuln.Record {
+	rec := vuln.Record{ID: fmt.Sprintf("CVE-2090-%07d", i), Source: "nvd", Status: "Analyzed", Modified: "2026-01-01T00:00:00.000",
+		CVSS: &vuln.CVSS{Version: "3.1", Score: float64(40+r.IntN(60)) / 10, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}
+	p := r.IntN(100)
+	if p < 10 {
+		rec.Status = "Awaiting Analysis"
+		return rec
+	}
+	cpe := "cpe:2.3:" + t + ":*:*:*:*:*:*:*:*"
+	var node vuln.Node
+	node.Operator = "OR"
+	switch {
+	case p < 35:
+		for k := 0; k < 3+r.IntN(8); k++ {
+			node.Matches = append(node.Matches, vuln.CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:" + t + ":" + ver(r, 1+r.IntN(8)) + ":*:*:*:*:*:*:*"})
+		}
+	default:
+		for k := 0; k < 1+r.IntN(3); k++ {
+			major := 1 + r.IntN(7)
+			m := vuln.CPEMatch{Vulnerable: true, Criteria: cpe, VersionEndExcluding: ver(r, major+1)}
+			if r.IntN(4) > 0 {
+				m.VersionStartIncluding = ver(r, major)
+			}
+			node.Matches = append(node.Matches, m)
+		}
+	}
+	conf := vuln.Configuration{Nodes: []vuln.Node{node}}
+	if p >= 85 {
+		conf.Operator = "AND"
+		conf.Nodes = append(conf.Nodes, vuln.Node{Operator: "OR", Matches: []vuln.CPEMatch{{Criteria: "cpe:2.3:o:microsoft:windows_server_2003:-:*:*:*:*:*:*:*"}}})
+	}
+	rec.Configurations = []vuln.Configuration{conf}
+	return rec
+}
+
+// seedRecords stores n generated records as one import (the import itself
+// is measured by TestImportScale).
+func seedRecords(t testing.TB, db *store.DB, n int, products []string) {
+	t.Helper()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	err := db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		var imp int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO vuln_imports (source, kind, file_name, added, at) VALUES ('nvd', 'nvd', 'generated', $1, $2) RETURNING id`, n, store.Now()).Scan(&imp); err != nil {
+			return err
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO vuln_records (source, vuln_id, status, modified, cvss_version, cvss_score, cvss_vector, body, import_id) VALUES ('nvd', $1, $2, $3, $4, $5, $6, $7, $8)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := 0; i < n; i++ {
+			rec := scaleRecord(r, i, products[r.IntN(len(products))])
+			b, _ := json.Marshal(rec)
+			if _, err := st.ExecContext(ctx, rec.ID, rec.Status, rec.Modified, rec.CVSS.Version, rec.CVSS.Score, rec.CVSS.Vector, string(b), imp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMatchAtScale matches 10,000 systems × 5 components against 300,000
+// records through the feature (KHIEN_VULN_BENCH=1; otherwise the same
+// path small: 3,000 records, 100 systems). The systems come in through the
+// registry's CSV import; three quarters of their components are named
+// through the alias table, a quarter by CPE; 2 % run an old version (a
+// few findings each), the rest a patched 9.x. It logs: the first match of
+// every system (the records loaded from the database and indexed), the
+// same match again (feeds in memory), one system after an inventory
+// change, and a one-record feed import.
+func TestMatchAtScale(t *testing.T) {
+	records, systems, others := 3000, 100, 300
+	if os.Getenv("KHIEN_VULN_BENCH") != "" {
+		records, systems, others = 300_000, 10_000, 3000
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		aliasNames, aliasCPE, otherCPE := scaleProducts(others)
+		var products []string
+		for _, n := range aliasNames {
+			products = append(products, aliasCPE[n], aliasCPE[n]) // alias products have more records, as in NVD
+		}
+		products = append(products, otherCPE...)
+
+		r := rand.New(rand.NewPCG(3, 4))
+		var csv bytes.Buffer
+		csv.WriteString("agency_code,name,software\n")
+		for i := 0; i < systems; i++ {
+			var sw []string
+			for j := 0; j < 5; j++ {
+				v := ver(r, 9)
+				if r.IntN(100) < 2 {
+					v = ver(r, 1+r.IntN(7))
+				}
+				if j < 4 && r.IntN(4) > 0 || j == 0 {
+					sw = append(sw, aliasNames[r.IntN(len(aliasNames))]+"@"+v)
+				} else {
+					p := otherCPE[r.IntN(len(otherCPE))]
+					sw = append(sw, fmt.Sprintf("%s@%s (cpe:2.3:%s:%s:*:*:*:*:*:*:*)", strings.Split(p, ":")[2], v, p, v))
+				}
+			}
+			fmt.Fprintf(&csv, "STTTT,Hệ thống %05d,\"%s\"\n", i, strings.Join(sw, "; "))
+		}
+		start := time.Now()
+		rep, err := w.Registry.Import(ctx, access.System, registry.KindSystems, &csv, registry.ImportOptions{})
+		if err != nil || rep.Created != systems {
+			t.Fatalf("registry import: %+v %v", rep, err)
+		}
+		t.Logf("%d systems imported through the registry (matched against no feeds yet): %s", systems, time.Since(start).Round(time.Millisecond))
+
+		start = time.Now()
+		seedRecords(t, db, records, products)
+		t.Logf("%d records stored: %s", records, time.Since(start).Round(time.Millisecond))
+
+		var ids []int64
+		rows, err := db.Q(ctx).QueryContext(ctx, `SELECT id FROM systems ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			_ = rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+
+		runtime.GC()
+		start = time.Now()
+		if err := w.Vuln.MatchSystems(ctx, ids); err != nil {
+			t.Fatal(err)
+		}
+		cold := time.Since(start)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		var opened int
+		if err := db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_findings`).Scan(&opened); err != nil || opened == 0 {
+			t.Fatalf("findings: %d %v", opened, err)
+		}
+		t.Logf("first match of %d systems × 5 components against %d records (loaded from the database and indexed): %s, %d findings opened; heap in use %d MiB",
+			systems, records, cold.Round(time.Millisecond), opened, ms.HeapInuse>>20)
+
+		start = time.Now()
+		if err := w.Vuln.MatchSystems(ctx, ids); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the same match again (feeds in memory): %s", time.Since(start).Round(time.Millisecond))
+
+		// One inventory change: the registry saves the system, the
+		// feature matches that system only (SystemsChanged).
+		sys, err := w.Registry.System(ctx, access.System, ids[len(ids)/2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw := append([]registry.Software(nil), sys.Software...)
+		sw[0].Version = "1.0.0"
+		start = time.Now()
+		if _, err := w.Registry.UpdateSystem(ctx, access.System, sys.ID, registry.SystemInput{Software: &sw}); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("one inventory change, saved by the registry and matched by the feature: %s", time.Since(start).Round(time.Millisecond))
+		start = time.Now()
+		if err := w.Vuln.MatchSystems(ctx, []int64{sys.ID}); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("one system matched again: %s", time.Since(start).Round(time.Microsecond))
+
+		// One feed update: a one-record file.
+		rec := scaleRecord(rand.New(rand.NewPCG(9, 9)), records+1, aliasCPE["nginx"])
+		rec.Status, rec.Configurations = "Analyzed", []vuln.Configuration{{Nodes: []vuln.Node{{Operator: "OR", Matches: []vuln.CPEMatch{{Vulnerable: true, Criteria: "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", VersionEndExcluding: "2.0"}}}}}}
+		body, _ := json.Marshal(map[string]any{"cve": map[string]any{"id": rec.ID, "vulnStatus": "Analyzed", "lastModified": "2026-02-01T00:00:00.000",
+			"configurations": []any{map[string]any{"nodes": []any{map[string]any{"operator": "OR", "negate": false, "cpeMatch": []any{map[string]any{
+				"vulnerable": true, "criteria": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", "versionEndExcluding": "2.0"}}}}}}}})
+		start = time.Now()
+		imp, err := w.Vuln.ImportFeed(ctx, access.System, "one.json", bytes.NewReader(body))
+		if err != nil || imp.Added != 1 {
+			t.Fatalf("one-record import: %+v %v", imp, err)
+		}
+		t.Logf("one-record feed import and the re-match it causes: %s (%+v)", time.Since(start).Round(time.Millisecond), imp.Findings)
+	})
+}
