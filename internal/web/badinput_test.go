@@ -94,6 +94,10 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"policy with a bad check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"required_checks": []string{"x; DROP"}}, 400, "validation_failed", "required_checks"},
 				{"policy with a misspelt check id", "PATCH", "/api/v1/label-policies/1", map[string]any{"critical_checks": []string{"tls.certficate"}}, 400, "validation_failed", "critical_checks"},
 				{"unknown label", "GET", "/api/v1/labels/nope", nil, 404, "not_found", ""},
+				{"questionnaire with missing answers", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), map[string]any{"regime": "nd331-2026"}, 400, "validation_failed", "info_class"},
+				{"questionnaire with a part missing answers", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"parts": [{"info_class": "public"}], "regime"`, 1), 400, "validation_failed", "parts[0].system_type"},
+				{"proposal below the answers' level", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"proposed_level": 1, "regime"`, 1), 400, "validation_failed", "proposed_level"},
+				{"questionnaire with a word for a number", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, "20000", `"many"`, 1), 400, "bad_request", ""},
 			}
 			before := counts(t, w)
 			for _, c := range cases {
@@ -117,12 +121,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 }
 
-func counts(t *testing.T, w *world) [10]int {
+func counts(t *testing.T, w *world) [11]int {
 	t.Helper()
-	var c [10]int
+	var c [11]int
 	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets",
 		"SELECT COUNT(*) FROM sites", "SELECT COUNT(*) FROM scans", "SELECT COUNT(*) FROM maintenance_windows", "SELECT COUNT(*) FROM notify_targets",
-		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'"} {
+		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'", "SELECT COUNT(*) FROM level_proposals"} {
 		if err := w.svc.DB.Reader().QueryRow(q).Scan(&c[i]); err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,8 @@ func (s *Server) registerLevelsUI() {
 	s.page("POST /levels/dossiers/{id}/comments", s.dossierComment)
 	s.page("POST /levels/dossiers/{id}/attachments", s.dossierAttach)
 	s.page("GET /levels/systems/{id}", s.levelSystemPage)
+	s.page("GET /levels/systems/{id}/questionnaire", s.questionnairePage)
+	s.page("POST /levels/systems/{id}/questionnaire", s.questionnairePost)
 	s.page("POST /levels/systems/{id}/dossiers", s.dossierCreate)
 	s.page("POST /levels/systems/{id}/assessment", s.assessmentSave)
 	s.page("POST /levels/systems/{id}/risks", s.riskCreate)

@@ -1,0 +1,102 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// questionnaireForm is levelAnswers as the questionnaire page posts them.
+func questionnaireForm(action string, extra url.Values) url.Values {
+	f := url.Values{"action": {action}, "regime": {"nd331-2026"}, "info_class": {"personal"}, "system_type": {"public_service"},
+		"data_subjects": {"20000"}, "sensitive_personal_data": {"false"}, "handles_administrative_procedures": {"true"},
+		"online_public_service_level": {"2"}, "conditional_business": {"false"}, "infrastructure_scope": {"none"},
+		"needs_24_7": {"false"}, "national_security_harm": {"none"}}
+	for k, v := range extra {
+		f[k] = v
+	}
+	return f
+}
+
+// TestQuestionnairePage: the officer answers the questionnaire on the
+// page, sees level 3 with its reasons (nothing recorded yet), saves it
+// as the proposal; a level below what the answers imply is refused with
+// the reason, missing answers are named under their fields (in a part
+// too); the auditor may see the level but not save; another agency's
+// officer gets 404; the form starts from the last proposal's answers.
+func TestQuestionnairePage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	officer, auditor, other := w.browser("agencyA"), w.browser("auditor"), w.browser("agencyB")
+	sysPath := freshSystem(w, "Cổng một cửa Beta")
+	page := "/levels" + strings.TrimPrefix(sysPath, "/api/v1") + "/questionnaire"
+	// count is 0 while the system has no proposal, else 1
+	count := func() int {
+		code, _ := w.api("admin", "GET", sysPath+"/level", nil)
+		if code == http.StatusNotFound {
+			return 0
+		}
+		return 1
+	}
+	code, body := officer.get(page)
+	if code != 200 || !strings.Contains(string(body), "Phiếu xác định cấp độ") || !strings.Contains(string(body), `name="parts.0.info_class"`) || !strings.Contains(string(body), `value="save"`) {
+		t.Fatalf("empty questionnaire: %d", code)
+	}
+	code, body = officer.post(page, officer.withCSRF(questionnaireForm("preview", nil)))
+	if code != 200 || !strings.Contains(string(body), "Cấp độ 3") || !strings.Contains(string(body), "Căn cứ đề xuất") || count() != 0 {
+		t.Fatalf("preview: %d, %d proposals", code, count())
+	}
+	missing := questionnaireForm("save", url.Values{"data_subjects": {""}, "needs_24_7": {""}, "parts.0.info_class": {"public"}})
+	code, body = officer.post(page, officer.withCSRF(missing))
+	if code != http.StatusBadRequest || count() != 0 {
+		t.Fatalf("missing answers: %d, %d proposals", code, count())
+	}
+	for _, field := range []string{"data_subjects", "needs_24_7", "parts[0].system_type"} {
+		re := fmt.Sprintf(`<code translate="no">%s</code>`, field)
+		_, after, found := strings.Cut(string(body), re)
+		label, _, _ := strings.Cut(after, "</label>")
+		if !found || !strings.Contains(label, `class="field-error"`) {
+			t.Errorf("no error under %s", field)
+		}
+	}
+	if _, after, _ := strings.Cut(string(body), `<code translate="no">info_class</code>`); strings.Contains(strings.SplitN(after, "</label>", 2)[0], "field-error") {
+		t.Error("an answered question has an error")
+	}
+	code, body = officer.post(page, officer.withCSRF(questionnaireForm("save", url.Values{"proposed_level": {"2"}})))
+	if code != http.StatusBadRequest || !strings.Contains(string(body), "proposed_level") || count() != 0 {
+		t.Errorf("a level below the answers: %d, %d proposals", code, count())
+	}
+	code, _ = officer.post(page, officer.withCSRF(questionnaireForm("save", url.Values{"data_subjects": {"nhiều"}})))
+	if code != http.StatusBadRequest || count() != 0 {
+		t.Errorf("a number that is not one: %d", code)
+	}
+	code, _ = auditor.post(page, auditor.withCSRF(questionnaireForm("save", nil)))
+	if code != http.StatusForbidden || count() != 0 {
+		t.Errorf("auditor saves: %d", code)
+	}
+	if code, body := auditor.post(page, auditor.withCSRF(questionnaireForm("preview", nil))); code != 200 || strings.Contains(string(body), `value="save"`) {
+		t.Errorf("auditor preview: %d", code)
+	}
+	if code, _ := other.get(page); code != http.StatusNotFound {
+		t.Errorf("other agency: %d", code)
+	}
+	if code, _ := other.post(page, other.withCSRF(questionnaireForm("preview", nil))); code != http.StatusNotFound {
+		t.Errorf("other agency preview: %d", code)
+	}
+	code, _ = officer.post(page, officer.withCSRF(questionnaireForm("save", url.Values{"proposed_level": {"4"}})))
+	if code != http.StatusSeeOther || count() != 1 {
+		t.Fatalf("save: %d, %d proposals", code, count())
+	}
+	code, body = officer.get(strings.TrimSuffix(page, "/questionnaire"))
+	if code != 200 || !strings.Contains(string(body), "Cấp độ đề xuất") || !strings.Contains(string(body), "4 <code") {
+		t.Errorf("system page after the proposal: %d", code)
+	}
+	if code, body := officer.get(page); code != 200 || !strings.Contains(string(body), `<option value="public_service" selected>`) {
+		t.Errorf("the form does not start from the last answers (%d)", code)
+	}
+	officer.setLang("en")
+	if code, body := officer.post(page, officer.withCSRF(questionnaireForm("preview", nil))); code != 200 || !strings.Contains(string(body), "Level questionnaire") || !strings.Contains(string(body), "Why this level") {
+		t.Errorf("English: %d", code)
+	}
+}
