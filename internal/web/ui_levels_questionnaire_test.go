@@ -100,3 +100,27 @@ func TestQuestionnairePage(t *testing.T) {
 		t.Errorf("English: %d", code)
 	}
 }
+
+// assessedSystemPage is the level page of a fresh system in A1 approved at
+// level 3 and assessed twice (its trend has two points).
+func assessedSystemPage(w *world, role string) string {
+	id := proposedSystem(w, "assessed "+role)
+	code, body := w.api("admin", "POST", fmt.Sprintf("/api/v1/systems/%d/dossiers", id), nil)
+	if code != http.StatusCreated {
+		w.t.Fatalf("dossier: %d %s", code, body)
+	}
+	d := fmt.Sprintf("/api/v1/dossiers/%d", idOf(w.t, body))
+	for _, s := range []struct{ method, path, body string }{
+		{"PATCH", d, `{"sections": {"security-plan": "Phương án."}}`},
+		{"POST", d + "/transitions", `{"to": "submitted"}`},
+		{"POST", d + "/transitions", `{"to": "under_appraisal"}`},
+		{"POST", d + "/transitions", `{"to": "approved", "decision_number": "12/QĐ-UBND", "decision_date": "2026-06-01", "signer": "Chủ tịch"}`},
+		{"PUT", fmt.Sprintf("/api/v1/systems/%d/assessment", id), `{"items": [{"requirement": "g.risk", "status": "partial"}]}`},
+		{"PUT", fmt.Sprintf("/api/v1/systems/%d/assessment", id), `{"items": [{"requirement": "g.risk", "status": "implemented"}, {"requirement": "g.logs", "status": "implemented"}]}`},
+	} {
+		if code, body := w.api("admin", s.method, s.path, s.body); code != http.StatusOK {
+			w.t.Fatalf("%s %s: %d %s", s.method, s.path, code, body)
+		}
+	}
+	return fmt.Sprintf("/levels/systems/%d", id)
+}
