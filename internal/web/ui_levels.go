@@ -34,6 +34,7 @@ func (s *Server) registerLevelsUI() {
 	s.page("POST /levels/systems/{id}/dossiers", s.dossierCreate)
 	s.page("POST /levels/systems/{id}/assessment", s.assessmentSave)
 	s.page("POST /levels/systems/{id}/risks", s.riskCreate)
+	s.page("POST /levels/systems/{id}/duties", s.dutyRecord)
 	s.page("GET /levels/reports/annual", s.annualPage)
 }
 

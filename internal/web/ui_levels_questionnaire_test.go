@@ -124,3 +124,52 @@ func assessedSystemPage(w *world, role string) string {
 	}
 	return fmt.Sprintf("/levels/systems/%d", id)
 }
+
+// TestDutiesOnPages: the system page lists its level's periodic duties
+// with due dates; the officer records a vulnerability scan done long ago,
+// which makes it overdue on the system page and on the dashboard; a
+// future date or a duty the level does not have is refused; the auditor
+// may not record; another agency's officer gets 404.
+func TestDutiesOnPages(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	officer, auditor, other := w.browser("agencyA"), w.browser("auditor"), w.browser("agencyB")
+	page := assessedSystemPage(w, "duties")
+	code, body := officer.get(page)
+	if code != 200 || !strings.Contains(string(body), "Nghĩa vụ định kỳ") || !strings.Contains(string(body), "Rà quét lỗ hổng") || !strings.Contains(string(body), "6 tháng một lần") {
+		t.Fatalf("system page duties: %d", code)
+	}
+	if strings.Contains(string(body), `<b class="bad">Quá hạn</b>`) {
+		t.Error("a just-approved system has an overdue duty")
+	}
+	bad := []url.Values{
+		{"duty": {"vulnerability-scan"}, "done_on": {"2999-01-01"}},
+		{"duty": {"pentest"}, "done_on": {"2025-01-01"}}, // no pentest frequency at level 3
+		{"duty": {"vulnerability-scan"}, "done_on": {"hôm qua"}},
+	}
+	for _, f := range bad {
+		if code, _ := officer.post(page+"/duties", officer.withCSRF(f)); code != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", f, code)
+		}
+	}
+	good := url.Values{"duty": {"vulnerability-scan"}, "done_on": {"2025-01-01"}, "note": {"Quét bằng OpenVAS"}}
+	if code, _ := auditor.post(page+"/duties", auditor.withCSRF(good)); code != http.StatusForbidden {
+		t.Errorf("auditor records: %d", code)
+	}
+	if code, _ := other.post(page+"/duties", other.withCSRF(good)); code != http.StatusNotFound {
+		t.Errorf("other agency records: %d", code)
+	}
+	if code, _ := officer.post(page+"/duties", officer.withCSRF(good)); code != http.StatusSeeOther {
+		t.Fatalf("record: %d", code)
+	}
+	code, body = officer.get(page)
+	if code != 200 || !strings.Contains(string(body), "2025-07-01") || !strings.Contains(string(body), `<b class="bad">Quá hạn</b>`) {
+		t.Errorf("after the record: %d", code)
+	}
+	code, body = officer.get("/levels")
+	if code != 200 || !strings.Contains(string(body), "Nghĩa vụ định kỳ quá hạn") || !strings.Contains(string(body), page+`#duties" class="bad">1</a>`) {
+		t.Errorf("dashboard: %d", code)
+	}
+	if _, body := other.get("/levels"); strings.Contains(string(body), page) {
+		t.Error("the other agency's dashboard shows the system")
+	}
+}

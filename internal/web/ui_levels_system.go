@@ -20,7 +20,9 @@ type levelSystemView struct {
 	Dossiers []levels.Dossier
 	HeatMap  template.HTML
 	// Trend is the assessment's score after each change (SVG).
-	Trend  template.HTML
+	Trend template.HTML
+	// Duties are the periodic duties of the approved level (none before).
+	Duties []levels.DutyDue
 	Scales levels.RiskScales
 	// CanWrite says the reader may draft, assess and record risks.
 	CanWrite bool
@@ -58,9 +60,14 @@ func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	duties, err := svc.Duties(ctx, actor, id)
+	if err != nil && !errors.Is(err, store.ErrConflict) { // 409: no approved level yet
+		s.fail(w, r, err)
+		return
+	}
 	v := s.newView(r, "levels.system", "levels", nil)
 	v.Title, v.TitleIsData = rep.SystemName, true
-	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Trend: assessmentTrend(v.Lang, history), Scales: svc.Scales(),
+	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Trend: assessmentTrend(v.Lang, history), Duties: duties, Scales: svc.Scales(),
 		CanWrite: actor.CanWriteRegistry() || actor.CanWriteSecurity()}
 	s.render(w, http.StatusOK, "levels_system", v)
 }
@@ -132,6 +139,15 @@ func (s *Server) assessmentSave(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err = svc.Assess(r.Context(), httpx.Actor(r.Context()), id, in)
 		return "", err
+	})
+}
+
+// dutyRecord records that a periodic duty was done.
+func (s *Server) dutyRecord(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		f := r.PostForm
+		_, err := svc.RecordDuty(r.Context(), httpx.Actor(r.Context()), id, levels.DutyInput{Duty: f.Get("duty"), DoneOn: f.Get("done_on"), Note: f.Get("note")})
+		return fmt.Sprintf("/levels/systems/%d?done=saved#duties", id), err
 	})
 }
 

@@ -45,6 +45,19 @@ var levelTexts = map[string][2]string{
 	"levels.trend":                                       {"Mức đáp ứng yêu cầu theo thời gian", "Requirements met over time"},
 	"levels.trend_score":                                 {"% đáp ứng", "% met"},
 	"levels.trend_summary":                               {"%[1]d lần cập nhật đánh giá từ %[2]s đến %[3]s; gần nhất: đáp ứng %[4]s%%, cấp độ %[5]s", "Assessment updates: %[1]d, from %[2]s to %[3]s; latest: %[4]s%% met, level %[5]s"},
+	"levels.duties":                                      {"Nghĩa vụ định kỳ", "Periodic duties"},
+	"levels.duty":                                        {"Nghĩa vụ", "Duty"},
+	"levels.duty_every":                                  {"Tần suất", "How often"},
+	"levels.duty_last":                                   {"Lần gần nhất", "Last done"},
+	"levels.duty_applies":                                {"Áp dụng (không có hạn định kỳ)", "Applies (no periodic date)"},
+	"levels.months":                                      {"%d tháng một lần", "every %d months"},
+	"levels.critical_months":                             {"tài sản quan trọng: %d tháng một lần", "critical assets: every %d months"},
+	"levels.keep_months":                                 {"lưu ít nhất %d tháng", "kept at least %d months"},
+	"levels.duty_record":                                 {"Ghi nhận đã thực hiện", "Record as done"},
+	"levels.duty_done_on":                                {"Ngày thực hiện", "Done on"},
+	"levels.note_optional":                               {"Ghi chú (không bắt buộc)", "Note (optional)"},
+	"levels.duties_overdue":                              {"Nghĩa vụ định kỳ quá hạn", "Periodic duties overdue"},
+	"levels.duties_overdue_short":                        {"Nghĩa vụ quá hạn", "Duties overdue"},
 	"levels.dossiers":                                    {"Hồ sơ đề xuất cấp độ", "Level dossiers"},
 	"levels.dossier":                                     {"Hồ sơ đề xuất cấp độ", "Level dossier"},
 	"levels.system":                                      {"Cấp độ của hệ thống", "A system's level"},
@@ -173,6 +186,7 @@ var levelTexts = map[string][2]string{
 	"audit.v.dossier_approve":                            {"phê duyệt hồ sơ đề xuất cấp độ", "approved the level dossier"},
 	"audit.v.dossier_comment":                            {"góp ý vào hồ sơ đề xuất cấp độ", "commented on the level dossier"},
 	"audit.v.dossier_attach":                             {"đính kèm tài liệu vào hồ sơ đề xuất cấp độ", "attached a document to the level dossier"},
+	"audit.v.duty_record":                                {"ghi nhận nghĩa vụ định kỳ đã thực hiện của", "recorded a periodic duty done for"},
 	"audit.v.assessment_set":                             {"đánh giá đáp ứng yêu cầu của", "assessed the requirements of"},
 	"audit.v.risk_create":                                {"ghi nhận rủi ro", "recorded the risk"},
 	"audit.v.risk_update":                                {"cập nhật rủi ro", "updated the risk"},
@@ -184,7 +198,7 @@ func init() {
 	}
 	// The audit log's sentences for the levels' actions.
 	for _, a := range []string{"level.propose", "layer.set", "dossier.create", "dossier.edit", "dossier.submit", "dossier.appraise",
-		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "risk.create", "risk.update"} {
+		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "duty.record", "risk.create", "risk.update"} {
 		auditVerbs[a] = "audit.v." + strings.ReplaceAll(a, ".", "_")
 	}
 }

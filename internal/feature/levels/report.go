@@ -31,6 +31,9 @@ type ReportSystem struct {
 	// Inspected is the date of the last independent inspection (layer 3)
 	// when it falls in the period.
 	Inspected string `json:"inspected,omitempty"`
+	// DutiesOverdue counts the system's periodic duties past their due
+	// date today (duties.go).
+	DutiesOverdue int `json:"duties_overdue"`
 }
 
 // YearReport is the annual report of a scope.
@@ -57,10 +60,12 @@ type YearReport struct {
 	// ApprovedInPeriod counts dossiers whose decision falls in the period.
 	ApprovedInPeriod int `json:"approved_in_period"`
 	// Inspections counts systems inspected (layer 3) in the period.
-	Inspections int            `json:"inspections"`
-	Score       float64        `json:"score"`
-	Rows        []ReportSystem `json:"systems_detail"`
-	GeneratedAt string         `json:"generated_at"`
+	Inspections int `json:"inspections"`
+	// DutiesOverdue counts the periodic duties past their due date today.
+	DutiesOverdue int            `json:"duties_overdue"`
+	Score         float64        `json:"score"`
+	Rows          []ReportSystem `json:"systems_detail"`
+	GeneratedAt   string         `json:"generated_at"`
 }
 
 // reportRegime is the regime whose calendar the annual report follows:
@@ -130,6 +135,10 @@ func (s *Service) annual(ctx context.Context, actor access.Actor, rows []scopeRo
 			rep.Inspections++
 		}
 		if d.Level > 0 {
+			if r, ok := s.lib.Regime(d.Regime); ok {
+				row.DutiesOverdue = overdueDuties(dutiesDue(r, d.Level, rows[i].approvedOn, rows[i].sum.LastInspection, rows[i].sum.DutiesDone, today(now)))
+				rep.DutiesOverdue += row.DutiesOverdue
+			}
 			rep.ByLevel[fmt.Sprint(d.Level)]++
 			row.Plan = planOf(d.Counts)
 			switch row.Plan {

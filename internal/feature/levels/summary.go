@@ -43,6 +43,8 @@ type summaryRow struct {
 	// LastInspection is layer 3's last date as recorded.
 	LastInspection string
 	Connected      bool
+	// DutiesDone is the last day each periodic duty was recorded done.
+	DutiesDone map[string]string
 }
 
 // layerStatuses tells the four layers' statuses on day now from the
@@ -105,6 +107,9 @@ func (s *Service) summarise(ctx context.Context, q store.Querier, systemID int64
 	}
 	m.LastInspection = layers[2].Details.LastDate
 	m.Connected = layers[3].Details.Connected != nil && *layers[3].Details.Connected
+	if m.DutiesDone, err = lastDone(ctx, q, systemID); err != nil {
+		return m, err
+	}
 	return m, nil
 }
 
@@ -147,14 +152,14 @@ func (s *Service) refreshSummary(ctx context.Context, tx *store.Tx, systemID int
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO level_summaries (system_id, regime, level, implemented, partial, not_implemented, not_applicable, gaps,
-			team, contract_end, next_due, last_inspection, connected, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			team, contract_end, next_due, last_inspection, connected, duties_done, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (system_id) DO UPDATE SET regime = excluded.regime, level = excluded.level, implemented = excluded.implemented,
 			partial = excluded.partial, not_implemented = excluded.not_implemented, not_applicable = excluded.not_applicable, gaps = excluded.gaps,
 			team = excluded.team, contract_end = excluded.contract_end, next_due = excluded.next_due, last_inspection = excluded.last_inspection,
-			connected = excluded.connected, updated_at = excluded.updated_at`,
+			connected = excluded.connected, duties_done = excluded.duties_done, updated_at = excluded.updated_at`,
 		systemID, m.Regime, m.Level, m.Implemented, m.Partial, m.NotImplemented, m.NotApplicable, strings.Join(m.Gaps, " "),
-		store.Flag(m.Team), m.ContractEnd, m.NextDue, m.LastInspection, store.Flag(m.Connected), store.Now())
+		store.Flag(m.Team), m.ContractEnd, m.NextDue, m.LastInspection, store.Flag(m.Connected), formatDone(m.DutiesDone), store.Now())
 	if err != nil {
 		return fmt.Errorf("levels: summary of system %d: %w", systemID, err)
 	}
@@ -169,6 +174,8 @@ type scopeRow struct {
 	// gaps is the summary's gap list as stored (read for the dashboard
 	// only).
 	gaps string
+	// approvedOn is the day the level was approved.
+	approvedOn string
 }
 
 // scopeRows reads the live systems matching w (aliases s: systems, a:
@@ -182,7 +189,8 @@ func (s *Service) scopeRows(ctx context.Context, w store.Where, withGaps bool) (
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT s.id, s.name, a.id, a.code, a.name,
 			COALESCE(l.approved_regime, ''), COALESCE(l.approved_level, 0), COALESCE(l.proposed_level, 0),
 			COALESCE(m.implemented, 0), COALESCE(m.partial, 0), COALESCE(m.not_implemented, 0), COALESCE(m.not_applicable, 0), `+gaps+`,
-			COALESCE(m.team, 0), COALESCE(m.contract_end, ''), COALESCE(m.next_due, ''), COALESCE(m.last_inspection, ''), COALESCE(m.connected, 0)
+			COALESCE(m.team, 0), COALESCE(m.contract_end, ''), COALESCE(m.next_due, ''), COALESCE(m.last_inspection, ''), COALESCE(m.connected, 0),
+			COALESCE(m.duties_done, ''), COALESCE(l.approved_at, '')
 		FROM systems s JOIN agencies a ON a.id = s.agency_id LEFT JOIN system_levels l ON l.system_id = s.id
 			LEFT JOIN level_summaries m ON m.system_id = s.id
 		WHERE `+w.SQL(), w.Args()...)
@@ -194,13 +202,15 @@ func (s *Service) scopeRows(ctx context.Context, w store.Where, withGaps bool) (
 	for rows.Next() {
 		var r scopeRow
 		var team, connected int
+		var done, approvedAt string
 		if err := rows.Scan(&r.SystemID, &r.Name, &r.AgencyID, &r.AgencyCode, &r.AgencyName,
 			&r.Regime, &r.Level, &r.ProposedLevel,
 			&r.sum.Implemented, &r.sum.Partial, &r.sum.NotImplemented, &r.sum.NotApplicable, &r.gaps,
-			&team, &r.sum.ContractEnd, &r.sum.NextDue, &r.sum.LastInspection, &connected); err != nil {
+			&team, &r.sum.ContractEnd, &r.sum.NextDue, &r.sum.LastInspection, &connected, &done, &approvedAt); err != nil {
 			return nil, err
 		}
 		r.sum.Team, r.sum.Connected = team != 0, connected != 0
+		r.sum.DutiesDone, r.approvedOn = parseDone(done), dateOf(approvedAt)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

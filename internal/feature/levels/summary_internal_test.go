@@ -40,6 +40,8 @@ type figures struct {
 	Gaps                             map[string]int
 	AgencyScores                     map[int64]Counts
 	AgencySystems, AgencyApprovedNum map[int64]int
+	DutiesOverdue                    int
+	SystemDutiesOverdue              map[int64]int
 }
 
 // fromDashboard takes the figures from the dashboard (all top gaps).
@@ -65,7 +67,9 @@ func fromDashboard(t *testing.T, s *Service, agencyID int64) figures {
 	y := d.Year
 	f := figures{Systems: y.Systems, Approved: y.Approved, ByLevel: y.ByLevel, PlanFull: y.PlanFull, PlanPart: y.PlanPart, PlanNone: y.PlanNone,
 		Inspections: y.Inspections, Score: y.Score, PerSystem: map[int64]Counts{}, Inspected: map[int64]string{}, Coverage: d.Coverage, Gaps: map[string]int{}}
+	f.DutiesOverdue, f.SystemDutiesOverdue = y.DutiesOverdue, map[int64]int{}
 	for _, r := range y.Rows {
+		f.SystemDutiesOverdue[r.SystemID] = r.DutiesOverdue
 		f.PerSystem[r.SystemID] = r.Counts
 		if r.Inspected != "" {
 			f.Inspected[r.SystemID] = r.Inspected
@@ -100,7 +104,8 @@ func fromRows(t *testing.T, s *Service, agencyID int64) figures {
 		t.Fatal(err)
 	}
 	q := s.db.Q(ctx)
-	f := figures{ByLevel: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, PerSystem: map[int64]Counts{}, Inspected: map[int64]string{}, Gaps: map[string]int{}}
+	f := figures{ByLevel: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, PerSystem: map[int64]Counts{}, Inspected: map[int64]string{}, Gaps: map[string]int{},
+		SystemDutiesOverdue: map[int64]int{}}
 	sc := Scores{}
 	type sys struct {
 		id, agency  int64
@@ -167,6 +172,12 @@ func fromRows(t *testing.T, s *Service, agencyID int64) figures {
 			c.score()
 			a.Approved++
 			f.Approved++
+			duties, err := s.Duties(ctx, access.System, x.id) // from the rows, not the summary
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.SystemDutiesOverdue[x.id] = overdueDuties(duties)
+			f.DutiesOverdue += overdueDuties(duties)
 			a.plus(c)
 			sc.Total.plus(c)
 			f.ByLevel[fmt.Sprint(x.level)]++
@@ -180,6 +191,9 @@ func fromRows(t *testing.T, s *Service, agencyID int64) figures {
 			}
 		}
 		f.PerSystem[x.id] = c
+		if _, ok := f.SystemDutiesOverdue[x.id]; !ok {
+			f.SystemDutiesOverdue[x.id] = 0
+		}
 	}
 	for _, a := range agencies {
 		a.score()
@@ -276,6 +290,16 @@ func newWorld(t *testing.T, db *store.DB, seed uint64) *world {
 	for range 9 {
 		w.addSystem()
 	}
+	// the first system starts with its four layers in place
+	yes := true
+	for n, d := range []LayerDetails{{People: []Person{{Name: "Trần Bình", Email: "binh@example.vn"}}},
+		{Provider: "VNPT", ContractEnd: time.Now().AddDate(1, 0, 0).Format(time.DateOnly), Connection: "VPN"},
+		{Organisation: "Cục An toàn thông tin", LastDate: time.Now().AddDate(0, -1, 0).Format(time.DateOnly), NextDue: time.Now().AddDate(1, 0, 0).Format(time.DateOnly)},
+		{Connected: &yes}} {
+		if _, err := s.SetLayer(context.Background(), access.System, 1, n+1, d); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return w
 }
 
@@ -340,20 +364,54 @@ func (w *world) layer(id int64) {
 	switch n {
 	case 1:
 		p := Person{Name: "Nguyễn Văn An"}
-		if w.rnd.IntN(2) == 0 {
+		if w.rnd.IntN(4) > 0 {
 			p.Phone = "0912345678"
 		}
 		d.People = []Person{p}
 	case 2:
-		d = LayerDetails{Provider: "Viettel", ContractEnd: day(), Connection: []string{"", "VPN"}[w.rnd.IntN(2)]}
+		end := time.Now().AddDate(0, 0, []int{-100, 10, 300, 300}[w.rnd.IntN(4)]).Format(time.DateOnly) // ended, ending, current
+		d = LayerDetails{Provider: "Viettel", ContractEnd: end, Connection: []string{"", "VPN", "VPN", "VPN"}[w.rnd.IntN(4)]}
 	case 3:
-		d = LayerDetails{Organisation: []string{"", "Cục An toàn thông tin"}[w.rnd.IntN(2)], LastDate: day(), NextDue: day()}
+		d = LayerDetails{Organisation: []string{"", "Cục An toàn thông tin", "Cục An toàn thông tin", "Cục An toàn thông tin"}[w.rnd.IntN(4)], LastDate: day(), NextDue: day()}
 	case 4:
-		d.Connected = []*bool{&yes, &no}[w.rnd.IntN(2)]
+		d.Connected = []*bool{&yes, &yes, &yes, &no}[w.rnd.IntN(4)]
 	}
 	if _, err := w.s.SetLayer(context.Background(), access.System, id, n, d); err != nil {
 		w.t.Fatalf("layer %d of %d: %v", n, id, err)
 	}
+}
+
+// duty records a random periodic duty of the system's level as done on
+// a random past day.
+func (w *world) duty(id int64) string {
+	ctx := context.Background()
+	r, level, err := w.s.approved(ctx, w.db.Q(ctx), id)
+	if err != nil {
+		return "nothing (no level)"
+	}
+	var ids []string
+	for _, d := range r.Duties {
+		if d.EveryMonths[fmt.Sprint(level)] > 0 {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return "nothing (no periodic duty)"
+	}
+	in := DutyInput{Duty: ids[w.rnd.IntN(len(ids))], DoneOn: time.Now().AddDate(0, 0, -w.rnd.IntN(1000)).Format(time.DateOnly)}
+	if _, err := w.s.RecordDuty(ctx, access.System, id, in); err != nil {
+		w.t.Fatalf("duty of %d: %v", id, err)
+	}
+	return fmt.Sprintf("duty %s of %d", in.Duty, id)
+}
+
+// isLive says system id is not archived.
+func (w *world) isLive(id int64) bool {
+	var archived string
+	if err := w.db.Q(context.Background()).QueryRowContext(context.Background(), `SELECT archived_at FROM systems WHERE id = $1`, id).Scan(&archived); err != nil {
+		w.t.Fatal(err)
+	}
+	return archived == ""
 }
 
 // step makes one random change.
@@ -363,7 +421,7 @@ func (w *world) step() string {
 	if err := w.db.Q(context.Background()).QueryRowContext(context.Background(), `SELECT archived_at FROM systems WHERE id = $1`, id).Scan(&archived); err != nil {
 		w.t.Fatal(err)
 	}
-	switch k := w.rnd.IntN(10); {
+	switch k := w.rnd.IntN(14); {
 	case k == 0:
 		a := w.rnd.Int64N(3) + 1
 		w.exec(`UPDATE systems SET agency_id = $1, agency_path = $2 WHERE id = $3`, a, agencyPath(a), id)
@@ -402,24 +460,35 @@ func (w *world) step() string {
 	case k <= 4:
 		w.approve(id)
 		return fmt.Sprintf("approve %d", id)
-	case k <= 7:
+	case k <= 6:
 		w.assess(id)
 		return fmt.Sprintf("assess %d", id)
-	default:
+	case k == 7:
+		return w.duty(id)
+	default: // most to the first systems, so that some get all four
+		if first := w.live[w.rnd.IntN(min(3, len(w.live)))]; w.isLive(first) {
+			id = first
+		}
 		w.layer(id)
 		return fmt.Sprintf("layer of %d", id)
 	}
 }
 
-// compare fails when the summaries' figures differ from the rows'.
-func (w *world) compare(when string) {
+// compare fails when the summaries' figures differ from the rows', and
+// returns the province's figures.
+func (w *world) compare(when string) figures {
 	w.t.Helper()
+	var province figures
 	for _, agency := range []int64{0, 1, 2, 3} {
 		got, want := fromDashboard(w.t, w.s, agency), fromRows(w.t, w.s, agency)
 		if !reflect.DeepEqual(got, want) {
 			w.t.Fatalf("after %s, agency %d:\nsummaries %+v\nrows      %+v", when, agency, got, want)
 		}
+		if agency == 0 {
+			province = got
+		}
 	}
+	return province
 }
 
 // TestSummariesNeverDrift runs 150 random changes on each engine,
@@ -434,14 +503,24 @@ func TestSummariesNeverDrift(t *testing.T) {
 			w := newWorld(t, db, seed)
 			w.compare("start")
 			var done []string
-			for range 150 {
+			// what the sequence went through, so that it is known to test
+			// each kind of figure
+			var seen struct{ approved, gaps, full, expiring, overdue, inspected, duties bool }
+			for range 200 {
 				done = append(done, w.step())
-				w.compare(strings.Join(done[max(0, len(done)-5):], ", "))
+				f := w.compare(strings.Join(done[max(0, len(done)-5):], ", "))
+				seen.approved = seen.approved || f.Approved > 0
+				seen.gaps = seen.gaps || len(f.Gaps) > 0
+				seen.full = seen.full || f.Coverage.Full > 0
+				seen.expiring = seen.expiring || f.Coverage.ContractsExpiring > 0
+				seen.overdue = seen.overdue || f.Coverage.InspectionsOverdue > 0
+				seen.inspected = seen.inspected || f.Inspections > 0
+				seen.duties = seen.duties || f.DutiesOverdue > 0
+			}
+			if !seen.approved || !seen.gaps || !seen.full || !seen.expiring || !seen.overdue || !seen.inspected || !seen.duties {
+				t.Fatalf("the random sequence did too little to test: %+v", seen)
 			}
 			before := fromDashboard(t, w.s, 0)
-			if before.Approved == 0 || len(before.Gaps) == 0 || before.Coverage.Full+before.Coverage.ContractsExpiring+before.Coverage.InspectionsOverdue == 0 {
-				t.Fatalf("the random sequence did too little to test: %+v", before)
-			}
 			w.exec(`DELETE FROM level_summaries`)
 			w.backfill()
 			w.compare("the migration's backfill")

@@ -31,13 +31,31 @@ CREATE TABLE level_summaries (
 	last_inspection TEXT NOT NULL DEFAULT '',
 	-- layer 4: connected to the national monitoring system (1) or not
 	connected INTEGER NOT NULL DEFAULT 0,
+	-- the last time each periodic duty was recorded done:
+	-- "duty=YYYY-MM-DD" pairs, space-separated (level_duty_records)
+	duties_done TEXT NOT NULL DEFAULT '',
 	updated_at TEXT NOT NULL
 );
+
+-- The periodic duties of the regime (vulnerability scans, penetration
+-- tests, inspections) recorded as done for a system; their due dates
+-- are computed from the last one (or the level's approval) and the
+-- regime's frequency when read.
+CREATE TABLE level_duty_records (
+	id INTEGER PRIMARY KEY,
+	system_id INTEGER NOT NULL REFERENCES systems(id),
+	duty TEXT NOT NULL,
+	done_on TEXT NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	recorded_by TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX level_duty_records_system ON level_duty_records(system_id, duty, done_on);
 
 -- backfill: every existing system, from its rows (the same rules as
 -- levels.refreshSummary).
 INSERT INTO level_summaries (system_id, regime, level, implemented, partial, not_implemented, not_applicable, gaps,
-	team, contract_end, next_due, last_inspection, connected, updated_at)
+	team, contract_end, next_due, last_inspection, connected, duties_done, updated_at)
 SELECT s.id,
 	CASE WHEN l.approved_level IS NULL THEN '' ELSE l.approved_regime END,
 	COALESCE(l.approved_level, 0),
@@ -53,6 +71,7 @@ SELECT s.id,
 		AND COALESCE(json_extract(y.details_json, '$.next_due'), '') <> ''), ''),
 	COALESCE((SELECT json_extract(y.details_json, '$.last_date') FROM system_layers y WHERE y.system_id = s.id AND y.layer = 3), ''),
 	CASE WHEN EXISTS (SELECT 1 FROM system_layers y WHERE y.system_id = s.id AND y.layer = 4 AND json_extract(y.details_json, '$.connected') = 1) THEN 1 ELSE 0 END,
+	COALESCE(dd.done, ''),
 	strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
 FROM systems s LEFT JOIN system_levels l ON l.system_id = s.id
 LEFT JOIN (
@@ -65,4 +84,10 @@ LEFT JOIN (
 		group_concat(CASE WHEN r.status IN ('partial', 'not_implemented') THEN r.requirement END, ' ') AS gaps
 	FROM requirement_statuses r JOIN system_levels x ON x.system_id = r.system_id AND x.approved_regime = r.regime AND r.from_level <= x.approved_level
 	GROUP BY r.system_id
-) c ON c.system_id = s.id;
+) c ON c.system_id = s.id
+LEFT JOIN (
+	-- the last time each duty was done
+	SELECT system_id, group_concat(duty || '=' || last, ' ') AS done
+	FROM (SELECT system_id, duty, MAX(done_on) AS last FROM level_duty_records GROUP BY system_id, duty) last_done
+	GROUP BY system_id
+) dd ON dd.system_id = s.id;
