@@ -82,6 +82,21 @@ func (a *API) assessmentScores(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) assessmentGaps(w http.ResponseWriter, r *http.Request) {
+	if csv, err := wantsCSV(r); err != nil || csv {
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		listCSV(w, r, a, "gaps", func(ctx context.Context, svc *levels.Service) (csvTable, error) {
+			agency, err := agencyFilter(r)
+			if err != nil {
+				return nil, err
+			}
+			out, err := svc.Gaps(ctx, httpx.Actor(ctx), agency)
+			return levels.GapList(out), err
+		})
+		return
+	}
 	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, _ int64) (items[levels.Gap], error) {
 		agency, err := agencyFilter(r)
 		if err != nil {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/khien-project/khien/internal/platform/access"
@@ -66,6 +67,41 @@ func TestDuties(t *testing.T) {
 		entries, _, _ := w.log.List(context.Background(), access.System, audit.Filter{Action: "duty.record"})
 		if len(entries) != 1 {
 			t.Errorf("%d duty.record entries, want 1", len(entries))
+		}
+	})
+}
+
+// TestRiskAndGapCSV: the risk register and the gap list as CSV files
+// (UTF-8 with a BOM, formulas guarded, English headings with ?lang=en),
+// scoped like the lists; an unknown format is a 400.
+func TestRiskAndGapCSV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newLevelWorld(t, db)
+		w.approveLevel3(t)
+		if code, out := w.call(t, "officerA", "PUT", sysPath(w.sysA, "/assessment"), `{"items": [{"requirement": "g.logs", "status": "partial"}]}`); code != 200 {
+			t.Fatalf("assess: %d %v", code, out)
+		}
+		if code, out := w.call(t, "officerA", "POST", sysPath(w.sysA, "/risks"), `{"title": "=HYPERLINK(\"x\")", "threat": "Dò mật khẩu", "vulnerability": "Mật khẩu yếu",
+			"likelihood": 4, "impact": 5, "treatment": "mitigate", "status": "open"}`); code != 201 && code != 200 {
+			t.Fatalf("risk: %d %v", code, out)
+		}
+		risks := w.raw(t, "officerA", "GET", "/api/v1/risks?format=csv")
+		body := risks.Body.String()
+		if risks.Code != 200 || !strings.HasPrefix(body, "\ufeffid,system_id,hệ thống,rủi ro") || !strings.Contains(body, `'=HYPERLINK`) || !strings.Contains(body, "Dò mật khẩu,Mật khẩu yếu,4,5,20,") ||
+			risks.Header().Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(risks.Header().Get("Content-Disposition"), "risks.csv") {
+			t.Errorf("risks csv: %d %q", risks.Code, body)
+		}
+		gaps := w.raw(t, "officerA", "GET", "/api/v1/assessments/gaps?format=csv&lang=en").Body.String()
+		if !strings.HasPrefix(gaps, "\ufeffsystem_id,system,agency,level,regime,requirement") || !strings.Contains(gaps, ",3,nd331-2026,g.logs,") || !strings.Contains(gaps, ",partial") {
+			t.Errorf("gaps csv %q", gaps)
+		}
+		for _, path := range []string{"/api/v1/risks?format=csv", "/api/v1/assessments/gaps?format=csv"} {
+			if body := w.raw(t, "officerB", "GET", path).Body.String(); strings.Count(body, "\n") != 1 {
+				t.Errorf("%s as another agency's officer: %q", path, body)
+			}
+		}
+		if code := w.raw(t, "officerA", "GET", "/api/v1/risks?format=xml").Code; code != 400 {
+			t.Errorf("unknown format: %d", code)
 		}
 	})
 }

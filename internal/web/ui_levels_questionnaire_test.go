@@ -173,3 +173,49 @@ func TestDutiesOnPages(t *testing.T) {
 		t.Error("the other agency's dashboard shows the system")
 	}
 }
+
+// TestCoverageTree: the dashboard's agency tree adds each agency's
+// systems up over its units and colours it by four-layer coverage; the
+// CSV exports are linked; an agency's officer sees only their subtree.
+func TestCoverageTree(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	admin, officer := w.browser("admin"), w.browser("agencyA")
+	sys := freshSystem(w, "đủ bốn lớp")
+	for n, body := range []string{`{"people": [{"name": "Lê Chi", "phone": "0912345678"}]}`,
+		`{"provider": "VNPT", "contract_end": "2099-01-01", "connection": "VPN"}`,
+		`{"organisation": "Cục An toàn thông tin", "last_date": "2026-01-01", "next_due": "2099-01-01"}`,
+		`{"connected": true}`} {
+		if code, out := w.api("admin", "PUT", fmt.Sprintf("%s/layers/%d", sys, n+1), body); code != http.StatusOK {
+			t.Fatalf("layer %d: %d %s", n+1, code, out)
+		}
+	}
+	code, body := admin.get("/levels")
+	page := string(body)
+	// A1 holds the covered system and agency A's own: one of two (or
+	// more) covered; B has systems, none covered
+	if code != 200 || !strings.Contains(page, "Bốn lớp bảo vệ theo cơ quan") || !strings.Contains(page, `<span class="badge r-fail">0/`) ||
+		!strings.Contains(page, "/api/v1/risks?format=csv") || !strings.Contains(page, "/api/v1/assessments/gaps?format=csv") {
+		t.Fatalf("tree: %d", code)
+	}
+	row := func(page, agency string) string {
+		_, after, _ := strings.Cut(page, fmt.Sprintf(`<tr id="tree-%s">`, agency))
+		r, _, _ := strings.Cut(after, "</tr>")
+		return r
+	}
+	a1 := row(page, fmt.Sprint(w.a1.ID))
+	if !strings.Contains(a1, `1/`) || strings.Contains(a1, `r-pass`) {
+		t.Errorf("A1's row: %q", a1)
+	}
+	root := row(page, fmt.Sprint(w.root.ID))
+	if !strings.Contains(root, `<span class="badge r-fail">1/`) {
+		t.Errorf("the province's row does not add up its units: %q", root)
+	}
+	_, body = officer.get("/levels")
+	if strings.Contains(string(body), fmt.Sprintf(`<tr id="tree-%d">`, w.b.ID)) || !strings.Contains(string(body), fmt.Sprintf(`<tr id="tree-%d">`, w.a1.ID)) {
+		t.Error("agency A's officer's tree is not their subtree")
+	}
+	_, body = admin.get(fmt.Sprintf("/levels?agency_id=%d", w.a1.ID))
+	if strings.Contains(string(body), fmt.Sprintf(`<tr id="tree-%d">`, w.b.ID)) || strings.Contains(string(body), fmt.Sprintf(`<tr id="tree-%d">`, w.root.ID)) || !strings.Contains(string(body), fmt.Sprintf(`<tr id="tree-%d">`, w.a1.ID)) {
+		t.Error("the tree of A1's subtree shows other agencies")
+	}
+}

@@ -471,7 +471,9 @@ paths["/api/v1/systems/{id}/duties"] = {
   "post": op("Record that a periodic duty was done (officers of the system's agency, analysts, admins; audited)", "Levels",
     {"200": resp("duties", itemsof("DutyDue")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("DutyInput"))}
 paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
-paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
+paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group (?format=csv: as a CSV file)", "Levels",
+  {"200": {"description": "gaps", "content": {"application/json": {"schema": itemsof("Gap")}, "text/csv": {"schema": S}}}, "400": E("unknown format"), "404": NF, **auth}, [AGENCY_Q,
+   q("format", "json (default) or csv (UTF-8 with BOM)", ENUM("json", "csv")), q("lang", "the CSV's headings: vi (default) or en", ENUM("vi", "en"))])}
 
 # Risk register (issue 12 item 6).
 STEP = obj({"value": {"type": "integer"}, "vi": S, "en": S}, ["value", "vi", "en"])
@@ -492,7 +494,14 @@ RFILTER = [q("system_id", "one system's", I), AGENCY_Q, q("status", "in this sta
 paths["/api/v1/risk-scales"] = {"get": op("The likelihood and impact scales and the score bands", "Levels", {"200": resp("scales", ref("RiskScales")), **auth})}
 paths["/api/v1/systems/{id}/risks"] = {"post": op("Record a risk of a system (officers of its agency, analysts, admins; audited)", "Levels",
     {"201": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
-paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first", "Levels", {"200": resp("risks", itemsof("Risk")), "404": NF, **auth}, RFILTER)}
+LIST_FORMAT = [q("format", "json (default) or csv (UTF-8 with BOM; cells a spreadsheet would run as formulas start with an apostrophe)", ENUM("json", "csv")),
+               q("lang", "the CSV's headings: vi (default) or en", ENUM("vi", "en"))]
+def json_or_csv(desc, schema):
+    r = resp(desc, schema)
+    r["content"]["text/csv"] = {"schema": S}
+    return r
+paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first (?format=csv: as a CSV file)", "Levels",
+  {"200": json_or_csv("risks", itemsof("Risk")), "400": E("unknown format or filter"), "404": NF, **auth}, RFILTER + LIST_FORMAT)}
 paths["/api/v1/risks/heatmap"] = {"get": op("Open risks counted by likelihood and impact", "Levels", {"200": resp("heat map", ref("HeatMap")), "404": NF, **auth}, RFILTER)}
 paths["/api/v1/risks/{id}"] = {
   "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
@@ -527,11 +536,15 @@ paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's complia
     {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
 
 # Dashboard (issue 12 item 8).
+schemas_layer_cov = {"systems": {"type": "integer", "description": "the agency's own live systems (not its units')"}, "full": {"type": "integer"},
+                     "missing": {"type": "array", "items": {"type": "integer"}}, "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}
 schemas.update({
+  "LayerCoverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
+                        "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
+                        "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
   "LevelsDashboard": obj({"annual": ref("AnnualReport"),
-                          "coverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
-                                           "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
-                                           "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
+                          "coverage": ref("LayerCoverage"),
+                          "agencies": arr(obj({"agency_id": I, **schemas_layer_cov}, ["agency_id", "systems", "full"])),
                           "overdue_dossiers": {"type": "integer"}, "open_dossiers": {"type": "integer"},
                           "top_gaps": arr(obj({"regime": S, "requirement": S, "text_vi": S, "text_en": S, "systems": {"type": "integer"}})),
                           "risks": ref("HeatMap")}, ["annual", "coverage", "overdue_dossiers", "top_gaps", "risks"]),

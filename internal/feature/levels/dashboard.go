@@ -46,6 +46,15 @@ type Dashboard struct {
 	OpenDossiers    int        `json:"open_dossiers"`
 	TopGaps         []TopGap   `json:"top_gaps"`
 	Risks           HeatMap    `json:"risks"`
+	// Agencies is the four-layer coverage of each agency's own systems
+	// (not its units'), for the agency tree; by agency id.
+	Agencies []AgencyCoverage `json:"agencies"`
+}
+
+// AgencyCoverage counts the layers of one agency's own live systems.
+type AgencyCoverage struct {
+	AgencyID int64 `json:"agency_id"`
+	Coverage
 }
 
 // Dashboard builds the dashboard of actor's scope or agency agencyID's
@@ -66,7 +75,7 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor, agencyID in
 	if err != nil {
 		return Dashboard{}, err
 	}
-	d := Dashboard{Year: year, Coverage: coverageOf(rows, s.clock()), TopGaps: s.topGapsOf(rows, 10)}
+	d := Dashboard{Year: year, Coverage: coverageOf(rows, s.clock()), TopGaps: s.topGapsOf(rows, 10), Agencies: agencyCoverage(rows, s.clock())}
 	q := s.db.Q(ctx)
 	due := fmt.Sprintf("$%d", w.Next())
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN d.state IN ('submitted', 'under_appraisal') AND d.due_on <> '' AND d.due_on < `+due+` THEN 1 ELSE 0 END), 0)
@@ -102,6 +111,20 @@ func coverageOf(rows []scopeRow, now time.Time) Coverage {
 		}
 	}
 	return c
+}
+
+// agencyCoverage is coverageOf per agency, by agency id.
+func agencyCoverage(rows []scopeRow, now time.Time) []AgencyCoverage {
+	byAgency := map[int64][]scopeRow{}
+	for _, r := range rows {
+		byAgency[r.AgencyID] = append(byAgency[r.AgencyID], r)
+	}
+	out := make([]AgencyCoverage, 0, len(byAgency))
+	for id, rs := range byAgency {
+		out = append(out, AgencyCoverage{AgencyID: id, Coverage: coverageOf(rs, now)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AgencyID < out[j].AgencyID })
+	return out
 }
 
 // topGapsOf counts the systems short of each requirement, most first,
