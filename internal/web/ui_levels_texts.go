@@ -213,3 +213,16 @@ func init() {
 	// plus1 numbers rows from 1 in the levels pages' tables.
 	funcs["plus1"] = func(i int) int { return i + 1 }
 }
+
+// auditFieldLabels name, on the audit page only, keys of the levels
+// entries that are no form field elsewhere (detections call their
+// "level" filter a severity).
+var auditFieldLabels = map[string]string{"system_id": "levels.system_name", "level": "levels.level"}
+
+// auditFieldName is the label of an audit entry's changed key.
+func auditFieldName(lang, key string) string {
+	if k, ok := auditFieldLabels[key]; ok {
+		return tr(lang, k)
+	}
+	return fieldName(lang, key)
+}
