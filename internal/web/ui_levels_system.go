@@ -77,7 +77,8 @@ func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
 // in the band under the line.
 func assessmentTrend(lang string, history []levels.Snapshot) template.HTML {
 	l := chart.LabelsFor(lang)
-	l.Score, l.Grade, l.HistorySummary = tr(lang, "levels.trend_score"), tr(lang, "levels.level"), tr(lang, "levels.trend_summary")
+	// the axis is "%" (a longer word does not fit left of it)
+	l.Score, l.Grade, l.HistorySummary = "%", tr(lang, "levels.level"), tr(lang, "levels.trend_summary")
 	h := chart.History{ID: "assessment-trend", Title: tr(lang, "levels.trend")}
 	for _, sn := range history {
 		at := store.ParseTime(sn.At)

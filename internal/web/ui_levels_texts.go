@@ -43,7 +43,6 @@ var levelTexts = map[string][2]string{
 	"levels.q.national_security_harm.serious":            {"Tổn hại nghiêm trọng", "Serious harm"},
 	"levels.q.national_security_harm.especially_serious": {"Tổn hại đặc biệt nghiêm trọng", "Especially serious harm"},
 	"levels.trend":                                       {"Mức đáp ứng yêu cầu theo thời gian", "Requirements met over time"},
-	"levels.trend_score":                                 {"% đáp ứng", "% met"},
 	"levels.trend_summary":                               {"%[1]d lần cập nhật đánh giá từ %[2]s đến %[3]s; gần nhất: đáp ứng %[4]s%%, cấp độ %[5]s", "Assessment updates: %[1]d, from %[2]s to %[3]s; latest: %[4]s%% met, level %[5]s"},
 	"levels.duties":                                      {"Nghĩa vụ định kỳ", "Periodic duties"},
 	"levels.duty":                                        {"Nghĩa vụ", "Duty"},
