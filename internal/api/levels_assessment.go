@@ -17,6 +17,26 @@ func (a *API) registerAssessments(r Router) {
 	r.Private("GET /api/v1/systems/{id}/assessment/history", a.assessmentHistory)
 	r.Private("GET /api/v1/assessments/scores", a.assessmentScores)
 	r.Private("GET /api/v1/assessments/gaps", a.assessmentGaps)
+	r.Private("GET /api/v1/systems/{id}/duties", a.getDuties)
+	r.Private("POST /api/v1/systems/{id}/duties", a.recordDuty)
+}
+
+func (a *API) getDuties(w http.ResponseWriter, r *http.Request) {
+	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, id int64) (items[levels.DutyDue], error) {
+		out, err := svc.Duties(ctx, httpx.Actor(ctx), id)
+		return items[levels.DutyDue]{Items: out}, err
+	})
+}
+
+func (a *API) recordDuty(w http.ResponseWriter, r *http.Request) {
+	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, id int64) (items[levels.DutyDue], error) {
+		var in levels.DutyInput
+		if err := httpx.DecodeJSON(w, r, &in); err != nil {
+			return items[levels.DutyDue]{}, err
+		}
+		out, err := svc.RecordDuty(ctx, httpx.Actor(ctx), id, in)
+		return items[levels.DutyDue]{Items: out}, err
+	})
 }
 
 func (a *API) getAssessment(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +82,21 @@ func (a *API) assessmentScores(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) assessmentGaps(w http.ResponseWriter, r *http.Request) {
+	if csv, err := wantsCSV(r); err != nil || csv {
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		listCSV(w, r, a, "gaps", func(ctx context.Context, svc *levels.Service) (csvTable, error) {
+			agency, err := agencyFilter(r)
+			if err != nil {
+				return nil, err
+			}
+			out, err := svc.Gaps(ctx, httpx.Actor(ctx), agency)
+			return levels.GapList(out), err
+		})
+		return
+	}
 	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, _ int64) (items[levels.Gap], error) {
 		agency, err := agencyFilter(r)
 		if err != nil {

@@ -38,6 +38,48 @@ type document interface {
 	WriteCSV(w io.Writer, lang string) error
 }
 
+// wantsCSV reads a list's ?format=: json (the default) or csv.
+func wantsCSV(r *http.Request) (bool, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		return false, nil
+	case "csv":
+		return true, nil
+	default:
+		return false, httpx.BadRequest("format %q: json or csv", f)
+	}
+}
+
+// csvTable is a list that writes itself as CSV.
+type csvTable interface {
+	WriteCSV(w io.Writer, lang string) error
+}
+
+// listCSV answers the list that read returns as a CSV file named name
+// (?format=csv on a list; ?lang= as for the reports).
+func listCSV(w http.ResponseWriter, r *http.Request, a *API, name string, read func(ctx context.Context, svc *levels.Service) (csvTable, error)) {
+	_, lang, err := reportFormat(r)
+	if err == nil {
+		var svc *levels.Service
+		if svc, err = a.levelService(); err == nil {
+			var t csvTable
+			if t, err = read(r.Context(), svc); err == nil {
+				var b bytes.Buffer
+				if err = t.WriteCSV(&b, lang); err == nil {
+					h := w.Header()
+					h.Set("Content-Type", "text/csv; charset=utf-8")
+					h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+					h.Set("X-Content-Type-Options", "nosniff")
+					w.WriteHeader(http.StatusOK)
+					w.Write(b.Bytes())
+					return
+				}
+			}
+		}
+	}
+	httpx.WriteError(w, r, err)
+}
+
 // reportFormat reads ?format= and ?lang=.
 func reportFormat(r *http.Request) (format, lang string, err error) {
 	format, lang = r.URL.Query().Get("format"), r.URL.Query().Get("lang")

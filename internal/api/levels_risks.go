@@ -67,6 +67,21 @@ func riskFilter(r *http.Request) (levels.RiskFilter, error) {
 }
 
 func (a *API) listRisks(w http.ResponseWriter, r *http.Request) {
+	if csv, err := wantsCSV(r); err != nil || csv {
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		listCSV(w, r, a, "risks", func(ctx context.Context, svc *levels.Service) (csvTable, error) {
+			f, err := riskFilter(r)
+			if err != nil {
+				return nil, err
+			}
+			out, err := svc.Risks(ctx, httpx.Actor(ctx), f)
+			return levels.RiskRegister(out), err
+		})
+		return
+	}
 	withLevels(w, r, http.StatusOK, a, func(ctx context.Context, svc *levels.Service, _ int64) (items[levels.Risk], error) {
 		f, err := riskFilter(r)
 		if err != nil {

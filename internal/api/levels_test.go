@@ -380,10 +380,10 @@ func TestLevelsPurge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Removed["level_proposals"] != 1 || p.Removed["system_levels"] != 1 || p.Removed["system_layers"] != 1 {
+		if p.Removed["level_proposals"] != 1 || p.Removed["system_levels"] != 1 || p.Removed["system_layers"] != 1 || p.Removed["level_summaries"] != 1 {
 			t.Errorf("removed %v", p.Removed)
 		}
-		if n := w.count(t, "level_proposals") + w.count(t, "system_levels") + w.count(t, "system_layers"); n != 0 {
+		if n := w.count(t, "level_proposals") + w.count(t, "system_levels") + w.count(t, "system_layers") + w.count(t, "level_summaries"); n != 0 {
 			t.Errorf("%d level rows left", n)
 		}
 	})

@@ -105,6 +105,10 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"ingest token for another agency's system", "POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.b.ID, "system_id": w.sysA.ID}, 400, "validation_failed", "system_id"},
 				{"ingest token with a long name", "POST", "/api/v1/ingest/tokens", map[string]any{"agency_id": w.a.ID, "label": strings.Repeat("n", 101)}, 400, "validation_failed", "label"},
 				{"ingest token with an unknown field", "POST", "/api/v1/ingest/tokens", `{"agency_id": 1, "secret": "mine"}`, 400, "bad_request", ""},
+				{"questionnaire with missing answers", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), map[string]any{"regime": "nd331-2026"}, 400, "validation_failed", "info_class"},
+				{"questionnaire with a part missing answers", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"parts": [{"info_class": "public"}], "regime"`, 1), 400, "validation_failed", "parts[0].system_type"},
+				{"proposal below the answers' level", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"proposed_level": 1, "regime"`, 1), 400, "validation_failed", "proposed_level"},
+				{"questionnaire with a word for a number", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, "20000", `"many"`, 1), 400, "bad_request", ""},
 			}
 			before := counts(t, w)
 			for _, c := range cases {
@@ -128,12 +132,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 }
 
-func counts(t *testing.T, w *world) [10]int {
+func counts(t *testing.T, w *world) [11]int {
 	t.Helper()
-	var c [10]int
+	var c [11]int
 	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets",
 		"SELECT COUNT(*) FROM sites", "SELECT COUNT(*) FROM scans", "SELECT COUNT(*) FROM maintenance_windows", "SELECT COUNT(*) FROM notify_targets",
-		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'"} {
+		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'", "SELECT COUNT(*) FROM level_proposals"} {
 		if err := w.svc.DB.Reader().QueryRow(q).Scan(&c[i]); err != nil {
 			t.Fatal(err)
 		}

@@ -272,7 +272,7 @@ func changes(lang string, before, after map[string]any) []change {
 		if string(a) == string(b) || k == "updated_at" {
 			continue
 		}
-		out = append(out, change{Field: fieldName(lang, k), Before: show(k, before[k]), After: show(k, after[k])})
+		out = append(out, change{Field: auditFieldName(lang, k), Before: show(k, before[k]), After: show(k, after[k])})
 		if len(out) == 12 {
 			break
 		}

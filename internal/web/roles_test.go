@@ -380,6 +380,8 @@ func uiCases() []roleCase {
 		{"levels annual report", "GET", fixed("/levels/reports/annual"), nil, expect{200, 200, 200, 200, 200, 303}},
 		{"levels system page", "GET", levelSystemPage, nil, expect{200, 200, 200, 404, 200, 303}},
 		{"levels dossier page", "GET", levelDossierPage, nil, expect{200, 200, 200, 404, 200, 303}},
+		{"levels questionnaire", "GET", suffixed(levelSystemPage, "/questionnaire"), nil, expect{200, 200, 200, 404, 200, 303}},
+		{"levels assessed system page", "GET", assessedSystemPage, nil, expect{200, 200, 200, 404, 200, 303}},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/khien-project/khien/internal/feature/levels"
+	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/platform/httpx"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/web/chart"
@@ -29,9 +30,12 @@ func (s *Server) registerLevelsUI() {
 	s.page("POST /levels/dossiers/{id}/comments", s.dossierComment)
 	s.page("POST /levels/dossiers/{id}/attachments", s.dossierAttach)
 	s.page("GET /levels/systems/{id}", s.levelSystemPage)
+	s.page("GET /levels/systems/{id}/questionnaire", s.questionnairePage)
+	s.page("POST /levels/systems/{id}/questionnaire", s.questionnairePost)
 	s.page("POST /levels/systems/{id}/dossiers", s.dossierCreate)
 	s.page("POST /levels/systems/{id}/assessment", s.assessmentSave)
 	s.page("POST /levels/systems/{id}/risks", s.riskCreate)
+	s.page("POST /levels/systems/{id}/duties", s.dutyRecord)
 	s.page("GET /levels/reports/annual", s.annualPage)
 }
 
@@ -60,6 +64,66 @@ type levelsDashView struct {
 	levels.Dashboard
 	AgencyID int64
 	HeatMap  template.HTML
+	// Tree is the agency tree, each agency with the coverage of its
+	// subtree's systems.
+	Tree []coverageRow
+}
+
+// coverageRow is an agency of the tree with its subtree's four-layer
+// coverage: Class colours it (r-pass: every system covered, r-warn: at
+// least half, r-fail: less, "": no system), the text says the same.
+type coverageRow struct {
+	ID            int64
+	Name, Code    string
+	Depth         int
+	Systems, Full int
+	Percent       int
+	Class         string
+	Missing       [4]int
+}
+
+// coverageTree adds up each agency's own coverage over its subtree (by
+// path), for the agencies of tree under root (0: all).
+func coverageTree(tree []registry.Agency, own []levels.AgencyCoverage, root int64) []coverageRow {
+	byID := map[int64]levels.Coverage{}
+	for _, a := range own {
+		byID[a.AgencyID] = a.Coverage
+	}
+	prefix, base := "", 0
+	for _, a := range tree {
+		if a.ID == root {
+			prefix, base = a.Path, a.Depth
+		}
+	}
+	var out []coverageRow
+	for _, a := range tree {
+		if !strings.HasPrefix(a.Path, prefix) {
+			continue
+		}
+		row := coverageRow{ID: a.ID, Name: a.Name, Code: a.Code, Depth: a.Depth - base}
+		for _, b := range tree {
+			if c, ok := byID[b.ID]; ok && strings.HasPrefix(b.Path, a.Path) {
+				row.Systems += c.Systems
+				row.Full += c.Full
+				for i := range row.Missing {
+					row.Missing[i] += c.Missing[i]
+				}
+			}
+		}
+		if row.Systems > 0 {
+			row.Percent = row.Full * 100 / row.Systems
+			switch {
+			case row.Full == row.Systems:
+				row.Class = "r-pass"
+			case 2*row.Full >= row.Systems:
+				row.Class = "r-warn"
+			default:
+				row.Class = "r-fail"
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // heatMap draws a heat map in the reader's language.
@@ -99,8 +163,13 @@ func (s *Server) levelsDashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	tree, err := s.deps.Registry.AgencyTree(r.Context(), httpx.Actor(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := s.newView(r, "levels.title", "levels", nil)
-	v.Data = levelsDashView{Dashboard: d, AgencyID: agency, HeatMap: s.heatMap(v.Lang, d.Risks)}
+	v.Data = levelsDashView{Dashboard: d, AgencyID: agency, HeatMap: s.heatMap(v.Lang, d.Risks), Tree: coverageTree(tree, d.Agencies, agency)}
 	s.render(w, http.StatusOK, "levels_dashboard", v)
 }
 

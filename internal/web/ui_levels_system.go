@@ -9,6 +9,8 @@ import (
 
 	"github.com/khien-project/khien/internal/feature/levels"
 	"github.com/khien-project/khien/internal/platform/httpx"
+	"github.com/khien-project/khien/internal/platform/store"
+	"github.com/khien-project/khien/internal/web/chart"
 )
 
 // A system's level page and its forms, and the printable annual report.
@@ -17,7 +19,11 @@ type levelSystemView struct {
 	Report   levels.ComplianceReport
 	Dossiers []levels.Dossier
 	HeatMap  template.HTML
-	Scales   levels.RiskScales
+	// Trend is the assessment's score after each change (SVG).
+	Trend template.HTML
+	// Duties are the periodic duties of the approved level (none before).
+	Duties []levels.DutyDue
+	Scales levels.RiskScales
 	// CanWrite says the reader may draft, assess and record risks.
 	CanWrite bool
 }
@@ -49,11 +55,39 @@ func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	history, err := svc.AssessmentHistory(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	duties, err := svc.Duties(ctx, actor, id)
+	if err != nil && !errors.Is(err, store.ErrConflict) { // 409: no approved level yet
+		s.fail(w, r, err)
+		return
+	}
 	v := s.newView(r, "levels.system", "levels", nil)
 	v.Title, v.TitleIsData = rep.SystemName, true
-	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Scales: svc.Scales(),
+	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Trend: assessmentTrend(v.Lang, history), Duties: duties, Scales: svc.Scales(),
 		CanWrite: actor.CanWriteRegistry() || actor.CanWriteSecurity()}
 	s.render(w, http.StatusOK, "levels_system", v)
+}
+
+// assessmentTrend draws a system's assessment score (percent of its
+// requirements met) after each change, with the level it was assessed at
+// in the band under the line.
+func assessmentTrend(lang string, history []levels.Snapshot) template.HTML {
+	l := chart.LabelsFor(lang)
+	// the axis is "%" (a longer word does not fit left of it)
+	l.Score, l.Grade, l.HistorySummary = "%", tr(lang, "levels.level"), tr(lang, "levels.trend_summary")
+	h := chart.History{ID: "assessment-trend", Title: tr(lang, "levels.trend")}
+	for _, sn := range history {
+		at := store.ParseTime(sn.At)
+		if at.IsZero() {
+			continue
+		}
+		h.Points = append(h.Points, chart.Assessment{At: at, Score: sn.Score, Grade: strconv.Itoa(sn.Level)})
+	}
+	return chart.Figure(h, l)
 }
 
 // levelForm runs a posted form of a system's level page.
@@ -106,6 +140,15 @@ func (s *Server) assessmentSave(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err = svc.Assess(r.Context(), httpx.Actor(r.Context()), id, in)
 		return "", err
+	})
+}
+
+// dutyRecord records that a periodic duty was done.
+func (s *Server) dutyRecord(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		f := r.PostForm
+		_, err := svc.RecordDuty(r.Context(), httpx.Actor(r.Context()), id, levels.DutyInput{Duty: f.Get("duty"), DoneOn: f.Get("done_on"), Note: f.Get("note")})
+		return fmt.Sprintf("/levels/systems/%d?done=saved#duties", id), err
 	})
 }
 

@@ -126,7 +126,8 @@ func TestLevelsUIFlow(t *testing.T) {
 		t.Errorf("risk: %d", code)
 	}
 	code, body := officer.get(sysPage)
-	for _, want := range []string{"Đánh giá đáp ứng yêu cầu", "chart-heatmap", "Lộ dữ liệu", "30/QĐ-UBND", `value="implemented" selected`} {
+	for _, want := range []string{"Đánh giá đáp ứng yêu cầu", "chart-heatmap", "Lộ dữ liệu", "30/QĐ-UBND", `value="implemented" selected`,
+		"Mức đáp ứng yêu cầu theo thời gian", `class="chart chart-history"`, "1 lần cập nhật đánh giá"} {
 		if code != 200 || !strings.Contains(string(body), want) {
 			t.Errorf("system page lacks %q (%d)", want, code)
 		}

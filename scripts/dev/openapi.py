@@ -455,8 +455,25 @@ paths["/api/v1/systems/{id}/assessment"] = {
   "put": op("Record requirement statuses, all or none (officers of the system's agency, analysts, admins; audited; a snapshot of the scores is kept)", "Levels",
     {"200": resp("assessment", ref("Assessment")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("AssessmentInput"))}
 paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score after each change of its assessment, oldest first", "Levels", {"200": resp("snapshots", itemsof("Snapshot")), "404": NF, **auth}, [ID])}
+schemas.update({
+  "DutyDue": obj({"id": S, "title_vi": S, "title_en": S, "confidence": S,
+                  "every_months": {"type": "integer", "description": "how often, at the system's level; absent: not periodic"},
+                  "critical_every_months": {"type": "integer", "description": "how often on critical assets, when the regime says"},
+                  "keep_months": {"type": "integer", "description": "retention duties: how long logs are kept"},
+                  "last_done": DATE, "due_on": {**DATE, "description": "last done (for the inspection also layer 3's last date), or the approval, plus the frequency"},
+                  "overdue": {"type": "boolean"}, "note": S}, ["id", "overdue"]),
+  "DutyInput": obj({"duty": {"type": "string", "description": "a periodic duty of the system's level"}, "done_on": {**DATE, "description": "not in the future"},
+                    "note": S}, ["duty", "done_on"]),
+})
+paths["/api/v1/systems/{id}/duties"] = {
+  "get": op("The periodic duties of a system's approved level (inspection, vulnerability scans, penetration tests, log retention) with due dates and overdue flags", "Levels",
+    {"200": resp("duties", itemsof("DutyDue")), "404": NF, "409": NOLEVEL, **auth}, [ID]),
+  "post": op("Record that a periodic duty was done (officers of the system's agency, analysts, admins; audited)", "Levels",
+    {"200": resp("duties", itemsof("DutyDue")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("DutyInput"))}
 paths["/api/v1/assessments/scores"] = {"get": op("Scores per system, agency and in total for your scope or one agency's subtree", "Levels", {"200": resp("scores", ref("Scores")), "404": NF, **auth}, [AGENCY_Q])}
-paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group", "Levels", {"200": resp("gaps", itemsof("Gap")), "404": NF, **auth}, [AGENCY_Q])}
+paths["/api/v1/assessments/gaps"] = {"get": op("Requirements not or partly implemented, highest level first, then by group (?format=csv: as a CSV file)", "Levels",
+  {"200": {"description": "gaps", "content": {"application/json": {"schema": itemsof("Gap")}, "text/csv": {"schema": S}}}, "400": E("unknown format"), "404": NF, **auth}, [AGENCY_Q,
+   q("format", "json (default) or csv (UTF-8 with BOM)", ENUM("json", "csv")), q("lang", "the CSV's headings: vi (default) or en", ENUM("vi", "en"))])}
 
 # Risk register (issue 12 item 6).
 STEP = obj({"value": {"type": "integer"}, "vi": S, "en": S}, ["value", "vi", "en"])
@@ -477,7 +494,14 @@ RFILTER = [q("system_id", "one system's", I), AGENCY_Q, q("status", "in this sta
 paths["/api/v1/risk-scales"] = {"get": op("The likelihood and impact scales and the score bands", "Levels", {"200": resp("scales", ref("RiskScales")), **auth})}
 paths["/api/v1/systems/{id}/risks"] = {"post": op("Record a risk of a system (officers of its agency, analysts, admins; audited)", "Levels",
     {"201": resp("risk", ref("Risk")), "404": NF, "409": E("the system is archived"), **common}, [ID], body("RiskInput"))}
-paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first", "Levels", {"200": resp("risks", itemsof("Risk")), "404": NF, **auth}, RFILTER)}
+LIST_FORMAT = [q("format", "json (default) or csv (UTF-8 with BOM; cells a spreadsheet would run as formulas start with an apostrophe)", ENUM("json", "csv")),
+               q("lang", "the CSV's headings: vi (default) or en", ENUM("vi", "en"))]
+def json_or_csv(desc, schema):
+    r = resp(desc, schema)
+    r["content"]["text/csv"] = {"schema": S}
+    return r
+paths["/api/v1/risks"] = {"get": op("The risk register of your scope, highest score first (?format=csv: as a CSV file)", "Levels",
+  {"200": json_or_csv("risks", itemsof("Risk")), "400": E("unknown format or filter"), "404": NF, **auth}, RFILTER + LIST_FORMAT)}
 paths["/api/v1/risks/heatmap"] = {"get": op("Open risks counted by likelihood and impact", "Levels", {"200": resp("heat map", ref("HeatMap")), "404": NF, **auth}, RFILTER)}
 paths["/api/v1/risks/{id}"] = {
   "get": op("One risk", "Levels", {"200": resp("risk", ref("Risk")), "404": NF, **auth}, [ID]),
@@ -490,11 +514,13 @@ REPORT_FILES = {"application/pdf": {"schema": {"type": "string", "format": "bina
 schemas.update({
   "ReportSystem": obj({"system_id": I, "name": S, "agency_id": I, "agency_name": S, "regime": S, "level": {"type": "integer"}, "proposed_level": {"type": "integer"}, **COUNTS,
                        "plan": {"type": "string", "enum": ["", "full", "partial", "none"], "description": "the plan's implementation; empty without an approved level"},
-                       "inspected": {"type": "string", "description": "the independent inspection (layer 3) in the period"}}, ["system_id", "name", "level"]),
+                       "inspected": {"type": "string", "description": "the independent inspection (layer 3) in the period"},
+                       "duties_overdue": {"type": "integer", "description": "periodic duties past their due date today"}}, ["system_id", "name", "level"]),
   "AnnualReport": obj({"year": {"type": "integer"}, "period_start": DATE, "period_end": DATE, "unit_due": DATE, "owner_due": DATE, "recipient": obj({"vi": S, "en": S}), "regime": S,
                        "agency_id": I, "agency_name": S, "systems": {"type": "integer"}, "approved": {"type": "integer"}, "approved_share": {"type": "number"},
                        "by_level": LEVELS, "plan_full": {"type": "integer"}, "plan_partial": {"type": "integer"}, "plan_none": {"type": "integer"},
                        "approved_in_period": {"type": "integer"}, "inspections": {"type": "integer"}, "score": {"type": "number"},
+                       "duties_overdue": {"type": "integer", "description": "periodic duties past their due date today"},
                        "systems_detail": arr(ref("ReportSystem")), "generated_at": T}, ["year", "period_start", "period_end", "systems", "approved", "systems_detail"]),
   "ComplianceReport": obj({"system_id": I, "system_name": S, "agency_name": S, "level": ref("SystemLevel"), "decision": ref("Dossier"), "layers": arr(ref("Layer")),
                            "assessment": ref("Assessment"), "risks": arr(ref("Risk")), "generated_at": T}, ["system_id", "layers", "risks"]),
@@ -510,11 +536,15 @@ paths["/api/v1/systems/{id}/compliance-report"] = {"get": op("A system's complia
     {"200": report_resp("ComplianceReport"), "400": E("bad format or lang"), "404": NF, **auth}, [ID, FORMAT, LANG])}
 
 # Dashboard (issue 12 item 8).
+schemas_layer_cov = {"systems": {"type": "integer", "description": "the agency's own live systems (not its units')"}, "full": {"type": "integer"},
+                     "missing": {"type": "array", "items": {"type": "integer"}}, "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}
 schemas.update({
+  "LayerCoverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
+                        "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
+                        "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
   "LevelsDashboard": obj({"annual": ref("AnnualReport"),
-                          "coverage": obj({"systems": {"type": "integer"}, "full": {"type": "integer", "description": "systems with all four layers in place"},
-                                           "missing": {"type": "array", "items": {"type": "integer"}, "description": "per layer 1-4: live systems without it in place"},
-                                           "inspections_overdue": {"type": "integer"}, "contracts_expiring": {"type": "integer"}}),
+                          "coverage": ref("LayerCoverage"),
+                          "agencies": arr(obj({"agency_id": I, **schemas_layer_cov}, ["agency_id", "systems", "full"])),
                           "overdue_dossiers": {"type": "integer"}, "open_dossiers": {"type": "integer"},
                           "top_gaps": arr(obj({"regime": S, "requirement": S, "text_vi": S, "text_en": S, "systems": {"type": "integer"}})),
                           "risks": ref("HeatMap")}, ["annual", "coverage", "overdue_dossiers", "top_gaps", "risks"]),

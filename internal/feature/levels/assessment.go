@@ -245,6 +245,9 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, systemID int64
 				return fmt.Errorf("levels: assess system %d: %w", systemID, err)
 			}
 		}
+		if err := s.refreshSummary(ctx, tx, systemID); err != nil {
+			return err
+		}
 		a, err := s.Assessment(ctx, actor, systemID)
 		if err != nil {
 			return err

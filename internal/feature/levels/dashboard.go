@@ -2,8 +2,10 @@ package levels
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -44,31 +46,41 @@ type Dashboard struct {
 	OpenDossiers    int        `json:"open_dossiers"`
 	TopGaps         []TopGap   `json:"top_gaps"`
 	Risks           HeatMap    `json:"risks"`
+	// Agencies is the four-layer coverage of each agency's own systems
+	// (not its units'), for the agency tree; by agency id.
+	Agencies []AgencyCoverage `json:"agencies"`
+}
+
+// AgencyCoverage counts the layers of one agency's own live systems.
+type AgencyCoverage struct {
+	AgencyID int64 `json:"agency_id"`
+	Coverage
 }
 
 // Dashboard builds the dashboard of actor's scope or agency agencyID's
-// subtree.
+// subtree, from one summary row per system.
 func (s *Service) Dashboard(ctx context.Context, actor access.Actor, agencyID int64) (Dashboard, error) {
-	year, err := s.Annual(ctx, actor, agencyID, 0)
-	if err != nil {
-		return Dashboard{}, err
+	if !actor.CanRead() {
+		return Dashboard{}, fmt.Errorf("levels: dashboard: %w", store.ErrUnauthenticated)
 	}
-	d := Dashboard{Year: year, TopGaps: []TopGap{}}
 	w, err := s.scope(ctx, actor, agencyID)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	if d.Coverage, err = s.coverage(ctx, w, year.Systems); err != nil {
+	rows, err := s.scopeRows(ctx, w, true)
+	if err != nil {
 		return Dashboard{}, err
 	}
+	year, err := s.annual(ctx, actor, rows, agencyID, 0)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	d := Dashboard{Year: year, Coverage: coverageOf(rows, s.clock()), TopGaps: s.topGapsOf(rows, 10), Agencies: agencyCoverage(rows, s.clock())}
 	q := s.db.Q(ctx)
 	due := fmt.Sprintf("$%d", w.Next())
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN d.state IN ('submitted', 'under_appraisal') AND d.due_on <> '' AND d.due_on < `+due+` THEN 1 ELSE 0 END), 0)
 		FROM level_dossiers d JOIN systems s ON s.id = d.system_id WHERE d.state <> 'approved' AND `+w.SQL(), append(w.Args(), today(s.clock()))...).Scan(&d.OpenDossiers, &d.OverdueDossiers); err != nil {
 		return Dashboard{}, fmt.Errorf("levels: dashboard: %w", err)
-	}
-	if d.TopGaps, err = s.topGaps(ctx, w, 10); err != nil {
-		return Dashboard{}, err
 	}
 	if d.Risks, err = s.RiskHeatMap(ctx, actor, RiskFilter{AgencyID: agencyID}); err != nil {
 		return Dashboard{}, err
@@ -76,74 +88,74 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor, agencyID in
 	return d, nil
 }
 
-// coverage reads the layers of the scope's live systems.
-func (s *Service) coverage(ctx context.Context, w store.Where, systems int) (Coverage, error) {
-	c := Coverage{Systems: systems}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT l.system_id, l.layer, l.details_json FROM system_layers l JOIN systems s ON s.id = l.system_id WHERE `+w.SQL(), w.Args()...)
-	if err != nil {
-		return c, fmt.Errorf("levels: coverage: %w", err)
-	}
-	defer rows.Close()
-	now := s.clock()
-	inPlace := map[int64]int{}
-	perLayer := [4]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		var body string
-		if err := rows.Scan(&id, &n, &body); err != nil {
-			return c, err
+// coverageOf counts the four layers of the scope's systems on day now.
+func coverageOf(rows []scopeRow, now time.Time) Coverage {
+	c := Coverage{Systems: len(rows)}
+	for _, r := range rows {
+		full := true
+		for i, st := range r.sum.layerStatuses(now) {
+			switch st {
+			case LayerInPlace:
+			case LayerExpiring:
+				c.ContractsExpiring++
+			default:
+				if st == LayerOverdue {
+					c.InspectionsOverdue++
+				}
+				c.Missing[i]++
+				full = false
+			}
 		}
-		var det LayerDetails
-		if n < 1 || n > 4 || json.Unmarshal([]byte(body), &det) != nil {
-			continue
-		}
-		switch status(n, det, now) {
-		case LayerInPlace:
-			inPlace[id]++
-			perLayer[n-1]++
-		case LayerExpiring:
-			inPlace[id]++
-			perLayer[n-1]++
-			c.ContractsExpiring++
-		case LayerOverdue:
-			c.InspectionsOverdue++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return c, err
-	}
-	for _, n := range inPlace {
-		if n == 4 {
+		if full {
 			c.Full++
 		}
 	}
-	for i := range c.Missing {
-		c.Missing[i] = systems - perLayer[i]
-	}
-	return c, nil
+	return c
 }
 
-// topGaps counts, in SQL, the systems short of each requirement, most
-// first.
-func (s *Service) topGaps(ctx context.Context, w store.Where, n int) ([]TopGap, error) {
-	w.Add("r.status IN ('partial', 'not_implemented')")
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.regime, r.requirement, COUNT(*) FROM requirement_statuses r`+statusJoin+`
-		WHERE `+w.SQL()+fmt.Sprintf(` GROUP BY r.regime, r.requirement ORDER BY COUNT(*) DESC, r.regime, r.requirement LIMIT %d`, n), w.Args()...)
-	if err != nil {
-		return nil, fmt.Errorf("levels: top gaps: %w", err)
+// agencyCoverage is coverageOf per agency, by agency id.
+func agencyCoverage(rows []scopeRow, now time.Time) []AgencyCoverage {
+	byAgency := map[int64][]scopeRow{}
+	for _, r := range rows {
+		byAgency[r.AgencyID] = append(byAgency[r.AgencyID], r)
 	}
-	defer rows.Close()
-	out := []TopGap{}
-	for rows.Next() {
-		var t TopGap
-		if err := rows.Scan(&t.Regime, &t.Requirement, &t.Systems); err != nil {
-			return nil, err
+	out := make([]AgencyCoverage, 0, len(byAgency))
+	for id, rs := range byAgency {
+		out = append(out, AgencyCoverage{AgencyID: id, Coverage: coverageOf(rs, now)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AgencyID < out[j].AgencyID })
+	return out
+}
+
+// topGapsOf counts the systems short of each requirement, most first,
+// then by regime and requirement, and keeps the first n.
+func (s *Service) topGapsOf(rows []scopeRow, n int) []TopGap {
+	type key struct{ regime, req string }
+	counts := map[key]int{}
+	for _, r := range rows {
+		for g := range strings.FieldsSeq(r.gaps) {
+			counts[key{r.Regime, g}]++
 		}
-		g := Gap{Regime: t.Regime, Requirement: t.Requirement}
-		s.describeGap(&g)
-		t.TextVI, t.TextEN = g.TextVI, g.TextEN
-		out = append(out, t)
 	}
-	return out, rows.Err()
+	out := make([]TopGap, 0, len(counts))
+	for k, c := range counts {
+		out = append(out, TopGap{Regime: k.regime, Requirement: k.req, Systems: c})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case a.Systems != b.Systems:
+			return a.Systems > b.Systems
+		case a.Regime != b.Regime:
+			return a.Regime < b.Regime
+		}
+		return a.Requirement < b.Requirement
+	})
+	out = out[:min(n, len(out))]
+	for i := range out {
+		g := Gap{Regime: out[i].Regime, Requirement: out[i].Requirement}
+		s.describeGap(&g)
+		out[i].TextVI, out[i].TextEN = g.TextVI, g.TextEN
+	}
+	return out
 }

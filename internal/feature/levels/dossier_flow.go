@@ -189,7 +189,7 @@ func (s *Service) approveLevel(ctx context.Context, tx *store.Tx, d dossierRow, 
 	if err != nil {
 		return fmt.Errorf("levels: approve the level of system %d: %w", d.SystemID, err)
 	}
-	return nil
+	return s.refreshSummary(ctx, tx, d.SystemID)
 }
 
 // dueOn is the deadline of the step a dossier enters: appraisal within

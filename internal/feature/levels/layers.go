@@ -183,6 +183,9 @@ func (s *Service) SetLayer(ctx context.Context, actor access.Actor, systemID int
 			systemID, n, string(body), actor.Username, store.FormatTime(now)); err != nil {
 			return fmt.Errorf("levels: layer %d of system %d: %w", n, systemID, err)
 		}
+		if err := s.refreshSummary(ctx, tx, systemID); err != nil {
+			return err
+		}
 		out = Layer{Layer: n, Name: LayerNames[n-1].VI, NameEN: LayerNames[n-1].EN, Status: status(n, d, now), Details: d,
 			UpdatedBy: actor.Username, UpdatedAt: store.FormatTime(now)}
 		var old any

@@ -6,7 +6,9 @@
 //
 // It owns level_proposals, system_levels, system_layers, the dossiers
 // (level_dossiers, dossier_steps, dossier_comments, dossier_attachments),
-// requirement_statuses, assessment_snapshots and risks; it reads
+// requirement_statuses, assessment_snapshots, level_summaries (one per
+// system, for the dashboard and reports), level_duty_records and risks;
+// it reads
 // systems for agency scope and reacts to registry's SystemPurge.
 package levels
 
@@ -112,6 +114,8 @@ func (s *Service) purgeSystem(ctx context.Context, e events.SystemPurge) error {
 			{"requirement_statuses", `DELETE FROM requirement_statuses WHERE system_id = $1`},
 			{"assessment_snapshots", `DELETE FROM assessment_snapshots WHERE system_id = $1`},
 			{"risks", `DELETE FROM risks WHERE system_id = $1`},
+			{"level_summaries", `DELETE FROM level_summaries WHERE system_id = $1`},
+			{"level_duty_records", `DELETE FROM level_duty_records WHERE system_id = $1`},
 			{"system_levels", `DELETE FROM system_levels WHERE system_id = $1`},
 			{"level_proposals", `DELETE FROM level_proposals WHERE system_id = $1`},
 			{"system_layers", `DELETE FROM system_layers WHERE system_id = $1`},

@@ -194,3 +194,34 @@ func (s *Service) current(ctx context.Context, q store.Querier, systemID int64) 
 	}
 	return map[string]any{"regime": regime, "level": level, "proposal_id": proposal}, nil
 }
+
+// PreviewLevel evaluates the questionnaire in for system systemID without
+// recording anything (the questionnaire page's "see the level"): the
+// same rules and errors as Propose, for anyone who may read the system.
+func (s *Service) PreviewLevel(ctx context.Context, actor access.Actor, systemID int64, in Input) (Result, error) {
+	if _, err := s.system(ctx, actor, systemID); err != nil {
+		return Result{}, err
+	}
+	return s.lib.Evaluate(in)
+}
+
+// LastInput returns the answers of system systemID's last proposal (an
+// empty Input when it has none), to start the questionnaire from.
+func (s *Service) LastInput(ctx context.Context, actor access.Actor, systemID int64) (Input, error) {
+	if _, err := s.system(ctx, actor, systemID); err != nil {
+		return Input{}, err
+	}
+	var body string
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT answers_json FROM level_proposals WHERE system_id = $1 ORDER BY id DESC LIMIT 1`, systemID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Input{}, nil
+	}
+	if err != nil {
+		return Input{}, fmt.Errorf("levels: last proposal of system %d: %w", systemID, err)
+	}
+	var in Input
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		return Input{}, fmt.Errorf("levels: last proposal of system %d: %w", systemID, err)
+	}
+	return in, nil
+}

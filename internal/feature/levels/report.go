@@ -2,7 +2,6 @@ package levels
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +31,9 @@ type ReportSystem struct {
 	// Inspected is the date of the last independent inspection (layer 3)
 	// when it falls in the period.
 	Inspected string `json:"inspected,omitempty"`
+	// DutiesOverdue counts the system's periodic duties past their due
+	// date today (duties.go).
+	DutiesOverdue int `json:"duties_overdue"`
 }
 
 // YearReport is the annual report of a scope.
@@ -58,10 +60,12 @@ type YearReport struct {
 	// ApprovedInPeriod counts dossiers whose decision falls in the period.
 	ApprovedInPeriod int `json:"approved_in_period"`
 	// Inspections counts systems inspected (layer 3) in the period.
-	Inspections int            `json:"inspections"`
-	Score       float64        `json:"score"`
-	Rows        []ReportSystem `json:"systems_detail"`
-	GeneratedAt string         `json:"generated_at"`
+	Inspections int `json:"inspections"`
+	// DutiesOverdue counts the periodic duties past their due date today.
+	DutiesOverdue int            `json:"duties_overdue"`
+	Score         float64        `json:"score"`
+	Rows          []ReportSystem `json:"systems_detail"`
+	GeneratedAt   string         `json:"generated_at"`
 }
 
 // reportRegime is the regime whose calendar the annual report follows:
@@ -87,6 +91,23 @@ func period(r *Regime, year int) (start, end, unitDue, ownerDue string) {
 // Annual builds the annual report of year for actor's scope or agency
 // agencyID's subtree (year 0: the period that ends this year).
 func (s *Service) Annual(ctx context.Context, actor access.Actor, agencyID int64, year int) (YearReport, error) {
+	if !actor.CanRead() {
+		return YearReport{}, fmt.Errorf("levels: annual report: %w", store.ErrUnauthenticated)
+	}
+	w, err := s.scope(ctx, actor, agencyID)
+	if err != nil {
+		return YearReport{}, err
+	}
+	rows, err := s.scopeRows(ctx, w, false)
+	if err != nil {
+		return YearReport{}, err
+	}
+	return s.annual(ctx, actor, rows, agencyID, year)
+}
+
+// annual builds the annual report of year from the rows of actor's scope
+// (or agency agencyID's subtree).
+func (s *Service) annual(ctx context.Context, actor access.Actor, rows []scopeRow, agencyID int64, year int) (YearReport, error) {
 	now := s.clock()
 	if year == 0 {
 		year = now.Year()
@@ -94,13 +115,10 @@ func (s *Service) Annual(ctx context.Context, actor access.Actor, agencyID int64
 	if year < 2000 || year > now.Year()+1 {
 		return YearReport{}, fmt.Errorf("levels: year %d: %w", year, store.ErrInvalid)
 	}
-	sc, err := s.Scores(ctx, actor, agencyID)
-	if err != nil {
-		return YearReport{}, err
-	}
+	sc := s.scoresOf(rows, agencyID)
 	r := s.reportRegime()
 	rep := YearReport{Year: year, Regime: r.ID, Recipient: r.AnnualReport.Recipient, AgencyID: agencyID, Systems: sc.Systems, Approved: sc.Approved,
-		ByLevel: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, Score: sc.Total.Score, Rows: []ReportSystem{}, GeneratedAt: store.FormatTime(now)}
+		ByLevel: map[string]int{"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, Score: sc.Total.Score, Rows: make([]ReportSystem, 0, len(rows)), GeneratedAt: store.FormatTime(now)}
 	rep.PeriodStart, rep.PeriodEnd, rep.UnitDue, rep.OwnerDue = period(r, year)
 	if agencyID != 0 {
 		if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT name FROM agencies WHERE id = $1`, agencyID).Scan(&rep.AgencyName); err != nil {
@@ -110,13 +128,17 @@ func (s *Service) Annual(ctx context.Context, actor access.Actor, agencyID int64
 	if sc.Systems > 0 {
 		rep.Share = float64(int(float64(sc.Approved)/float64(sc.Systems)*1000+0.5)) / 10
 	}
-	inspected, err := s.inspections(ctx, actor, rep.PeriodStart, rep.PeriodEnd)
-	if err != nil {
-		return YearReport{}, err
-	}
-	for _, d := range sc.Details {
-		row := ReportSystem{SystemScore: d, Inspected: inspected[d.SystemID]}
+	for i, d := range sc.Details {
+		row := ReportSystem{SystemScore: d}
+		if last := rows[i].sum.LastInspection; last >= rep.PeriodStart && last <= rep.PeriodEnd {
+			row.Inspected = last
+			rep.Inspections++
+		}
 		if d.Level > 0 {
+			if r, ok := s.lib.Regime(d.Regime); ok {
+				row.DutiesOverdue = overdueDuties(dutiesDue(r, d.Level, rows[i].approvedOn, rows[i].sum.LastInspection, rows[i].sum.DutiesDone, today(now)))
+				rep.DutiesOverdue += row.DutiesOverdue
+			}
 			rep.ByLevel[fmt.Sprint(d.Level)]++
 			row.Plan = planOf(d.Counts)
 			switch row.Plan {
@@ -127,9 +149,6 @@ func (s *Service) Annual(ctx context.Context, actor access.Actor, agencyID int64
 			default:
 				rep.PlanNone++
 			}
-		}
-		if row.Inspected != "" {
-			rep.Inspections++
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -158,32 +177,6 @@ func planOf(c Counts) string {
 		return PlanPartial
 	}
 	return PlanNone
-}
-
-// inspections returns, per system in actor's scope, the last independent
-// inspection (layer 3) that falls in [from, to].
-func (s *Service) inspections(ctx context.Context, actor access.Actor, from, to string) (map[int64]string, error) {
-	var w store.Where
-	w.Add("l.layer = 3")
-	w.Cond(actor.PathFilter(store.ScopePath))
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT l.system_id, l.details_json FROM system_layers l JOIN systems s ON s.id = l.system_id WHERE `+w.SQL(), w.Args()...)
-	if err != nil {
-		return nil, fmt.Errorf("levels: inspections: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var body string
-		if err := rows.Scan(&id, &body); err != nil {
-			return nil, err
-		}
-		var d LayerDetails
-		if json.Unmarshal([]byte(body), &d) == nil && d.LastDate >= from && d.LastDate <= to {
-			out[id] = d.LastDate
-		}
-	}
-	return out, rows.Err()
 }
 
 // ComplianceReport is one system's compliance: its level and decision,

@@ -69,3 +69,36 @@ func (c ComplianceReport) WriteCSV(w io.Writer, lang string) error {
 	}
 	return writeCSV(w, head, rows)
 }
+
+// RiskRegister is a list of risks, for its CSV.
+type RiskRegister []Risk
+
+// WriteCSV writes the risk register, one risk a row.
+func (rr RiskRegister) WriteCSV(w io.Writer, lang string) error {
+	head := []string{"id", "system_id", tr(lang, "hệ thống", "system"), tr(lang, "rủi ro", "risk"), tr(lang, "mối đe dọa", "threat"),
+		tr(lang, "điểm yếu", "vulnerability"), tr(lang, "khả năng", "likelihood"), tr(lang, "tác động", "impact"), tr(lang, "điểm", "score"),
+		tr(lang, "mức", "rating"), tr(lang, "xử lý", "treatment"), tr(lang, "người phụ trách", "owner"), tr(lang, "hạn", "due"),
+		tr(lang, "trạng thái", "status"), tr(lang, "chấp nhận đến", "accepted until"), tr(lang, "quá hạn", "overdue")}
+	rows := make([][]string, 0, len(rr))
+	for _, r := range rr {
+		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.SystemID, 10), r.SystemName, r.Title, r.Threat, r.Vulnerability,
+			strconv.Itoa(r.Likelihood), strconv.Itoa(r.Impact), strconv.Itoa(r.Score), tr(lang, r.Rating.VI, r.Rating.EN), r.Treatment, r.Owner,
+			r.DueOn, r.Status, r.AcceptedUntil, strconv.FormatBool(r.Overdue || r.AcceptanceExpired)})
+	}
+	return writeCSV(w, head, rows)
+}
+
+// GapList is a list of gaps, for its CSV.
+type GapList []Gap
+
+// WriteCSV writes the gap list, one requirement of one system a row.
+func (gl GapList) WriteCSV(w io.Writer, lang string) error {
+	head := []string{"system_id", tr(lang, "hệ thống", "system"), tr(lang, "cơ quan", "agency"), tr(lang, "cấp độ", "level"), "regime",
+		tr(lang, "yêu cầu", "requirement"), tr(lang, "nhóm", "group"), tr(lang, "nội dung", "text"), tr(lang, "trạng thái", "status")}
+	rows := make([][]string, 0, len(gl))
+	for _, g := range gl {
+		rows = append(rows, []string{strconv.FormatInt(g.SystemID, 10), g.SystemName, g.AgencyName, strconv.Itoa(g.Level), g.Regime,
+			g.Requirement, tr(lang, g.GroupVI, g.GroupEN), tr(lang, g.TextVI, g.TextEN), g.Status})
+	}
+	return writeCSV(w, head, rows)
+}

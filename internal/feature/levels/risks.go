@@ -291,29 +291,9 @@ type RiskFilter struct {
 
 // Risks lists the risks in actor's scope, highest score first.
 func (s *Service) Risks(ctx context.Context, actor access.Actor, f RiskFilter) ([]Risk, error) {
-	if !actor.CanRead() {
-		return nil, fmt.Errorf("levels: risks: %w", store.ErrUnauthenticated)
-	}
-	var w store.Where
-	w.Cond(actor.PathFilter(store.ScopePath))
-	if f.SystemID != 0 {
-		if _, err := s.system(ctx, actor, f.SystemID); err != nil {
-			return nil, err
-		}
-		w.Add("r.system_id = ?", f.SystemID)
-	}
-	if f.AgencyID != 0 {
-		path, err := s.agencyPath(ctx, actor, f.AgencyID)
-		if err != nil {
-			return nil, err
-		}
-		w.Cond(access.SubtreeCondition(store.ScopePath, path))
-	}
-	if f.Status != "" {
-		w.Add("r.status = ?", f.Status)
-	}
-	if f.Open {
-		w.Add("r.status <> 'closed'")
+	w, err := s.riskWhere(ctx, actor, f)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+riskColumns+` FROM risks r JOIN systems s ON s.id = r.system_id WHERE `+w.SQL()+
 		` ORDER BY r.likelihood * r.impact DESC, r.id LIMIT 5000`, w.Args()...)
@@ -330,6 +310,36 @@ func (s *Service) Risks(ctx context.Context, actor access.Actor, f RiskFilter) (
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// riskWhere is the condition of the risks f selects in actor's scope
+// (aliases r: risks, s: systems).
+func (s *Service) riskWhere(ctx context.Context, actor access.Actor, f RiskFilter) (store.Where, error) {
+	var w store.Where
+	if !actor.CanRead() {
+		return w, fmt.Errorf("levels: risks: %w", store.ErrUnauthenticated)
+	}
+	w.Cond(actor.PathFilter(store.ScopePath))
+	if f.SystemID != 0 {
+		if _, err := s.system(ctx, actor, f.SystemID); err != nil {
+			return w, err
+		}
+		w.Add("r.system_id = ?", f.SystemID)
+	}
+	if f.AgencyID != 0 {
+		path, err := s.agencyPath(ctx, actor, f.AgencyID)
+		if err != nil {
+			return w, err
+		}
+		w.Cond(access.SubtreeCondition(store.ScopePath, path))
+	}
+	if f.Status != "" {
+		w.Add("r.status = ?", f.Status)
+	}
+	if f.Open {
+		w.Add("r.status <> 'closed'")
+	}
+	return w, nil
 }
 
 // agencyPath returns agency id's path if it lies in actor's scope.
@@ -354,14 +364,26 @@ type HeatMap struct {
 // RiskHeatMap counts the open (not closed) risks of the filter's scope.
 func (s *Service) RiskHeatMap(ctx context.Context, actor access.Actor, f RiskFilter) (HeatMap, error) {
 	f.Open = true
-	risks, err := s.Risks(ctx, actor, f)
+	w, err := s.riskWhere(ctx, actor, f)
 	if err != nil {
 		return HeatMap{}, err
 	}
-	var h HeatMap
-	for _, r := range risks {
-		h.Cells[r.Likelihood-1][r.Impact-1]++
-		h.Total++
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.likelihood, r.impact, COUNT(*) FROM risks r JOIN systems s ON s.id = r.system_id WHERE `+w.SQL()+
+		` GROUP BY r.likelihood, r.impact`, w.Args()...)
+	if err != nil {
+		return HeatMap{}, fmt.Errorf("levels: risk heat map: %w", err)
 	}
-	return h, nil
+	defer rows.Close()
+	var h HeatMap
+	for rows.Next() {
+		var l, i, n int
+		if err := rows.Scan(&l, &i, &n); err != nil {
+			return HeatMap{}, err
+		}
+		if l >= 1 && l <= 5 && i >= 1 && i <= 5 {
+			h.Cells[l-1][i-1] += n
+			h.Total += n
+		}
+	}
+	return h, rows.Err()
 }

@@ -76,58 +76,51 @@ func (s *Service) Scores(ctx context.Context, actor access.Actor, agencyID int64
 	if err != nil {
 		return Scores{}, err
 	}
-	out := Scores{AgencyID: agencyID, Agencies: []AgencyScore{}, Details: []SystemScore{}}
-	byID, err := s.scoredSystems(ctx, w, &out)
+	rows, err := s.scopeRows(ctx, w, false)
 	if err != nil {
 		return Scores{}, err
 	}
-	if err := s.scoreStatuses(ctx, w, byID, &out); err != nil {
-		return Scores{}, err
-	}
-	return out, nil
+	return s.scoresOf(rows, agencyID), nil
 }
 
-// scoredSystems reads the live systems of the scope with their levels.
-func (s *Service) scoredSystems(ctx context.Context, w store.Where, out *Scores) (map[int64]*SystemScore, error) {
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT s.id, s.name, a.id, a.code, a.name, COALESCE(l.approved_regime, ''), COALESCE(l.approved_level, 0), COALESCE(l.proposed_level, 0)
-		FROM systems s JOIN agencies a ON a.id = s.agency_id LEFT JOIN system_levels l ON l.system_id = s.id
-		WHERE `+w.SQL()+` ORDER BY a.code, s.name, s.id`, w.Args()...)
-	if err != nil {
-		return nil, fmt.Errorf("levels: scores: %w", err)
-	}
-	defer rows.Close()
+// scoresOf counts the scope's systems, their levels and the summaries'
+// statuses of those with an approved level under a loaded regime, per
+// system, per agency and in total.
+func (s *Service) scoresOf(rows []scopeRow, agencyID int64) Scores {
+	out := Scores{AgencyID: agencyID, Agencies: []AgencyScore{}, Details: make([]SystemScore, 0, len(rows))}
 	agencies := map[int64]int{}
-	for rows.Next() {
-		var sc SystemScore
-		var code string
-		if err := rows.Scan(&sc.SystemID, &sc.Name, &sc.AgencyID, &code, &sc.AgencyName, &sc.Regime, &sc.Level, &sc.ProposedLevel); err != nil {
-			return nil, err
-		}
+	for _, row := range rows {
+		sc := row.SystemScore
 		i, ok := agencies[sc.AgencyID]
 		if !ok {
 			i = len(out.Agencies)
 			agencies[sc.AgencyID] = i
-			out.Agencies = append(out.Agencies, AgencyScore{AgencyID: sc.AgencyID, Code: code, Name: sc.AgencyName})
+			out.Agencies = append(out.Agencies, AgencyScore{AgencyID: sc.AgencyID, Code: row.AgencyCode, Name: sc.AgencyName})
 		}
 		out.Agencies[i].Systems++
 		out.Systems++
-		if r, ok := s.lib.Regime(sc.Regime); ok && sc.Level > 0 {
-			out.Agencies[i].Approved++
-			out.Approved++
-			sc.Applicable = r.RequirementCount(sc.Level)
-		} else {
+		r, ok := s.lib.Regime(sc.Regime)
+		if !ok || sc.Level == 0 {
 			sc.Regime, sc.Level = "", 0
+			out.Details = append(out.Details, sc)
+			continue
 		}
+		out.Agencies[i].Approved++
+		out.Approved++
+		m := row.sum
+		sc.Applicable = r.RequirementCount(sc.Level)
+		sc.Implemented, sc.Partial, sc.NotImplemented, sc.NotApplicable = m.Implemented, m.Partial, m.NotImplemented, m.NotApplicable
+		sc.NotAssessed = sc.Applicable - sc.Implemented - sc.Partial - sc.NotImplemented - sc.NotApplicable
+		sc.score()
+		out.Agencies[i].plus(sc.Counts)
+		out.Total.plus(sc.Counts)
 		out.Details = append(out.Details, sc)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for i := range out.Agencies {
+		out.Agencies[i].score()
 	}
-	byID := map[int64]*SystemScore{}
-	for i := range out.Details {
-		byID[out.Details[i].SystemID] = &out.Details[i]
-	}
-	return byID, nil
+	out.Total.score()
+	return out
 }
 
 // statusJoin joins, from requirement_statuses r, the system (s) and its
@@ -135,62 +128,6 @@ func (s *Service) scoredSystems(ctx context.Context, w store.Where, out *Scores)
 // apply at that level under that regime.
 const statusJoin = ` JOIN systems s ON s.id = r.system_id
 	JOIN system_levels l ON l.system_id = r.system_id AND l.approved_regime = r.regime AND r.from_level <= l.approved_level `
-
-// scoreStatuses counts, in SQL, the statuses of the requirements that
-// apply at each system's approved level, and pools them per agency and
-// in total.
-func (s *Service) scoreStatuses(ctx context.Context, w store.Where, byID map[int64]*SystemScore, out *Scores) error {
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT r.system_id, r.status, COUNT(*) FROM requirement_statuses r`+statusJoin+`
-		WHERE `+w.SQL()+` GROUP BY r.system_id, r.status`, w.Args()...)
-	if err != nil {
-		return fmt.Errorf("levels: scores: %w", err)
-	}
-	defer rows.Close()
-	var sysID int64
-	var status string
-	var n int
-	for rows.Next() {
-		if err := rows.Scan(&sysID, &status, &n); err != nil {
-			return err
-		}
-		sc := byID[sysID]
-		if sc == nil || sc.Level == 0 {
-			continue
-		}
-		switch status {
-		case Implemented:
-			sc.Implemented += n
-		case Partial:
-			sc.Partial += n
-		case NotImplemented:
-			sc.NotImplemented += n
-		case NotApplicable:
-			sc.NotApplicable += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	index := map[int64]int{}
-	for i, a := range out.Agencies {
-		index[a.AgencyID] = i
-	}
-	for i := range out.Details {
-		sc := &out.Details[i]
-		if sc.Level == 0 {
-			continue
-		}
-		sc.NotAssessed = sc.Applicable - sc.Implemented - sc.Partial - sc.NotImplemented - sc.NotApplicable
-		sc.score()
-		out.Agencies[index[sc.AgencyID]].plus(sc.Counts)
-		out.Total.plus(sc.Counts)
-	}
-	for i := range out.Agencies {
-		out.Agencies[i].score()
-	}
-	out.Total.score()
-	return nil
-}
 
 // scope is the condition of actor's live systems, within agency
 // agencyID's subtree when it is not 0.
