@@ -25,6 +25,7 @@ const module = "github.com/khien-project/khien/"
 //	          interface the importing feature owns, wired in app)
 //	testkit   shared test fixtures: anything below the top
 //	top       api < web < app/… < cli < cmd, then the test-only packages
+//	          and the load tools under scripts/bench
 type tier int
 
 const (
@@ -48,6 +49,8 @@ var topRank = map[string]int{
 	"cmd/khien":          6,
 	"internal/e2e":       7,
 	"internal/arch":      7,
+	// Load tools for docs/benchmarks.md (programs of their own).
+	"scripts/bench/sysloggen": 7,
 }
 
 // tierOf places a package (a path relative to the module root).
