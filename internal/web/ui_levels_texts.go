@@ -123,7 +123,7 @@ var levelTexts = map[string][2]string{
 	"levels.attach_help":                                 {"Chỉ nhận PDF, DOCX hoặc ODT, tối đa 10 MiB; tài liệu chỉ được tải về, không mở trên trang.", "PDF, DOCX or ODT only, at most 10 MiB; documents are only downloaded, never opened in the page."},
 	"levels.file":                                        {"Tệp", "File"},
 	"levels.evidence_files":                              {"Tệp bằng chứng", "Evidence files"},
-	"levels.evidence_none":                               {"Chưa có tệp", "No files yet"},
+	"levels.evidence_none":                               {"Chưa có tệp bằng chứng", "No evidence files yet"},
 	"levels.evidence_attach":                             {"Đính kèm tệp bằng chứng", "Attach an evidence file"},
 	"levels.evidence_help":                               {"Tệp bằng chứng: chỉ nhận PDF, DOCX hoặc ODT, tối đa 10 MiB; tệp được lưu ngay khi bấm Đính kèm (không cần Lưu đánh giá), chỉ được tải về, không mở trên trang.", "Evidence files: PDF, DOCX or ODT only, at most 10 MiB; a file is stored as soon as you press Attach (no need to save the assessment), and is only downloaded, never opened in the page."},
 	"levels.create_dossier":                              {"Lập hồ sơ đề xuất cấp độ", "Open a level dossier"},
