@@ -20,7 +20,7 @@ import (
 // another agency's officer sees none of it (404), the auditor reads but
 // changes nothing (403); oversized and disguised files, requirements
 // outside the level and a system without an approved level are refused
-// with nothing written.
+// with nothing written; a purge deletes them.
 func TestEvidenceFiles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newLevelWorld(t, db)
@@ -136,6 +136,13 @@ func TestEvidenceFiles(t *testing.T) {
 		}
 		if code, _ := w.call(t, "auditor", "GET", ev("g.risk", ""), nil); code != 200 {
 			t.Errorf("list of an archived system: %d", code)
+		}
+		// Purging the system deletes its evidence files with it.
+		if code, out := w.call(t, "admin", "POST", sysPath(w.sysA, "/purge"), nil); code != 200 {
+			t.Fatalf("purge: %d %v", code, out)
+		}
+		if n := w.count(t, "level_evidence_files"); n != 0 {
+			t.Errorf("%d evidence files left after the purge", n)
 		}
 	})
 }
