@@ -78,4 +78,8 @@ func TestEvidenceOnSystemPage(t *testing.T) {
 	if code, _ := officer.post(del[1], officer.withCSRF(url.Values{})); code != http.StatusSeeOther || count() != 0 {
 		t.Errorf("officer delete: %d, %d stored", code, count())
 	}
+	// the audit page tells both changes in words
+	if code, body := w.browser("admin").get("/audit"); code != 200 || !strings.Contains(string(body), "đính kèm tệp bằng chứng đánh giá cho") || !strings.Contains(string(body), "xóa tệp bằng chứng đánh giá của") {
+		t.Errorf("audit page: %d, evidence changes not told", code)
+	}
 }

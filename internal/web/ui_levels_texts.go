@@ -197,6 +197,8 @@ var levelTexts = map[string][2]string{
 	"audit.v.dossier_attach":                             {"đính kèm tài liệu vào hồ sơ đề xuất cấp độ", "attached a document to the level dossier"},
 	"audit.v.duty_record":                                {"ghi nhận nghĩa vụ định kỳ đã thực hiện của", "recorded a periodic duty done for"},
 	"audit.v.assessment_set":                             {"đánh giá đáp ứng yêu cầu của", "assessed the requirements of"},
+	"audit.v.evidence_attach":                            {"đính kèm tệp bằng chứng đánh giá cho", "attached an assessment evidence file to"},
+	"audit.v.evidence_delete":                            {"xóa tệp bằng chứng đánh giá của", "deleted an assessment evidence file of"},
 	"audit.v.risk_create":                                {"ghi nhận rủi ro", "recorded the risk"},
 	"audit.v.risk_update":                                {"cập nhật rủi ro", "updated the risk"},
 }
@@ -207,7 +209,7 @@ func init() {
 	}
 	// The audit log's sentences for the levels' actions.
 	for _, a := range []string{"level.propose", "layer.set", "dossier.create", "dossier.edit", "dossier.submit", "dossier.appraise",
-		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "duty.record", "risk.create", "risk.update"} {
+		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "evidence.attach", "evidence.delete", "duty.record", "risk.create", "risk.update"} {
 		auditVerbs[a] = "audit.v." + strings.ReplaceAll(a, ".", "_")
 	}
 }
