@@ -19,6 +19,7 @@ func (a *API) registerAssessments(r Router) {
 	r.Private("GET /api/v1/assessments/gaps", a.assessmentGaps)
 	r.Private("GET /api/v1/systems/{id}/duties", a.getDuties)
 	r.Private("POST /api/v1/systems/{id}/duties", a.recordDuty)
+	a.registerEvidence(r)
 }
 
 func (a *API) getDuties(w http.ResponseWriter, r *http.Request) {

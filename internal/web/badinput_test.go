@@ -29,6 +29,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		t.Run(string(engine), func(t *testing.T) {
 			w := newWorld(t, engine)
 			huge := `{"name": "` + strings.Repeat("x", 1<<20) + `"}`
+			evidence := evidenceOf(w, "")
 			cases := []struct {
 				name, method, path string
 				body               any
@@ -109,6 +110,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 				{"questionnaire with a part missing answers", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"parts": [{"info_class": "public"}], "regime"`, 1), 400, "validation_failed", "parts[0].system_type"},
 				{"proposal below the answers' level", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, `"regime"`, `"proposed_level": 1, "regime"`, 1), 400, "validation_failed", "proposed_level"},
 				{"questionnaire with a word for a number", "POST", fmt.Sprintf("/api/v1/systems/%d/level-proposal", w.sysA.ID), strings.Replace(levelAnswers, "20000", `"many"`, 1), 400, "bad_request", ""},
+				{"evidence file that is an executable named .pdf", "POST", evidence + "?name=bien-ban.pdf", "MZ\x90\x00" + strings.Repeat("\x00", 60), 400, "validation_failed", "file"},
+				{"evidence file whose name hides a PDF", "POST", evidence + "?name=bien-ban.docx", "%PDF-1.4\n%%EOF\n", 400, "validation_failed", "name"},
+				{"evidence file over 10 MiB", "POST", evidence + "?name=lon.pdf", "%PDF-1.4\n" + strings.Repeat("x", 10<<20), 400, "validation_failed", "file"},
+				{"empty evidence file", "POST", evidence + "?name=rong.pdf", "", 400, "validation_failed", "file"},
+				{"evidence file for a requirement outside the level", "POST", strings.Replace(evidence, "g.risk", "mgmt.policy", 1) + "?name=a.pdf", "%PDF-1.4\n", 404, "not_found", ""},
+				{"evidence file with a bad id", "GET", evidence + "/abc", nil, 404, "not_found", ""},
 			}
 			before := counts(t, w)
 			for _, c := range cases {
@@ -132,12 +139,13 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 }
 
-func counts(t *testing.T, w *world) [11]int {
+func counts(t *testing.T, w *world) [12]int {
 	t.Helper()
-	var c [11]int
+	var c [12]int
 	for i, q := range []string{"SELECT COUNT(*) FROM agencies", "SELECT COUNT(*) FROM systems", "SELECT COUNT(*) FROM users", "SELECT COUNT(*) FROM system_assets",
 		"SELECT COUNT(*) FROM sites", "SELECT COUNT(*) FROM scans", "SELECT COUNT(*) FROM maintenance_windows", "SELECT COUNT(*) FROM notify_targets",
-		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'", "SELECT COUNT(*) FROM level_proposals"} {
+		"SELECT COUNT(*) FROM label_events", "SELECT COUNT(*) FROM labels WHERE state = 'granted'", "SELECT COUNT(*) FROM level_proposals",
+		"SELECT COUNT(*) FROM level_evidence_files"} {
 		if err := w.svc.DB.Reader().QueryRow(q).Scan(&c[i]); err != nil {
 			t.Fatal(err)
 		}

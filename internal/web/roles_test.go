@@ -109,12 +109,39 @@ func labelA(suffix string) func(*world, string) string {
 	return func(w *world, _ string) string { return "/api/v1/labels/" + w.labelA + suffix }
 }
 
+// evidenceSystems holds, per world, the system in A1 approved at level 3
+// whose evidence files the role cases use (made once, on first use).
+var evidenceSystems = map[*world]string{}
+
+// evidenceOf is the evidence path of requirement g.risk of that system.
+func evidenceOf(w *world, _ string) string {
+	if p, ok := evidenceSystems[w]; ok {
+		return p
+	}
+	p := "/api/v1" + strings.Replace(assessedSystemPage(w, "evidence"), "/levels", "", 1) + "/requirements/g.risk/evidence"
+	evidenceSystems[w] = p
+	return p
+}
+
+// freshEvidence is an evidence file the admin has just uploaded there.
+func freshEvidence(w *world, role string) string {
+	code, body := w.api("admin", "POST", evidenceOf(w, role)+"?name=bien-ban-"+role+".pdf", "%PDF-1.4\n%%EOF\n")
+	if code != http.StatusCreated {
+		w.t.Fatalf("evidence file: %d %s", code, body)
+	}
+	return fmt.Sprintf("%s/%d", evidenceOf(w, role), idOf(w.t, body))
+}
+
 func apiCases() []roleCase {
 	agencyA := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/agencies/%d", w.a.ID) }
 	agencyB := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/agencies/%d", w.b.ID) }
 	sysA := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d", w.sysA.ID) }
 	sysB := func(w *world, _ string) string { return fmt.Sprintf("/api/v1/systems/%d", w.sysB.ID) }
 	return []roleCase{
+		{"list evidence files", "GET", evidenceOf, nil, expect{200, 200, 200, 404, 200, 401}},
+		{"upload an evidence file", "POST", suffixed(evidenceOf, "?name=bien-ban.pdf"), func(*world, string) any { return "%PDF-1.4\n%%EOF\n" }, expect{201, 201, 201, 404, 403, 401}},
+		{"download an evidence file", "GET", freshEvidence, nil, expect{200, 200, 200, 404, 200, 401}},
+		{"delete an evidence file", "DELETE", freshEvidence, nil, expect{204, 204, 204, 404, 403, 401}},
 		{"list agencies", "GET", fixed("/api/v1/agencies"), nil, expect{200, 200, 200, 200, 200, 401}},
 		{"get agency A", "GET", agencyA, nil, expect{200, 200, 200, 404, 200, 401}},
 		{"get agency B", "GET", agencyB, nil, expect{200, 200, 404, 200, 200, 401}},

@@ -36,6 +36,8 @@ func (s *Server) registerLevelsUI() {
 	s.page("POST /levels/systems/{id}/assessment", s.assessmentSave)
 	s.page("POST /levels/systems/{id}/risks", s.riskCreate)
 	s.page("POST /levels/systems/{id}/duties", s.dutyRecord)
+	s.page("POST /levels/systems/{id}/requirements/{req}/evidence", s.evidenceUpload)
+	s.page("POST /levels/systems/{id}/requirements/{req}/evidence/{file}/delete", s.evidenceDelete)
 	s.page("GET /levels/reports/annual", s.annualPage)
 }
 
@@ -260,18 +262,8 @@ func (s *Server) dossierComment(w http.ResponseWriter, r *http.Request) {
 // dossierAttach takes a document from a multipart form (its CSRF token
 // in the form), at most levels.MaxAttachment bytes.
 func (s *Server) dossierAttach(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, levels.MaxAttachment+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.fail(w, r, fieldErr("file", "the file is larger than 10 MiB", "tệp lớn hơn 10 MiB"))
-			return
-		}
-		s.fail(w, r, httpx.BadRequest("malformed form"))
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	if !s.checkCSRF(w, r, r.FormValue("csrf")) {
+	name, data, ok := s.readUpload(w, r)
+	if !ok {
 		return
 	}
 	svc, err := s.levelsService()
@@ -284,20 +276,42 @@ func (s *Server) dossierAttach(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if _, err := svc.Attach(r.Context(), httpx.Actor(r.Context()), id, name, data); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/levels/dossiers/%d?done=saved", id), http.StatusSeeOther)
+}
+
+// readUpload reads the "file" field of a multipart form of at most
+// levels.MaxAttachment bytes (one more, for the service to refuse with
+// its message) after checking the form's CSRF token; on false it has
+// answered already.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, levels.MaxAttachment+1<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.fail(w, r, fieldErr("file", "the file is larger than 10 MiB", "tệp lớn hơn 10 MiB"))
+			return "", nil, false
+		}
+		s.fail(w, r, httpx.BadRequest("malformed form"))
+		return "", nil, false
+	}
+	defer r.MultipartForm.RemoveAll()
+	if !s.checkCSRF(w, r, r.FormValue("csrf")) {
+		return "", nil, false
+	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
 		s.fail(w, r, fieldErr("file", "choose a file", "hãy chọn một tệp"))
-		return
+		return "", nil, false
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, levels.MaxAttachment+1))
 	if err != nil {
 		s.fail(w, r, httpx.BadRequest("the upload could not be read"))
-		return
+		return "", nil, false
 	}
-	if _, err := svc.Attach(r.Context(), httpx.Actor(r.Context()), id, hdr.Filename, data); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/levels/dossiers/%d?done=saved", id), http.StatusSeeOther)
+	return hdr.Filename, data, true
 }

@@ -102,7 +102,8 @@ func TestQuestionnairePage(t *testing.T) {
 }
 
 // assessedSystemPage is the level page of a fresh system in A1 approved at
-// level 3 and assessed twice (its trend has two points).
+// level 3 and assessed twice (its trend has two points), with one
+// evidence file for g.logs.
 func assessedSystemPage(w *world, role string) string {
 	id := proposedSystem(w, "assessed "+role)
 	code, body := w.api("admin", "POST", fmt.Sprintf("/api/v1/systems/%d/dossiers", id), nil)
@@ -121,6 +122,10 @@ func assessedSystemPage(w *world, role string) string {
 		if code, body := w.api("admin", s.method, s.path, s.body); code != http.StatusOK {
 			w.t.Fatalf("%s %s: %d %s", s.method, s.path, code, body)
 		}
+	}
+	// one evidence file, for its requirement's list on the page
+	if code, body := w.api("admin", "POST", fmt.Sprintf("/api/v1/systems/%d/requirements/g.logs/evidence?name=", id)+url.QueryEscape("Nhật ký truy cập tháng 5.pdf"), "%PDF-1.4\n%%EOF\n"); code != http.StatusCreated {
+		w.t.Fatalf("evidence file: %d %s", code, body)
 	}
 	return fmt.Sprintf("/levels/systems/%d", id)
 }

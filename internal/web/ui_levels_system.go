@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/khien-project/khien/internal/feature/levels"
@@ -24,8 +25,30 @@ type levelSystemView struct {
 	// Duties are the periodic duties of the approved level (none before).
 	Duties []levels.DutyDue
 	Scales levels.RiskScales
+	// Evidence are the evidence files of each requirement of the
+	// assessment, by requirement id (none before an approved level).
+	Evidence map[string][]evidenceFile
 	// CanWrite says the reader may draft, assess and record risks.
 	CanWrite bool
+}
+
+// evidenceFile is an evidence file as the system page lists it.
+type evidenceFile struct {
+	levels.Attachment
+	// SizeText is the size for people (B, KiB or MiB).
+	SizeText string
+}
+
+// sizeText writes a file size in bytes, KiB or MiB.
+func sizeText(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
 }
 
 func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
@@ -65,10 +88,23 @@ func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	evidence := map[string][]evidenceFile{}
+	if rep.Assessment != nil {
+		byReq, err := svc.SystemEvidence(ctx, actor, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for req, files := range byReq {
+			for _, f := range files {
+				evidence[req] = append(evidence[req], evidenceFile{Attachment: f, SizeText: sizeText(f.Size)})
+			}
+		}
+	}
 	v := s.newView(r, "levels.system", "levels", nil)
 	v.Title, v.TitleIsData = rep.SystemName, true
 	v.Data = levelSystemView{Report: rep, Dossiers: ds, HeatMap: s.heatMap(v.Lang, hm), Trend: assessmentTrend(v.Lang, history), Duties: duties, Scales: svc.Scales(),
-		CanWrite: actor.CanWriteRegistry() || actor.CanWriteSecurity()}
+		Evidence: evidence, CanWrite: actor.CanWriteRegistry() || actor.CanWriteSecurity()}
 	s.render(w, http.StatusOK, "levels_system", v)
 }
 
@@ -140,6 +176,43 @@ func (s *Server) assessmentSave(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err = svc.Assess(r.Context(), httpx.Actor(r.Context()), id, in)
 		return "", err
+	})
+}
+
+// evidenceUpload adds an evidence file to a requirement of the system's
+// assessment from a multipart form (its CSRF token in the form).
+func (s *Server) evidenceUpload(w http.ResponseWriter, r *http.Request) {
+	name, data, ok := s.readUpload(w, r)
+	if !ok {
+		return
+	}
+	svc, err := s.levelsService()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := httpx.ParseID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req := r.PathValue("req")
+	if _, err := svc.AttachEvidence(r.Context(), httpx.Actor(r.Context()), id, req, name, data); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/levels/systems/%d?done=saved#req-%s", id, url.PathEscape(req)), http.StatusSeeOther)
+}
+
+// evidenceDelete deletes an evidence file.
+func (s *Server) evidenceDelete(w http.ResponseWriter, r *http.Request) {
+	s.levelForm(w, r, func(svc *levels.Service, id int64) (string, error) {
+		fid, err := httpx.ParseID(r, "file")
+		if err != nil {
+			return "", err
+		}
+		req := r.PathValue("req")
+		return fmt.Sprintf("/levels/systems/%d?done=deleted#req-%s", id, url.PathEscape(req)), svc.DeleteEvidence(r.Context(), httpx.Actor(r.Context()), id, req, fid)
 	})
 }
 

@@ -122,6 +122,10 @@ var levelTexts = map[string][2]string{
 	"levels.attach":                                      {"Đính kèm", "Attach"},
 	"levels.attach_help":                                 {"Chỉ nhận PDF, DOCX hoặc ODT, tối đa 10 MiB; tài liệu chỉ được tải về, không mở trên trang.", "PDF, DOCX or ODT only, at most 10 MiB; documents are only downloaded, never opened in the page."},
 	"levels.file":                                        {"Tệp", "File"},
+	"levels.evidence_files":                              {"Tệp bằng chứng", "Evidence files"},
+	"levels.evidence_none":                               {"Chưa có tệp bằng chứng", "No evidence files yet"},
+	"levels.evidence_attach":                             {"Đính kèm tệp bằng chứng", "Attach an evidence file"},
+	"levels.evidence_help":                               {"Tệp bằng chứng: chỉ nhận PDF, DOCX hoặc ODT, tối đa 10 MiB; tệp được lưu ngay khi bấm Đính kèm (không cần Lưu đánh giá), chỉ được tải về, không mở trên trang.", "Evidence files: PDF, DOCX or ODT only, at most 10 MiB; a file is stored as soon as you press Attach (no need to save the assessment), and is only downloaded, never opened in the page."},
 	"levels.create_dossier":                              {"Lập hồ sơ đề xuất cấp độ", "Open a level dossier"},
 	"levels.proposed":                                    {"Cấp độ đề xuất", "Proposed level"},
 	"levels.approved":                                    {"Cấp độ được phê duyệt", "Approved level"},
@@ -193,6 +197,8 @@ var levelTexts = map[string][2]string{
 	"audit.v.dossier_attach":                             {"đính kèm tài liệu vào hồ sơ đề xuất cấp độ", "attached a document to the level dossier"},
 	"audit.v.duty_record":                                {"ghi nhận nghĩa vụ định kỳ đã thực hiện của", "recorded a periodic duty done for"},
 	"audit.v.assessment_set":                             {"đánh giá đáp ứng yêu cầu của", "assessed the requirements of"},
+	"audit.v.evidence_attach":                            {"đính kèm tệp bằng chứng đánh giá cho", "attached an assessment evidence file to"},
+	"audit.v.evidence_delete":                            {"xóa tệp bằng chứng đánh giá của", "deleted an assessment evidence file of"},
 	"audit.v.risk_create":                                {"ghi nhận rủi ro", "recorded the risk"},
 	"audit.v.risk_update":                                {"cập nhật rủi ro", "updated the risk"},
 }
@@ -203,7 +209,7 @@ func init() {
 	}
 	// The audit log's sentences for the levels' actions.
 	for _, a := range []string{"level.propose", "layer.set", "dossier.create", "dossier.edit", "dossier.submit", "dossier.appraise",
-		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "duty.record", "risk.create", "risk.update"} {
+		"dossier.return", "dossier.approve", "dossier.comment", "dossier.attach", "assessment.set", "evidence.attach", "evidence.delete", "duty.record", "risk.create", "risk.update"} {
 		auditVerbs[a] = "audit.v." + strings.ReplaceAll(a, ".", "_")
 	}
 }

@@ -455,6 +455,23 @@ paths["/api/v1/systems/{id}/assessment"] = {
   "put": op("Record requirement statuses, all or none (officers of the system's agency, analysts, admins; audited; a snapshot of the scores is kept)", "Levels",
     {"200": resp("assessment", ref("Assessment")), "404": NF, "409": E("no approved level yet, or the system is archived"), **common}, [ID], body("AssessmentInput"))}
 paths["/api/v1/systems/{id}/assessment/history"] = {"get": op("A system's score after each change of its assessment, oldest first", "Levels", {"200": resp("snapshots", itemsof("Snapshot")), "404": NF, **auth}, [ID])}
+# Evidence files of an assessment (issue 12 item 4): documents per requirement, as dossier attachments are.
+REQ = {"name": "req", "in": "path", "required": True, "schema": S, "description": "a requirement id of the regime's catalogue that applies at the system's approved level"}
+FID = {"name": "file", "in": "path", "required": True, "schema": I}
+paths["/api/v1/systems/{id}/requirements/{req}/evidence"] = {
+  "get": op("The evidence files of one requirement of a system's assessment, oldest first (under the regime of its approved level)", "Levels",
+    {"200": resp("files", itemsof("Attachment")), "404": E("system not found or outside your scope, or not a requirement at its level"), "409": NOLEVEL, **auth}, [ID, REQ]),
+  "post": op("Attach an evidence file: a PDF, DOCX or ODT document (told by content, at most 10 MiB; officers of the system's agency, analysts, admins; audited with its SHA-256)", "Levels",
+    {"201": resp("file", ref("Attachment")), "400": E("not a PDF, DOCX or ODT by content, a name that does not match the content, empty or over 10 MiB"),
+     "404": E("system not found or outside your scope, or not a requirement at its level"), "409": E("no approved level yet, or the system is archived"),
+     "401": common["401"], "403": common["403"], "413": E("body much larger than 10 MiB")}, [ID, REQ],
+    {"required": True, "content": {"multipart/form-data": {"schema": obj({"file": {"type": "string", "format": "binary"}}, ["file"])},
+                                   "application/octet-stream": {"schema": {"type": "string", "format": "binary", "description": "the raw document, its name in ?name="}}}})}
+paths["/api/v1/systems/{id}/requirements/{req}/evidence/{file}"] = {
+  "get": op("Download an evidence file (always as a download: application/octet-stream, Content-Disposition attachment, nosniff, sandboxed)", "Levels",
+    {"200": resp("the document", {"type": "string", "format": "binary"}, "application/octet-stream"), "404": NF, "409": NOLEVEL, **auth}, [ID, REQ, FID]),
+  "delete": op("Delete an evidence file (officers of the system's agency, analysts, admins; audited with its name and SHA-256)", "Levels",
+    {"204": resp("deleted"), "404": NF, "409": E("no approved level yet, or the system is archived"), **auth, "403": common["403"]}, [ID, REQ, FID])}
 schemas.update({
   "DutyDue": obj({"id": S, "title_vi": S, "title_en": S, "confidence": S,
                   "every_months": {"type": "integer", "description": "how often, at the system's level; absent: not periodic"},

@@ -27,7 +27,8 @@ import (
 // MaxAttachment is the largest attachment accepted.
 const MaxAttachment = 10 << 20
 
-// Attachment is a file attached to a dossier (without its content).
+// Attachment is a file attached to a dossier, or an evidence file of an
+// assessment (without its content).
 type Attachment struct {
 	ID         int64  `json:"id"`
 	Name       string `json:"name"`
@@ -113,6 +114,19 @@ func attachmentName(name string, data []byte) (string, string, error) {
 	return name, kind, e.Err()
 }
 
+// document checks an uploaded file as attachmentName does and describes
+// it as uploaded now by actor, with its SHA-256 (no id yet): the one
+// check of dossier attachments and evidence files alike.
+func (s *Service) document(actor access.Actor, name string, data []byte) (Attachment, error) {
+	clean, kind, err := attachmentName(name, data)
+	if err != nil {
+		return Attachment{}, err
+	}
+	sum := sha256.Sum256(data)
+	return Attachment{Name: clean, Kind: kind, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		UploadedBy: actor.Username, CreatedAt: store.FormatTime(s.clock())}, nil
+}
+
 // Attach adds a document to dossier id: by its agency (officers, admins)
 // while it is a draft or returned, by the province office (analysts,
 // admins) while it is submitted or under appraisal (their opinion);
@@ -136,12 +150,10 @@ func (s *Service) Attach(ctx context.Context, actor access.Actor, id int64, name
 			(d.State == DossierSubmitted || d.State == DossierAppraisal) && !officeSide(actor):
 			return fmt.Errorf("levels: %s may not attach to a %s dossier: %w", actor.Role, d.State, store.ErrForbidden)
 		}
-		clean, kind, err := attachmentName(name, data)
+		a, err = s.document(actor, name, data)
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		a = Attachment{Name: clean, Kind: kind, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: actor.Username, CreatedAt: store.FormatTime(s.clock())}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO dossier_attachments (dossier_id, name, kind, size, sha256, content, uploaded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, id, a.Name, a.Kind, a.Size, a.SHA256, data, a.UploadedBy, a.CreatedAt).Scan(&a.ID); err != nil {
 			return fmt.Errorf("levels: attach to dossier %d: %w", id, err)

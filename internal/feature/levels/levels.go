@@ -6,7 +6,7 @@
 //
 // It owns level_proposals, system_levels, system_layers, the dossiers
 // (level_dossiers, dossier_steps, dossier_comments, dossier_attachments),
-// requirement_statuses, assessment_snapshots, level_summaries (one per
+// requirement_statuses, level_evidence_files, assessment_snapshots, level_summaries (one per
 // system, for the dashboard and reports), level_duty_records and risks;
 // it reads
 // systems for agency scope and reacts to registry's SystemPurge.
@@ -112,6 +112,7 @@ func (s *Service) purgeSystem(ctx context.Context, e events.SystemPurge) error {
 			{"dossier_steps", `DELETE FROM dossier_steps WHERE dossier_id IN (SELECT id FROM level_dossiers WHERE system_id = $1)`},
 			{"level_dossiers", `DELETE FROM level_dossiers WHERE system_id = $1`},
 			{"requirement_statuses", `DELETE FROM requirement_statuses WHERE system_id = $1`},
+			{"level_evidence_files", `DELETE FROM level_evidence_files WHERE system_id = $1`},
 			{"assessment_snapshots", `DELETE FROM assessment_snapshots WHERE system_id = $1`},
 			{"risks", `DELETE FROM risks WHERE system_id = $1`},
 			{"level_summaries", `DELETE FROM level_summaries WHERE system_id = $1`},
