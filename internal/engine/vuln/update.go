@@ -55,7 +55,11 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 					list = append(list, r)
 				}
 			}
-			list = append(list, added[p]...)
+			for _, r := range added[p] { // a record given twice: the later one
+				if !removed[r] {
+					list = append(list, r)
+				}
+			}
 			if len(list) == 0 {
 				delete(nx.byProduct, p)
 				delete(nx.products, p)
@@ -103,7 +107,11 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 					list = append(list, a)
 				}
 			}
-			list = append(list, added[p]...)
+			for _, a := range added[p] {
+				if !removed[a] {
+					list = append(list, a)
+				}
+			}
 			if len(list) == 0 {
 				delete(nx.byPackage, p)
 			} else {
