@@ -9,6 +9,7 @@ package vuln
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -74,9 +75,10 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 	return s.match(ctx, tx, systems, sub, ids)
 }
 
-// candidates are the live systems that may match a record of ix (a
-// registry or confirmed discovered component names one of its products
-// or packages) or hold a finding on one of ids (it may close).
+// candidates are the live systems that match a record of ix (their
+// registry and confirmed discovered components that name one of its
+// products or packages, matched against it together) or hold a finding on
+// one of ids (it may close).
 func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[string]bool) ([]int64, error) {
 	set := map[int64]bool{}
 	var out []int64
@@ -86,9 +88,11 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 			out = append(out, id)
 		}
 	}
+	comps := map[int64][]vuln.Component{}
+	var order []int64
 	for _, q := range []string{
-		`SELECT sw.system_id, sw.name, sw.cpe, sw.purl FROM system_software sw JOIN systems s ON s.id = sw.system_id WHERE s.archived_at = ''`,
-		`SELECT d.system_id, d.name, '', '' FROM vuln_discovered d JOIN systems s ON s.id = d.system_id WHERE d.status = 'confirmed' AND s.archived_at = ''`,
+		`SELECT sw.system_id, sw.name, sw.version, sw.cpe, sw.purl FROM system_software sw JOIN systems s ON s.id = sw.system_id WHERE s.archived_at = ''`,
+		`SELECT d.system_id, d.name, d.version, '', '' FROM vuln_discovered d JOIN systems s ON s.id = d.system_id WHERE d.status = 'confirmed' AND s.archived_at = ''`,
 	} {
 		rows, err := tx.QueryContext(ctx, q)
 		if err != nil {
@@ -97,17 +101,27 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 		for rows.Next() {
 			var id int64
 			var c vuln.Component
-			if err := rows.Scan(&id, &c.Name, &c.CPE, &c.PURL); err != nil {
+			if err := rows.Scan(&id, &c.Name, &c.Version, &c.CPE, &c.PURL); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("vuln: read software: %w", err)
 			}
-			if !set[id] && ix.Names(c) {
-				add(id)
+			if ix.Names(c) { // a component naming nothing of ix cannot match it
+				if _, ok := comps[id]; !ok {
+					order = append(order, id)
+				}
+				c.System = strconv.FormatInt(id, 10)
+				comps[id] = append(comps[id], c)
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("vuln: read software: %w", err)
+		}
+	}
+	for _, id := range order {
+		// A component that cannot be read: let the match decide.
+		if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
+			add(id)
 		}
 	}
 	// Findings name their record by the id as matched: look for it as
