@@ -35,8 +35,9 @@ type Index struct {
 	aliases   map[string][]string
 	// the indexed records by source and upper-cased id, the indexed
 	// advisories by id: what Update replaces
-	recs map[recKey]*Record
-	advs map[string]*Advisory
+	recs    map[recKey]*Record
+	advs    map[string]*Advisory
+	sources map[string]bool // the sources of recs
 }
 
 // NewIndex indexes records by the part:vendor:product of their criteria
@@ -48,7 +49,7 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 		aliases = Aliases
 	}
 	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases,
-		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}}
+		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: map[string]bool{}}
 	entries := map[string][]*CPEMatch{}
 	for i := range records {
 		r := &records[i]
@@ -57,6 +58,7 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 		}
 		prepare(r)
 		ix.recs[keyOf(r)] = r
+		ix.sources[r.Source] = true
 		ix.addRecord(r, entries)
 	}
 	for k, es := range entries {

@@ -20,9 +20,10 @@ func keyOf(r *Record) recKey { return recKey{r.Source, strings.ToUpper(r.ID)} }
 // afterwards.
 func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 	nx := &Index{byProduct: maps.Clone(ix.byProduct), products: maps.Clone(ix.products), byPackage: maps.Clone(ix.byPackage),
-		aliases: ix.aliases, recs: ix.recs, advs: ix.advs}
+		aliases: ix.aliases, recs: ix.recs, advs: ix.advs, sources: ix.sources}
 	if len(records) > 0 {
 		nx.recs = maps.Clone(ix.recs)
+		nx.sources = maps.Clone(ix.sources)
 		removed := map[*Record]bool{}
 		touched := map[string]bool{}
 		added := map[string][]*Record{}
@@ -39,6 +40,7 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 			}
 			prepare(r)
 			nx.recs[k] = r
+			nx.sources[r.Source] = true
 			seen := map[string]bool{}
 			eachCriterion(r, func(p string, _ *CPEMatch) {
 				touched[p] = true
@@ -122,27 +124,28 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 	return nx
 }
 
-// Subset returns an index of the records and advisories of ix whose id,
-// upper-cased, is in ids (sharing them with ix): matching against it
-// gives exactly the hits of ix on those ids.
+// Subset returns an index of the records of ix whose id, upper-cased,
+// and the advisories whose id, as it is, is in ids (sharing them with
+// ix): matching against it gives exactly the hits of ix on those ids.
 func (ix *Index) Subset(ids map[string]bool) *Index {
 	nx := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: ix.aliases,
-		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}}
+		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: ix.sources}
 	entries := map[string][]*CPEMatch{}
-	for k, r := range ix.recs {
-		if ids[k.id] {
-			nx.recs[k] = r
-			nx.addRecord(r, entries)
+	for id := range ids {
+		for src := range ix.sources {
+			k := recKey{src, strings.ToUpper(id)}
+			if r := ix.recs[k]; r != nil && nx.recs[k] == nil {
+				nx.recs[k] = r
+				nx.addRecord(r, entries)
+			}
+		}
+		if a := ix.advs[id]; a != nil && nx.advs[id] == nil {
+			nx.advs[id] = a
+			nx.addAdvisory(a)
 		}
 	}
 	for k, es := range entries {
 		nx.products[k] = newProductIndex(es)
-	}
-	for id, a := range ix.advs {
-		if ids[strings.ToUpper(id)] {
-			nx.advs[id] = a
-			nx.addAdvisory(a)
-		}
 	}
 	return nx
 }

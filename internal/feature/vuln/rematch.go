@@ -55,8 +55,8 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 		ids[strings.ToUpper(r.ID)] = true
 		cves[strings.ToUpper(r.ID)] = true
 	}
-	for _, a := range f.Advisories {
-		ids[strings.ToUpper(a.ID)] = true
+	for _, a := range f.Advisories { // Subset finds an advisory by its id as it is
+		ids[a.ID], ids[strings.ToUpper(a.ID)] = true, true
 	}
 	for c := range imp.kev {
 		ids[strings.ToUpper(c)], cves[strings.ToUpper(c)] = true, true
@@ -65,7 +65,7 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 		ids[strings.ToUpper(c)], cves[strings.ToUpper(c)] = true, true
 	}
 	for _, id := range m.index.AdvisoriesNaming(cves) {
-		ids[strings.ToUpper(id)] = true
+		ids[id], ids[strings.ToUpper(id)] = true, true
 	}
 	sub := &matcher{gen: gen, index: m.index.Subset(ids), assess: m.assess}
 	systems, err := candidates(ctx, tx, sub.index, ids)
