@@ -5,8 +5,11 @@ package vuln
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -85,16 +88,7 @@ func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
 		return nil, fmt.Errorf("vuln: read records: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var source, id, body string
-		if err := rows.Scan(&source, &id, &body); err != nil {
-			return nil, fmt.Errorf("vuln: read records: %w", err)
-		}
-		if err := decodeRecord(f, source, id, []byte(body)); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := decodeRows(f, rows); err != nil {
 		return nil, err
 	}
 	krows, err := q.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM vuln_kev`)
@@ -146,5 +140,86 @@ func decodeRecord(f *vuln.Feeds, source, id string, body []byte) error {
 		return fmt.Errorf("vuln: stored record %s: %w", id, err)
 	}
 	f.Records = append(f.Records, r)
+	return nil
+}
+
+// storedRow is one vuln_records row to decode.
+type storedRow struct {
+	source, id string
+	body       []byte
+}
+
+// decodeRows decodes the stored records rows give into f, on every CPU
+// (the JSON decoding is most of a first load's time), in batches kept in
+// the rows' order.
+func decodeRows(f *vuln.Feeds, rows *sql.Rows) error {
+	const batch = 256
+	type job struct {
+		n    int
+		rows []storedRow
+	}
+	var (
+		mu       sync.Mutex
+		parts    []*vuln.Feeds
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	jobs := make(chan job, runtime.GOMAXPROCS(0))
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				part := &vuln.Feeds{}
+				var err error
+				for _, r := range j.rows {
+					if err = decodeRecord(part, r.source, r.id, r.body); err != nil {
+						break
+					}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for len(parts) <= j.n {
+					parts = append(parts, nil)
+				}
+				parts[j.n] = part
+				mu.Unlock()
+			}
+		}()
+	}
+	var cur []storedRow
+	n := 0
+	var scanErr error
+	for rows.Next() {
+		var r storedRow
+		if scanErr = rows.Scan(&r.source, &r.id, &r.body); scanErr != nil {
+			scanErr = fmt.Errorf("vuln: read records: %w", scanErr)
+			break
+		}
+		if cur = append(cur, r); len(cur) == batch {
+			jobs <- job{n, cur}
+			n, cur = n+1, nil
+		}
+	}
+	if len(cur) > 0 && scanErr == nil {
+		jobs <- job{n, cur}
+	}
+	close(jobs)
+	wg.Wait()
+	if scanErr == nil {
+		scanErr = rows.Err()
+	}
+	if scanErr != nil {
+		return scanErr
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	for _, p := range parts {
+		f.Records = append(f.Records, p.Records...)
+		f.Advisories = append(f.Advisories, p.Advisories...)
+	}
 	return nil
 }
