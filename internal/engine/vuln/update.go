@@ -155,13 +155,20 @@ func (ix *Index) Subset(ids map[string]bool) *Index {
 // package of ix's advisories. A component that cannot be read names
 // nothing.
 func (ix *Index) Names(c Component) bool {
-	names, err := ix.namesOf(0, c)
-	if err != nil {
-		return false
-	}
-	for _, n := range names {
-		if ix.products[n.cpe.Key()] != nil {
+	if c.CPE != "" {
+		p, err := ParseCPE(c.CPE)
+		if err != nil {
+			return false
+		}
+		if ix.products[p.Key()] != nil {
 			return true
+		}
+	} else {
+		// as aliasCPEs names it: the table's part:vendor:product, lower-cased
+		for _, t := range ix.aliases[strings.ToLower(strings.TrimSpace(c.Name))] {
+			if strings.Count(t, ":") >= 2 && ix.products[strings.ToLower(t)] != nil {
+				return true
+			}
 		}
 	}
 	if c.PURL == "" {
