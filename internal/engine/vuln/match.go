@@ -26,12 +26,18 @@ type Hit struct {
 	Advisory *Advisory
 }
 
-// Index holds feeds ready for matching.
+// Index holds feeds ready for matching. An Index is never changed once
+// built (Update returns a new one), so it may be shared between goroutines.
 type Index struct {
 	byProduct map[string][]*Record
 	products  map[string]*productIndex
 	byPackage map[string][]*Advisory
 	aliases   map[string][]string
+	// the indexed records by source and upper-cased id, the indexed
+	// advisories by id: what Update replaces
+	recs    map[recKey]*Record
+	advs    map[string]*Advisory
+	sources map[string]bool // the sources of recs
 }
 
 // NewIndex indexes records by the part:vendor:product of their criteria
@@ -43,23 +49,17 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 		aliases = Aliases
 	}
 	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases,
-		products: map[string]*productIndex{}}
+		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: map[string]bool{}}
 	entries := map[string][]*CPEMatch{}
 	for i := range records {
 		r := &records[i]
-		if strings.EqualFold(r.Status, "Rejected") || len(r.Configurations) == 0 {
+		if !indexable(r) {
 			continue
 		}
-		keys := map[string]bool{}
-		c0 := r.Configurations[0]
-		r.simple = len(r.Configurations) == 1 && !c0.Negate && len(c0.Nodes) == 1 && !c0.Nodes[0].Negate &&
-			len(c0.Nodes[0].Children) == 0 && !strings.EqualFold(c0.Nodes[0].Operator, "AND")
-		for ci := range r.Configurations {
-			ix.collectEntries(r, r.Configurations[ci].Nodes, keys, entries)
-		}
-		for k := range keys {
-			ix.byProduct[k] = append(ix.byProduct[k], r)
-		}
+		prepare(r)
+		ix.recs[keyOf(r)] = r
+		ix.sources[r.Source] = true
+		ix.addRecord(r, entries)
 	}
 	for k, es := range entries {
 		ix.products[k] = newProductIndex(es)
@@ -69,28 +69,66 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 		if a.Withdrawn != "" {
 			continue
 		}
-		keys := map[string]bool{}
-		for _, af := range a.Affected {
-			keys[packageKey(af.Package.Ecosystem, af.Package.Name)] = true
-		}
-		for k := range keys {
-			ix.byPackage[k] = append(ix.byPackage[k], a)
-		}
+		ix.advs[a.ID] = a
+		ix.addAdvisory(a)
 	}
 	return ix
 }
 
-func (ix *Index) collectEntries(r *Record, nodes []Node, keys map[string]bool, entries map[string][]*CPEMatch) {
-	for ni := range nodes {
-		n := &nodes[ni]
-		for mi := range n.Matches {
-			m := &n.Matches[mi]
-			k := m.cpe.Key()
-			keys[k] = true
-			entries[k] = append(entries[k], m)
-			m.rec = r
+// addRecord files an indexed record under each product its criteria
+// name, and its criteria in entries.
+func (ix *Index) addRecord(r *Record, entries map[string][]*CPEMatch) {
+	keys := map[string]bool{}
+	eachCriterion(r, func(k string, m *CPEMatch) {
+		keys[k] = true
+		entries[k] = append(entries[k], m)
+	})
+	for k := range keys {
+		ix.byProduct[k] = append(ix.byProduct[k], r)
+	}
+}
+
+func (ix *Index) addAdvisory(a *Advisory) {
+	for k := range advisoryPackages(a) {
+		ix.byPackage[k] = append(ix.byPackage[k], a)
+	}
+}
+
+func advisoryPackages(a *Advisory) map[string]bool {
+	keys := map[string]bool{}
+	for _, af := range a.Affected {
+		keys[packageKey(af.Package.Ecosystem, af.Package.Name)] = true
+	}
+	return keys
+}
+
+// indexable tells a record that can match: analysed and not rejected.
+func indexable(r *Record) bool {
+	return !strings.EqualFold(r.Status, "Rejected") && len(r.Configurations) > 0
+}
+
+// prepare notes the record's shape and links its criteria to it.
+func prepare(r *Record) {
+	c0 := r.Configurations[0]
+	r.simple = len(r.Configurations) == 1 && !c0.Negate && len(c0.Nodes) == 1 && !c0.Nodes[0].Negate &&
+		len(c0.Nodes[0].Children) == 0 && !strings.EqualFold(c0.Nodes[0].Operator, "AND")
+	eachCriterion(r, func(_ string, m *CPEMatch) { m.rec = r })
+}
+
+// eachCriterion calls fn with every criterion of r and its product key.
+func eachCriterion(r *Record, fn func(k string, m *CPEMatch)) {
+	var walk func(nodes []Node)
+	walk = func(nodes []Node) {
+		for ni := range nodes {
+			n := &nodes[ni]
+			for mi := range n.Matches {
+				fn(n.Matches[mi].cpe.Key(), &n.Matches[mi])
+			}
+			walk(n.Children)
 		}
-		ix.collectEntries(r, n.Children, keys, entries)
+	}
+	for ci := range r.Configurations {
+		walk(r.Configurations[ci].Nodes)
 	}
 }
 

@@ -40,16 +40,20 @@ var DefaultPriorityRules = PriorityRules{EPSSP1: 0.5, EPSSP2: 0.1, CVSSP2: 9, CV
 
 // Assessor gives each match its priority from the feeds' CVSS, EPSS and KEV.
 type Assessor struct {
-	feeds *Feeds
 	rules PriorityRules
 	byID  map[string]*Record
+	kev   map[string]KEVEntry
+	epss  map[string]EPSSScore
 }
 
-// NewAssessor prepares an Assessor over f.
+// NewAssessor prepares an Assessor over f (its KEV and EPSS maps are
+// kept, not copied: they must not change afterwards). Of two records with
+// one id, the one whose source sorts last stands for it (an NVD record,
+// not its CVE JSON 5 copy).
 func NewAssessor(f *Feeds, rules PriorityRules) *Assessor {
-	a := &Assessor{feeds: f, rules: rules, byID: map[string]*Record{}}
+	a := &Assessor{rules: rules, byID: map[string]*Record{}, kev: f.KEV, epss: f.EPSS}
 	for i := range f.Records {
-		a.byID[strings.ToUpper(f.Records[i].ID)] = &f.Records[i]
+		a.put(&f.Records[i])
 	}
 	return a
 }
@@ -84,10 +88,10 @@ func (a *Assessor) Assess(h Hit) Assessment {
 		}
 	}
 	for _, id := range as.CVEs {
-		if k, ok := a.feeds.KEV[id]; ok && as.KEV == nil {
+		if k, ok := a.kev[id]; ok && as.KEV == nil {
 			as.KEV = &k
 		}
-		if e, ok := a.feeds.EPSS[id]; ok && (as.EPSS == nil || e.Probability > as.EPSS.Probability) {
+		if e, ok := a.epss[id]; ok && (as.EPSS == nil || e.Probability > as.EPSS.Probability) {
 			as.EPSS = &e
 		}
 	}

@@ -181,7 +181,7 @@ func (s *Service) aliasChanged(ctx context.Context, tx *store.Tx, name string) (
 	if len(ids) == 0 {
 		return MatchSummary{}, nil
 	}
-	return s.match(ctx, tx, ids)
+	return s.match(ctx, tx, ids, nil, nil)
 }
 
 // PriorityRules returns the platform's priority rules (every reader).
@@ -222,7 +222,7 @@ func (s *Service) SetPriorityRules(ctx context.Context, actor access.Actor, in R
 		if err := s.audit.Record(ctx, actor, audit.Update, "vuln-rules", "priority", before, in); err != nil {
 			return err
 		}
-		sum, err = s.match(ctx, tx, nil)
+		sum, err = s.match(ctx, tx, nil, nil, nil)
 		return err
 	})
 	return in, sum, err

@@ -117,7 +117,7 @@ func (s *Service) discoverFromScan(ctx context.Context, e events.ScanFinished) e
 		if err != nil || !gone {
 			return err
 		}
-		_, err = s.match(ctx, tx, []int64{systemID})
+		_, err = s.match(ctx, tx, []int64{systemID}, nil, nil)
 		return err
 	})
 }
@@ -239,7 +239,7 @@ func (s *Service) DecideDiscovered(ctx context.Context, actor access.Actor, id i
 		if err := s.audit.Record(ctx, actor, audit.Update, "vuln-discovered", id, map[string]string{"status": before}, map[string]string{"status": status}); err != nil {
 			return err
 		}
-		if _, err := s.match(ctx, tx, []int64{systemID}); err != nil {
+		if _, err := s.match(ctx, tx, []int64{systemID}, nil, nil); err != nil {
 			return err
 		}
 		list, err := s.DiscoveredComponents(ctx, actor, systemID, "")

@@ -37,6 +37,34 @@ type Import struct {
 	// Findings summarises the matching run after the import.
 	Findings MatchSummary `json:"findings"`
 	stmts    *recordStmts
+	// what the import changed, for the re-match (unless overflow: then
+	// every system is matched again)
+	changed  []changedRow
+	kev      map[string]vuln.KEVEntry
+	epss     map[string]vuln.EPSSScore
+	overflow bool
+}
+
+// changedRow is a record an import added or replaced, as stored.
+type changedRow struct {
+	source, id string
+	body       []byte
+}
+
+// maxIncremental is the number of changed records and scores from which
+// an import matches every system again instead of only what changed.
+const maxIncremental = 20_000
+
+// note keeps one changed record for the re-match.
+func (imp *Import) note(row changedRow) {
+	if imp.overflow {
+		return
+	}
+	if len(imp.changed)+len(imp.kev)+len(imp.epss) >= maxIncremental {
+		imp.overflow, imp.changed, imp.kev, imp.epss = true, nil, nil, nil
+		return
+	}
+	imp.changed = append(imp.changed, row)
 }
 
 // CanImport reports whether actor may import feed files (the security
@@ -193,7 +221,7 @@ func (s *Service) finishImport(ctx context.Context, tx *store.Tx, actor access.A
 	if imp.Added+imp.Replaced == 0 {
 		return nil
 	}
-	sum, err := s.matchAll(ctx)
+	sum, err := s.matchImported(ctx, tx, imp)
 	imp.Findings = sum
 	return err
 }
@@ -281,6 +309,7 @@ func (imp *Import) putRow(ctx context.Context, source, id, status, published, mo
 	if _, err := write.ExecContext(ctx, status, published, modified, summary, c.Version, c.Score, c.Vector, string(b), imp.ID, source, id); err != nil {
 		return fmt.Errorf("vuln: store record %s: %w", id, err)
 	}
+	imp.note(changedRow{source: source, id: id, body: b})
 	imp.count(outcome, modified)
 	return nil
 }

@@ -57,6 +57,7 @@ func (s *Service) putKEV(ctx context.Context, tx *store.Tx, imp *Import, r io.Re
 		if err != nil {
 			return fmt.Errorf("vuln: store KEV %s: %w", cve, err)
 		}
+		imp.noteScore(cve, &e, nil)
 	}
 	return nil
 }
@@ -98,6 +99,7 @@ func (s *Service) putEPSS(ctx context.Context, tx *store.Tx, imp *Import, r io.R
 		if err != nil {
 			return fmt.Errorf("vuln: store EPSS %s: %w", cve, err)
 		}
+		imp.noteScore(cve, nil, &e)
 	}
 	return nil
 }
@@ -109,4 +111,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// noteScore keeps one changed KEV entry or EPSS score for the re-match.
+func (imp *Import) noteScore(cve string, k *vuln.KEVEntry, e *vuln.EPSSScore) {
+	if imp.overflow {
+		return
+	}
+	if len(imp.changed)+len(imp.kev)+len(imp.epss) >= maxIncremental {
+		imp.overflow, imp.changed, imp.kev, imp.epss = true, nil, nil, nil
+		return
+	}
+	if k != nil {
+		if imp.kev == nil {
+			imp.kev = map[string]vuln.KEVEntry{}
+		}
+		imp.kev[cve] = *k
+	}
+	if e != nil {
+		if imp.epss == nil {
+			imp.epss = map[string]vuln.EPSSScore{}
+		}
+		imp.epss[cve] = *e
+	}
 }

@@ -5,16 +5,20 @@ package vuln
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
-// generation names what a matcher was built from: the last import and
-// the alias table's revision.
-type generation struct{ imports, aliases int64 }
+// generation names what a matcher was built from: the last import, the
+// number of imports (two imports committing in either order end at one
+// generation neither saw) and the alias table's revision.
+type generation struct{ imports, count, aliases int64 }
 
 // matcher is the stored feeds ready for matching, as of generation gen.
 type matcher struct {
@@ -29,19 +33,17 @@ type matcher struct {
 // once its transaction commits, so a rolled-back import never lingers).
 func (s *Service) load(ctx context.Context) (*matcher, error) {
 	q := s.db.Q(ctx)
-	// The generation: the last import and the alias table's revision
-	// (an alias change elsewhere rebuilds the index here too).
-	var imp, rev int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0), (SELECT value FROM vuln_settings WHERE name = 'alias_rev') FROM vuln_imports`).Scan(&imp, &rev); err != nil {
-		return nil, fmt.Errorf("vuln: feeds generation: %w", err)
+	gen, err := s.generation(ctx, 0)
+	if err != nil {
+		return nil, err
 	}
-	gen := generation{imports: imp, aliases: rev}
 	s.mu.Lock()
 	c := s.cache
 	s.mu.Unlock()
 	if c != nil && c.gen == gen {
 		return c, nil
 	}
+	s.loads.Add(1)
 	f, err := readFeeds(ctx, q)
 	if err != nil {
 		return nil, err
@@ -51,14 +53,32 @@ func (s *Service) load(ctx context.Context) (*matcher, error) {
 		return nil, err
 	}
 	m := &matcher{gen: gen, feeds: f, index: vuln.NewIndex(f.Records, f.Advisories, aliasTable(aliases)), assess: vuln.NewAssessor(f, s.rules)}
+	s.keep(ctx, m)
+	return m, nil
+}
+
+// keep caches m once ctx's transaction commits (a rolled-back import
+// never lingers).
+func (s *Service) keep(ctx context.Context, m *matcher) {
 	store.AfterCommit(ctx, func(context.Context) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.cache == nil || s.cache.gen != gen {
+		if s.cache == nil || s.cache.gen != m.gen {
 			s.cache = m
 		}
 	})
-	return m, nil
+}
+
+// generation is the feeds' generation as ctx's transaction sees it,
+// leaving out the import except (0: none): the last import, the number of
+// imports and the alias table's revision (an alias change elsewhere
+// rebuilds the index here too).
+func (s *Service) generation(ctx context.Context, except int64) (generation, error) {
+	var g generation
+	if err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*), (SELECT value FROM vuln_settings WHERE name = 'alias_rev') FROM vuln_imports WHERE id <> $1`, except).Scan(&g.imports, &g.count, &g.aliases); err != nil {
+		return g, fmt.Errorf("vuln: feeds generation: %w", err)
+	}
+	return g, nil
 }
 
 func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
@@ -68,29 +88,7 @@ func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
 		return nil, fmt.Errorf("vuln: read records: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var source, id, body string
-		if err := rows.Scan(&source, &id, &body); err != nil {
-			return nil, fmt.Errorf("vuln: read records: %w", err)
-		}
-		if source == "osv" {
-			var a vuln.Advisory
-			if err := json.Unmarshal([]byte(body), &a); err != nil {
-				return nil, fmt.Errorf("vuln: stored record %s: %w", id, err)
-			}
-			f.Advisories = append(f.Advisories, a)
-			continue
-		}
-		var r vuln.Record
-		if err := json.Unmarshal([]byte(body), &r); err != nil {
-			return nil, fmt.Errorf("vuln: stored record %s: %w", id, err)
-		}
-		if err := r.Compile(); err != nil {
-			return nil, fmt.Errorf("vuln: stored record %s: %w", id, err)
-		}
-		f.Records = append(f.Records, r)
-	}
-	if err := rows.Err(); err != nil {
+	if err := decodeRows(f, rows); err != nil {
 		return nil, err
 	}
 	krows, err := q.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM vuln_kev`)
@@ -121,4 +119,107 @@ func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
 		f.EPSS[cve] = e
 	}
 	return f, erows.Err()
+}
+
+// decodeRecord adds one stored record to f: an OSV record to its
+// advisories, any other to its records (compiled).
+func decodeRecord(f *vuln.Feeds, source, id string, body []byte) error {
+	if source == "osv" {
+		var a vuln.Advisory
+		if err := json.Unmarshal(body, &a); err != nil {
+			return fmt.Errorf("vuln: stored record %s: %w", id, err)
+		}
+		f.Advisories = append(f.Advisories, a)
+		return nil
+	}
+	var r vuln.Record
+	if err := json.Unmarshal(body, &r); err != nil {
+		return fmt.Errorf("vuln: stored record %s: %w", id, err)
+	}
+	if err := r.Compile(); err != nil {
+		return fmt.Errorf("vuln: stored record %s: %w", id, err)
+	}
+	f.Records = append(f.Records, r)
+	return nil
+}
+
+// storedRow is one vuln_records row to decode.
+type storedRow struct {
+	source, id string
+	body       []byte
+}
+
+// decodeRows decodes the stored records rows give into f, on every CPU
+// (the JSON decoding is most of a first load's time), in batches kept in
+// the rows' order.
+func decodeRows(f *vuln.Feeds, rows *sql.Rows) error {
+	const batch = 256
+	type job struct {
+		n    int
+		rows []storedRow
+	}
+	var (
+		mu       sync.Mutex
+		parts    []*vuln.Feeds
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	jobs := make(chan job, runtime.GOMAXPROCS(0))
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				part := &vuln.Feeds{}
+				var err error
+				for _, r := range j.rows {
+					if err = decodeRecord(part, r.source, r.id, r.body); err != nil {
+						break
+					}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for len(parts) <= j.n {
+					parts = append(parts, nil)
+				}
+				parts[j.n] = part
+				mu.Unlock()
+			}
+		}()
+	}
+	var cur []storedRow
+	n := 0
+	var scanErr error
+	for rows.Next() {
+		var r storedRow
+		if scanErr = rows.Scan(&r.source, &r.id, &r.body); scanErr != nil {
+			scanErr = fmt.Errorf("vuln: read records: %w", scanErr)
+			break
+		}
+		if cur = append(cur, r); len(cur) == batch {
+			jobs <- job{n, cur}
+			n, cur = n+1, nil
+		}
+	}
+	if len(cur) > 0 && scanErr == nil {
+		jobs <- job{n, cur}
+	}
+	close(jobs)
+	wg.Wait()
+	if scanErr == nil {
+		scanErr = rows.Err()
+	}
+	if scanErr != nil {
+		return scanErr
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	for _, p := range parts {
+		f.Records = append(f.Records, p.Records...)
+		f.Advisories = append(f.Advisories, p.Advisories...)
+	}
+	return nil
 }

@@ -48,7 +48,7 @@ func (s *Service) MatchSystems(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		_, err := s.match(ctx, tx, ids)
+		_, err := s.match(ctx, tx, ids, nil, nil)
 		return err
 	})
 }
@@ -58,19 +58,21 @@ func (s *Service) matchAll(ctx context.Context) (MatchSummary, error) {
 	var sum MatchSummary
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		sum, err = s.match(ctx, tx, nil)
+		sum, err = s.match(ctx, tx, nil, nil, nil)
 		return err
 	})
 	return sum, err
 }
 
-func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSummary, error) {
+// match matches the live systems among ids (all when nil) against m (nil:
+// the stored feeds); with only, m holds only the records of those ids
+// (upper-cased) and only their findings are brought in line.
+func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64, m *matcher, only map[string]bool) (MatchSummary, error) {
 	invs, err := inventories(ctx, tx, ids)
 	if err != nil {
 		return MatchSummary{}, err
 	}
-	var m *matcher
-	if len(invs) > 0 { // the feeds are loaded only when there is something to match
+	if len(invs) > 0 && m == nil { // the feeds are loaded only when there is something to match
 		if m, err = s.load(ctx); err != nil {
 			return MatchSummary{}, err
 		}
@@ -86,6 +88,15 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64) (MatchSu
 	old, err := storedFindings(ctx, tx, ids)
 	if err != nil {
 		return MatchSummary{}, err
+	}
+	if only != nil {
+		for _, fs := range old {
+			for k := range fs {
+				if !only[strings.ToUpper(k[strings.IndexByte(k, 0)+1:])] {
+					delete(fs, k)
+				}
+			}
+		}
 	}
 	var sum MatchSummary
 	for _, inv := range invs {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"testing"
@@ -221,11 +222,29 @@ func TestMatchAtScale(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"cve": map[string]any{"id": rec.ID, "vulnStatus": "Analyzed", "lastModified": "2026-02-01T00:00:00.000",
 			"configurations": []any{map[string]any{"nodes": []any{map[string]any{"operator": "OR", "negate": false, "cpeMatch": []any{map[string]any{
 				"vulnerable": true, "criteria": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", "versionEndExcluding": "2.0"}}}}}}}})
+		if path := os.Getenv("KHIEN_VULN_CPUPROFILE"); path != "" { // a profile of the import alone
+			f, err := os.Create(path + "." + strings.ReplaceAll(t.Name(), "/", "-"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				t.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
+		}
+		gcs := gcCount()
 		start = time.Now()
 		imp, err := w.Vuln.ImportFeed(ctx, access.System, "one.json", bytes.NewReader(body))
 		if err != nil || imp.Added != 1 {
 			t.Fatalf("one-record import: %+v %v", imp, err)
 		}
-		t.Logf("one-record feed import and the re-match it causes: %s (%+v)", time.Since(start).Round(time.Millisecond), imp.Findings)
+		t.Logf("one-record feed import and the re-match it causes: %s (%+v; %d garbage collections meanwhile)", time.Since(start).Round(time.Millisecond), imp.Findings, gcCount()-gcs)
 	})
+}
+
+func gcCount() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }

@@ -11,6 +11,7 @@ package vuln
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/audit"
@@ -33,7 +34,8 @@ type Service struct {
 	RemindDays int
 
 	mu       sync.Mutex
-	cache    *matcher // the feeds as last loaded, rebuilt after an import
+	cache    *matcher     // the feeds as last loaded, updated by each import
+	loads    atomic.Int64 // how many times the feeds were read from the database
 	notifier Notifier
 	fetch    FetchConfig
 }

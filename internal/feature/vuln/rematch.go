@@ -1,0 +1,166 @@
+// The re-match after a feed import: only the records the import added
+// or replaced (and those whose KEV entry, EPSS score or CVE score it
+// changed) are matched, only against the systems whose components name
+// their products or packages or that hold a finding on them, and the
+// cached index is updated with them instead of being read again.
+
+package vuln
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/khien-project/khien/internal/engine/vuln"
+	"github.com/khien-project/khien/internal/platform/store"
+)
+
+// matchImported brings the findings in line with what imp changed. It
+// matches every live system again (reading the feeds from the database)
+// when the import changed too much or the cached feeds are not those the
+// import started from.
+func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) (MatchSummary, error) {
+	if imp.overflow {
+		return s.matchAll(ctx)
+	}
+	prev, err := s.generation(ctx, imp.ID)
+	if err != nil {
+		return MatchSummary{}, err
+	}
+	s.mu.Lock()
+	base := s.cache
+	s.mu.Unlock()
+	if base == nil || base.gen != prev {
+		return s.matchAll(ctx)
+	}
+	gen, err := s.generation(ctx, 0)
+	if err != nil {
+		return MatchSummary{}, err
+	}
+	f := &vuln.Feeds{}
+	for _, row := range imp.changed {
+		if err := decodeRecord(f, row.source, row.id, row.body); err != nil {
+			return MatchSummary{}, err
+		}
+	}
+	m := &matcher{gen: gen, index: base.index.Update(f.Records, f.Advisories), assess: base.assess.With(f.Records, imp.kev, imp.epss)}
+	s.keep(ctx, m)
+
+	// The ids to match: the changed records, and the records assessed
+	// through a CVE whose score, KEV entry or EPSS score changed.
+	ids := map[string]bool{}
+	cves := map[string]bool{}
+	for _, r := range f.Records {
+		ids[strings.ToUpper(r.ID)] = true
+		cves[strings.ToUpper(r.ID)] = true
+	}
+	for _, a := range f.Advisories { // Subset finds an advisory by its id as it is
+		ids[a.ID], ids[strings.ToUpper(a.ID)] = true, true
+	}
+	for c := range imp.kev {
+		ids[strings.ToUpper(c)], cves[strings.ToUpper(c)] = true, true
+	}
+	for c := range imp.epss {
+		ids[strings.ToUpper(c)], cves[strings.ToUpper(c)] = true, true
+	}
+	for _, id := range m.index.AdvisoriesNaming(cves) {
+		ids[id], ids[strings.ToUpper(id)] = true, true
+	}
+	sub := &matcher{gen: gen, index: m.index.Subset(ids), assess: m.assess}
+	systems, err := candidates(ctx, tx, sub.index, ids)
+	if err != nil || len(systems) == 0 {
+		return MatchSummary{}, err
+	}
+	return s.match(ctx, tx, systems, sub, ids)
+}
+
+// candidates are the live systems that match a record of ix (their
+// registry and confirmed discovered components that name one of its
+// products or packages, matched against it together) or hold a finding on
+// one of ids (it may close).
+func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[string]bool) ([]int64, error) {
+	set := map[int64]bool{}
+	var out []int64
+	add := func(id int64) {
+		if !set[id] {
+			set[id] = true
+			out = append(out, id)
+		}
+	}
+	comps := map[int64][]vuln.Component{}
+	var order []int64
+	for _, q := range []string{
+		`SELECT sw.system_id, sw.name, sw.version, sw.cpe, sw.purl FROM system_software sw JOIN systems s ON s.id = sw.system_id WHERE s.archived_at = ''`,
+		`SELECT d.system_id, d.name, d.version, '', '' FROM vuln_discovered d JOIN systems s ON s.id = d.system_id WHERE d.status = 'confirmed' AND s.archived_at = ''`,
+	} {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("vuln: read software: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var c vuln.Component
+			if err := rows.Scan(&id, &c.Name, &c.Version, &c.CPE, &c.PURL); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("vuln: read software: %w", err)
+			}
+			if ix.Names(c) { // a component naming nothing of ix cannot match it
+				if _, ok := comps[id]; !ok {
+					order = append(order, id)
+				}
+				c.System = strconv.FormatInt(id, 10)
+				comps[id] = append(comps[id], c)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("vuln: read software: %w", err)
+		}
+	}
+	for _, id := range order {
+		// A component that cannot be read: let the match decide.
+		if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
+			add(id)
+		}
+	}
+	// Findings name their record by the id as matched: look for it as
+	// stored and upper-cased.
+	var list []string
+	for id := range ids {
+		list = append(list, id)
+		if lo := strings.ToLower(id); lo != id {
+			list = append(list, lo)
+		}
+	}
+	for len(list) > 0 {
+		n := min(len(list), 500)
+		chunk := list[:n]
+		list = list[n:]
+		in := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			in[i], args[i] = "?", id
+		}
+		var w store.Where
+		w.Add("s.archived_at = ''")
+		w.Add("f.vuln_id IN ("+strings.Join(in, ", ")+")", args...)
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT f.system_id FROM vuln_findings f JOIN systems s ON s.id = f.system_id WHERE `+w.SQL(), w.Args()...)
+		if err != nil {
+			return nil, fmt.Errorf("vuln: read findings: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("vuln: read findings: %w", err)
+			}
+			add(id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("vuln: read findings: %w", err)
+		}
+	}
+	return out, nil
+}
