@@ -117,5 +117,5 @@ go vet ./...
 export KHIEN_TEST_REQUIRE="${KHIEN_TEST_REQUIRE-all}"
 log "go test -race ./... (PostgreSQL: ${KHIEN_TEST_POSTGRES:-off}, required: ${KHIEN_TEST_REQUIRE:-none})"
 go build -o "$tmp/testreport" ./internal/testkit/testreport
-go test -race -timeout 20m -json "$@" ./... | "$tmp/testreport"
+go test -race -timeout 30m -json "$@" ./... | "$tmp/testreport"
 log "all tests passed"

@@ -78,6 +78,8 @@ func (r *report) add(e event) {
 		r.failed = true
 		if e.Test != "" {
 			fmt.Fprintf(r.out, "--- FAIL: %s (%s)\n%s", e.Test, e.Package, strings.Join(r.logs[key], ""))
+		} else {
+			r.unfinished(e.Package)
 		}
 		delete(r.logs, key)
 	case "skip":
@@ -93,6 +95,27 @@ func (r *report) add(e event) {
 		delete(r.logs, key)
 	case "pass":
 		delete(r.logs, key)
+	}
+}
+
+// unfinished prints the tests of a failed package that neither passed nor
+// failed (a timeout stops the package while they run), with the end of
+// their output: the timeout's goroutine dump names where each one waits.
+func (r *report) unfinished(pkg string) {
+	var keys []string
+	for k := range r.logs {
+		if strings.HasPrefix(k, pkg+" ") && k != pkg+" " {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		lines := r.logs[k]
+		if len(lines) > 80 {
+			lines = lines[len(lines)-80:]
+		}
+		fmt.Fprintf(r.out, "--- UNFINISHED: %s (%s)\n%s", strings.TrimPrefix(k, pkg+" "), pkg, strings.Join(lines, ""))
+		delete(r.logs, k)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,30 @@ func TestReport(t *testing.T) {
 	}
 	if _, failed := run(`{"Action":"build-output","ImportPath":"r","Output":"r.go:1: syntax error\n"}`, `{"Action":"build-fail","ImportPath":"r"}`); !failed {
 		t.Error("a build failure passed")
+	}
+}
+
+// A package stopped by its timeout shows the tests it was running, with
+// their output, so that the log says which one hung.
+func TestTimedOutPackageNamesItsRunningTests(t *testing.T) {
+	var out strings.Builder
+	r := &report{out: &out, logs: map[string][]string{}}
+	for _, line := range []string{
+		`{"Action":"run","Package":"p","Test":"TestHangs"}`,
+		`{"Action":"output","Package":"p","Test":"TestHangs","Output":"=== RUN   TestHangs\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestHangs","Output":"waiting for the server\n"}`,
+		`{"Action":"run","Package":"p","Test":"TestQuick"}`,
+		`{"Action":"pass","Package":"p","Test":"TestQuick"}`,
+		`{"Action":"output","Package":"p","Output":"FAIL\tp\t1200.0s\n"}`,
+		`{"Action":"fail","Package":"p"}`,
+	} {
+		var e event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatal(err)
+		}
+		r.add(e)
+	}
+	if !r.failed || !strings.Contains(out.String(), "--- UNFINISHED: TestHangs (p)") || !strings.Contains(out.String(), "waiting for the server") || strings.Contains(out.String(), "TestQuick") {
+		t.Fatalf("report:\n%s", out.String())
 	}
 }
