@@ -123,7 +123,8 @@ func TestIngestTokensByRole(t *testing.T) {
 func TestIngestPage(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	admin, officerA, officerB := w.browser("admin"), w.browser("agencyA"), w.browser("agencyB")
-	code, page := admin.post("/ingest/tokens", admin.withCSRF(url.Values{"agency_id": {fmt.Sprint(w.a1.ID)}, "system_id": {fmt.Sprint(w.sysA.ID)}, "label": {"filebeat-web"}}))
+	// The system is picked by (part of) its name, within the agency.
+	code, page := admin.post("/ingest/tokens", admin.withCSRF(url.Values{"agency_id": {fmt.Sprint(w.a1.ID)}, "system": {"cổng alpha"}, "label": {"filebeat-web"}}))
 	secret := regexp.MustCompile(`khien-ingest_[A-Za-z0-9_-]{40,}`).Find(page)
 	if code != 200 || secret == nil {
 		t.Fatalf("create: %d, secret %q", code, secret)
@@ -161,6 +162,9 @@ func TestIngestPage(t *testing.T) {
 		{"agency not a number", url.Values{"agency_id": {"abc"}}, "agency_id"},
 		{"system not a number", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "system_id": {"-3"}}, "system_id"},
 		{"another agency's system", url.Values{"agency_id": {fmt.Sprint(w.b.ID)}, "system_id": {fmt.Sprint(w.sysA.ID)}}, "system_id"},
+		{"another agency's system by name", url.Values{"agency_id": {fmt.Sprint(w.b.ID)}, "system": {"Cổng Alpha secretalpha"}}, "system"},
+		{"no system of that name", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "system": {"không có hệ thống này"}}, "system"},
+		{"a name too long", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "system": {strings.Repeat("x", 201)}}, "system"},
 		{"name too long", url.Values{"agency_id": {fmt.Sprint(w.a.ID)}, "label": {strings.Repeat("n", 101)}}, "label"},
 	} {
 		code, _ := admin.post("/ingest/tokens", admin.withCSRF(c.form))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,7 +96,11 @@ func (s *Server) ingestTokenCreate(w http.ResponseWriter, r *http.Request) {
 	in := ingest.TokenInput{Label: strings.TrimSpace(r.PostForm.Get("label"))}
 	var err error
 	if in.AgencyID, err = formID(r.PostForm.Get("agency_id"), "agency_id", true); err == nil {
-		in.SystemID, err = formID(r.PostForm.Get("system_id"), "system_id", false)
+		if name := strings.TrimSpace(r.PostForm.Get("system")); name != "" {
+			in.SystemID, err = s.pickSystem(r.Context(), httpx.Actor(r.Context()), in.AgencyID, name)
+		} else { // a number, from forms of before the name
+			in.SystemID, err = formID(r.PostForm.Get("system_id"), "system_id", false)
+		}
 	}
 	var t ingest.NewToken
 	if err == nil {
@@ -107,6 +112,32 @@ func (s *Server) ingestTokenCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	// Shown once, in this response only (never in a redirect URL).
 	s.showIngest(w, r, t.Secret)
+}
+
+// pickSystem finds the one system of agency's subtree, in actor's scope,
+// that text names: its whole name (ignoring case), or a part of its name
+// or addresses that only it contains. None or several is a field error
+// under "system".
+func (s *Server) pickSystem(ctx context.Context, actor access.Actor, agency int64, text string) (int64, error) {
+	if len([]rune(text)) > 200 {
+		return 0, fieldErr("system", "is longer than 200 characters", "dài quá 200 ký tự")
+	}
+	systems, total, err := s.deps.Registry.Systems(ctx, actor, registry.SystemFilter{Query: text, AgencyID: &agency, Page: registry.Page{Limit: 50}})
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range systems {
+		if strings.EqualFold(strings.TrimSpace(x.Name), text) {
+			return x.ID, nil
+		}
+	}
+	switch {
+	case total == 1:
+		return systems[0].ID, nil
+	case total == 0:
+		return 0, fieldErr("system", "no system of this agency in your scope matches", "không có hệ thống nào của cơ quan này trong phạm vi của bạn khớp")
+	}
+	return 0, fieldErr("system", fmt.Sprintf("%d systems match; type more of the name", total), fmt.Sprintf("%d hệ thống khớp; hãy nhập thêm tên", total))
 }
 
 // formID reads a positive id typed in a form; empty is 0 unless required.
