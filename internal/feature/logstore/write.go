@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/khien-project/khien/internal/platform/logstream"
+	"github.com/khien-project/khien/internal/platform/store"
 )
 
 // The normalized fields a search may name by the first of their names
@@ -153,20 +154,32 @@ func (w *dayWrite) agencyList() string {
 	return strings.Join(parts, ",")
 }
 
-// dropStored drops the records whose id hash is among the ids blobs of
-// the day's blocks that overlap w's received times (a record delivered
-// again has its received time, so only those blocks can hold it), and
-// makes the blocks again if any was dropped.
-func (w *dayWrite) dropStored(ids [][]byte) error {
-	if len(ids) == 0 {
-		return nil
+// dropStored drops the records whose id hash is among the ids blobs that
+// query reads: those of the day's blocks that overlap w's received times
+// (a record delivered again has its received time, so only those blocks
+// can hold it). It makes the blocks again if any was dropped.
+func (w *dayWrite) dropStored(ctx context.Context, q store.Querier, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
 	stored := map[uint64]bool{}
-	for _, b := range ids {
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			rows.Close()
+			return err
+		}
 		for len(b) >= 8 {
 			stored[binary.LittleEndian.Uint64(b)] = true
 			b = b[8:]
 		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if len(stored) == 0 {
+		return nil
 	}
 	dropped := 0
 	for _, h := range w.hashes {

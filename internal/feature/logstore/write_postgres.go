@@ -83,24 +83,8 @@ func writeDayPostgres(ctx context.Context, tx *store.Tx, w *dayWrite) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('khien-logstore-day-' || $1))`, w.day); err != nil {
 		return err
 	}
-	var ids [][]byte
-	rows, err := tx.QueryContext(ctx, `SELECT ids FROM log_blocks WHERE day = $1::date AND max_received >= $2 AND min_received <= $3 AND agency_id IN (`+w.agencyList()+`)`,
-		w.day, w.minRecv, w.maxRecv)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, b)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := w.dropStored(ids); err != nil {
+	if err := w.dropStored(ctx, tx, `SELECT ids FROM log_blocks WHERE day = $1::date AND max_received >= $2 AND min_received <= $3 AND agency_id IN (`+w.agencyList()+`)`,
+		w.day, w.minRecv, w.maxRecv); err != nil {
 		return err
 	}
 	if len(w.blocks) == 0 {

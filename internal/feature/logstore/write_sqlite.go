@@ -26,23 +26,8 @@ func (s *Service) storeSQLite(ctx context.Context, w *dayWrite) error {
 
 // writeDaySQLite writes w in tx.
 func writeDaySQLite(ctx context.Context, tx *sql.Tx, w *dayWrite) error {
-	var ids [][]byte
-	rows, err := tx.QueryContext(ctx, `SELECT ids FROM log_blocks WHERE max_received >= ? AND min_received <= ? AND agency_id IN (`+w.agencyList()+`)`, w.minRecv, w.maxRecv)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, b)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := w.dropStored(ids); err != nil {
+	if err := w.dropStored(ctx, tx, `SELECT ids FROM log_blocks WHERE max_received >= ? AND min_received <= ? AND agency_id IN (`+w.agencyList()+`)`,
+		w.minRecv, w.maxRecv); err != nil {
 		return err
 	}
 	for _, b := range w.blocks {
