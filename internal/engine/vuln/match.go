@@ -27,17 +27,43 @@ type Hit struct {
 }
 
 // Index holds feeds ready for matching. An Index is never changed once
-// built (Update returns a new one), so it may be shared between goroutines.
+// built (Update returns a new one, sharing what did not change), so it
+// may be shared between goroutines.
 type Index struct {
-	byProduct map[string][]*Record
-	products  map[string]*productIndex
-	byPackage map[string][]*Advisory
+	byProduct *layered[string, []*Record]
+	products  *layered[string, *productIndex]
+	byPackage *layered[string, []*Advisory]
 	aliases   map[string][]string
 	// the indexed records by source and upper-cased id, the indexed
 	// advisories by id: what Update replaces
-	recs    map[recKey]*Record
-	advs    map[string]*Advisory
+	recs    *layered[recKey, *Record]
+	advs    *layered[string, *Advisory]
 	sources map[string]bool // the sources of recs
+}
+
+// indexBuild collects an index's maps before they are layered.
+type indexBuild struct {
+	byProduct map[string][]*Record
+	entries   map[string][]*CPEMatch
+	byPackage map[string][]*Advisory
+	recs      map[recKey]*Record
+	advs      map[string]*Advisory
+	sources   map[string]bool
+}
+
+func newIndexBuild() *indexBuild {
+	return &indexBuild{byProduct: map[string][]*Record{}, entries: map[string][]*CPEMatch{}, byPackage: map[string][]*Advisory{},
+		recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: map[string]bool{}}
+}
+
+// index makes the Index of what b collected.
+func (b *indexBuild) index(aliases map[string][]string) *Index {
+	products := make(map[string]*productIndex, len(b.entries))
+	for k, es := range b.entries {
+		products[k] = newProductIndex(es)
+	}
+	return &Index{byProduct: layer(b.byProduct), products: layer(products), byPackage: layer(b.byPackage), aliases: aliases,
+		recs: layer(b.recs), advs: layer(b.advs), sources: b.sources}
 }
 
 // NewIndex indexes records by the part:vendor:product of their criteria
@@ -48,49 +74,44 @@ func NewIndex(records []Record, advisories []Advisory, aliases map[string][]stri
 	if aliases == nil {
 		aliases = Aliases
 	}
-	ix := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: aliases,
-		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: map[string]bool{}}
-	entries := map[string][]*CPEMatch{}
+	b := newIndexBuild()
 	for i := range records {
 		r := &records[i]
 		if !indexable(r) {
 			continue
 		}
 		prepare(r)
-		ix.recs[keyOf(r)] = r
-		ix.sources[r.Source] = true
-		ix.addRecord(r, entries)
-	}
-	for k, es := range entries {
-		ix.products[k] = newProductIndex(es)
+		b.recs[keyOf(r)] = r
+		b.sources[r.Source] = true
+		b.addRecord(r)
 	}
 	for i := range advisories {
 		a := &advisories[i]
 		if a.Withdrawn != "" {
 			continue
 		}
-		ix.advs[a.ID] = a
-		ix.addAdvisory(a)
+		b.advs[a.ID] = a
+		b.addAdvisory(a)
 	}
-	return ix
+	return b.index(aliases)
 }
 
 // addRecord files an indexed record under each product its criteria
 // name, and its criteria in entries.
-func (ix *Index) addRecord(r *Record, entries map[string][]*CPEMatch) {
+func (b *indexBuild) addRecord(r *Record) {
 	keys := map[string]bool{}
 	eachCriterion(r, func(k string, m *CPEMatch) {
 		keys[k] = true
-		entries[k] = append(entries[k], m)
+		b.entries[k] = append(b.entries[k], m)
 	})
 	for k := range keys {
-		ix.byProduct[k] = append(ix.byProduct[k], r)
+		b.byProduct[k] = append(b.byProduct[k], r)
 	}
 }
 
-func (ix *Index) addAdvisory(a *Advisory) {
+func (b *indexBuild) addAdvisory(a *Advisory) {
 	for k := range advisoryPackages(a) {
-		ix.byPackage[k] = append(ix.byPackage[k], a)
+		b.byPackage[k] = append(b.byPackage[k], a)
 	}
 }
 
@@ -217,7 +238,7 @@ func (ix *Index) matchOSV(i int, c Component) ([]Hit, error) {
 	}
 	var hits []Hit
 	key := packageKey(p.ecosystem, p.name)
-	for _, a := range ix.byPackage[key] {
+	for _, a := range ix.byPackage.at(key) {
 		for _, af := range a.Affected {
 			if packageKey(af.Package.Ecosystem, af.Package.Name) == key && osvAffects(af, v) {
 				hits = append(hits, Hit{Component: i, ID: a.ID, Advisory: a})
@@ -245,7 +266,7 @@ func (ix *Index) matchSystem(names []named) []Hit {
 	simple := map[pair]bool{}
 	var hits []Hit
 	for _, n := range names {
-		pi := ix.products[n.cpe.Key()]
+		pi := ix.products.at(n.cpe.Key())
 		if pi == nil {
 			continue
 		}

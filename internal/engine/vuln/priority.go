@@ -41,9 +41,9 @@ var DefaultPriorityRules = PriorityRules{EPSSP1: 0.5, EPSSP2: 0.1, CVSSP2: 9, CV
 // Assessor gives each match its priority from the feeds' CVSS, EPSS and KEV.
 type Assessor struct {
 	rules PriorityRules
-	byID  map[string]*Record
-	kev   map[string]KEVEntry
-	epss  map[string]EPSSScore
+	byID  *layered[string, *Record]
+	kev   *layered[string, KEVEntry]
+	epss  *layered[string, EPSSScore]
 }
 
 // NewAssessor prepares an Assessor over f (its KEV and EPSS maps are
@@ -51,10 +51,15 @@ type Assessor struct {
 // one id, the one whose source sorts last stands for it (an NVD record,
 // not its CVE JSON 5 copy).
 func NewAssessor(f *Feeds, rules PriorityRules) *Assessor {
-	a := &Assessor{rules: rules, byID: map[string]*Record{}, kev: f.KEV, epss: f.EPSS}
+	byID := make(map[string]*Record, len(f.Records))
 	for i := range f.Records {
-		a.put(&f.Records[i])
+		r := &f.Records[i]
+		id := strings.ToUpper(r.ID)
+		if cur := byID[id]; cur == nil || cur.Source <= r.Source {
+			byID[id] = r
+		}
 	}
+	a := &Assessor{rules: rules, byID: layer(byID), kev: layer(f.KEV), epss: layer(f.EPSS)}
 	return a
 }
 
@@ -81,17 +86,17 @@ func (a *Assessor) Assess(h Hit) Assessment {
 			}
 		}
 		for _, id := range as.CVEs {
-			if r := a.byID[id]; r != nil && r.CVSS != nil {
+			if r := a.byID.at(id); r != nil && r.CVSS != nil {
 				as.CVSS = r.CVSS
 				break
 			}
 		}
 	}
 	for _, id := range as.CVEs {
-		if k, ok := a.kev[id]; ok && as.KEV == nil {
+		if k, ok := a.kev.get(id); ok && as.KEV == nil {
 			as.KEV = &k
 		}
-		if e, ok := a.epss[id]; ok && (as.EPSS == nil || e.Probability > as.EPSS.Probability) {
+		if e, ok := a.epss.get(id); ok && (as.EPSS == nil || e.Probability > as.EPSS.Probability) {
 			as.EPSS = &e
 		}
 	}

@@ -1,8 +1,11 @@
 package vuln
 
 import (
+	"fmt"
 	"maps"
+	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // recKey identifies a record: its source and upper-cased id.
@@ -19,10 +22,10 @@ func keyOf(r *Record) recKey { return recKey{r.Source, strings.ToUpper(r.ID)} }
 // pointers into records and advisories: the caller must not change them
 // afterwards.
 func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
-	nx := &Index{byProduct: maps.Clone(ix.byProduct), products: maps.Clone(ix.products), byPackage: maps.Clone(ix.byPackage),
+	nx := &Index{byProduct: ix.byProduct, products: ix.products, byPackage: ix.byPackage,
 		aliases: ix.aliases, recs: ix.recs, advs: ix.advs, sources: ix.sources}
 	if len(records) > 0 {
-		nx.recs = maps.Clone(ix.recs)
+		nx.byProduct, nx.products, nx.recs = ix.byProduct.next(), ix.products.next(), ix.recs.next()
 		nx.sources = maps.Clone(ix.sources)
 		removed := map[*Record]bool{}
 		touched := map[string]bool{}
@@ -30,16 +33,16 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 		for i := range records {
 			r := &records[i]
 			k := keyOf(r)
-			if old := nx.recs[k]; old != nil {
+			if old := nx.recs.at(k); old != nil {
 				removed[old] = true
 				eachCriterion(old, func(p string, _ *CPEMatch) { touched[p] = true })
-				delete(nx.recs, k)
+				nx.recs.del(k)
 			}
 			if !indexable(r) {
 				continue
 			}
 			prepare(r)
-			nx.recs[k] = r
+			nx.recs.set(k, r)
 			nx.sources[r.Source] = true
 			seen := map[string]bool{}
 			eachCriterion(r, func(p string, _ *CPEMatch) {
@@ -52,7 +55,7 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 		}
 		for p := range touched {
 			var list []*Record
-			for _, r := range ix.byProduct[p] {
+			for _, r := range ix.byProduct.at(p) {
 				if !removed[r] {
 					list = append(list, r)
 				}
@@ -63,11 +66,11 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 				}
 			}
 			if len(list) == 0 {
-				delete(nx.byProduct, p)
-				delete(nx.products, p)
+				nx.byProduct.del(p)
+				nx.products.del(p)
 				continue
 			}
-			nx.byProduct[p] = list
+			nx.byProduct.set(p, list)
 			var es []*CPEMatch
 			for _, r := range list {
 				eachCriterion(r, func(k string, m *CPEMatch) {
@@ -76,27 +79,30 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 					}
 				})
 			}
-			nx.products[p] = newProductIndex(es)
+			nx.products.set(p, newProductIndex(es))
 		}
+		nx.byProduct.settle()
+		nx.products.settle()
+		nx.recs.settle()
 	}
 	if len(advisories) > 0 {
-		nx.advs = maps.Clone(ix.advs)
+		nx.byPackage, nx.advs = ix.byPackage.next(), ix.advs.next()
 		removed := map[*Advisory]bool{}
 		touched := map[string]bool{}
 		added := map[string][]*Advisory{}
 		for i := range advisories {
 			a := &advisories[i]
-			if old := nx.advs[a.ID]; old != nil {
+			if old := nx.advs.at(a.ID); old != nil {
 				removed[old] = true
 				for p := range advisoryPackages(old) {
 					touched[p] = true
 				}
-				delete(nx.advs, a.ID)
+				nx.advs.del(a.ID)
 			}
 			if a.Withdrawn != "" {
 				continue
 			}
-			nx.advs[a.ID] = a
+			nx.advs.set(a.ID, a)
 			for p := range advisoryPackages(a) {
 				touched[p] = true
 				added[p] = append(added[p], a)
@@ -104,7 +110,7 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 		}
 		for p := range touched {
 			var list []*Advisory
-			for _, a := range ix.byPackage[p] {
+			for _, a := range ix.byPackage.at(p) {
 				if !removed[a] {
 					list = append(list, a)
 				}
@@ -115,11 +121,13 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 				}
 			}
 			if len(list) == 0 {
-				delete(nx.byPackage, p)
+				nx.byPackage.del(p)
 			} else {
-				nx.byPackage[p] = list
+				nx.byPackage.set(p, list)
 			}
 		}
+		nx.byPackage.settle()
+		nx.advs.settle()
 	}
 	return nx
 }
@@ -128,68 +136,159 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 // and the advisories whose id, as it is, is in ids (sharing them with
 // ix): matching against it gives exactly the hits of ix on those ids.
 func (ix *Index) Subset(ids map[string]bool) *Index {
-	nx := &Index{byProduct: map[string][]*Record{}, byPackage: map[string][]*Advisory{}, aliases: ix.aliases,
-		products: map[string]*productIndex{}, recs: map[recKey]*Record{}, advs: map[string]*Advisory{}, sources: ix.sources}
-	entries := map[string][]*CPEMatch{}
+	b := newIndexBuild()
+	b.sources = ix.sources
 	for id := range ids {
 		for src := range ix.sources {
 			k := recKey{src, strings.ToUpper(id)}
-			if r := ix.recs[k]; r != nil && nx.recs[k] == nil {
-				nx.recs[k] = r
-				nx.addRecord(r, entries)
+			if r := ix.recs.at(k); r != nil && b.recs[k] == nil {
+				b.recs[k] = r
+				b.addRecord(r)
 			}
 		}
-		if a := ix.advs[id]; a != nil && nx.advs[id] == nil {
-			nx.advs[id] = a
-			nx.addAdvisory(a)
+		if a := ix.advs.at(id); a != nil && b.advs[id] == nil {
+			b.advs[id] = a
+			b.addAdvisory(a)
 		}
 	}
-	for k, es := range entries {
-		nx.products[k] = newProductIndex(es)
-	}
-	return nx
+	return b.index(ix.aliases)
 }
 
 // Names reports whether component c may match something in ix: a CPE
 // name it is matched as names a product of ix's criteria, or its purl a
 // package of ix's advisories. A component that cannot be read names
-// nothing.
+// nothing. It is true exactly when c shares one of ComponentKeys(c) with
+// ix.Keys().
 func (ix *Index) Names(c Component) bool {
-	if c.CPE != "" {
-		p, err := ParseCPE(c.CPE)
-		if err != nil {
-			return false
-		}
-		if ix.products[p.Key()] != nil {
+	for _, k := range componentNames(c) {
+		if ix.hasName(k) {
 			return true
 		}
-	} else {
+	}
+	return false
+}
+
+// componentName is one name a component is looked up by: its kind
+// ("cpe", "name" or "purl") and the index's own form of it.
+type componentName struct{ kind, value string }
+
+// componentNames are the names Match looks a component up by: the
+// part:vendor:product of its CPE name, or, without one, its name as the
+// alias table is read (trimmed, lower-cased); and its purl's package.
+// What cannot be read gives nothing.
+func componentNames(c Component) []componentName {
+	var out []componentName
+	if c.CPE != "" {
+		if p, err := ParseCPE(c.CPE); err == nil {
+			out = append(out, componentName{"cpe", p.Key()})
+		}
+	} else if n := strings.ToLower(strings.TrimSpace(c.Name)); n != "" {
+		out = append(out, componentName{"name", n})
+	}
+	if c.PURL != "" {
+		if p, ok, err := parsePURL(c.PURL); err == nil && ok {
+			out = append(out, componentName{"purl", packageKey(p.ecosystem, p.name)})
+		}
+	}
+	return out
+}
+
+// ComponentKeys are the names a component is looked up by, as text to
+// store: "cpe:" and the part:vendor:product of its CPE name, or, without
+// one, "name:" and its name as the alias table is read (trimmed,
+// lower-cased); and "purl:", the package's ecosystem, "/" and its name.
+// '%', NUL and bytes that are not UTF-8 are written %XX, so a key is
+// valid text for any database. What cannot be read gives no key. A store
+// of these keys by system finds the systems an index's records may
+// concern (see Keys) without reading every component.
+func ComponentKeys(c Component) []string {
+	var out []string
+	for _, n := range componentNames(c) {
+		out = append(out, n.key())
+	}
+	return out
+}
+
+// key is the name as ComponentKeys writes it.
+func (n componentName) key() string {
+	v := n.value
+	if n.kind == "purl" {
+		v = strings.Replace(v, "\x00", "/", 1) // packageKey's separator
+	}
+	return n.kind + ":" + keyText(v)
+}
+
+// keyText writes '%', NUL and bytes that are not UTF-8 as %XX.
+func keyText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsAny(s, "%\x00") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == '%' || r == 0 || (r == utf8.RuneError && size == 1) {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// Keys are the component keys (see ComponentKeys) that name something of
+// ix: its criteria's products, the alias names that lead to one of them,
+// and its advisories' packages; sorted.
+func (ix *Index) Keys() []string {
+	var out []string
+	ix.products.each(func(p string, _ *productIndex) {
+		out = append(out, componentName{"cpe", p}.key())
+	})
+	for name := range ix.aliases {
+		if n := (componentName{"name", name}); ix.hasName(n) {
+			out = append(out, n.key())
+		}
+	}
+	ix.byPackage.each(func(p string, list []*Advisory) {
+		if len(list) > 0 {
+			out = append(out, componentName{"purl", p}.key())
+		}
+	})
+	sort.Strings(out)
+	return out
+}
+
+// hasName reports whether a component's name n names something of ix.
+func (ix *Index) hasName(n componentName) bool {
+	switch n.kind {
+	case "cpe":
+		return ix.products.at(n.value) != nil
+	case "name":
 		// as aliasCPEs names it: the table's part:vendor:product, lower-cased
-		for _, t := range ix.aliases[strings.ToLower(strings.TrimSpace(c.Name))] {
-			if strings.Count(t, ":") >= 2 && ix.products[strings.ToLower(t)] != nil {
+		for _, t := range ix.aliases[n.value] {
+			if strings.Count(t, ":") >= 2 && ix.products.at(strings.ToLower(t)) != nil {
 				return true
 			}
 		}
+	case "purl":
+		return len(ix.byPackage.at(n.value)) > 0
 	}
-	if c.PURL == "" {
-		return false
-	}
-	p, ok, err := parsePURL(c.PURL)
-	return err == nil && ok && len(ix.byPackage[packageKey(p.ecosystem, p.name)]) > 0
+	return false
 }
 
 // AdvisoriesNaming returns the ids of the indexed advisories assessed
 // through one of the CVEs given (upper-cased): their own id or an alias.
 func (ix *Index) AdvisoriesNaming(cves map[string]bool) []string {
 	var out []string
-	for id, a := range ix.advs {
+	ix.advs.each(func(id string, a *Advisory) {
 		for _, c := range advisoryCVEs(a) {
 			if cves[c] {
 				out = append(out, id)
 				break
 			}
 		}
-	}
+	})
+	sort.Strings(out)
 	return out
 }
 
@@ -214,31 +313,29 @@ func advisoryCVEs(a *Advisory) []string {
 func (a *Assessor) With(records []Record, kev map[string]KEVEntry, epss map[string]EPSSScore) *Assessor {
 	na := &Assessor{rules: a.rules, kev: a.kev, epss: a.epss, byID: a.byID}
 	if len(records) > 0 {
-		na.byID = maps.Clone(a.byID)
+		na.byID = a.byID.next()
 		for i := range records {
-			na.put(&records[i])
+			r := &records[i]
+			id := strings.ToUpper(r.ID)
+			if cur := na.byID.at(id); cur == nil || cur.Source <= r.Source {
+				na.byID.set(id, r)
+			}
 		}
+		na.byID.settle()
 	}
 	if len(kev) > 0 {
-		na.kev = maps.Clone(a.kev)
-		if na.kev == nil {
-			na.kev = map[string]KEVEntry{}
+		na.kev = a.kev.next()
+		for k, v := range kev {
+			na.kev.set(k, v)
 		}
-		maps.Copy(na.kev, kev)
+		na.kev.settle()
 	}
 	if len(epss) > 0 {
-		na.epss = maps.Clone(a.epss)
-		if na.epss == nil {
-			na.epss = map[string]EPSSScore{}
+		na.epss = a.epss.next()
+		for k, v := range epss {
+			na.epss.set(k, v)
 		}
-		maps.Copy(na.epss, epss)
+		na.epss.settle()
 	}
 	return na
-}
-
-func (a *Assessor) put(r *Record) {
-	id := strings.ToUpper(r.ID)
-	if cur := a.byID[id]; cur == nil || cur.Source <= r.Source {
-		a.byID[id] = r
-	}
 }

@@ -101,3 +101,80 @@ func TestUpdateAgreesWithNewIndex(t *testing.T) {
 		ix = nx
 	}
 }
+
+// TestComponentKeysFindWhatMayMatch: a component is named by an index
+// exactly when it shares a key with the index's keys, and every
+// component with a hit is named, over components given by CPE (in any
+// case, the 2.2 URI form, unreadable), by alias name (padded, upper-case,
+// unknown) and by purl, against records "running on" a platform and OSV
+// advisories, under the built-in and a custom alias table.
+func TestComponentKeysFindWhatMayMatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	products := []string{"a:nginx:nginx", "a:php:php", "a:v:p", "o:microsoft:windows"}
+	var recs []Record
+	for id := 0; id < 12; id++ {
+		p := products[r.IntN(3)]
+		es := []string{entry(true, "cpe:2.3:"+p+":*:*:*:*:*:*:*:*", "ee", "5.0")}
+		cs := config("", node("OR", false, es...))
+		if r.IntN(3) == 0 {
+			cs = config("AND", node("OR", false, es...), node("OR", false, entry(false, "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*")))
+		}
+		recs = append(recs, nvdRecord(t, fmt.Sprintf("CVE-2001-%04d", id), "Analyzed", configs(cs)))
+	}
+	advs := []Advisory{osvRecord(t, "GHSA-aaaa-bbbb-cccc", "", pkgAffected("npm", "left-pad", rng("SEMVER", "introduced", "0", "fixed", "2.0.0"), ""))}
+	names := []string{"nginx", " NGINX ", "php", "PHP", "apache", "unknown", "", "wordpress"}
+	cpes := []string{"cpe:2.3:a:nginx:nginx:1.0:*:*:*:*:*:*:*", "CPE:2.3:A:PHP:PHP:4.0:*:*:*:*:*:*:*", "cpe:/a:v:p:1.0",
+		"cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*", "cpe:2.3:a:other:thing:1:*:*:*:*:*:*:*", "not a cpe", "cpe:2.3:a:v"}
+	purls := []string{"pkg:npm/left-pad@1.0.0", "pkg:npm/right-pad@1.0.0", "pkg:pypi/left-pad@1.0", "pkg:", "npm/left-pad"}
+	for _, table := range []map[string][]string{nil, {"nginx": {"a:nginx:nginx"}, "my portal": {"a:v:p", "x"}, "PHP": {"a:php:php"}}} {
+		ix := NewIndex(recs, advs, table)
+		keys := map[string]bool{}
+		for _, k := range ix.Keys() {
+			keys[k] = true
+		}
+		for n := 0; n < 2000; n++ {
+			c := Component{System: "s", Name: names[r.IntN(len(names))], Version: fmt.Sprintf("%d.0", r.IntN(7))}
+			switch r.IntN(4) {
+			case 0:
+				c.CPE = cpes[r.IntN(len(cpes))]
+			case 1:
+				c.PURL = purls[r.IntN(len(purls))]
+			case 2:
+				c.CPE, c.PURL = cpes[r.IntN(len(cpes))], purls[r.IntN(len(purls))]
+			}
+			shared := false
+			for _, k := range ComponentKeys(c) {
+				shared = shared || keys[k]
+			}
+			if got := ix.Names(c); got != shared {
+				t.Fatalf("%+v: Names %v, shares a key %v (component keys %v)", c, got, shared, ComponentKeys(c))
+			}
+			platform := Component{System: "s", Name: "windows", Version: "-", CPE: "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}
+			hits, err := ix.Match([]Component{c, platform})
+			if err != nil {
+				continue // an unreadable component: the feature matches without it
+			}
+			for _, h := range hits {
+				if h.Component == 0 && !shared {
+					t.Fatalf("%+v has hit %s but shares no key with the index", c, h.ID)
+				}
+			}
+		}
+	}
+	// A few keys spelled out: the contract the feature's table stores.
+	for _, tc := range []struct {
+		c    Component
+		want []string
+	}{
+		{Component{Name: " Nginx ", Version: "1"}, []string{"name:nginx"}},
+		{Component{Name: "x", CPE: "cpe:2.3:A:Nginx:Nginx:1:*:*:*:*:*:*:*"}, []string{"cpe:a:nginx:nginx"}},
+		{Component{Name: "x", PURL: "pkg:npm/left-pad@1.0.0"}, []string{"name:x", "purl:npm/left-pad"}},
+		{Component{Name: "x", CPE: "garbage"}, nil},
+		{Component{CPE: "cpe:2.3:a:v:p:1:*:*:*:*:*:*:*", PURL: "pkg:npm/a%25b%00c%FF@1"}, []string{"cpe:a:v:p", "purl:npm/a%25b%00c\uFFFD"}}, // ToLower writes U+FFFD for the byte that is not UTF-8
+		{Component{}, nil},
+	} {
+		if got := ComponentKeys(tc.c); !slices.Equal(got, tc.want) {
+			t.Errorf("ComponentKeys(%+v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}

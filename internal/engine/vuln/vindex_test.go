@@ -37,13 +37,13 @@ func TestProductIndexAgreesWithScan(t *testing.T) {
 		}
 		rec := nvdRecord(t, "CVE-1999-0001", "Analyzed", configs(config("", node("OR", false, es...))))
 		ix := NewIndex([]Record{rec}, nil, nil)
-		pi := ix.products["a:v:p"]
+		pi := ix.products.at("a:v:p")
 		for _, v := range []string{"1.0", "1.2", "1.2.3", "1.2.3-rc1", "1.2.4", "1.10", "2.0", "2.0a", "0.1", "5", "-", ""} {
 			c := parseVersion(v)
 			n := named{cpe: CPE{"a", "v", "p", "*", "*", "*", "*", "*", "*", "*", "*"}, version: v, pv: c}
 			want, got := map[*CPEMatch]bool{}, map[*CPEMatch]bool{}
-			for i := range ix.byProduct["a:v:p"][0].Configurations[0].Nodes[0].Matches {
-				m := &ix.byProduct["a:v:p"][0].Configurations[0].Nodes[0].Matches[i]
+			for i := range ix.byProduct.at("a:v:p")[0].Configurations[0].Nodes[0].Matches {
+				m := &ix.byProduct.at("a:v:p")[0].Configurations[0].Nodes[0].Matches[i]
 				if entryMatches(m, n) {
 					want[m] = true
 				}

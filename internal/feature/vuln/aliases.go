@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
 	"github.com/khien-project/khien/internal/platform/audit"
 	"github.com/khien-project/khien/internal/platform/store"
@@ -106,6 +107,9 @@ func (s *Service) AddAlias(ctx context.Context, actor access.Actor, in Alias) (A
 	in.CreatedBy, in.CreatedAt = actor.Username, time.Now().UTC()
 	var out AliasChange
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO vuln_aliases (name, cpe, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			in.Name, in.CPE, in.CreatedBy, store.FormatTime(in.CreatedAt))
 		if err != nil {
@@ -135,6 +139,9 @@ func (s *Service) RemoveAlias(ctx context.Context, actor access.Actor, in Alias)
 	}
 	var out AliasChange
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		var by, at string
 		err := tx.QueryRowContext(ctx, `SELECT created_by, created_at FROM vuln_aliases WHERE name = $1 AND cpe = $2`, in.Name, in.CPE).Scan(&by, &at)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -158,26 +165,16 @@ func (s *Service) RemoveAlias(ctx context.Context, actor access.Actor, in Alias)
 }
 
 // aliasChanged moves the alias generation on (so every process rebuilds
-// its index) and matches the live systems with a component named name.
+// its index) and matches the live systems with a component named name
+// (without a CPE name: the alias table is not read for those).
 func (s *Service) aliasChanged(ctx context.Context, tx *store.Tx, name string) (MatchSummary, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE vuln_settings SET value = value + 1 WHERE name = 'alias_rev'`); err != nil {
 		return MatchSummary{}, fmt.Errorf("vuln: alias generation: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT sw.system_id FROM system_software sw WHERE LOWER(TRIM(sw.name)) = $1
-		UNION SELECT DISTINCT d.system_id FROM vuln_discovered d WHERE d.status = 'confirmed' AND LOWER(TRIM(d.name)) = $1`, name)
+	ids, err := systemsByKeys(ctx, tx, vuln.ComponentKeys(vuln.Component{Name: name}))
 	if err != nil {
-		return MatchSummary{}, fmt.Errorf("vuln: systems running %s: %w", name, err)
+		return MatchSummary{}, err
 	}
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return MatchSummary{}, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	if len(ids) == 0 {
 		return MatchSummary{}, nil
 	}
@@ -212,6 +209,9 @@ func (s *Service) SetPriorityRules(ctx context.Context, actor access.Actor, in R
 	}
 	var sum MatchSummary
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		before, err := readRules(ctx, tx)
 		if err != nil {
 			return err

@@ -97,6 +97,9 @@ func (s *Service) discoverFromScan(ctx context.Context, e events.ScanFinished) e
 		return nil
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		var systemID int64
 		err := tx.QueryRowContext(ctx, `SELECT x.system_id FROM sites x JOIN systems s ON s.id = x.system_id WHERE x.id = $1 AND s.archived_at = ''`, e.SiteID).Scan(&systemID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -221,6 +224,9 @@ func (s *Service) DecideDiscovered(ctx context.Context, actor access.Actor, id i
 	}
 	var out Discovered
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		var w store.Where
 		w.Add("d.id = ?", id)
 		w.Cond(actor.PathFilter(store.ScopePath))

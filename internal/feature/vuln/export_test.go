@@ -19,3 +19,6 @@ func (s *Service) RematchFromScratch(ctx context.Context) (MatchSummary, error) 
 
 // Loads is how many times the feeds were read from the database.
 func (s *Service) Loads() int64 { return s.loads.Load() }
+
+// SetMatchHook makes every match call f once its feeds are chosen.
+func (s *Service) SetMatchHook(f func()) { s.matchHook = f }

@@ -106,6 +106,9 @@ func (s *Service) ImportFeed(ctx context.Context, actor access.Actor, name strin
 	}
 	imp := Import{Source: sourceOf(kind), Kind: string(kind), FileName: name}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, true); err != nil {
+			return err
+		}
 		if err := s.startImport(ctx, tx, actor, &imp); err != nil {
 			return err
 		}
@@ -184,6 +187,9 @@ func (s *Service) importZip(ctx context.Context, actor access.Actor, name string
 	}
 	imp := Import{Source: "osv", Kind: string(vuln.KindOSVZip), FileName: name}
 	err = s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, true); err != nil {
+			return err
+		}
 		if err := s.startImport(ctx, tx, actor, &imp); err != nil {
 			return err
 		}

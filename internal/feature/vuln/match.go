@@ -48,6 +48,9 @@ func (s *Service) MatchSystems(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		_, err := s.match(ctx, tx, ids, nil, nil)
 		return err
 	})
@@ -57,6 +60,9 @@ func (s *Service) MatchSystems(ctx context.Context, ids []int64) error {
 func (s *Service) matchAll(ctx context.Context) (MatchSummary, error) {
 	var sum MatchSummary
 	err := s.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := lockFeeds(ctx, tx, false); err != nil {
+			return err
+		}
 		var err error
 		sum, err = s.match(ctx, tx, nil, nil, nil)
 		return err
@@ -72,10 +78,16 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64, m *match
 	if err != nil {
 		return MatchSummary{}, err
 	}
+	if err := syncKeys(ctx, tx, invs, ids == nil); err != nil {
+		return MatchSummary{}, err
+	}
 	if len(invs) > 0 && m == nil { // the feeds are loaded only when there is something to match
 		if m, err = s.load(ctx); err != nil {
 			return MatchSummary{}, err
 		}
+	}
+	if s.matchHook != nil {
+		s.matchHook()
 	}
 	days, err := deadlines(ctx, tx)
 	if err != nil {

@@ -177,11 +177,13 @@ func TestMatchAtScale(t *testing.T) {
 		rows.Close()
 
 		runtime.GC()
+		stopCold := profile(t, "cold")
 		start = time.Now()
 		if err := w.Vuln.MatchSystems(ctx, ids); err != nil {
 			t.Fatal(err)
 		}
 		cold := time.Since(start)
+		stopCold()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		var opened int
@@ -222,17 +224,7 @@ func TestMatchAtScale(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"cve": map[string]any{"id": rec.ID, "vulnStatus": "Analyzed", "lastModified": "2026-02-01T00:00:00.000",
 			"configurations": []any{map[string]any{"nodes": []any{map[string]any{"operator": "OR", "negate": false, "cpeMatch": []any{map[string]any{
 				"vulnerable": true, "criteria": "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", "versionEndExcluding": "2.0"}}}}}}}})
-		if path := os.Getenv("KHIEN_VULN_CPUPROFILE"); path != "" { // a profile of the import alone
-			f, err := os.Create(path + "." + strings.ReplaceAll(t.Name(), "/", "-"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				t.Fatal(err)
-			}
-			defer pprof.StopCPUProfile()
-		}
+		defer profile(t, "import")()
 		gcs := gcCount()
 		start = time.Now()
 		imp, err := w.Vuln.ImportFeed(ctx, access.System, "one.json", bytes.NewReader(body))
@@ -241,6 +233,26 @@ func TestMatchAtScale(t *testing.T) {
 		}
 		t.Logf("one-record feed import and the re-match it causes: %s (%+v; %d garbage collections meanwhile)", time.Since(start).Round(time.Millisecond), imp.Findings, gcCount()-gcs)
 	})
+}
+
+// profile writes a CPU profile of what follows until the returned func
+// is called, to $KHIEN_VULN_CPUPROFILE.<test>.<step> when that is set.
+func profile(t *testing.T, step string) func() {
+	path := os.Getenv("KHIEN_VULN_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path + "." + strings.ReplaceAll(t.Name(), "/", "-") + "." + step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 func gcCount() uint32 {

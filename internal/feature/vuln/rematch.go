@@ -9,7 +9,7 @@ package vuln
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -75,10 +75,9 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 	return s.match(ctx, tx, systems, sub, ids)
 }
 
-// candidates are the live systems that match a record of ix (their
-// registry and confirmed discovered components that name one of its
-// products or packages, matched against it together) or hold a finding on
-// one of ids (it may close).
+// candidates are the live systems that match a record of ix (found by
+// the keys of its products and packages, then matched against it) or
+// hold a finding on one of ids (it may close).
 func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[string]bool) ([]int64, error) {
 	set := map[int64]bool{}
 	var out []int64
@@ -88,40 +87,20 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 			out = append(out, id)
 		}
 	}
-	comps := map[int64][]vuln.Component{}
-	var order []int64
-	for _, q := range []string{
-		`SELECT sw.system_id, sw.name, sw.version, sw.cpe, sw.purl FROM system_software sw JOIN systems s ON s.id = sw.system_id WHERE s.archived_at = ''`,
-		`SELECT d.system_id, d.name, d.version, '', '' FROM vuln_discovered d JOIN systems s ON s.id = d.system_id WHERE d.status = 'confirmed' AND s.archived_at = ''`,
-	} {
-		rows, err := tx.QueryContext(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("vuln: read software: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var c vuln.Component
-			if err := rows.Scan(&id, &c.Name, &c.Version, &c.CPE, &c.PURL); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("vuln: read software: %w", err)
-			}
-			if ix.Names(c) { // a component naming nothing of ix cannot match it
-				if _, ok := comps[id]; !ok {
-					order = append(order, id)
-				}
-				c.System = strconv.FormatInt(id, 10)
-				comps[id] = append(comps[id], c)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("vuln: read software: %w", err)
-		}
+	named, err := systemsByKeys(ctx, tx, ix.Keys())
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range order {
-		// A component that cannot be read: let the match decide.
-		if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
-			add(id)
+	for part := range slices.Chunk(named, 5000) {
+		invs, err := inventories(ctx, tx, part)
+		if err != nil {
+			return nil, err
+		}
+		for _, inv := range invs {
+			// A component that cannot be read: let the match decide.
+			if hits, err := ix.Match(inv.comps); err != nil || len(hits) > 0 {
+				add(inv.id)
+			}
 		}
 	}
 	// Findings name their record by the id as matched: look for it as

@@ -90,7 +90,9 @@ func findingRows(t *testing.T, db *store.DB) []string {
 // TestIncrementalRematchEqualsFull imports feeds in steps — new records,
 // records replaced by a newer modified date (one whose range moves, one
 // rejected), an OSV record and then its withdrawal, KEV and EPSS scores,
-// a CVE score an OSV record is assessed through — and after each checks
+// a CVE score an OSV record is assessed through, a record of a product a
+// system has just changed to, an import after the component keys were
+// lost — and after each checks
 // that the import matched incrementally (the feeds were not read again)
 // and that a full match from scratch (feeds read again from the
 // database) changes nothing.
@@ -117,7 +119,8 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 			registry.Software{Name: "lodash", Version: "4.17.20", PURL: "pkg:npm/lodash@4.17.20"})
 		s4 = mk("Cong 4", false, registry.Software{Name: "nginx", Version: "1.18.0"})
 		// A first match loads the (empty) feeds into the cache.
-		if err := w.Vuln.MatchSystems(ctx, []int64{s1, s2, s3, s4}); err != nil {
+		all := []int64{s1, s2, s3, s4}
+		if err := w.Vuln.MatchSystems(ctx, all); err != nil {
 			t.Fatal(err)
 		}
 		loads := w.Vuln.Loads()
@@ -136,7 +139,7 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 			}
 			inc := findingRows(t, db)
 			// Every system matched against the cached, updated index.
-			if err := w.Vuln.MatchSystems(ctx, []int64{s1, s2, s3, s4}); err != nil {
+			if err := w.Vuln.MatchSystems(ctx, all); err != nil {
 				t.Fatal(err)
 			}
 			if cached := findingRows(t, db); !slices.Equal(inc, cached) || w.Vuln.Loads() != loads {
@@ -178,6 +181,38 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 		if status(s3, "GHSA-0000-1111-2222") != "open P4" {
 			t.Fatalf("OSV import: %s", status(s3, "GHSA-0000-1111-2222"))
 		}
+		// An inventory change: s4 runs Tomcat now (its nginx finding is
+		// fixed by the change); a Tomcat record then reaches it.
+		tomcat := []registry.Software{{Name: " Tomcat ", Version: "9.0.1"}}
+		if _, err := w.Registry.UpdateSystem(ctx, access.System, s4, registry.SystemInput{Software: &tomcat}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Vuln.MatchSystems(ctx, []int64{s4}); err != nil { // as the event does
+			t.Fatal(err)
+		}
+		step("nvd-tomcat.json", nvdFile(t,
+			nvdCVE("CVE-2090-0006", "Analyzed", "2026-01-15T00:00:00.000", 7.5, "", []map[string]any{crit(true, "cpe:2.3:a:apache:tomcat:*:*:*:*:*:*:*:*", "versionEndExcluding", "9.0.2")})))
+		if status(s4, "CVE-2090-0006") != "open P3" || status(s4, "CVE-2090-0001") != "fixed P3" {
+			t.Fatalf("Tomcat import after the inventory change: %s %s", status(s4, "CVE-2090-0006"), status(s4, "CVE-2090-0001"))
+		}
+		back := []registry.Software{{Name: "nginx", Version: "1.18.0"}}
+		if _, err := w.Registry.UpdateSystem(ctx, access.System, s4, registry.SystemInput{Software: &back}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Vuln.MatchSystems(ctx, []int64{s4}); err != nil {
+			t.Fatal(err)
+		}
+		// A system whose only way to be found is its components' keys (it
+		// holds no finding), then the keys lost (a database from before
+		// them): the next import fills them again and still finds it.
+		s5 := mk("Cong 5", true, registry.Software{Name: "PHP", Version: "5.6.40"})
+		all = append(all, s5)
+		if _, err := db.Writer().ExecContext(ctx, `DELETE FROM vuln_component_keys`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Writer().ExecContext(ctx, `UPDATE vuln_settings SET value = 0 WHERE name = 'component_keys'`); err != nil {
+			t.Fatal(err)
+		}
 		// Replaced: CVE-2090-0001's range moves (1.20.0 no longer
 		// affected, 1.25.3 now is), CVE-2090-0002 is rejected; new: the
 		// CVE the OSV record aliases (its score changes the OSV finding's
@@ -193,7 +228,8 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 			nvdCVE("CVE-2090-0005", "Analyzed", "2026-02-01T00:00:00.000", 6.1, "", []map[string]any{crit(true, "cpe:2.3:a:php:php:*:*:*:*:*:*:*:*", "versionEndIncluding", "5.6.40")}),
 		))
 		if status(s1, "CVE-2090-0001") != "fixed P3" || status(s4, "CVE-2090-0001") != "open P3" || status(s2, "CVE-2090-0001") != "open P3" ||
-			status(s2, "CVE-2090-0002") != "fixed P2" || status(s3, "GHSA-0000-1111-2222") != "open P2" || status(s1, "CVE-2090-0005") != "open P4" {
+			status(s2, "CVE-2090-0002") != "fixed P2" || status(s3, "GHSA-0000-1111-2222") != "open P2" || status(s1, "CVE-2090-0005") != "open P4" ||
+			status(s5, "CVE-2090-0005") != "open P4" {
 			t.Fatalf("second NVD import: %s %s %s %s %s %s", status(s1, "CVE-2090-0001"), status(s4, "CVE-2090-0001"), status(s2, "CVE-2090-0001"),
 				status(s2, "CVE-2090-0002"), status(s3, "GHSA-0000-1111-2222"), status(s1, "CVE-2090-0005"))
 		}

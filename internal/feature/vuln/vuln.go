@@ -38,6 +38,10 @@ type Service struct {
 	loads    atomic.Int64 // how many times the feeds were read from the database
 	notifier Notifier
 	fetch    FetchConfig
+
+	// matchHook, when set (by tests), runs in every match once its feeds
+	// are chosen, before it writes anything but the component keys.
+	matchHook func()
 }
 
 // Notifier sends a notice to the platform's notification targets
