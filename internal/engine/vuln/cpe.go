@@ -42,6 +42,17 @@ func ParseCPE(s string) (CPE, error) {
 	}
 	lower := strings.ToLower(strings.TrimSpace(s))
 	switch {
+	case strings.HasPrefix(lower, "cpe:2.3:") && !strings.Contains(lower, "\\"):
+		// No escapes: the attributes are the parts between colons.
+		rest := lower[len("cpe:2.3:"):]
+		if n := strings.Count(rest, ":") + 1; n != cpeFields {
+			return c, fmt.Errorf("CPE %q: %d attributes, want 11: %w", s, n, ErrCPESyntax)
+		}
+		for i := 0; i < cpeFields-1; i++ {
+			j := strings.IndexByte(rest, ':')
+			c[i], rest = rest[:j], rest[j+1:]
+		}
+		c[cpeFields-1] = rest
 	case strings.HasPrefix(lower, "cpe:2.3:"):
 		parts, err := splitEscaped(lower[len("cpe:2.3:"):])
 		if err != nil {
@@ -82,7 +93,7 @@ func ParseCPE(s string) (CPE, error) {
 
 // splitEscaped splits on unescaped ':' and resolves "\x" to "x".
 func splitEscaped(s string) ([]string, error) {
-	var parts []string
+	parts := make([]string, 0, cpeFields)
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		switch s[i] {

@@ -2,8 +2,10 @@ package vuln
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Component is one piece of software of a system, as an inventory lists it.
@@ -59,8 +61,26 @@ func newIndexBuild() *indexBuild {
 // index makes the Index of what b collected.
 func (b *indexBuild) index(aliases map[string][]string) *Index {
 	products := make(map[string]*productIndex, len(b.entries))
-	for k, es := range b.entries {
-		products[k] = newProductIndex(es)
+	keys := make([]string, 0, len(b.entries))
+	for k := range b.entries {
+		keys = append(keys, k)
+	}
+	// Each product's index is built on its own, on every CPU.
+	built := make([]*productIndex, len(keys))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(keys)/256+1)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(keys); i += workers {
+				built[i] = newProductIndex(b.entries[keys[i]])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, k := range keys {
+		products[k] = built[i]
 	}
 	return &Index{byProduct: layer(b.byProduct), products: layer(products), byPackage: layer(b.byPackage), aliases: aliases,
 		recs: layer(b.recs), advs: layer(b.advs), sources: b.sources}

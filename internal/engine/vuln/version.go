@@ -44,6 +44,7 @@ func parseVersion(v string) parsedVersion {
 	if len(v) > 1 && v[0] == 'v' && isDigit(v[1]) {
 		v = v[1:]
 	}
+	pv.toks = make([]vtoken, 0, countTokens(v))
 	for i := 0; i < len(v); {
 		c := v[i]
 		j := i + 1
@@ -72,6 +73,26 @@ func parseVersion(v string) parsedVersion {
 	}
 	pv.toks = dropZeros(pv.toks)
 	return pv
+}
+
+// countTokens is how many tokens parseVersion reads from v: runs of
+// digits and runs of letters.
+func countTokens(v string) int {
+	n, prev := 0, 0
+	for i := 0; i < len(v); i++ {
+		k := 0
+		switch {
+		case isDigit(v[i]):
+			k = 1
+		case isLetter(v[i]):
+			k = 2
+		}
+		if k != 0 && k != prev {
+			n++
+		}
+		prev = k
+	}
+	return n
 }
 
 // dropZeros removes the zeros that stand before a word or the end

@@ -1,51 +1,68 @@
-// The names each live system's components are looked up by in the feeds
-// (the engine's ComponentKeys), kept in vuln_component_keys by every
-// match of the system, so that an import or an alias change finds the
-// systems it may concern through an index instead of reading every
+// Each live system's components under the names they are looked up by in
+// the feeds (the engine's ComponentKeys), kept in vuln_component_keys by
+// every match of the system, so that an import or an alias change reads,
+// through an index, only the components it may concern instead of every
 // component of the province.
 
 package vuln
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
 	"github.com/khien-project/khien/internal/platform/store"
 )
 
-// inventoryKeys are the sorted, distinct keys of one inventory.
-func inventoryKeys(inv *inventory) []string {
-	var out []string
-	for _, c := range inv.comps {
-		out = append(out, vuln.ComponentKeys(c)...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+// keyedComponent is one row of vuln_component_keys.
+type keyedComponent struct {
+	key string
+	c   vuln.Component
 }
 
-// syncKeys brings the stored keys of the systems invs in line with their
-// components. all says invs are every live system: the table is then
-// complete and marked so.
+func (k keyedComponent) compare(o keyedComponent) int {
+	return cmp.Or(strings.Compare(k.key, o.key), strings.Compare(k.c.Name, o.c.Name), strings.Compare(k.c.Version, o.c.Version),
+		strings.Compare(k.c.CPE, o.c.CPE), strings.Compare(k.c.PURL, o.c.PURL))
+}
+
+// inventoryKeys are one inventory's components under each of their keys,
+// sorted, without repeats.
+func inventoryKeys(inv *inventory) []keyedComponent {
+	var out []keyedComponent
+	for _, c := range inv.comps {
+		c.System = ""
+		for _, k := range vuln.ComponentKeys(c) {
+			out = append(out, keyedComponent{k, c})
+		}
+	}
+	slices.SortFunc(out, keyedComponent.compare)
+	return slices.CompactFunc(out, func(a, b keyedComponent) bool { return a.compare(b) == 0 })
+}
+
+// syncKeys brings the stored keyed components of the systems invs in
+// line with their components. all says invs are every live system: the
+// table is then complete and marked so.
 func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) error {
-	stored := map[int64][]string{}
+	stored := map[int64][]keyedComponent{}
 	read := func(w store.Where) error {
 		where := ""
 		if len(w.Args()) > 0 {
 			where = " WHERE " + w.SQL()
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT system_id, key FROM vuln_component_keys`+where+` ORDER BY system_id, key`, w.Args()...)
+		rows, err := tx.QueryContext(ctx, `SELECT system_id, key, name, version, cpe, purl FROM vuln_component_keys`+where, w.Args()...)
 		if err != nil {
 			return fmt.Errorf("vuln: read component keys: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var k string
-			if err := rows.Scan(&id, &k); err != nil {
+			var k keyedComponent
+			if err := rows.Scan(&id, &k.key, &k.c.Name, &k.c.Version, &k.c.CPE, &k.c.PURL); err != nil {
 				return fmt.Errorf("vuln: read component keys: %w", err)
 			}
 			stored[id] = append(stored[id], k)
@@ -81,7 +98,8 @@ func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) er
 	for _, inv := range invs {
 		want := inventoryKeys(inv)
 		have := stored[inv.id]
-		if slices.Equal(want, have) {
+		slices.SortFunc(have, keyedComponent.compare)
+		if slices.EqualFunc(want, have, func(a, b keyedComponent) bool { return a.compare(b) == 0 }) {
 			continue
 		}
 		if del == nil {
@@ -89,8 +107,7 @@ func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) er
 			if del, err = tx.PrepareContext(ctx, `DELETE FROM vuln_component_keys WHERE system_id = $1`); err != nil {
 				return fmt.Errorf("vuln: component keys: %w", err)
 			}
-			// Two matches of one system at once both write its keys.
-			if ins, err = tx.PrepareContext(ctx, `INSERT INTO vuln_component_keys (key, system_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`); err != nil {
+			if ins, err = tx.PrepareContext(ctx, `INSERT INTO vuln_component_keys (key, system_id, name, version, cpe, purl) VALUES ($1, $2, $3, $4, $5, $6)`); err != nil {
 				return fmt.Errorf("vuln: component keys: %w", err)
 			}
 		}
@@ -100,7 +117,7 @@ func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) er
 			}
 		}
 		for _, k := range want {
-			if _, err := ins.ExecContext(ctx, k, inv.id); err != nil {
+			if _, err := ins.ExecContext(ctx, k.key, inv.id, k.c.Name, k.c.Version, k.c.CPE, k.c.PURL); err != nil {
 				return fmt.Errorf("vuln: component keys of system %d: %w", inv.id, err)
 			}
 		}
@@ -113,25 +130,25 @@ func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) er
 	return nil
 }
 
-// systemsByKeys returns the live systems with a component of one of the
-// keys, filling the table first if no match of every system has yet (a
-// database from before it, or one whose systems were never matched).
-func systemsByKeys(ctx context.Context, tx *store.Tx, keys []string) ([]int64, error) {
+// componentsByKeys returns the components of live systems stored under
+// one of the keys, by system (sorted), filling the table first if no
+// match of every system has yet (a database from before it).
+func componentsByKeys(ctx context.Context, tx *store.Tx, keys []string) ([]int64, map[int64][]vuln.Component, error) {
 	var built int
 	if err := tx.QueryRowContext(ctx, `SELECT value FROM vuln_settings WHERE name = 'component_keys'`).Scan(&built); err != nil {
-		return nil, fmt.Errorf("vuln: component keys: %w", err)
+		return nil, nil, fmt.Errorf("vuln: component keys: %w", err)
 	}
 	if built != 1 {
 		invs, err := inventories(ctx, tx, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := syncKeys(ctx, tx, invs, true); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	seen := map[int64]bool{}
-	var out []int64
+	comps := map[int64][]vuln.Component{}
+	var ids []int64
 	for part := range slices.Chunk(keys, 500) {
 		in := make([]string, len(part))
 		args := make([]any, len(part))
@@ -141,28 +158,37 @@ func systemsByKeys(ctx context.Context, tx *store.Tx, keys []string) ([]int64, e
 		var w store.Where
 		w.Add("s.archived_at = ''")
 		w.Add("k.key IN ("+strings.Join(in, ", ")+")", args...)
-		rows, err := tx.QueryContext(ctx, `SELECT k.system_id FROM vuln_component_keys k JOIN systems s ON s.id = k.system_id WHERE `+w.SQL(), w.Args()...)
+		rows, err := tx.QueryContext(ctx, `SELECT k.system_id, k.name, k.version, k.cpe, k.purl FROM vuln_component_keys k JOIN systems s ON s.id = k.system_id WHERE `+w.SQL(), w.Args()...)
 		if err != nil {
-			return nil, fmt.Errorf("vuln: systems by component: %w", err)
+			return nil, nil, fmt.Errorf("vuln: components by key: %w", err)
 		}
 		for rows.Next() {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var c vuln.Component
+			if err := rows.Scan(&id, &c.Name, &c.Version, &c.CPE, &c.PURL); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("vuln: systems by component: %w", err)
+				return nil, nil, fmt.Errorf("vuln: components by key: %w", err)
 			}
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
+			if _, ok := comps[id]; !ok {
+				ids = append(ids, id)
 			}
+			c.System = strconv.FormatInt(id, 10)
+			comps[id] = append(comps[id], c)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("vuln: systems by component: %w", err)
+			return nil, nil, fmt.Errorf("vuln: components by key: %w", err)
 		}
 	}
-	slices.Sort(out)
-	return out, nil
+	slices.Sort(ids)
+	return ids, comps, nil
+}
+
+// systemsByKeys returns the live systems with a component stored under
+// one of the keys.
+func systemsByKeys(ctx context.Context, tx *store.Tx, keys []string) ([]int64, error) {
+	ids, _, err := componentsByKeys(ctx, tx, keys)
+	return ids, err
 }
 
 // lockFeeds orders, on PostgreSQL, the transactions that import feeds

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -124,6 +125,12 @@ func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
 // decodeRecord adds one stored record to f: an OSV record to its
 // advisories, any other to its records (compiled).
 func decodeRecord(f *vuln.Feeds, source, id string, body []byte) error {
+	var d vuln.RecordDecoder
+	return decodeWith(&d, f, source, id, body)
+}
+
+// decodeWith is decodeRecord with d's scratch space.
+func decodeWith(d *vuln.RecordDecoder, f *vuln.Feeds, source, id string, body []byte) error {
 	if source == "osv" {
 		var a vuln.Advisory
 		if err := json.Unmarshal(body, &a); err != nil {
@@ -132,14 +139,11 @@ func decodeRecord(f *vuln.Feeds, source, id string, body []byte) error {
 		f.Advisories = append(f.Advisories, a)
 		return nil
 	}
-	var r vuln.Record
-	if err := json.Unmarshal(body, &r); err != nil {
+	f.Records = append(f.Records, vuln.Record{})
+	if err := d.Decode(body, &f.Records[len(f.Records)-1]); err != nil {
+		f.Records = f.Records[:len(f.Records)-1]
 		return fmt.Errorf("vuln: stored record %s: %w", id, err)
 	}
-	if err := r.Compile(); err != nil {
-		return fmt.Errorf("vuln: stored record %s: %w", id, err)
-	}
-	f.Records = append(f.Records, r)
 	return nil
 }
 
@@ -169,11 +173,12 @@ func decodeRows(f *vuln.Feeds, rows *sql.Rows) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var d vuln.RecordDecoder
 			for j := range jobs {
-				part := &vuln.Feeds{}
+				part := &vuln.Feeds{Records: make([]vuln.Record, 0, len(j.rows))}
 				var err error
 				for _, r := range j.rows {
-					if err = decodeRecord(part, r.source, r.id, r.body); err != nil {
+					if err = decodeWith(&d, part, r.source, r.id, r.body); err != nil {
 						break
 					}
 				}
@@ -198,6 +203,9 @@ func decodeRows(f *vuln.Feeds, rows *sql.Rows) error {
 			scanErr = fmt.Errorf("vuln: read records: %w", scanErr)
 			break
 		}
+		if cur == nil {
+			cur = make([]storedRow, 0, batch)
+		}
 		if cur = append(cur, r); len(cur) == batch {
 			jobs <- job{n, cur}
 			n, cur = n+1, nil
@@ -217,6 +225,11 @@ func decodeRows(f *vuln.Feeds, rows *sql.Rows) error {
 	if firstErr != nil {
 		return firstErr
 	}
+	records := 0
+	for _, p := range parts {
+		records += len(p.Records)
+	}
+	f.Records = slices.Grow(f.Records, records)
 	for _, p := range parts {
 		f.Records = append(f.Records, p.Records...)
 		f.Advisories = append(f.Advisories, p.Advisories...)

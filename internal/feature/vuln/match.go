@@ -9,10 +9,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -111,15 +115,19 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64, m *match
 		}
 	}
 	var sum MatchSummary
-	for _, inv := range invs {
-		found, err := m.findings(inv, rules)
-		if err != nil {
-			return sum, err
-		}
-		if err := s.reconcile(ctx, tx, inv.id, old[inv.id], found, days, &sum); err != nil {
+	var opens []opening
+	founds, err := m.findingsOf(invs, rules)
+	if err != nil {
+		return sum, err
+	}
+	for i, inv := range invs {
+		if err := s.reconcile(ctx, tx, inv.id, old[inv.id], founds[i], days, &sum, &opens); err != nil {
 			return sum, err
 		}
 		sum.Systems++
+	}
+	if err := s.openAll(ctx, tx, opens, days); err != nil {
+		return sum, err
 	}
 	// Advisories reach the agencies that became affected (only these
 	// systems can have become affected).
@@ -244,6 +252,25 @@ type found struct {
 	as                         vuln.Assessment
 }
 
+// findingsOf matches the inventories, on every CPU when they are many.
+func (m *matcher) findingsOf(invs []*inventory, rules Rules) ([]map[string]found, error) {
+	out := make([]map[string]found, len(invs))
+	errs := make([]error, len(invs))
+	workers := min(runtime.GOMAXPROCS(0), len(invs)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(invs); i += workers {
+				out[i], errs[i] = m.findings(invs[i], rules)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // findings matches one system's components; a component that cannot be
 // read (a malformed CPE or purl) is left out, not the whole system.
 func (m *matcher) findings(inv *inventory, rules Rules) (map[string]found, error) {
@@ -360,8 +387,9 @@ type stored struct {
 	kev                                   int
 }
 
-// reconcile brings one system's findings in line with its current matches.
-func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, old map[string]stored, now map[string]found, days map[string]int, sum *MatchSummary) error {
+// reconcile brings one system's findings in line with its current
+// matches; the findings to open are added to opens (see openAll).
+func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, old map[string]stored, now map[string]found, days map[string]int, sum *MatchSummary, opens *[]opening) error {
 	at := store.Now()
 	keys := make([]string, 0, len(now))
 	for k := range now {
@@ -372,9 +400,7 @@ func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, o
 		f := now[k]
 		st, ok := old[k]
 		if !ok {
-			if err := s.open(ctx, tx, systemID, f, days, at); err != nil {
-				return err
-			}
+			*opens = append(*opens, opening{systemID, f, at})
 			sum.Opened++
 			continue
 		}
@@ -394,31 +420,88 @@ func (s *Service) reconcile(ctx context.Context, tx *store.Tx, systemID int64, o
 	return nil
 }
 
-func (s *Service) open(ctx context.Context, tx *store.Tx, systemID int64, f found, days map[string]int, at string) error {
-	reasons, _ := json.Marshal(f.as.Reasons)
-	var score float64
-	var vector string
-	if f.as.CVSS != nil {
-		score, vector = f.as.CVSS.Score, f.as.CVSS.Vector
+// opening is a finding to open: its system, its match and when.
+type opening struct {
+	systemID int64
+	f        found
+	at       string
+}
+
+// openRows is how many findings one INSERT statement of openAll carries.
+const openRows = 200
+
+// openAll opens the findings, a few hundred per statement, and records
+// them in the audit log, in their order.
+func (s *Service) openAll(ctx context.Context, tx *store.Tx, opens []opening, days map[string]int) error {
+	changes := make([]audit.Change, 0, len(opens))
+	for part := range slices.Chunk(opens, openRows) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at) VALUES `)
+		args := make([]any, 0, 17*len(part))
+		dues := make([]string, len(part))
+		for i, o := range part {
+			f := o.f
+			reasons, _ := json.Marshal(f.as.Reasons)
+			var score float64
+			var vector string
+			if f.as.CVSS != nil {
+				score, vector = f.as.CVSS.Score, f.as.CVSS.Vector
+			}
+			var epss any
+			if f.as.EPSS != nil {
+				epss = f.as.EPSS.Probability
+			}
+			kevDue := ""
+			if f.as.KEV != nil {
+				kevDue = f.as.KEV.DueDate
+			}
+			dues[i] = store.FormatTime(dueAt(store.ParseTime(o.at), f.as, days))
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			for j := 1; j <= 17; j++ {
+				if j > 1 {
+					q.WriteString(", ")
+				}
+				if j == 16 {
+					q.WriteString("'open', ")
+				}
+				q.WriteString(tx.Engine.Param(len(args) + j))
+			}
+			q.WriteString(")")
+			args = append(args, o.systemID, f.component, f.version, f.origin, f.id, f.source, strings.Join(f.as.CVEs, " "), f.as.Priority, string(reasons),
+				score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, dues[i], o.at, o.at)
+		}
+		q.WriteString(" RETURNING id, system_id, component, vuln_id")
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("vuln: open findings: %w", err)
+		}
+		ids := make(map[string]int64, len(part))
+		for rows.Next() {
+			var id, sys int64
+			var comp, vid string
+			if err := rows.Scan(&id, &sys, &comp, &vid); err != nil {
+				rows.Close()
+				return fmt.Errorf("vuln: open findings: %w", err)
+			}
+			ids[fmt.Sprintf("%d\x00%s\x00%s", sys, comp, vid)] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("vuln: open findings: %w", err)
+		}
+		for i, o := range part {
+			id, ok := ids[fmt.Sprintf("%d\x00%s\x00%s", o.systemID, o.f.component, o.f.id)]
+			if !ok {
+				return fmt.Errorf("vuln: open findings: no id for system %d, %s, %s", o.systemID, o.f.component, o.f.id)
+			}
+			changes = append(changes, audit.Change{ObjectID: id, After: map[string]any{
+				"system_id": o.systemID, "component": o.f.component, "version": o.f.version, "vuln_id": o.f.id, "priority": o.f.as.Priority, "due_at": dues[i]}})
+		}
 	}
-	var epss any
-	if f.as.EPSS != nil {
-		epss = f.as.EPSS.Probability
-	}
-	kevDue := ""
-	if f.as.KEV != nil {
-		kevDue = f.as.KEV.DueDate
-	}
-	due := store.FormatTime(dueAt(store.ParseTime(at), f.as, days))
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'open', $16, $16) RETURNING id`,
-		systemID, f.component, f.version, f.origin, f.id, f.source, strings.Join(f.as.CVEs, " "), f.as.Priority, string(reasons), score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, due, at).Scan(&id)
-	if err != nil {
-		return fmt.Errorf("vuln: open finding: %w", err)
-	}
-	return s.audit.Record(ctx, matcherActor, audit.Create, "vuln-finding", id, nil, map[string]any{
-		"system_id": systemID, "component": f.component, "version": f.version, "vuln_id": f.id, "priority": f.as.Priority, "due_at": due})
+	return s.audit.RecordAll(ctx, matcherActor, audit.Create, "vuln-finding", changes)
 }
 
 // refresh updates a finding that still matches: its version, priority and

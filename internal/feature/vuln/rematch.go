@@ -9,7 +9,6 @@ package vuln
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -75,9 +74,9 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 	return s.match(ctx, tx, systems, sub, ids)
 }
 
-// candidates are the live systems that match a record of ix (found by
-// the keys of its products and packages, then matched against it) or
-// hold a finding on one of ids (it may close).
+// candidates are the live systems that match a record of ix (their
+// components stored under the keys of its products and packages, matched
+// against it) or hold a finding on one of ids (it may close).
 func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[string]bool) ([]int64, error) {
 	set := map[int64]bool{}
 	var out []int64
@@ -87,20 +86,16 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 			out = append(out, id)
 		}
 	}
-	named, err := systemsByKeys(ctx, tx, ix.Keys())
+	named, comps, err := componentsByKeys(ctx, tx, ix.Keys())
 	if err != nil {
 		return nil, err
 	}
-	for part := range slices.Chunk(named, 5000) {
-		invs, err := inventories(ctx, tx, part)
-		if err != nil {
-			return nil, err
-		}
-		for _, inv := range invs {
-			// A component that cannot be read: let the match decide.
-			if hits, err := ix.Match(inv.comps); err != nil || len(hits) > 0 {
-				add(inv.id)
-			}
+	for _, id := range named {
+		// The components naming ix are all that can match it (a
+		// "running on" platform names one of its products too); one that
+		// cannot be read: let the match decide.
+		if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
+			add(id)
 		}
 	}
 	// Findings name their record by the id as matched: look for it as

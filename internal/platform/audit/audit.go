@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
@@ -85,18 +86,45 @@ func (l *Log) KeyID() string {
 // one from store.WithTx; Record opens one otherwise). before and after are
 // marshalled to JSON; nil means "absent".
 func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType string, objectID any, before, after any) error {
+	return l.RecordAll(ctx, actor, action, objectType, []Change{{ObjectID: objectID, Before: before, After: after}})
+}
+
+// Change is one object's entry for RecordAll.
+type Change struct {
+	ObjectID      any
+	Before, After any
+}
+
+// recordRows is how many entries one INSERT statement of RecordAll
+// carries.
+const recordRows = 200
+
+// RecordAll appends one entry per change, in order, all by actor with
+// one action on objects of one type, inside the caller's transaction as
+// Record does; the chain is read and extended once and the entries are
+// written a few hundred per statement, so that a machine change of
+// thousands of objects (a first vulnerability match) costs little more
+// than their rows.
+func (l *Log) RecordAll(ctx context.Context, actor access.Actor, action, objectType string, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
 	return l.db.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		e := Entry{Actor: actor.Username, Action: action, ObjectType: objectType, ObjectID: fmt.Sprint(objectID)}
-		if actor.UserID != 0 {
-			id := actor.UserID
-			e.ActorID = &id
-		}
-		var err error
-		if e.Before, err = marshal(before); err != nil {
-			return err
-		}
-		if e.After, err = marshal(after); err != nil {
-			return err
+		entries := make([]Entry, len(changes))
+		for i, c := range changes {
+			e := Entry{Actor: actor.Username, Action: action, ObjectType: objectType, ObjectID: fmt.Sprint(c.ObjectID)}
+			if actor.UserID != 0 {
+				id := actor.UserID
+				e.ActorID = &id
+			}
+			var err error
+			if e.Before, err = marshal(c.Before); err != nil {
+				return err
+			}
+			if e.After, err = marshal(c.After); err != nil {
+				return err
+			}
+			entries[i] = e
 		}
 		if tx.Engine == store.Postgres {
 			// One writer at a time extends the chain.
@@ -104,29 +132,82 @@ func (l *Log) Record(ctx context.Context, actor access.Actor, action, objectType
 				return fmt.Errorf("audit: lock: %w", err)
 			}
 		}
-		e.PrevHash = genesis
+		prev := genesis
 		headScheme := ""
-		err = tx.QueryRowContext(ctx, `SELECT hash, scheme FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash, &headScheme)
+		err := tx.QueryRowContext(ctx, `SELECT hash, scheme FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prev, &headScheme)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("audit: read chain head: %w", err)
 		}
-		e.scheme = SchemeHMAC
+		scheme := SchemeHMAC
 		if l.key.IsZero() {
 			if headScheme == SchemeHMAC {
 				return fmt.Errorf("audit: append: %w", ErrNoKey)
 			}
-			e.scheme = SchemeSHA256
+			scheme = SchemeSHA256
 		}
-		e.at = store.Now()
-		e.Hash = e.linkHash(l.key)
-		err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash, e.scheme).Scan(&e.ID)
-		if err != nil {
+		at := store.Now()
+		for i := range entries {
+			e := &entries[i]
+			e.PrevHash, e.scheme, e.at = prev, scheme, at
+			e.Hash = e.linkHash(l.key)
+			prev = e.Hash
+		}
+		for start := 0; start < len(entries); start += recordRows {
+			if err := insertEntries(ctx, tx, entries[start:min(start+recordRows, len(entries))]); err != nil {
+				return err
+			}
+		}
+		return anchor(ctx, tx, entries[len(entries)-1])
+	})
+}
+
+// insertEntries writes entries in one statement and sets their ids,
+// which must follow the entries' order (the chain is read by id).
+func insertEntries(ctx context.Context, tx *store.Tx, entries []Entry) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme) VALUES `)
+	args := make([]any, 0, 11*len(entries))
+	for i, e := range entries {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(")
+		for j := 1; j <= 11; j++ {
+			if j > 1 {
+				q.WriteString(", ")
+			}
+			q.WriteString(tx.Engine.Param(len(args) + j))
+		}
+		q.WriteString(")")
+		args = append(args, e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash, e.scheme)
+	}
+	q.WriteString(" RETURNING id, hash")
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	defer rows.Close()
+	ids := make(map[string]int64, len(entries))
+	for rows.Next() {
+		var id int64
+		var h string
+		if err := rows.Scan(&id, &h); err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
-		return anchor(ctx, tx, e)
-	})
+		ids[h] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	var last int64
+	for i := range entries {
+		id, ok := ids[entries[i].Hash]
+		if !ok || id <= last {
+			return fmt.Errorf("audit: append: the database numbered the entries out of their order")
+		}
+		entries[i].ID, last = id, id
+	}
+	return nil
 }
 
 func marshal(v any) (json.RawMessage, error) {

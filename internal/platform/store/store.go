@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -271,6 +272,19 @@ func slowParseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// Param is the placeholder of argument n (from 1) in a statement on
+// engine e: "$n" on PostgreSQL, "?" on SQLite. SQLite takes "$n" for a
+// name and looks each one up among the earlier ones, so a statement of
+// thousands of arguments (many rows in one INSERT) would be prepared and
+// bound in quadratic time; a "?" is simply the next argument, so the
+// arguments must come in the order of their placeholders.
+func (e Engine) Param(n int) string {
+	if e == SQLite {
+		return "?"
+	}
+	return "$" + strconv.Itoa(n)
 }
 
 // Placeholders returns "$from, $from+1, ..." for n arguments.
