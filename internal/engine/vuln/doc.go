@@ -53,10 +53,18 @@ type CPEMatch struct {
 	VersionStartExcluding string `json:"versionStartExcluding,omitempty"`
 	VersionEndIncluding   string `json:"versionEndIncluding,omitempty"`
 	VersionEndExcluding   string `json:"versionEndExcluding,omitempty"`
-	cpe                   CPE
-	exact                 parsedVersion    // the CPE's version, parsed
+	name                  *criterion       // the criteria parsed, shared by criteria of one text
 	bounds                [4]parsedVersion // start incl., start excl., end incl., end excl.
 	rec                   *Record          // the record holding it, set by NewIndex
+}
+
+// criterion is a criteria text parsed: its CPE name, its version
+// parsed and its part:vendor:product. Records read together share one
+// per distinct text (most criteria name a product at any version).
+type criterion struct {
+	cpe   CPE
+	exact parsedVersion
+	key   string
 }
 
 // Advisory is one OSV record.

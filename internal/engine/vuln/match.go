@@ -163,7 +163,7 @@ func eachCriterion(r *Record, fn func(k string, m *CPEMatch)) {
 		for ni := range nodes {
 			n := &nodes[ni]
 			for mi := range n.Matches {
-				fn(n.Matches[mi].cpe.Key(), &n.Matches[mi])
+				fn(n.Matches[mi].name.key, &n.Matches[mi])
 			}
 			walk(n.Children)
 		}
@@ -210,13 +210,26 @@ func (ix *Index) Match(comps []Component) ([]Hit, error) {
 	for _, s := range systems {
 		hits = append(hits, ix.matchSystem(bySystem[s])...)
 	}
+	// By component and id; of two records with one id (an NVD record and
+	// its CVE JSON 5 copy), the one whose source sorts last first.
 	sort.Slice(hits, func(a, b int) bool {
 		if hits[a].Component != hits[b].Component {
 			return hits[a].Component < hits[b].Component
 		}
-		return hits[a].ID < hits[b].ID
+		if hits[a].ID != hits[b].ID {
+			return hits[a].ID < hits[b].ID
+		}
+		return hitSource(hits[a]) > hitSource(hits[b])
 	})
 	return hits, nil
+}
+
+// hitSource is the source of a hit's record ("" for an OSV record).
+func hitSource(h Hit) string {
+	if h.Record != nil {
+		return h.Record.Source
+	}
+	return ""
 }
 
 func (ix *Index) namesOf(i int, c Component) ([]named, error) {
@@ -412,7 +425,7 @@ func collectVulnerable(n Node, hit matched, report map[int]bool) {
 
 // entryMatches applies one criterion to one CPE name of a component.
 func entryMatches(m *CPEMatch, nm named) bool {
-	c := &m.cpe
+	c := &m.name.cpe
 	for _, f := range []int{cpePart, cpeVendor, cpeProduct} {
 		if c[f] != nm.cpe[f] {
 			return false
@@ -424,7 +437,7 @@ func entryMatches(m *CPEMatch, nm named) bool {
 // attrsMatch checks every attribute after the version.
 func attrsMatch(m *CPEMatch, nm named) bool {
 	for f := cpeUpdate; f < cpeFields; f++ {
-		if !attrMatches(m.cpe[f], nm.cpe[f]) {
+		if !attrMatches(m.name.cpe[f], nm.cpe[f]) {
 			return false
 		}
 	}
@@ -432,7 +445,7 @@ func attrsMatch(m *CPEMatch, nm named) bool {
 }
 
 func versionMatches(m *CPEMatch, nm named) bool {
-	cv := m.cpe[cpeVersion]
+	cv := m.name.cpe[cpeVersion]
 	comp := strings.TrimSpace(nm.version)
 	bounded := m.VersionStartIncluding != "" || m.VersionStartExcluding != "" || m.VersionEndIncluding != "" || m.VersionEndExcluding != ""
 	switch cv {
@@ -446,7 +459,7 @@ func versionMatches(m *CPEMatch, nm named) bool {
 	if comp == "" || comp == "-" || comp == "*" {
 		return false
 	}
-	if cv != "*" && compareParsed(nm.pv, m.exact) != 0 {
+	if cv != "*" && compareParsed(nm.pv, m.name.exact) != 0 {
 		return false
 	}
 	return withinBounds(m, nm.pv)

@@ -182,3 +182,24 @@ func TestConfigurationShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestHitsOfOneIDPutTheLaterSourceFirst: an NVD record and its CVE JSON 5
+// copy both match; whatever order the records come in, the NVD hit comes
+// first (the one a finding stands on).
+func TestHitsOfOneIDPutTheLaterSourceFirst(t *testing.T) {
+	conf := configs(config("", node("OR", false, entry(true, anyVer, "ee", "2.5"))))
+	nvd := nvdRecord(t, "CVE-2020-0001", "Analyzed", conf)
+	cve5 := nvdRecord(t, "CVE-2020-0001", "Analyzed", conf)
+	cve5.Source = "cve5"
+	for _, recs := range [][]Record{{nvd, cve5}, {cve5, nvd}} {
+		for n := 0; n < 20; n++ { // sort.Slice is not stable: try it often
+			hits, err := NewIndex(recs, nil, nil).Match([]Component{comp("s", "apache", "2.4")})
+			if err != nil || len(hits) != 2 {
+				t.Fatalf("hits: %v %v", hits, err)
+			}
+			if hits[0].Record.Source != "nvd" || hits[1].Record.Source != "cve5" {
+				t.Fatalf("first hit from %s, then %s", hits[0].Record.Source, hits[1].Record.Source)
+			}
+		}
+	}
+}

@@ -143,7 +143,7 @@ func emitNVD(c nvdCVE, fn func(Record) error) error {
 	}
 	rec := Record{ID: c.ID, Source: "nvd", Status: c.VulnStatus, Published: c.Published, Modified: c.LastModified,
 		Description: english(c.Descriptions), CVSS: nvdCVSS(c.Metrics), Configurations: c.Configurations}
-	if err := compileRecord(&rec); err != nil {
+	if err := compileRecord(&rec, nil); err != nil {
 		return err
 	}
 	return fn(rec)
@@ -212,33 +212,43 @@ func cve5CVSS(ms []map[string]json5CVSSMetric) *CVSS {
 	return nil
 }
 
-// compileRecord parses every criterion's CPE name.
-func compileRecord(rec *Record) error {
+// compileRecord parses every criterion's CPE name; names, when not nil,
+// holds the criteria already parsed, to share (and gets the new ones).
+func compileRecord(rec *Record, names map[string]*criterion) error {
 	for ci := range rec.Configurations {
-		if err := compileNodes(rec.ID, rec.Configurations[ci].Nodes, 0); err != nil {
+		if err := compileNodes(rec.ID, rec.Configurations[ci].Nodes, 0, names); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func compileNodes(id string, nodes []Node, depth int) error {
+func compileNodes(id string, nodes []Node, depth int, names map[string]*criterion) error {
 	if depth > 8 {
 		return fmt.Errorf("NVD record %s: configuration nodes nested too deep", id)
 	}
 	for ni := range nodes {
 		n := &nodes[ni]
 		for mi := range n.Matches {
-			c, err := ParseCPE(n.Matches[mi].Criteria)
-			if err != nil {
-				return fmt.Errorf("NVD record %s: %w", id, err)
-			}
 			m := &n.Matches[mi]
-			m.cpe, m.exact = c, parseVersion(c[cpeVersion])
+			name := names[m.Criteria]
+			if name == nil {
+				c, err := ParseCPE(m.Criteria)
+				if err != nil {
+					return fmt.Errorf("NVD record %s: %w", id, err)
+				}
+				name = &criterion{cpe: c, exact: parseVersion(c[cpeVersion]), key: c.Key()}
+				// Shared: a product at any version (most criteria name
+				// one); exact versions repeat too seldom to keep.
+				if names != nil && strings.HasSuffix(m.Criteria, ":*:*:*:*:*:*:*:*") {
+					names[m.Criteria] = name
+				}
+			}
+			m.name = name
 			m.bounds = [4]parsedVersion{parseVersion(m.VersionStartIncluding), parseVersion(m.VersionStartExcluding),
 				parseVersion(m.VersionEndIncluding), parseVersion(m.VersionEndExcluding)}
 		}
-		if err := compileNodes(id, n.Children, depth+1); err != nil {
+		if err := compileNodes(id, n.Children, depth+1, names); err != nil {
 			return err
 		}
 	}

@@ -1,10 +1,10 @@
 package vuln
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -18,17 +18,19 @@ import (
 // null, a malformed document) is left to encoding/json.
 func DecodeRecord(b []byte, r *Record) error {
 	var d RecordDecoder
-	return d.Decode(b, r)
+	return d.Decode(string(b), r)
 }
 
 // RecordDecoder decodes stored records as DecodeRecord does, keeping its
 // scratch space from one record to the next (one per goroutine).
 type RecordDecoder struct {
-	ms []CPEMatch
+	ms    []CPEMatch
+	names map[string]*criterion // criteria parsed so far, shared between the records
 }
 
-// Decode is DecodeRecord.
-func (rd *RecordDecoder) Decode(b []byte, r *Record) error {
+// Decode is DecodeRecord of a body read as a string: the record's
+// strings are parts of it, not copies.
+func (rd *RecordDecoder) Decode(b string, r *Record) error {
 	d := recordReader{b: b, ms: rd.ms}
 	defer func() { rd.ms = d.ms[:0] }()
 	var fast Record
@@ -36,17 +38,20 @@ func (rd *RecordDecoder) Decode(b []byte, r *Record) error {
 		*r = fast
 	} else {
 		*r = Record{}
-		if err := json.Unmarshal(b, r); err != nil {
+		if err := json.Unmarshal([]byte(b), r); err != nil {
 			return err
 		}
 	}
-	return r.Compile()
+	if rd.names == nil {
+		rd.names = map[string]*criterion{}
+	}
+	return compileRecord(r, rd.names)
 }
 
 // recordReader reads one Record's JSON; each method reports false when
 // the input is not of the shape it reads (the caller then falls back).
 type recordReader struct {
-	b  []byte
+	b  string
 	i  int
 	ms []CPEMatch // scratch for one node's criteria
 }
@@ -89,18 +94,18 @@ func (d *recordReader) peek() byte {
 
 // object reads an object whose values field reads by key; seen guards
 // against a key given twice (encoding/json would merge or replace).
-func (d *recordReader) object(field func(key []byte) bool) bool {
+func (d *recordReader) object(field func(key string) bool) bool {
 	if !d.byte('{') {
 		return false
 	}
 	if d.byte('}') {
 		return true
 	}
-	var seen [8][]byte
+	var seen [8]string
 	n := 0
 	for {
 		key, ok := d.rawKey()
-		if !ok || n == len(seen) || slices.ContainsFunc(seen[:n], func(k []byte) bool { return bytes.Equal(k, key) }) || !d.byte(':') || !field(key) {
+		if !ok || n == len(seen) || slices.Contains(seen[:n], key) || !d.byte(':') || !field(key) {
 			return false
 		}
 		seen[n] = key
@@ -113,9 +118,9 @@ func (d *recordReader) object(field func(key []byte) bool) bool {
 }
 
 // rawKey reads a key without escapes (keys with escapes fall back).
-func (d *recordReader) rawKey() ([]byte, bool) {
+func (d *recordReader) rawKey() (string, bool) {
 	if !d.byte('"') {
-		return nil, false
+		return "", false
 	}
 	start := d.i
 	for d.i < len(d.b) {
@@ -125,11 +130,11 @@ func (d *recordReader) rawKey() ([]byte, bool) {
 			return d.b[start : d.i-1], true
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
-			return nil, false
+			return "", false
 		}
 		d.i++
 	}
-	return nil, false
+	return "", false
 }
 
 // str reads a string as encoding/json does: escapes resolved, a lone
@@ -149,8 +154,8 @@ func (d *recordReader) str(out *string) bool {
 		case c == '"':
 			d.i++
 			raw := d.b[start : d.i-1]
-			if plain || utf8.Valid(raw) && !bytes.ContainsRune(raw, '\\') {
-				*out = string(raw)
+			if plain || utf8.ValidString(raw) && !strings.Contains(raw, "\\") {
+				*out = raw
 				return true
 			}
 			s, ok := unquote(raw)
@@ -171,7 +176,7 @@ func (d *recordReader) str(out *string) bool {
 }
 
 // unquote resolves a JSON string's escapes (s is between its quotes).
-func unquote(s []byte) (string, bool) {
+func unquote(s string) (string, bool) {
 	b := make([]byte, 0, len(s)+8)
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -223,7 +228,7 @@ func unquote(s []byte) (string, bool) {
 			b = append(b, c)
 			i++
 		default:
-			r, size := utf8.DecodeRune(s[i:])
+			r, size := utf8.DecodeRuneInString(s[i:])
 			b = utf8.AppendRune(b, r) // U+FFFD for a byte that is not UTF-8
 			i += size
 		}
@@ -232,12 +237,12 @@ func unquote(s []byte) (string, bool) {
 }
 
 // hex4 reads the four hex digits at s[i:], or -1.
-func hex4(s []byte, i int) rune {
+func hex4(s string, i int) rune {
 	if i+4 > len(s) {
 		return -1
 	}
 	var r rune
-	for _, c := range s[i : i+4] {
+	for _, c := range []byte(s[i : i+4]) {
 		switch {
 		case '0' <= c && c <= '9':
 			c -= '0'
@@ -291,8 +296,8 @@ func (d *recordReader) delimited() bool {
 	return false
 }
 
-func hasPrefixAt(b []byte, i int, p string) bool {
-	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
+func hasPrefixAt(b string, i int, p string) bool {
+	return len(b)-i >= len(p) && b[i:i+len(p)] == p
 }
 
 // number reads a JSON number (its exact grammar) as a float64.
@@ -332,7 +337,7 @@ func (d *recordReader) number(out *float64) bool {
 	if !d.delimited() {
 		return false
 	}
-	f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
+	f, err := strconv.ParseFloat(d.b[start:d.i], 64)
 	if err != nil {
 		return false
 	}
@@ -365,8 +370,8 @@ func (d *recordReader) array(elem func() bool, empty func()) bool {
 }
 
 func (d *recordReader) record(r *Record) bool {
-	return d.object(func(key []byte) bool {
-		switch string(key) {
+	return d.object(func(key string) bool {
+		switch key {
 		case "id":
 			return d.str(&r.ID)
 		case "source":
@@ -387,8 +392,8 @@ func (d *recordReader) record(r *Record) bool {
 				return false
 			}
 			r.CVSS = &CVSS{}
-			return d.object(func(key []byte) bool {
-				switch string(key) {
+			return d.object(func(key string) bool {
+				switch key {
 				case "version":
 					return d.str(&r.CVSS.Version)
 				case "score":
@@ -404,8 +409,8 @@ func (d *recordReader) record(r *Record) bool {
 			return d.array(func() bool {
 				r.Configurations = append(r.Configurations, Configuration{})
 				c := &r.Configurations[len(r.Configurations)-1]
-				return d.object(func(key []byte) bool {
-					switch string(key) {
+				return d.object(func(key string) bool {
+					switch key {
 					case "operator":
 						return d.str(&c.Operator)
 					case "negate":
@@ -428,8 +433,8 @@ func (d *recordReader) nodes(out *[]Node, depth int) bool {
 	return d.array(func() bool {
 		*out = append(*out, Node{})
 		n := &(*out)[len(*out)-1]
-		return d.object(func(key []byte) bool {
-			switch string(key) {
+		return d.object(func(key string) bool {
+			switch key {
 			case "operator":
 				return d.str(&n.Operator)
 			case "negate":
@@ -456,8 +461,8 @@ func (d *recordReader) nodes(out *[]Node, depth int) bool {
 }
 
 func (d *recordReader) match(m *CPEMatch) bool {
-	return d.object(func(key []byte) bool {
-		switch string(key) {
+	return d.object(func(key string) bool {
+		switch key {
 		case "vulnerable":
 			return d.boolean(&m.Vulnerable)
 		case "criteria":

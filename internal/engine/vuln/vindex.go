@@ -43,9 +43,9 @@ func newProductIndex(entries []*CPEMatch) *productIndex {
 	pi := &productIndex{exact: map[string][]*CPEMatch{}}
 	var ranged []*CPEMatch
 	for _, m := range entries {
-		switch v := m.cpe[cpeVersion]; {
+		switch v := m.name.cpe[cpeVersion]; {
 		case v != "*" && v != "-":
-			k := canonical(m.exact)
+			k := canonical(m.name.exact)
 			pi.exact[k] = append(pi.exact[k], m)
 		case v == "*" && hasBounds(m):
 			ranged = append(ranged, m)

@@ -246,23 +246,14 @@ func (s *Service) advisories(ctx context.Context, q store.Querier, cond string, 
 // products in the versions named.
 func affected(ctx context.Context, q store.Querier, a Advisory, ids []int64) ([]Affected, error) {
 	found := map[int64]*Affected{}
+	if ids != nil && len(ids) == 0 {
+		return nil, nil
+	}
+	w, keep := liveSystems(ids)
 	add := func(x Affected) {
-		if _, ok := found[x.SystemID]; !ok {
+		if _, ok := found[x.SystemID]; !ok && keep(x.SystemID) {
 			found[x.SystemID] = &x
 		}
-	}
-	var w store.Where
-	w.Add("s.archived_at = ''")
-	if ids != nil {
-		if len(ids) == 0 {
-			return nil, nil
-		}
-		in := make([]string, len(ids))
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			in[i], args[i] = "?", id
-		}
-		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
 	}
 	from := ` JOIN systems s ON s.id = t.system_id JOIN agencies a ON a.id = s.agency_id WHERE ` + w.SQL() + ` `
 	if len(a.CVEs) > 0 {

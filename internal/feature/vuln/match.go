@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -138,7 +139,7 @@ func (s *Service) match(ctx context.Context, tx *store.Tx, ids []int64, m *match
 // software (the registry's system_software, read only) and the discovered
 // components an officer confirmed.
 func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, error) {
-	w := liveSystems(ids)
+	w, keep := liveSystems(ids)
 	// The security level is the levels feature's system_levels (read only).
 	q := `SELECT s.id, EXISTS (SELECT 1 FROM system_assets x WHERE x.system_id = s.id AND x.kind = 'url'),
 		COALESCE((SELECT COALESCE(l.approved_level, l.proposed_level) FROM system_levels l WHERE l.system_id = s.id), 0) FROM systems s WHERE ` + w.SQL() + ` ORDER BY s.id`
@@ -154,6 +155,9 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 		if err := rows.Scan(&inv.id, &exposed, &inv.level); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("vuln: read systems: %w", err)
+		}
+		if !keep(inv.id) {
+			continue
 		}
 		inv.exposed = truthy(exposed)
 		byID[inv.id] = inv
@@ -192,25 +196,39 @@ func inventories(ctx context.Context, tx *store.Tx, ids []int64) ([]*inventory, 
 	return out, nil
 }
 
-// liveSystems selects (alias s) the live systems among ids (all when nil).
-func liveSystems(ids []int64) store.Where {
-	var w store.Where
+// manyIDs is the number of systems from which liveSystems reads every
+// live system and leaves the choice to its caller: an IN list of
+// thousands of arguments costs more than the rows it saves (SQLite looks
+// each numbered argument up among the earlier ones).
+const manyIDs = 1000
+
+// liveSystems selects (alias s) the live systems among ids (all when nil;
+// a superset when they are many: keep tells the ones asked for).
+func liveSystems(ids []int64) (w store.Where, keep func(int64) bool) {
 	w.Add("s.archived_at = ''")
-	if ids != nil {
-		in := make([]string, len(ids))
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			in[i], args[i] = "?", id
+	switch {
+	case ids == nil:
+		return w, func(int64) bool { return true }
+	case len(ids) > manyIDs:
+		set := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			set[id] = true
 		}
-		w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+		return w, func(id int64) bool { return set[id] }
 	}
-	return w
+	in := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		in[i], args[i] = "?", id
+	}
+	w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+	return w, func(int64) bool { return true }
 }
 
 // storedFindings reads the findings of the live systems among ids (all
 // when nil), by system and by component and vulnerability, in one query.
 func storedFindings(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]map[string]stored, error) {
-	w := liveSystems(ids)
+	w, keep := liveSystems(ids)
 	rows, err := tx.QueryContext(ctx, `SELECT f.system_id, f.id, f.component, f.vuln_id, f.version, f.status, f.priority, f.accepted_until, f.due_at, f.created_at,
 		f.origin, f.reasons, f.cvss_vector, f.kev_due, f.cves, f.cvss_score, f.epss, f.kev FROM vuln_findings f JOIN systems s ON s.id = f.system_id WHERE `+w.SQL(), w.Args()...)
 	if err != nil {
@@ -225,6 +243,9 @@ func storedFindings(ctx context.Context, tx *store.Tx, ids []int64) (map[int64]m
 		if err := rows.Scan(&sys, &st.id, &comp, &id, &st.version, &st.status, &st.priority, &st.until, &st.due, &created,
 			&st.origin, &st.reasons, &st.vector, &st.kevDue, &st.cves, &st.score, &st.epss, &st.kev); err != nil {
 			return nil, fmt.Errorf("vuln: read findings: %w", err)
+		}
+		if !keep(sys) {
+			continue
 		}
 		st.created = store.ParseTime(created)
 		if out[sys] == nil {
@@ -295,7 +316,7 @@ func (m *matcher) findings(inv *inventory, rules Rules) (map[string]found, error
 			f.source = h.Record.Source
 		}
 		key := f.component + "\x00" + f.id
-		if _, dup := out[key]; dup {
+		if _, dup := out[key]; dup { // the first stands: Match puts NVD before its CVE JSON 5 copy
 			continue
 		}
 		f.as = m.assess.Assess(h)
@@ -427,54 +448,53 @@ type opening struct {
 	at       string
 }
 
-// openRows is how many findings one INSERT statement of openAll carries.
-const openRows = 200
+// openRows is how many findings one INSERT statement of openAll carries
+// (on PostgreSQL, where they go as arrays, openRowsPG).
+const (
+	openRows   = 200
+	openRowsPG = 2000
+)
 
-// openAll opens the findings, a few hundred per statement, and records
-// them in the audit log, in their order.
+// openRow is a finding's row as openAll writes it.
+type openRow struct {
+	system                                                          int64
+	component, version, origin, id, source, cves, priority, reasons string
+	score                                                           float64
+	vector                                                          string
+	epss                                                            *float64
+	kev                                                             int
+	kevDue, due, at                                                 string
+}
+
+// openAll opens the findings, hundreds or thousands per statement, and
+// records them in the audit log, in their order.
 func (s *Service) openAll(ctx context.Context, tx *store.Tx, opens []opening, days map[string]int) error {
 	changes := make([]audit.Change, 0, len(opens))
-	for part := range slices.Chunk(opens, openRows) {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at) VALUES `)
-		args := make([]any, 0, 17*len(part))
-		dues := make([]string, len(part))
+	insert, size := insertFindings, openRows
+	if tx.Engine == store.Postgres {
+		insert, size = insertFindingsPG, openRowsPG
+	}
+	for part := range slices.Chunk(opens, size) {
+		rs := make([]openRow, len(part))
 		for i, o := range part {
 			f := o.f
 			reasons, _ := json.Marshal(f.as.Reasons)
-			var score float64
-			var vector string
+			r := openRow{system: o.systemID, component: f.component, version: f.version, origin: f.origin, id: f.id, source: f.source,
+				cves: strings.Join(f.as.CVEs, " "), priority: f.as.Priority, reasons: string(reasons), kev: store.Flag(f.as.KEV != nil),
+				due: store.FormatTime(dueAt(store.ParseTime(o.at), f.as, days)), at: o.at}
 			if f.as.CVSS != nil {
-				score, vector = f.as.CVSS.Score, f.as.CVSS.Vector
+				r.score, r.vector = f.as.CVSS.Score, f.as.CVSS.Vector
 			}
-			var epss any
 			if f.as.EPSS != nil {
-				epss = f.as.EPSS.Probability
+				p := f.as.EPSS.Probability
+				r.epss = &p
 			}
-			kevDue := ""
 			if f.as.KEV != nil {
-				kevDue = f.as.KEV.DueDate
+				r.kevDue = f.as.KEV.DueDate
 			}
-			dues[i] = store.FormatTime(dueAt(store.ParseTime(o.at), f.as, days))
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(")
-			for j := 1; j <= 17; j++ {
-				if j > 1 {
-					q.WriteString(", ")
-				}
-				if j == 16 {
-					q.WriteString("'open', ")
-				}
-				q.WriteString(tx.Engine.Param(len(args) + j))
-			}
-			q.WriteString(")")
-			args = append(args, o.systemID, f.component, f.version, f.origin, f.id, f.source, strings.Join(f.as.CVEs, " "), f.as.Priority, string(reasons),
-				score, vector, epss, store.Flag(f.as.KEV != nil), kevDue, dues[i], o.at, o.at)
+			rs[i] = r
 		}
-		q.WriteString(" RETURNING id, system_id, component, vuln_id")
-		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		rows, err := insert(ctx, tx, rs)
 		if err != nil {
 			return fmt.Errorf("vuln: open findings: %w", err)
 		}
@@ -492,16 +512,75 @@ func (s *Service) openAll(ctx context.Context, tx *store.Tx, opens []opening, da
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("vuln: open findings: %w", err)
 		}
-		for i, o := range part {
-			id, ok := ids[fmt.Sprintf("%d\x00%s\x00%s", o.systemID, o.f.component, o.f.id)]
+		for _, r := range rs {
+			id, ok := ids[fmt.Sprintf("%d\x00%s\x00%s", r.system, r.component, r.id)]
 			if !ok {
-				return fmt.Errorf("vuln: open findings: no id for system %d, %s, %s", o.systemID, o.f.component, o.f.id)
+				return fmt.Errorf("vuln: open findings: no id for system %d, %s, %s", r.system, r.component, r.id)
 			}
 			changes = append(changes, audit.Change{ObjectID: id, After: map[string]any{
-				"system_id": o.systemID, "component": o.f.component, "version": o.f.version, "vuln_id": o.f.id, "priority": o.f.as.Priority, "due_at": dues[i]}})
+				"system_id": r.system, "component": r.component, "version": r.version, "vuln_id": r.id, "priority": r.priority, "due_at": r.due}})
 		}
 	}
 	return s.audit.RecordAll(ctx, matcherActor, audit.Create, "vuln-finding", changes)
+}
+
+// insertFindings writes rows with one statement of many VALUES lists,
+// returning each one's id, system_id, component and vuln_id.
+func insertFindings(ctx context.Context, tx *store.Tx, rs []openRow) (*sql.Rows, error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at) VALUES `)
+	args := make([]any, 0, 17*len(rs))
+	for i, r := range rs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(")
+		for j := 1; j <= 17; j++ {
+			if j > 1 {
+				q.WriteString(", ")
+			}
+			if j == 16 {
+				q.WriteString("'open', ")
+			}
+			q.WriteString(tx.Engine.Param(len(args) + j))
+		}
+		q.WriteString(")")
+		var epss any
+		if r.epss != nil {
+			epss = *r.epss
+		}
+		args = append(args, r.system, r.component, r.version, r.origin, r.id, r.source, r.cves, r.priority, r.reasons,
+			r.score, r.vector, epss, r.kev, r.kevDue, r.due, r.at, r.at)
+	}
+	q.WriteString(" RETURNING id, system_id, component, vuln_id")
+	return tx.QueryContext(ctx, q.String(), args...)
+}
+
+// insertFindingsPG writes rows on PostgreSQL as one array per column.
+func insertFindingsPG(ctx context.Context, tx *store.Tx, rs []openRow) (*sql.Rows, error) {
+	n := len(rs)
+	systems, kevs := make([]int64, n), make([]int32, n)
+	scores, epss := make([]float64, n), make([]float64, n)
+	var text [12][]string
+	for i := range text {
+		text[i] = make([]string, n)
+	}
+	for i, r := range rs {
+		systems[i], kevs[i], scores[i] = r.system, int32(r.kev), r.score
+		epss[i] = math.NaN() // none: NULL below
+		if r.epss != nil {
+			epss[i] = *r.epss
+		}
+		for j, v := range []string{r.component, r.version, r.origin, r.id, r.source, r.cves, r.priority, r.reasons, r.vector, r.kevDue, r.due, r.at} {
+			text[j][i] = v
+		}
+	}
+	return tx.QueryContext(ctx, `INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at)
+		SELECT u.system_id, u.component, u.version, u.origin, u.vuln_id, u.source, u.cves, u.priority, u.reasons, u.score, u.vector, NULLIF(u.epss, 'NaN'::float8), u.kev, u.kev_due, u.due_at, 'open', u.at, u.at
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::text[], $12::float8[], $13::int[], $14::text[], $15::text[], $16::text[])
+			AS u(system_id, component, version, origin, vuln_id, source, cves, priority, reasons, score, vector, epss, kev, kev_due, due_at, at)
+		RETURNING id, system_id, component, vuln_id`,
+		systems, text[0], text[1], text[2], text[3], text[4], text[5], text[6], text[7], scores, text[8], epss, kevs, text[9], text[10], text[11])
 }
 
 // refresh updates a finding that still matches: its version, priority and

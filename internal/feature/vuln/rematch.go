@@ -39,7 +39,7 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 	}
 	f := &vuln.Feeds{}
 	for _, row := range imp.changed {
-		if err := decodeRecord(f, row.source, row.id, row.body); err != nil {
+		if err := decodeRecord(f, row.source, row.id, string(row.body)); err != nil {
 			return MatchSummary{}, err
 		}
 	}

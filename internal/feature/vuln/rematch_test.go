@@ -173,6 +173,10 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 				[]map[string]any{crit(false, "cpe:2.3:o:microsoft:windows_server_2003:-:*:*:*:*:*:*:*")}),
 			nvdCVE("CVE-2090-0004", "Analyzed", "2026-01-01T00:00:00.000", 5.0, "", []map[string]any{crit(true, "cpe:2.3:a:acme:portal:*:*:*:*:*:*:*:*", "versionEndIncluding", "2.1")}),
 		))
+		var scored int
+		if err := db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_findings WHERE epss IS NOT NULL`).Scan(&scored); err != nil || scored != 0 {
+			t.Fatalf("findings opened before any EPSS import hold a score: %d %v", scored, err)
+		}
 		if status(s1, "CVE-2090-0001") != "open P3" || status(s4, "CVE-2090-0001") != "open P3" || status(s2, "CVE-2090-0002") != "open P2" || status(s3, "CVE-2090-0004") != "open P4" {
 			t.Fatalf("first import: %s %s %s %s", status(s1, "CVE-2090-0001"), status(s4, "CVE-2090-0001"), status(s2, "CVE-2090-0002"), status(s3, "CVE-2090-0004"))
 		}

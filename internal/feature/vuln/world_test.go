@@ -29,8 +29,26 @@ type world struct {
 
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
+	return newWorldWithLog(t, db, audit.New(db))
+}
+
+// newKeyedWorld is newWorld with a keyed audit log, as khien serve runs.
+func newKeyedWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	key, err := audit.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := audit.NewKeyed(db, key)
+	if err := log.Bind(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return newWorldWithLog(t, db, log)
+}
+
+func newWorldWithLog(t *testing.T, db *store.DB, log *audit.Log) *world {
+	t.Helper()
 	ctx := context.Background()
-	log := audit.New(db)
 	bus := events.New(db, nil)
 	w := &world{DB: db, Audit: log, Registry: registry.New(db, log, bus)}
 	w.Sites = sitescan.New(db, log, bus, sitescan.Config{})

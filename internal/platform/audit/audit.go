@@ -152,13 +152,42 @@ func (l *Log) RecordAll(ctx context.Context, actor access.Actor, action, objectT
 			e.Hash = e.linkHash(l.key)
 			prev = e.Hash
 		}
-		for start := 0; start < len(entries); start += recordRows {
-			if err := insertEntries(ctx, tx, entries[start:min(start+recordRows, len(entries))]); err != nil {
+		insert, rows := insertEntries, recordRows
+		if tx.Engine == store.Postgres {
+			insert, rows = insertEntriesPG, recordRowsPG
+		}
+		for start := 0; start < len(entries); start += rows {
+			if err := insert(ctx, tx, entries[start:min(start+rows, len(entries))]); err != nil {
 				return err
 			}
 		}
 		return anchor(ctx, tx, entries[len(entries)-1])
 	})
+}
+
+// recordRowsPG is how many entries one statement carries on PostgreSQL,
+// where they go as a few arrays.
+const recordRowsPG = 2000
+
+// insertEntriesPG writes entries of one actor, action, object type,
+// scheme and time (those of RecordAll) in one statement, as arrays of
+// what differs, and sets their ids in order as insertEntries does.
+func insertEntriesPG(ctx context.Context, tx *store.Tx, entries []Entry) error {
+	n := len(entries)
+	objects, befores, afters, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range entries {
+		objects[i], befores[i], afters[i], prevs[i], hashes[i] = e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash
+	}
+	e := entries[0]
+	rows, err := tx.QueryContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme)
+		SELECT $1, $2::bigint, $3, $4, $5, u.object_id, u.before_json, u.after_json, u.prev_hash, u.hash, $6
+		FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY AS u(object_id, before_json, after_json, prev_hash, hash, n)
+		ORDER BY u.n RETURNING id, hash`,
+		e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.scheme, objects, befores, afters, prevs, hashes)
+	if err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	return setIDs(rows, entries)
 }
 
 // insertEntries writes entries in one statement and sets their ids,
@@ -186,6 +215,12 @@ func insertEntries(ctx context.Context, tx *store.Tx, entries []Entry) error {
 	if err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
+	return setIDs(rows, entries)
+}
+
+// setIDs reads the ids the database gave entries (id and hash rows) and
+// checks that they follow the entries' order.
+func setIDs(rows *sql.Rows, entries []Entry) error {
 	defer rows.Close()
 	ids := make(map[string]int64, len(entries))
 	for rows.Next() {
