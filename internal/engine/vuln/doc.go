@@ -47,15 +47,15 @@ type Node struct {
 
 // CPEMatch is one criterion: a CPE name and optional version bounds.
 type CPEMatch struct {
-	Vulnerable            bool             `json:"vulnerable"`
-	Criteria              string           `json:"criteria"`
-	VersionStartIncluding string           `json:"versionStartIncluding,omitempty"`
-	VersionStartExcluding string           `json:"versionStartExcluding,omitempty"`
-	VersionEndIncluding   string           `json:"versionEndIncluding,omitempty"`
-	VersionEndExcluding   string           `json:"versionEndExcluding,omitempty"`
-	name                  *criterion       // the criteria parsed, shared by criteria of one text
-	bounds                [4]parsedVersion // start incl., start excl., end incl., end excl.
-	rec                   *Record          // the record holding it, set by NewIndex
+	Vulnerable            bool              `json:"vulnerable"`
+	Criteria              string            `json:"criteria"`
+	VersionStartIncluding string            `json:"versionStartIncluding,omitempty"`
+	VersionStartExcluding string            `json:"versionStartExcluding,omitempty"`
+	VersionEndIncluding   string            `json:"versionEndIncluding,omitempty"`
+	VersionEndExcluding   string            `json:"versionEndExcluding,omitempty"`
+	name                  *criterion        // the criteria parsed, shared by criteria of one text
+	bounds                *[4]parsedVersion // start incl., start excl., end incl., end excl.; nil without bounds
+	rec                   *Record           // the record holding it, set by NewIndex
 }
 
 // criterion is a criteria text parsed: its CPE name, its version

@@ -466,7 +466,7 @@ func versionMatches(m *CPEMatch, nm named) bool {
 }
 
 func withinBounds(m *CPEMatch, v parsedVersion) bool {
-	b := &m.bounds
+	b := m.bounds // not nil when a bound is set, the only case it is read
 	switch {
 	case m.VersionStartIncluding != "" && compareParsed(v, b[0]) < 0,
 		m.VersionStartExcluding != "" && compareParsed(v, b[1]) <= 0,

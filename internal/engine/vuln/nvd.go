@@ -245,8 +245,11 @@ func compileNodes(id string, nodes []Node, depth int, names map[string]*criterio
 				}
 			}
 			m.name = name
-			m.bounds = [4]parsedVersion{parseVersion(m.VersionStartIncluding), parseVersion(m.VersionStartExcluding),
-				parseVersion(m.VersionEndIncluding), parseVersion(m.VersionEndExcluding)}
+			m.bounds = nil
+			if hasBounds(m) {
+				m.bounds = &[4]parsedVersion{parseVersion(m.VersionStartIncluding), parseVersion(m.VersionStartExcluding),
+					parseVersion(m.VersionEndIncluding), parseVersion(m.VersionEndExcluding)}
+			}
 		}
 		if err := compileNodes(id, n.Children, depth+1, names); err != nil {
 			return err
