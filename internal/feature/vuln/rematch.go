@@ -90,12 +90,26 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 	if err != nil {
 		return nil, err
 	}
+	// The components naming ix are all that can match it (a "running on"
+	// platform names one of its products too), matched in one call (the
+	// index keeps systems apart by Component.System).
+	var all []vuln.Component
+	var owner []int64
 	for _, id := range named {
-		// The components naming ix are all that can match it (a
-		// "running on" platform names one of its products too); one that
-		// cannot be read: let the match decide.
-		if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
-			add(id)
+		for _, c := range comps[id] {
+			all, owner = append(all, c), append(owner, id)
+		}
+	}
+	if hits, err := ix.Match(all); err == nil {
+		for _, h := range hits {
+			add(owner[h.Component])
+		}
+	} else {
+		for _, id := range named {
+			// A component that cannot be read: let the system's match decide.
+			if hits, err := ix.Match(comps[id]); err != nil || len(hits) > 0 {
+				add(id)
+			}
 		}
 	}
 	// Findings name their record by the id as matched: look for it as
