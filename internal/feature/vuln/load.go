@@ -44,6 +44,16 @@ func (s *Service) load(ctx context.Context) (*matcher, error) {
 	if c != nil && c.gen == gen {
 		return c, nil
 	}
+	if c != nil {
+		m, err := s.catchUp(ctx, c, gen, 0)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			s.keep(ctx, m)
+			return m, nil
+		}
+	}
 	s.loads.Add(1)
 	f, err := readFeeds(ctx, q)
 	if err != nil {
@@ -56,6 +66,40 @@ func (s *Service) load(ctx context.Context) (*matcher, error) {
 	m := &matcher{gen: gen, feeds: f, index: vuln.NewIndex(f.Records, f.Advisories, aliasTable(aliases)), assess: vuln.NewAssessor(f, s.rules)}
 	s.keep(ctx, m)
 	return m, nil
+}
+
+// catchUp returns the cached matcher c brought up to generation gen
+// with what the imports since c wrote (another process's imports; the
+// import except, this transaction's own, left out), or nil
+// when that cannot be told apart from the rest: the alias table changed,
+// an import numbered before c's last committed after it, or the imports
+// changed too much (then every record is read again).
+func (s *Service) catchUp(ctx context.Context, c *matcher, gen generation, except int64) (*matcher, error) {
+	if gen.aliases != c.gen.aliases || gen.imports <= c.gen.imports {
+		return nil, nil
+	}
+	q := s.db.Q(ctx)
+	var since int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_imports WHERE id > $1 AND id <> $2`, c.gen.imports, except).Scan(&since); err != nil {
+		return nil, fmt.Errorf("vuln: feeds generation: %w", err)
+	}
+	if since != gen.count-c.gen.count {
+		return nil, nil // an older import committed since: its rows are not told by their import id
+	}
+	var n int
+	const newer = ` WHERE import_id > $1 AND import_id <> $2`
+	if err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM vuln_records`+newer+`) + (SELECT COUNT(*) FROM vuln_kev`+newer+`) + (SELECT COUNT(*) FROM vuln_epss`+newer+`)`,
+		c.gen.imports, except).Scan(&n); err != nil {
+		return nil, fmt.Errorf("vuln: feeds since import %d: %w", c.gen.imports, err)
+	}
+	if n >= maxIncremental {
+		return nil, nil
+	}
+	f := &vuln.Feeds{KEV: map[string]vuln.KEVEntry{}, EPSS: map[string]vuln.EPSSScore{}}
+	if err := readFeedsWhere(ctx, q, f, newer, c.gen.imports, except); err != nil {
+		return nil, err
+	}
+	return &matcher{gen: gen, index: c.index.Update(f.Records, f.Advisories), assess: c.assess.With(f.Records, f.KEV, f.EPSS)}, nil
 }
 
 // keep caches m once ctx's transaction commits (a rolled-back import
@@ -84,45 +128,52 @@ func (s *Service) generation(ctx context.Context, except int64) (generation, err
 
 func readFeeds(ctx context.Context, q store.Querier) (*vuln.Feeds, error) {
 	f := &vuln.Feeds{KEV: map[string]vuln.KEVEntry{}, EPSS: map[string]vuln.EPSSScore{}}
+	return f, readFeedsWhere(ctx, q, f, "")
+}
+
+// readFeedsWhere adds to f the stored records, KEV entries and EPSS
+// scores that where (empty, or " WHERE " and a condition on import_id)
+// selects.
+func readFeedsWhere(ctx context.Context, q store.Querier, f *vuln.Feeds, where string, args ...any) error {
 	// In no order: sorting 300,000 bodies costs PostgreSQL seconds, and
 	// nothing depends on it (of two records with one id the source
 	// sorting last stands for it, in the index and the assessor alike).
-	rows, err := q.QueryContext(ctx, `SELECT source, vuln_id, body FROM vuln_records`)
+	rows, err := q.QueryContext(ctx, `SELECT source, vuln_id, body FROM vuln_records`+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("vuln: read records: %w", err)
+		return fmt.Errorf("vuln: read records: %w", err)
 	}
 	defer rows.Close()
 	if err := decodeRows(f, rows); err != nil {
-		return nil, err
+		return err
 	}
-	krows, err := q.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM vuln_kev`)
+	krows, err := q.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM vuln_kev`+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("vuln: read KEV: %w", err)
+		return fmt.Errorf("vuln: read KEV: %w", err)
 	}
 	defer krows.Close()
 	for krows.Next() {
 		var e vuln.KEVEntry
 		var rw int
 		if err := krows.Scan(&e.CVE, &e.DateAdded, &e.DueDate, &rw, &e.Name); err != nil {
-			return nil, fmt.Errorf("vuln: read KEV: %w", err)
+			return fmt.Errorf("vuln: read KEV: %w", err)
 		}
 		e.Ransomware = rw != 0
 		f.KEV[e.CVE] = e
 	}
-	erows, err := q.QueryContext(ctx, `SELECT cve, probability, percentile FROM vuln_epss`)
+	erows, err := q.QueryContext(ctx, `SELECT cve, probability, percentile FROM vuln_epss`+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("vuln: read EPSS: %w", err)
+		return fmt.Errorf("vuln: read EPSS: %w", err)
 	}
 	defer erows.Close()
 	for erows.Next() {
 		var cve string
 		var e vuln.EPSSScore
 		if err := erows.Scan(&cve, &e.Probability, &e.Percentile); err != nil {
-			return nil, fmt.Errorf("vuln: read EPSS: %w", err)
+			return fmt.Errorf("vuln: read EPSS: %w", err)
 		}
 		f.EPSS[cve] = e
 	}
-	return f, erows.Err()
+	return erows.Err()
 }
 
 // decodeRecord adds one stored record to f: an OSV record to its

@@ -17,8 +17,8 @@ import (
 
 // matchImported brings the findings in line with what imp changed. It
 // matches every live system again (reading the feeds from the database)
-// when the import changed too much or the cached feeds are not those the
-// import started from.
+// when the import changed too much or the cached feeds cannot be brought
+// to those the import started from (see catchUp).
 func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) (MatchSummary, error) {
 	if imp.overflow {
 		return s.matchAll(ctx)
@@ -30,7 +30,12 @@ func (s *Service) matchImported(ctx context.Context, tx *store.Tx, imp *Import) 
 	s.mu.Lock()
 	base := s.cache
 	s.mu.Unlock()
-	if base == nil || base.gen != prev {
+	if base != nil && base.gen != prev { // another process imported meanwhile
+		if base, err = s.catchUp(ctx, base, prev, imp.ID); err != nil {
+			return MatchSummary{}, err
+		}
+	}
+	if base == nil {
 		return s.matchAll(ctx)
 	}
 	gen, err := s.generation(ctx, 0)

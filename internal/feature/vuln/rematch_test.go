@@ -11,6 +11,7 @@ import (
 	"github.com/khien-project/khien/internal/feature/registry"
 	"github.com/khien-project/khien/internal/feature/vuln"
 	"github.com/khien-project/khien/internal/platform/access"
+	"github.com/khien-project/khien/internal/platform/events"
 	"github.com/khien-project/khien/internal/platform/store"
 	"github.com/khien-project/khien/internal/platform/store/storetest"
 )
@@ -253,5 +254,90 @@ func TestIncrementalRematchEqualsFull(t *testing.T) {
 			t.Fatalf("withdrawn OSV record: %s", status(s3, "GHSA-0000-1111-2222"))
 		}
 		_ = vuln.MatchSummary{}
+	})
+}
+
+// TestAnotherProcesssImportsAreCaughtUp: two processes on one database,
+// each with its cached feeds. What one imports the other reads at its
+// next match as those imports' rows only (not every record again), and an
+// import in a process whose cache is behind stays incremental; the
+// findings are always a full match's. An alias change still makes the
+// other process read everything.
+func TestAnotherProcesssImportsAreCaughtUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		a := w.Vuln
+		b := vuln.New(db, w.Audit, events.New(db, nil)) // the other process: its own cache, no events
+		mk := func(name string, sw ...registry.Software) int64 {
+			sys, err := w.Registry.CreateSystem(ctx, access.System, registry.SystemInput{AgencyID: &w.A.ID, Name: &name, Software: &sw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sys.ID
+		}
+		all := []int64{mk("Cong 1", registry.Software{Name: "nginx", Version: "1.20.0"}), mk("Cong 2", registry.Software{Name: "php", Version: "5.6.40"}),
+			mk("Cong 3", registry.Software{Name: "tomcat", Version: "9.0.1"})}
+		imp := func(s *vuln.Service, name, file string) {
+			t.Helper()
+			if _, err := s.ImportFeed(ctx, access.System, name, strings.NewReader(file)); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		full := func(step string) {
+			t.Helper()
+			before := findingRows(t, db)
+			if sum, err := a.RematchFromScratch(ctx); err != nil || sum.Opened+sum.Reopened+sum.Fixed != 0 || !slices.Equal(before, findingRows(t, db)) {
+				t.Fatalf("%s: a full match changed the findings (%+v, %v)", step, sum, err)
+			}
+		}
+		imp(a, "nvd-1.json", nvdFile(t, nvdCVE("CVE-2092-0001", "Analyzed", "2026-01-01T00:00:00.000", 7.5, "", []map[string]any{crit(true, "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", "versionEndExcluding", "1.22.0")})))
+		if err := b.MatchSystems(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		loadsA, loadsB := a.Loads(), b.Loads()
+
+		// A imports; B's next match catches up.
+		imp(a, "nvd-2.json", nvdFile(t,
+			nvdCVE("CVE-2092-0002", "Analyzed", "2026-01-01T00:00:00.000", 9.8, "", []map[string]any{crit(true, "cpe:2.3:a:php:php:*:*:*:*:*:*:*:*", "versionEndIncluding", "5.6.40")}),
+			nvdCVE("CVE-2092-0001", "Modified", "2026-02-01T00:00:00.000", 5.0, "", []map[string]any{crit(true, "cpe:2.3:a:f5:nginx:*:*:*:*:*:*:*:*", "versionEndExcluding", "1.21.0")})))
+		imp(a, "kev.json", `{"title": "KEV", "catalogVersion": "1", "vulnerabilities": [{"cveID": "CVE-2092-0002", "vendorProject": "PHP", "product": "PHP", "vulnerabilityName": "x", "dateAdded": "2026-02-02", "dueDate": "2099-02-23", "knownRansomwareCampaignUse": "Unknown"}]}`)
+		before := findingRows(t, db)
+		if err := b.MatchSystems(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		if got := findingRows(t, db); !slices.Equal(before, got) {
+			t.Fatalf("the other process's match disagrees with the importing one:\n%s\n---\n%s", strings.Join(before, "\n"), strings.Join(got, "\n"))
+		}
+		if b.Loads() != loadsB {
+			t.Fatal("the other process read every record again after two imports")
+		}
+		full("after A's imports")
+
+		// B imports while A's cache is behind B's: A's next import, and
+		// its match, stay incremental.
+		loadsA = a.Loads() // the full match above read them once
+		imp(b, "nvd-3.json", nvdFile(t, nvdCVE("CVE-2092-0003", "Analyzed", "2026-03-01T00:00:00.000", 6.0, "", []map[string]any{crit(true, "cpe:2.3:a:apache:tomcat:*:*:*:*:*:*:*:*", "versionEndExcluding", "9.0.2")})))
+		imp(a, "epss.csv", "#model_version:v2025.03.14,score_date:2026-02-03T00:00:00+0000\ncve,epss,percentile\nCVE-2092-0003,0.71000,0.99000\n")
+		if a.Loads() != loadsA {
+			t.Fatal("the importing process read every record again because another one had imported")
+		}
+		full("after B's import and A's")
+		var prio string
+		if err := db.Q(ctx).QueryRowContext(ctx, `SELECT priority FROM vuln_findings WHERE system_id = $1 AND vuln_id = 'CVE-2092-0003'`, all[2]).Scan(&prio); err != nil || prio != "P2" { // EPSS ≥ 0.5 is P1, lowered to P2 without a public URL
+			t.Fatalf("the Tomcat finding with B's record and A's EPSS score: %q %v", prio, err)
+		}
+
+		// An alias change: B reads everything again (the index is built
+		// over the alias table).
+		if _, err := a.AddAlias(ctx, access.System, vuln.Alias{Name: "cong-php", CPE: "a:php:php"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.MatchSystems(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		if b.Loads() != loadsB+1 {
+			t.Fatalf("after an alias change the other process read the feeds %d times, want once", b.Loads()-loadsB)
+		}
 	})
 }

@@ -21,3 +21,8 @@ CREATE INDEX vuln_component_keys_system ON vuln_component_keys(system_id);
 -- A database without systems yet is complete as it is: every system
 -- created from now on is matched, and so keyed, when it is saved.
 INSERT INTO vuln_settings (name, value) VALUES ('component_keys', CASE WHEN EXISTS (SELECT 1 FROM systems) THEN 0 ELSE 1 END);
+-- A process brings its cached feeds up to date with another process's
+-- imports by reading what they wrote (import_id above the last it saw).
+CREATE INDEX vuln_records_import ON vuln_records(import_id);
+CREATE INDEX vuln_kev_import ON vuln_kev(import_id);
+CREATE INDEX vuln_epss_import ON vuln_epss(import_id);
