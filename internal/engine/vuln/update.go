@@ -132,6 +132,19 @@ func (ix *Index) Update(records []Record, advisories []Advisory) *Index {
 	return nx
 }
 
+// WithAliases returns an index of ix's records that reads component
+// names through table (nil: Aliases) instead of ix's alias table; the
+// records and their indexes are shared, as the table is only read when a
+// component is matched.
+func (ix *Index) WithAliases(table map[string][]string) *Index {
+	if table == nil {
+		table = Aliases
+	}
+	nx := *ix
+	nx.aliases = table
+	return &nx
+}
+
 // Subset returns an index of the records of ix whose id, upper-cased,
 // and the advisories whose id, as it is, is in ids (sharing them with
 // ix): matching against it gives exactly the hits of ix on those ids.

@@ -68,38 +68,49 @@ func (s *Service) load(ctx context.Context) (*matcher, error) {
 	return m, nil
 }
 
-// catchUp returns the cached matcher c brought up to generation gen
+// catchUp returns the cached matcher c brought up to generation gen:
 // with what the imports since c wrote (another process's imports; the
-// import except, this transaction's own, left out), or nil
-// when that cannot be told apart from the rest: the alias table changed,
-// an import numbered before c's last committed after it, or the imports
-// changed too much (then every record is read again).
+// import except, this transaction's own, left out) and with the alias
+// table as it is now. It returns nil when the imports' rows cannot be
+// told apart from the rest (an import numbered before c's last committed
+// after it) or are too many: then every record is read again.
 func (s *Service) catchUp(ctx context.Context, c *matcher, gen generation, except int64) (*matcher, error) {
-	if gen.aliases != c.gen.aliases || gen.imports <= c.gen.imports {
-		return nil, nil
-	}
 	q := s.db.Q(ctx)
-	var since int64
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_imports WHERE id > $1 AND id <> $2`, c.gen.imports, except).Scan(&since); err != nil {
-		return nil, fmt.Errorf("vuln: feeds generation: %w", err)
+	m := &matcher{gen: gen, index: c.index, assess: c.assess}
+	if gen.imports != c.gen.imports || gen.count != c.gen.count {
+		if gen.imports < c.gen.imports {
+			return nil, nil
+		}
+		var since int64
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_imports WHERE id > $1 AND id <> $2`, c.gen.imports, except).Scan(&since); err != nil {
+			return nil, fmt.Errorf("vuln: feeds generation: %w", err)
+		}
+		if since != gen.count-c.gen.count {
+			return nil, nil // an older import committed since: its rows are not told by their import id
+		}
+		const newer = ` WHERE import_id > $1 AND import_id <> $2`
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM vuln_records`+newer+`) + (SELECT COUNT(*) FROM vuln_kev`+newer+`) + (SELECT COUNT(*) FROM vuln_epss`+newer+`)`,
+			c.gen.imports, except).Scan(&n); err != nil {
+			return nil, fmt.Errorf("vuln: feeds since import %d: %w", c.gen.imports, err)
+		}
+		if n >= maxIncremental {
+			return nil, nil
+		}
+		f := &vuln.Feeds{KEV: map[string]vuln.KEVEntry{}, EPSS: map[string]vuln.EPSSScore{}}
+		if err := readFeedsWhere(ctx, q, f, newer, c.gen.imports, except); err != nil {
+			return nil, err
+		}
+		m.index, m.assess = m.index.Update(f.Records, f.Advisories), m.assess.With(f.Records, f.KEV, f.EPSS)
 	}
-	if since != gen.count-c.gen.count {
-		return nil, nil // an older import committed since: its rows are not told by their import id
+	if gen.aliases != c.gen.aliases {
+		aliases, err := readAliases(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		m.index = m.index.WithAliases(aliasTable(aliases))
 	}
-	var n int
-	const newer = ` WHERE import_id > $1 AND import_id <> $2`
-	if err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM vuln_records`+newer+`) + (SELECT COUNT(*) FROM vuln_kev`+newer+`) + (SELECT COUNT(*) FROM vuln_epss`+newer+`)`,
-		c.gen.imports, except).Scan(&n); err != nil {
-		return nil, fmt.Errorf("vuln: feeds since import %d: %w", c.gen.imports, err)
-	}
-	if n >= maxIncremental {
-		return nil, nil
-	}
-	f := &vuln.Feeds{KEV: map[string]vuln.KEVEntry{}, EPSS: map[string]vuln.EPSSScore{}}
-	if err := readFeedsWhere(ctx, q, f, newer, c.gen.imports, except); err != nil {
-		return nil, err
-	}
-	return &matcher{gen: gen, index: c.index.Update(f.Records, f.Advisories), assess: c.assess.With(f.Records, f.KEV, f.EPSS)}, nil
+	return m, nil
 }
 
 // keep caches m once ctx's transaction commits (a rolled-back import
