@@ -1,16 +1,19 @@
 package vuln_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,4 +280,97 @@ func gcCount() uint32 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.NumGC
+}
+
+// nvdItem is record r as an NVD CVE API 2.0 "cve" object.
+func nvdItem(r vuln.Record) map[string]any {
+	c := map[string]any{"id": r.ID, "vulnStatus": r.Status, "lastModified": r.Modified, "published": "2026-01-01T00:00:00.000",
+		"descriptions": []any{map[string]any{"lang": "en", "value": "generated " + r.ID}}}
+	if r.CVSS != nil {
+		c["metrics"] = map[string]any{"cvssMetricV31": []any{map[string]any{"type": "Primary", "cvssData": map[string]any{
+			"version": r.CVSS.Version, "vectorString": r.CVSS.Vector, "baseScore": r.CVSS.Score}}}}
+	}
+	if len(r.Configurations) > 0 {
+		c["configurations"] = r.Configurations // the engine's types carry NVD's field names
+	}
+	return map[string]any{"cve": c}
+}
+
+// TestImportAtScale imports 300,000 generated NVD records (the shapes of
+// TestMatchAtScale's) through ImportFeed from one API page file, as an
+// operator's `khien vuln import` does (KHIEN_VULN_BENCH=1; otherwise
+// 3,000), and logs records/s and the peak heap in use during the import,
+// sampled every 20 ms. The file is written first, so that generating it
+// is not measured.
+func TestImportAtScale(t *testing.T) {
+	records := 3000
+	if os.Getenv("KHIEN_VULN_BENCH") != "" {
+		records = 300_000
+	}
+	aliasNames, aliasCPE, otherCPE := scaleProducts(3000)
+	var products []string
+	for _, n := range aliasNames {
+		products = append(products, aliasCPE[n], aliasCPE[n])
+	}
+	products = append(products, otherCPE...)
+	path := filepath.Join(t.TempDir(), "nvd.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	bw.WriteString(`{"format":"NVD_CVE","version":"2.0","totalResults":` + fmt.Sprint(records) + `,"vulnerabilities":[`)
+	for i := 0; i < records; i++ {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		b, err := json.Marshal(nvdItem(scaleRecord(r, i, products[r.IntN(len(products))])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bw.Write(b)
+	}
+	bw.WriteString("]}")
+	if err := bw.Flush(); err != nil || f.Close() != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newKeyedWorld(t, db)
+		in, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		runtime.GC()
+		var peak atomic.Uint64
+		done := make(chan struct{})
+		go func() {
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		start := time.Now()
+		imp, err := w.Vuln.ImportFeed(ctx, access.System, "nvd.json", in)
+		took := time.Since(start)
+		close(done)
+		if err != nil || imp.Added != records {
+			t.Fatalf("import: %+v %v", imp, err)
+		}
+		t.Logf("imported %d records (%d MiB of JSON) in %s: %.0f records/s; peak heap in use %d MiB", records, st.Size()>>20, took.Round(time.Millisecond),
+			float64(records)/took.Seconds(), peak.Load()>>20)
+	})
 }
