@@ -75,13 +75,12 @@ func syncKeys(ctx context.Context, tx *store.Tx, invs []*inventory, all bool) er
 		}
 	} else {
 		for part := range slices.Chunk(invs, 500) {
-			in := make([]string, len(part))
-			args := make([]any, len(part))
+			ids := make([]int64, len(part))
 			for i, inv := range part {
-				in[i], args[i] = "?", inv.id
+				ids[i] = inv.id
 			}
 			var w store.Where
-			w.Add("system_id IN ("+strings.Join(in, ", ")+")", args...)
+			store.In(&w, "system_id", ids)
 			if err := read(w); err != nil {
 				return err
 			}
@@ -150,14 +149,9 @@ func componentsByKeys(ctx context.Context, tx *store.Tx, keys []string) ([]int64
 	comps := map[int64][]vuln.Component{}
 	var ids []int64
 	for part := range slices.Chunk(keys, 500) {
-		in := make([]string, len(part))
-		args := make([]any, len(part))
-		for i, k := range part {
-			in[i], args[i] = "?", k
-		}
 		var w store.Where
 		w.Add("s.archived_at = ''")
-		w.Add("k.key IN ("+strings.Join(in, ", ")+")", args...)
+		store.In(&w, "k.key", part)
 		rows, err := tx.QueryContext(ctx, `SELECT k.system_id, k.name, k.version, k.cpe, k.purl FROM vuln_component_keys k JOIN systems s ON s.id = k.system_id WHERE `+w.SQL(), w.Args()...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("vuln: components by key: %w", err)

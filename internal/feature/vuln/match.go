@@ -216,12 +216,7 @@ func liveSystems(ids []int64) (w store.Where, keep func(int64) bool) {
 		}
 		return w, func(id int64) bool { return set[id] }
 	}
-	in := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		in[i], args[i] = "?", id
-	}
-	w.Add("s.id IN ("+strings.Join(in, ", ")+")", args...)
+	store.In(&w, "s.id", ids)
 	return w, func(int64) bool { return true }
 }
 
@@ -527,33 +522,17 @@ func (s *Service) openAll(ctx context.Context, tx *store.Tx, opens []opening, da
 // insertFindings writes rows with one statement of many VALUES lists,
 // returning each one's id, system_id, component and vuln_id.
 func insertFindings(ctx context.Context, tx *store.Tx, rs []openRow) (*sql.Rows, error) {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at) VALUES `)
-	args := make([]any, 0, 17*len(rs))
-	for i, r := range rs {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(")
-		for j := 1; j <= 17; j++ {
-			if j > 1 {
-				q.WriteString(", ")
-			}
-			if j == 16 {
-				q.WriteString("'open', ")
-			}
-			q.WriteString(tx.Engine.Param(len(args) + j))
-		}
-		q.WriteString(")")
+	args := make([]any, 0, 18*len(rs))
+	for _, r := range rs {
 		var epss any
 		if r.epss != nil {
 			epss = *r.epss
 		}
 		args = append(args, r.system, r.component, r.version, r.origin, r.id, r.source, r.cves, r.priority, r.reasons,
-			r.score, r.vector, epss, r.kev, r.kevDue, r.due, r.at, r.at)
+			r.score, r.vector, epss, r.kev, r.kevDue, r.due, Open, r.at, r.at)
 	}
-	q.WriteString(" RETURNING id, system_id, component, vuln_id")
-	return tx.QueryContext(ctx, q.String(), args...)
+	return tx.QueryContext(ctx, `INSERT INTO vuln_findings (system_id, component, version, origin, vuln_id, source, cves, priority, reasons, cvss_score, cvss_vector, epss, kev, kev_due, due_at, status, created_at, updated_at) VALUES `+
+		tx.Engine.Values(len(rs), 18)+` RETURNING id, system_id, component, vuln_id`, args...)
 }
 
 // insertFindingsPG writes rows on PostgreSQL as one array per column.

@@ -9,6 +9,7 @@ package vuln
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/khien-project/khien/internal/engine/vuln"
@@ -126,18 +127,10 @@ func candidates(ctx context.Context, tx *store.Tx, ix *vuln.Index, ids map[strin
 			list = append(list, lo)
 		}
 	}
-	for len(list) > 0 {
-		n := min(len(list), 500)
-		chunk := list[:n]
-		list = list[n:]
-		in := make([]string, len(chunk))
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			in[i], args[i] = "?", id
-		}
+	for chunk := range slices.Chunk(list, 500) {
 		var w store.Where
 		w.Add("s.archived_at = ''")
-		w.Add("f.vuln_id IN ("+strings.Join(in, ", ")+")", args...)
+		store.In(&w, "f.vuln_id", chunk)
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT f.system_id FROM vuln_findings f JOIN systems s ON s.id = f.system_id WHERE `+w.SQL(), w.Args()...)
 		if err != nil {
 			return nil, fmt.Errorf("vuln: read findings: %w", err)

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/khien-project/khien/internal/platform/access"
@@ -193,25 +192,13 @@ func insertEntriesPG(ctx context.Context, tx *store.Tx, entries []Entry) error {
 // insertEntries writes entries in one statement and sets their ids,
 // which must follow the entries' order (the chain is read by id).
 func insertEntries(ctx context.Context, tx *store.Tx, entries []Entry) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme) VALUES `)
 	args := make([]any, 0, 11*len(entries))
-	for i, e := range entries {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(")
-		for j := 1; j <= 11; j++ {
-			if j > 1 {
-				q.WriteString(", ")
-			}
-			q.WriteString(tx.Engine.Param(len(args) + j))
-		}
-		q.WriteString(")")
+	for _, e := range entries {
 		args = append(args, e.at, e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, string(e.Before), string(e.After), e.PrevHash, e.Hash, e.scheme)
 	}
-	q.WriteString(" RETURNING id, hash")
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	q := `INSERT INTO audit_log (at, actor_id, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash, scheme) VALUES ` +
+		tx.Engine.Values(len(entries), 11) + ` RETURNING id, hash`
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}

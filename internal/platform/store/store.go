@@ -287,6 +287,27 @@ func (e Engine) Param(n int) string {
 	return "$" + strconv.Itoa(n)
 }
 
+// Values is the VALUES list of an INSERT of rows rows of cols columns,
+// "(p, p), (p, p)", with the placeholders of engine e (see Param); the
+// arguments go row after row.
+func (e Engine) Values(rows, cols int) string {
+	var b strings.Builder
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 1; c <= cols; c++ {
+			if c > 1 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.Param(r*cols + c))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
 // Placeholders returns "$from, $from+1, ..." for n arguments.
 func Placeholders(from, n int) string {
 	var b strings.Builder

@@ -46,6 +46,16 @@ func (w *Where) Between(col string, from, to time.Time) {
 	}
 }
 
+// In adds the condition that col is one of vals (at least one).
+func In[T any](w *Where, col string, vals []T) {
+	marks := strings.Repeat("?, ", len(vals))
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	w.Add(col+" IN ("+marks[:len(marks)-2]+")", args...)
+}
+
 // Before gives the arguments of placeholders that come before the WHERE
 // clause ($1… in a SET list); the conditions' numbers follow them. Call it
 // first.

@@ -21,3 +21,21 @@ func TestWhereNumbersPlaceholders(t *testing.T) {
 		t.Errorf("args %v next %d", w.Args(), w.Next())
 	}
 }
+
+// TestInAndValues: In numbers its placeholders after the conditions
+// before it; Values numbers rows after rows for PostgreSQL and writes a
+// plain "?" for SQLite.
+func TestInAndValues(t *testing.T) {
+	var w Where
+	w.Add("a = ?", 1)
+	In(&w, "b", []string{"x", "y", "z"})
+	if got := w.SQL(); got != "a = $1 AND b IN ($2, $3, $4)" || len(w.Args()) != 4 || w.Args()[3] != "z" {
+		t.Fatalf("%q %v", got, w.Args())
+	}
+	if got := Postgres.Values(2, 3); got != "($1, $2, $3), ($4, $5, $6)" {
+		t.Fatalf("postgres: %q", got)
+	}
+	if got := SQLite.Values(2, 2); got != "(?, ?), (?, ?)" {
+		t.Fatalf("sqlite: %q", got)
+	}
+}
