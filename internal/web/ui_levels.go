@@ -49,6 +49,20 @@ func (s *Server) levelsService() (*levels.Service, error) {
 	return s.deps.Levels, nil
 }
 
+// levelsTarget is the levels service and the {id} of the request's path,
+// or false once it has answered the request with the failure.
+func (s *Server) levelsTarget(w http.ResponseWriter, r *http.Request) (*levels.Service, int64, bool) {
+	svc, err := s.levelsService()
+	if err == nil {
+		var id int64
+		if id, err = httpx.ParseID(r, "id"); err == nil {
+			return svc, id, true
+		}
+	}
+	s.fail(w, r, err)
+	return nil, 0, false
+}
+
 // agencyParam reads ?agency_id= (0: the whole scope).
 func agencyParam(r *http.Request) (int64, error) {
 	v := r.URL.Query().Get("agency_id")
@@ -192,14 +206,8 @@ func (s *Server) dossiersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) dossierPage(w http.ResponseWriter, r *http.Request) {
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	d, err := svc.Dossier(r.Context(), httpx.Actor(r.Context()), id)
@@ -266,14 +274,8 @@ func (s *Server) dossierAttach(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	if _, err := svc.Attach(r.Context(), httpx.Actor(r.Context()), id, name, data); err != nil {

@@ -259,14 +259,8 @@ func (s *Server) questionnaire(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) questionnairePage(w http.ResponseWriter, r *http.Request) {
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	in, err := svc.LastInput(r.Context(), httpx.Actor(r.Context()), id)
@@ -291,19 +285,14 @@ func (s *Server) questionnairePost(w http.ResponseWriter, r *http.Request) {
 	if !s.checkForm(w, r) {
 		return
 	}
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	ctx, actor := r.Context(), httpx.Actor(r.Context())
 	in, bad := questionnaireInput(r.PostForm)
 	var res levels.Result
+	var err error
 	if r.PostForm.Get("action") == "save" && len(bad) == 0 {
 		var p levels.Proposal
 		if p, err = svc.Propose(ctx, actor, id, in); err == nil {

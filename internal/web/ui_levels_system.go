@@ -52,14 +52,8 @@ func sizeText(n int64) string {
 }
 
 func (s *Server) levelSystemPage(w http.ResponseWriter, r *http.Request) {
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	ctx, actor := r.Context(), httpx.Actor(r.Context())
@@ -186,14 +180,8 @@ func (s *Server) evidenceUpload(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	svc, err := s.levelsService()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := httpx.ParseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	svc, id, ok := s.levelsTarget(w, r)
+	if !ok {
 		return
 	}
 	req := r.PathValue("req")
